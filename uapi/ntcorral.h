@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ntcorral: the generic netlink interface, shared by the module, the client
+ * and the selftests. Every id used by any of them is defined here and only
+ * here.
+ *
+ * Family "ntcorral", version NTCORRAL_FAMILY_VERSION. All attributes live in
+ * one top-level space (enum ntcorral_attr); the repeated nests use their own
+ * small spaces. Attributes marked [multi] appear once per element.
+ *
+ * NTCORRAL_CMD_LIST_EXPERIMENTS (dump; any user)
+ *   request:  [NTCORRAL_A_EXPERIMENT]            only this experiment
+ *   reply, one message per experiment:
+ *     NTCORRAL_A_EXPERIMENT        string
+ *     NTCORRAL_A_SEED              string  seed file, e.g. "000-processor-shootdown"
+ *     NTCORRAL_A_DESCRIPTION       string
+ *     NTCORRAL_A_VARIANT_INFO      nest [multi]
+ *       NTCORRAL_VARIANT_A_NAME, _DESCRIPTION, _BASELINE (flag)
+ *     NTCORRAL_A_PARAM_INFO        nest [multi]
+ *       NTCORRAL_PARAM_A_NAME (the run attribute's name), _ATTR (u32 id of
+ *       the run attribute), _DESCRIPTION, _UNIT, _MIN, _MAX, _DEFAULT (u64)
+ *     NTCORRAL_A_METRIC_NAME       string [multi]  metrics a run records
+ *
+ * NTCORRAL_CMD_RUN (do; CAP_SYS_ADMIN)
+ *   request:
+ *     NTCORRAL_A_EXPERIMENT        string, required
+ *     NTCORRAL_A_VARIANT           string, required
+ *     NTCORRAL_A_ITERATIONS        u32     [1, NTCORRAL_MAX_ITERATIONS]
+ *     NTCORRAL_A_CPUS              binary  CPU bitmap, array of u64 words in
+ *                                          host order, bit n = CPU n; all
+ *                                          CPUs set must be online. The
+ *                                          lowest CPU is the initiator.
+ *     NTCORRAL_A_HOLD_US           u32     work held inside the window
+ *     NTCORRAL_A_DEADLINE_US       u32     bound on every spin of the run
+ *     NTCORRAL_A_MAX_RUNTIME_MS    u32     bound on the whole run
+ *     NTCORRAL_A_PCI_DEVICE        u32     (bus << 8) | devfn, domain 0
+ *   reply: one message, the result layout below.
+ *   errors: EINVAL (bad input, with an extack message), ENOENT (unknown
+ *   experiment or variant), EPERM, EBUSY (another run is in progress, or a
+ *   CPU still owes the answer to an earlier corral), ENOMEM.
+ *
+ * NTCORRAL_CMD_GET_STATS (dump; any user)
+ *   request:  [NTCORRAL_A_EXPERIMENT] [NTCORRAL_A_VARIANT]
+ *   reply, one message per experiment and variant, the result layout below
+ *   with cumulative figures; percentiles there are log2-bucket estimates.
+ *
+ * NTCORRAL_CMD_RESET_STATS (do; CAP_SYS_ADMIN)
+ *   request:  [NTCORRAL_A_EXPERIMENT] [NTCORRAL_A_VARIANT]
+ *
+ * Result layout (run reply and stats):
+ *   NTCORRAL_A_EXPERIMENT, NTCORRAL_A_VARIANT   string
+ *   NTCORRAL_A_RUNS             u64  runs counted (1 in a run reply)
+ *   NTCORRAL_A_ITERATIONS       u32  iterations asked for (run reply only)
+ *   NTCORRAL_A_SAMPLES          u64  iterations completed
+ *   NTCORRAL_A_VIOLATIONS       u64  invariant violations
+ *   NTCORRAL_A_TIMEOUTS         u64  deadlines hit
+ *   NTCORRAL_A_TRUNCATED        flag the run budget ended the run early
+ *   NTCORRAL_A_NR_CPUS          u32  CPUs taking part (run reply only)
+ *   NTCORRAL_A_INITIATOR_CPU    u32  (run reply only)
+ *   NTCORRAL_A_CPUS             binary CPUs taking part (run reply only)
+ *   NTCORRAL_A_DURATION_NS      u64  wall time of the run(s)
+ *   NTCORRAL_A_METRIC           nest [multi], the first is the primary one
+ *     NTCORRAL_METRIC_A_NAME, _COUNT, _MIN, _MEAN, _P50, _P90, _P99, _MAX
+ *     (u64 ns), _HIST (binary: u64[NTCORRAL_HIST_BUCKETS])
+ *   NTCORRAL_A_COUNTER          nest [multi]
+ *     NTCORRAL_COUNTER_A_NAME, NTCORRAL_COUNTER_A_VALUE (u64)
+ *
+ * Histogram bucket b counts samples v (ns) with fls64(v) == b, that is
+ * bucket 0 holds 0 and bucket b >= 1 holds [2^(b-1), 2^b); the last bucket
+ * also holds everything larger.
+ */
+#ifndef _UAPI_LINUX_NTCORRAL_H
+#define _UAPI_LINUX_NTCORRAL_H
+
+#define NTCORRAL_FAMILY_NAME	"ntcorral"
+#define NTCORRAL_FAMILY_VERSION	1
+
+#define NTCORRAL_NAME_MAX		32	/* with the NUL */
+#define NTCORRAL_MAX_CPUS		1024
+#define NTCORRAL_CPUS_MAX_BYTES		(NTCORRAL_MAX_CPUS / 8)
+#define NTCORRAL_HIST_BUCKETS		64
+
+/* Run parameters: defaults and ranges. */
+#define NTCORRAL_MIN_ITERATIONS		1
+#define NTCORRAL_MAX_ITERATIONS		100000
+#define NTCORRAL_DEFAULT_ITERATIONS	100
+#define NTCORRAL_MAX_HOLD_US		10000
+#define NTCORRAL_DEFAULT_HOLD_US	5
+/*
+ * Spins run with interrupts off on every CPU. The cap keeps the worst case
+ * (arrival + release waits) far below the soft-lockup (20 s), hard-lockup
+ * (10 s) and RCU-stall (21 s) limits.
+ */
+#define NTCORRAL_MIN_DEADLINE_US	100
+#define NTCORRAL_MAX_DEADLINE_US	1000000
+#define NTCORRAL_DEFAULT_DEADLINE_US	200000
+#define NTCORRAL_MIN_RUNTIME_MS		10
+#define NTCORRAL_MAX_RUNTIME_MS		30000
+#define NTCORRAL_DEFAULT_RUNTIME_MS	10000
+#define NTCORRAL_MAX_PCI_DEVICE		0xffff
+#define NTCORRAL_DEFAULT_PCI_DEVICE	0x0000	/* 00:00.0 */
+
+enum ntcorral_cmd {
+	NTCORRAL_CMD_UNSPEC,
+	NTCORRAL_CMD_LIST_EXPERIMENTS,
+	NTCORRAL_CMD_RUN,
+	NTCORRAL_CMD_GET_STATS,
+	NTCORRAL_CMD_RESET_STATS,
+
+	__NTCORRAL_CMD_MAX
+};
+#define NTCORRAL_CMD_MAX (__NTCORRAL_CMD_MAX - 1)
+
+enum ntcorral_attr {
+	NTCORRAL_A_UNSPEC,
+	NTCORRAL_A_PAD,
+	NTCORRAL_A_EXPERIMENT,		/* string */
+	NTCORRAL_A_VARIANT,		/* string */
+	NTCORRAL_A_ITERATIONS,		/* u32 */
+	NTCORRAL_A_CPUS,		/* binary: u64 bitmap words */
+	NTCORRAL_A_HOLD_US,		/* u32 */
+	NTCORRAL_A_DEADLINE_US,		/* u32 */
+	NTCORRAL_A_MAX_RUNTIME_MS,	/* u32 */
+	NTCORRAL_A_PCI_DEVICE,		/* u32 */
+	NTCORRAL_A_SEED,		/* string */
+	NTCORRAL_A_DESCRIPTION,		/* string */
+	NTCORRAL_A_VARIANT_INFO,	/* nest, multi */
+	NTCORRAL_A_PARAM_INFO,		/* nest, multi */
+	NTCORRAL_A_METRIC_NAME,		/* string, multi */
+	NTCORRAL_A_RUNS,		/* u64 */
+	NTCORRAL_A_SAMPLES,		/* u64 */
+	NTCORRAL_A_VIOLATIONS,		/* u64 */
+	NTCORRAL_A_TIMEOUTS,		/* u64 */
+	NTCORRAL_A_TRUNCATED,		/* flag */
+	NTCORRAL_A_NR_CPUS,		/* u32 */
+	NTCORRAL_A_INITIATOR_CPU,	/* u32 */
+	NTCORRAL_A_DURATION_NS,		/* u64 */
+	NTCORRAL_A_METRIC,		/* nest, multi */
+	NTCORRAL_A_COUNTER,		/* nest, multi */
+
+	__NTCORRAL_A_MAX
+};
+#define NTCORRAL_A_MAX (__NTCORRAL_A_MAX - 1)
+
+enum ntcorral_variant_attr {
+	NTCORRAL_VARIANT_A_UNSPEC,
+	NTCORRAL_VARIANT_A_NAME,	/* string */
+	NTCORRAL_VARIANT_A_DESCRIPTION,	/* string */
+	NTCORRAL_VARIANT_A_BASELINE,	/* flag: the kernel's own answer */
+
+	__NTCORRAL_VARIANT_A_MAX
+};
+#define NTCORRAL_VARIANT_A_MAX (__NTCORRAL_VARIANT_A_MAX - 1)
+
+enum ntcorral_param_attr {
+	NTCORRAL_PARAM_A_UNSPEC,
+	NTCORRAL_PARAM_A_PAD,
+	NTCORRAL_PARAM_A_NAME,		/* string, e.g. "hold_us" */
+	NTCORRAL_PARAM_A_ATTR,		/* u32: enum ntcorral_attr of the run */
+	NTCORRAL_PARAM_A_DESCRIPTION,	/* string */
+	NTCORRAL_PARAM_A_UNIT,		/* string */
+	NTCORRAL_PARAM_A_MIN,		/* u64 */
+	NTCORRAL_PARAM_A_MAX,		/* u64 */
+	NTCORRAL_PARAM_A_DEFAULT,	/* u64 */
+
+	__NTCORRAL_PARAM_A_MAX
+};
+#define NTCORRAL_PARAM_A_MAX (__NTCORRAL_PARAM_A_MAX - 1)
+
+enum ntcorral_metric_attr {
+	NTCORRAL_METRIC_A_UNSPEC,
+	NTCORRAL_METRIC_A_PAD,
+	NTCORRAL_METRIC_A_NAME,		/* string */
+	NTCORRAL_METRIC_A_COUNT,	/* u64 */
+	NTCORRAL_METRIC_A_MIN,		/* u64 ns */
+	NTCORRAL_METRIC_A_MEAN,		/* u64 ns */
+	NTCORRAL_METRIC_A_P50,		/* u64 ns */
+	NTCORRAL_METRIC_A_P90,		/* u64 ns */
+	NTCORRAL_METRIC_A_P99,		/* u64 ns */
+	NTCORRAL_METRIC_A_MAX,		/* u64 ns */
+	NTCORRAL_METRIC_A_HIST,		/* binary: u64[NTCORRAL_HIST_BUCKETS] */
+
+	__NTCORRAL_METRIC_A_MAX
+};
+#define NTCORRAL_METRIC_A_MAX (__NTCORRAL_METRIC_A_MAX - 1)
+
+enum ntcorral_counter_attr {
+	NTCORRAL_COUNTER_A_UNSPEC,
+	NTCORRAL_COUNTER_A_PAD,
+	NTCORRAL_COUNTER_A_NAME,	/* string */
+	NTCORRAL_COUNTER_A_VALUE,	/* u64 */
+
+	__NTCORRAL_COUNTER_A_MAX
+};
+#define NTCORRAL_COUNTER_A_MAX (__NTCORRAL_COUNTER_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_NTCORRAL_H */
