@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot a throwaway QEMU VM with ntcorral.ko loaded and run one command in it.
+#
+# usage: selftests/vm/vm.sh [--smp N] [--kernel PATH] [--memory MB]
+#                           [--timeout S] [--console FILE] [--] [command ...]
+#
+# The VM is a busybox initramfs (built in selftests/vm/out/) whose PID 1,
+# init.sh, mounts proc/sys/dev/debugfs/tmp, inserts the module, runs the
+# command (default: the selftest runner) with stdout and stderr on the second
+# serial port, which is streamed here to stdout, reports the command's exit
+# status on the kernel console and powers off. The kernel console goes to a
+# file (selftests/vm/out/console.log), which is scanned for splats afterwards.
+#
+# Inside the VM: the module is /ntcorral/ntcorral.ko ($NTCORRAL_KO), the
+# selftests directory /ntcorral/selftests ($NTCORRAL_SELFTESTS, also the
+# command's working directory), the client /usr/bin/ntcorral; busybox applets
+# and bash are on $PATH. The command runs as root, stdin /dev/null, stdout a
+# tty. After it the module is unloaded if still loaded; failing that fails.
+#
+# Environment (for testing the harness itself, or other builds):
+#   NTCORRAL_KO          module to load         (default: ./ntcorral.ko)
+#   NTCORRAL_CLIENT      client binary; if missing the VM runs without it
+#                                               (default: userspace/build/ntcorral)
+#   NTCORRAL_SELFTESTS   selftests directory    (default: selftests/, less vm/)
+#   NTCORRAL_KERNEL      same as --kernel       (default: newest /boot/vmlinuz-*-amd64)
+#   NTCORRAL_VM_APPEND   extra kernel command line
+#   NTCORRAL_VM_SPLAT_IGNORE  extended regex of console lines not to count as splats
+#   NTCORRAL_VM_OUT      output directory       (default: selftests/vm/out)
+#   NTCORRAL_VM_STATUS   if set, a file to write key=value results into
+#                        (status, exit, command_exit, splats, boot_s, run_s, total_s)
+#
+# Exit status: the command's, when the VM ran it and the console is clean;
+# 1 if the command passed but the kernel splatted (BUG, WARNING, lockdep, ...);
+# 124 on timeout; 125 when the harness could not get a result (missing input,
+# qemu failure, insmod/rmmod failure, no status line: panic?).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+smp=4
+memory=1024
+timeout=600
+kernel=${NTCORRAL_KERNEL:-}
+console=
+out=${NTCORRAL_VM_OUT:-$here/out}
+
+usage() {
+	sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+}
+
+die() {
+	echo "vm: $*" >&2
+	[ -z "${NTCORRAL_VM_STATUS:-}" ] || printf 'status=error\nexit=125\n' >"$NTCORRAL_VM_STATUS"
+	exit 125
+}
+
+number() {
+	[[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 wants a positive integer, not '$2'"
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smp|--kernel|--memory|--timeout|--console)
+		[ $# -ge 2 ] || die "$1 needs a value (see --help)"
+		opt=${1#--} val=$2
+		shift 2
+		;;
+	--smp=*|--kernel=*|--memory=*|--timeout=*|--console=*)
+		opt=${1%%=*} opt=${opt#--} val=${1#*=}
+		shift
+		;;
+	-h|--help)
+		usage
+		exit 0
+		;;
+	--)
+		shift
+		break
+		;;
+	-*)
+		die "unknown option '$1' (see --help)"
+		;;
+	*)
+		break
+		;;
+	esac
+	case $opt in
+	smp) number --smp "$val"; smp=$val ;;
+	memory) number --memory "$val"; memory=$val ;;
+	timeout) number --timeout "$val"; timeout=$val ;;
+	kernel) kernel=$val ;;
+	console) console=$val ;;
+	esac
+done
+
+# --- inputs -----------------------------------------------------------------
+
+for tool in qemu-system-x86_64 busybox cpio timeout; do
+	command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh"
+done
+
+ko=${NTCORRAL_KO:-$root/ntcorral.ko}
+[ -f "$ko" ] || die "$(basename "$ko") not found at $ko: run make first (or set NTCORRAL_KO)"
+
+if [ -z "$kernel" ]; then
+	kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-amd64' | sort -V | tail -n 1)
+	[ -n "$kernel" ] || die "no /boot/vmlinuz-*-amd64: install linux-image-amd64 or pass --kernel"
+fi
+[ -f "$kernel" ] || die "kernel $kernel not found"
+[ -r "$kernel" ] || die "cannot read $kernel (Debian makes it root-only): run as root or pass --kernel a readable copy"
+
+# A module built against other headers than the booted kernel will not load;
+# say so now rather than as an insmod error from inside the VM.
+if command -v modinfo >/dev/null; then
+	kver=$(dd if="$kernel" bs=1 skip=$(($(od -An -tu2 -j526 -N2 "$kernel") + 512)) count=128 status=none 2>/dev/null |
+		tr '\0' '\n' | head -n 1 | cut -d' ' -f1) || kver=
+	mver=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1) || mver=
+	if [ -n "$kver" ] && [ -n "$mver" ] && [ "$kver" != "$mver" ]; then
+		echo "vm: warning: $(basename "$ko") is built for $mver but the kernel is $kver" >&2
+	fi
+	modname=$(modinfo -F name "$ko" 2>/dev/null) || modname=
+fi
+[ -n "${modname:-}" ] || modname=$(basename "$ko" .ko | tr - _)
+
+client=${NTCORRAL_CLIENT:-$root/userspace/build/ntcorral}
+if [ ! -x "$client" ]; then
+	echo "vm: warning: client $client not built: the VM will have no /usr/bin/ntcorral" >&2
+	client=
+fi
+
+selftests=${NTCORRAL_SELFTESTS:-$root/selftests}
+if [ $# -eq 0 ]; then
+	[ -f "$selftests/run_tests.sh" ] ||
+		die "$selftests/run_tests.sh not found: nothing to run (write the selftests, or give a command)"
+	[ -x "$selftests/run_tests.sh" ] || die "$selftests/run_tests.sh is not executable"
+fi
+
+# --- initramfs --------------------------------------------------------------
+
+mkdir -p "$out"
+console=${console:-$out/console.log}
+stage=$(mktemp -d "$out/vm.XXXXXX")
+cleanup() { rm -rf "$stage"; }
+trap cleanup EXIT
+rootfs=$stage/root
+initrd=$stage/initramfs.cpio
+
+mkdir -p "$rootfs"/{usr/bin,usr/sbin,usr/lib,usr/lib64,dev,proc,sys,tmp,run,root,etc,ntcorral}
+for d in bin sbin lib lib64; do
+	ln -s "usr/$d" "$rootfs/$d"
+done
+
+# install_elf SRC DEST: copy an executable and, via ldd, every shared library
+# it needs (the dynamic loader included) to the same paths as on the host.
+install_elf() {
+	local src=$1 dest=$2 lib
+	if [ -n "$dest" ]; then
+		mkdir -p "$(dirname "$rootfs$dest")"
+		cp -L "$src" "$rootfs$dest"
+	fi
+	# ldd fails on static executables; they need nothing.
+	{ ldd "$src" 2>/dev/null || true; } | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+	while read -r lib; do
+		[ -e "$rootfs$lib" ] && continue
+		mkdir -p "$(dirname "$rootfs$lib")"
+		cp -L "$lib" "$rootfs$lib"
+	done
+}
+
+bb=$(command -v busybox)
+install_elf "$bb" /usr/bin/busybox
+"$bb" --list-full | while read -r applet; do
+	[ -e "$rootfs/$applet" ] || [ -L "$rootfs/$applet" ] || ln -s /usr/bin/busybox "$rootfs/$applet"
+done
+# bash for the test scripts that want it; busybox stays /bin/sh.
+if bash=$(command -v bash); then
+	rm -f "$rootfs/usr/bin/bash"
+	install_elf "$bash" /usr/bin/bash
+fi
+
+install -m 0755 "$here/init.sh" "$rootfs/init"
+cp "$ko" "$rootfs/ntcorral/ntcorral.ko"
+[ -z "$client" ] || install_elf "$client" /usr/bin/ntcorral
+
+mkdir -p "$rootfs/ntcorral/selftests"
+if [ -d "$selftests" ]; then
+	tar -C "$selftests" --exclude=./vm -cf - . | tar -C "$rootfs/ntcorral/selftests" -xf -
+	while IFS= read -r -d '' f; do
+		[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && install_elf "$f" ""
+	done < <(find "$rootfs/ntcorral/selftests" -type f -perm -u+x -print0)
+fi
+
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:\n' >"$rootfs/etc/group"
+
+# The command, one single-quoted word per argument, for init to source.
+quote() {
+	local s=${1//\'/\'\\\'\'}
+	printf "'%s'" "$s"
+}
+{
+	echo "NTCORRAL_VM_MODULE=$(quote "$modname")"
+	printf 'set --'
+	for arg in "$@"; do
+		printf ' %s' "$(quote "$arg")"
+	done
+	printf '\n'
+} >"$rootfs/ntcorral/vm.conf"
+
+# cpio_node NAME MODE MAJOR MINOR: a newc archive with one device node, so
+# the kernel finds /dev/console before init runs, without mknod (no root).
+cpio_entry() {
+	local name=$1 mode=$2 major=$3 minor=$4 nlink=$5
+	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%s\0' \
+		0 "$mode" 0 0 "$nlink" 0 0 0 0 "$major" "$minor" $((${#name} + 1)) 0 "$name"
+	# header (110) + name + NUL, padded to 4
+	local pad=$(((4 - (110 + ${#name} + 1) % 4) % 4))
+	head -c "$pad" /dev/zero
+}
+(
+	cd "$rootfs"
+	find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet
+	cpio_entry dev/console $((8#020600)) 5 1 1
+	cpio_entry TRAILER!!! 0 0 0 1
+) >"$initrd"
+
+# --- boot -------------------------------------------------------------------
+
+append="console=ttyS0,115200 panic=-1 softlockup_panic=0 rdinit=/init ${NTCORRAL_VM_APPEND:-}"
+rm -f "$console"
+echo "vm: booting $(basename "$kernel") with $smp vCPUs under TCG ($(du -k "$initrd" | cut -f1) KiB initramfs)" >&2
+start=$(date +%s.%N)
+set +e
+# stdin is /dev/null whatever ours is: the VM reads nothing, and a closed or
+# terminal stdin must not matter. ttyS1 arrives with \r\n line ends.
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 -nodefaults -display none -no-reboot \
+	-machine pc -accel tcg,thread=multi -cpu max -smp "$smp" -m "$memory" \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	-chardev file,id=console,path="$console" -serial chardev:console \
+	-chardev stdio,id=output -serial chardev:output \
+	</dev/null | sed -u 's/\r//g'
+qemu_rc=${PIPESTATUS[0]}
+set -e
+end=$(date +%s.%N)
+
+# --- verdict ----------------------------------------------------------------
+
+touch "$console"
+total=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+console_field() {
+	grep -a -o "NTCORRAL-$1: [^ ]*" "$console" | tail -n 1 | sed 's/.*: //;s/^uptime=//' || true
+}
+booted=$(console_field BOOTED)
+done_at=$(console_field DONE)
+cmd_rc=$(console_field EXIT | tr -cd 0-9)
+
+status=ok
+if [ -z "$cmd_rc" ]; then
+	if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
+		echo "vm: timed out after ${timeout}s, qemu killed (raise --timeout?); console: $console" >&2
+		status=timeout rc=124
+	else
+		echo "vm: the VM stopped without reporting the command's exit status (qemu exit $qemu_rc; kernel panic?); last console lines, from $console:" >&2
+		tail -n 40 "$console" | sed 's/\r//g;s/^/  | /' >&2
+		status=no-status rc=125
+	fi
+else
+	rc=$cmd_rc
+fi
+
+if grep -a -q 'NTCORRAL-ERROR:' "$console"; then
+	grep -a 'NTCORRAL-ERROR:' "$console" | sed 's/\r//g;s/.*NTCORRAL-ERROR: /vm: /' >&2
+	echo "vm: last console lines, from $console:" >&2
+	grep -a -v 'NTCORRAL-' "$console" | tail -n 20 | sed 's/\r//g;s/^/  | /' >&2
+	status=error
+	[ "$rc" -ne 0 ] || rc=125
+fi
+
+splat='BUG:|WARNING:|Oops|Call Trace:|inconsistent lock state|possible recursive locking|circular locking|soft lockup|hard LOCKUP|[Rr][Cc][Uu].*\b[Ss][Tt][Aa][Ll][Ll]|non-responsive CSD lock|KASAN|UBSAN|sleeping function called from invalid context'
+ignore=${NTCORRAL_VM_SPLAT_IGNORE:-}
+hits=$(grep -a -n -E "$splat" "$console" | { if [ -n "$ignore" ]; then grep -a -v -E "$ignore"; else cat; fi; } | cut -d: -f1 || true)
+splats=0
+if [ -n "$hits" ]; then
+	splats=$(wc -l <<<"$hits")
+	echo "vm: kernel splat on the console ($splats matching lines, marked '>'), from $console:" >&2
+	# Each hit with 3 lines before and 30 after, overlapping ranges merged.
+	awk -v hits="$hits" '
+		BEGIN { n = split(hits, h, "\n"); for (i = 1; i <= n; i++) hit[h[i]] = 1 }
+		{ line[NR] = $0; sub(/\r$/, "", line[NR]) }
+		END {
+			last = 0
+			for (i = 1; i <= NR; i++) {
+				show = 0
+				for (j = i - 30; j <= i + 3; j++) if (j in hit) { show = 1; break }
+				if (!show) continue
+				if (last && i > last + 1) print "  --"
+				printf "  %s %s\n", (i in hit) ? ">" : "|", line[i]
+				last = i
+			}
+		}' "$console" | head -n 400 >&2
+	[ "$rc" -ne 0 ] || rc=1
+fi
+
+if [ -n "$booted" ] && [ -n "$done_at" ]; then
+	run=$(awk -v a="$booted" -v b="$done_at" 'BEGIN { printf "%.1f", b - a }')
+	boot=$(awk -v t="$total" -v r="$run" 'BEGIN { printf "%.1f", t - r }')
+	echo "vm: booted in ${boot}s (kernel ${booted}s), command ran ${run}s, total ${total}s; exit $rc" >&2
+else
+	run= boot=
+	echo "vm: total ${total}s; exit $rc" >&2
+fi
+
+if [ -n "${NTCORRAL_VM_STATUS:-}" ]; then
+	printf 'status=%s\nexit=%s\ncommand_exit=%s\nsplats=%s\nboot_s=%s\nrun_s=%s\ntotal_s=%s\n' \
+		"$status" "$rc" "$cmd_rc" "$splats" "$boot" "$run" "$total" >"$NTCORRAL_VM_STATUS"
+fi
+exit "$rc"
