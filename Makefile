@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# ntcorral: build the module, the client and the selftests; test; run.
+#
+#   make            build everything (installs missing Debian packages first)
+#   make check      build, client unit tests, the kselftests in a QEMU VM;
+#                   ends with "N passed, N failed"
+#   make run        boot the VM, run every experiment and variant, report
+#   make run TARGET=host   the same on this box: insmod, client, rmmod
+#   make style      checkpatch on the module, clang-format on the client
+
+# The kernel the VM boots: the newest Debian linux-image-*-amd64 installed.
+VM_KVER ?= $(shell ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)
+# Build against the running kernel where it has a build tree, else the VM's.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    $(wildcard /lib/modules/$(VM_KVER)/build))
+TARGET ?= vm
+SMP ?= 4
+CLIENT := userspace/build/ntcorral
+
+.PHONY: all deps module client selftests check run style clean
+
+all: module client selftests
+
+deps:
+	@scripts/install-deps.sh
+
+module: deps
+	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 (make deps)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+client: deps
+	cmake -S userspace -B userspace/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build userspace/build -j2
+
+selftests: deps
+	$(MAKE) -C selftests
+
+check: all
+	scripts/check.sh
+
+run: all
+ifeq ($(TARGET),host)
+	scripts/run-host.sh
+else
+	selftests/vm/vm.sh --smp $(SMP) -- /ntcorral/selftests/report.sh
+endif
+
+style:
+	scripts/style.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf userspace/build selftests/vm/out
+	-$(MAKE) -C selftests clean

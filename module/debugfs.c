@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ntcorral: /sys/kernel/debug/ntcorral/<experiment>/<variant>, the
+ * cumulative stats for people. The figures are those of the stats command;
+ * the netlink family, not this text, is the stable interface.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "ntcorral.h"
+
+static struct dentry *ntc_debugfs_root;
+
+static const struct ntc_experiment *ntc_experiment_of(const struct ntc_variant *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < ntc_nr_experiments; i++)
+		if (v >= ntc_experiments[i]->variants &&
+		    v < ntc_experiments[i]->variants + ntc_experiments[i]->nr_variants)
+			return ntc_experiments[i];
+	return NULL;
+}
+
+static void ntc_show_hist(struct seq_file *m, const char *name,
+			  const struct ntc_metric_summary *s)
+{
+	unsigned int b, first = NTCORRAL_HIST_BUCKETS, last = 0, bar;
+	u64 peak = 0;
+
+	for (b = 0; b < NTCORRAL_HIST_BUCKETS; b++) {
+		if (!s->hist[b])
+			continue;
+		first = min(first, b);
+		last = b;
+		peak = max(peak, s->hist[b]);
+	}
+	if (!peak)
+		return;
+	seq_printf(m, "histogram %s:\n", name);
+	for (b = first; b <= last; b++) {
+		bar = div64_u64(s->hist[b] * 40 + peak - 1, peak);
+		seq_printf(m, "  [%12llu, %12llu) %10llu |%.*s\n",
+			   ntc_hist_bucket_lo(b), ntc_hist_bucket_hi(b),
+			   s->hist[b], bar,
+			   "########################################");
+	}
+}
+
+static int ntc_variant_show(struct seq_file *m, void *unused)
+{
+	const struct ntc_variant *variant = m->private;
+	const struct ntc_experiment *exp = ntc_experiment_of(variant);
+	struct ntc_report *rep;
+	unsigned int i;
+
+	if (!exp)
+		return -ENOENT;
+	rep = kmalloc(sizeof(*rep), GFP_KERNEL);
+	if (!rep)
+		return -ENOMEM;
+	ntc_stats_report(exp, variant, rep);
+	seq_printf(m, "%s/%s%s\n", exp->name, variant->name,
+		   variant->baseline ? " (baseline)" : "");
+	seq_printf(m, "runs: %llu\n", rep->runs);
+	seq_printf(m, "samples: %llu\n", rep->samples);
+	seq_printf(m, "violations: %llu\n", rep->violations);
+	seq_printf(m, "timeouts: %llu\n", rep->timeouts);
+	seq_printf(m, "truncated: %u\n", rep->truncated);
+	seq_printf(m, "duration_ns: %llu\n", rep->duration_ns);
+	for (i = 0; i < exp->nr_metrics; i++) {
+		const struct ntc_metric_summary *s = &rep->metric[i];
+
+		seq_printf(m, "metric %s: count %llu min %llu mean %llu p50 %llu p90 %llu p99 %llu max %llu\n",
+			   exp->metrics[i], s->count, s->min, s->mean, s->p50,
+			   s->p90, s->p99, s->max);
+	}
+	for (i = 0; i < exp->nr_counters; i++)
+		seq_printf(m, "counter %s: %llu\n", exp->counters[i],
+			   rep->counters[i]);
+	for (i = 0; i < exp->nr_metrics; i++)
+		ntc_show_hist(m, exp->metrics[i], &rep->metric[i]);
+	kfree(rep);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ntc_variant);
+
+int __init ntc_debugfs_init(void)
+{
+	unsigned int e, v;
+	struct dentry *dir;
+
+	ntc_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	for (e = 0; e < ntc_nr_experiments; e++) {
+		const struct ntc_experiment *exp = ntc_experiments[e];
+
+		dir = debugfs_create_dir(exp->name, ntc_debugfs_root);
+		for (v = 0; v < exp->nr_variants; v++)
+			debugfs_create_file(exp->variants[v].name, 0444, dir,
+					    (void *)&exp->variants[v],
+					    &ntc_variant_fops);
+	}
+	/* debugfs is optional: its failures are not the module's. */
+	return 0;
+}
+
+void ntc_debugfs_exit(void)
+{
+	debugfs_remove_recursive(ntc_debugfs_root);
+	ntc_debugfs_root = NULL;
+}

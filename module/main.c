@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ntcorral: module init/exit and the registry of experiments. */
+
+#include <linux/module.h>
+#include <linux/string.h>
+
+#include "ntcorral.h"
+
+const struct ntc_experiment *const ntc_experiments[] = {
+	&ntc_shootdown,
+};
+const unsigned int ntc_nr_experiments = ARRAY_SIZE(ntc_experiments);
+
+const struct ntc_experiment *ntc_experiment_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ntc_nr_experiments; i++)
+		if (!strcmp(ntc_experiments[i]->name, name))
+			return ntc_experiments[i];
+	return NULL;
+}
+
+const struct ntc_variant *ntc_variant_find(const struct ntc_experiment *exp,
+					   const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < exp->nr_variants; i++)
+		if (!strcmp(exp->variants[i].name, name))
+			return &exp->variants[i];
+	return NULL;
+}
+
+unsigned int ntc_experiment_index(const struct ntc_experiment *exp)
+{
+	unsigned int i;
+
+	for (i = 0; i < ntc_nr_experiments; i++)
+		if (ntc_experiments[i] == exp)
+			break;
+	return i;
+}
+
+static int ntc_experiments_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ntc_nr_experiments; i++) {
+		if (!ntc_experiments[i]->init)
+			continue;
+		ret = ntc_experiments[i]->init();
+		if (ret) {
+			while (i--)
+				if (ntc_experiments[i]->exit)
+					ntc_experiments[i]->exit();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void ntc_experiments_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ntc_nr_experiments; i++)
+		if (ntc_experiments[i]->exit)
+			ntc_experiments[i]->exit();
+}
+
+static int __init ntc_init(void)
+{
+	int ret;
+
+	ret = ntc_stats_init();
+	if (ret)
+		return ret;
+	ret = ntc_experiments_init();
+	if (ret)
+		goto err_stats;
+	ret = ntc_debugfs_init();
+	if (ret)
+		goto err_experiments;
+	/* Last: once the family is registered, runs can start. */
+	ret = ntc_netlink_init();
+	if (ret)
+		goto err_debugfs;
+	pr_info("loaded: %u experiment(s), family \"%s\" v%u\n",
+		ntc_nr_experiments, NTCORRAL_FAMILY_NAME,
+		NTCORRAL_FAMILY_VERSION);
+	return 0;
+
+err_debugfs:
+	ntc_debugfs_exit();
+err_experiments:
+	ntc_experiments_exit();
+err_stats:
+	ntc_stats_exit();
+	return ret;
+}
+
+static void __exit ntc_exit(void)
+{
+	/* Waits for any run in flight: runs hold the family's ops. */
+	ntc_netlink_exit();
+	ntc_debugfs_exit();
+	/* No run can start now; wait out CPUs that may still be in our code. */
+	ntc_experiments_exit();
+	ntc_stats_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(ntc_init);
+module_exit(ntc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("NT multiprocessor-synchronization idioms on Linux, measured and self-checking");
+MODULE_AUTHOR("The ntcorral developers");

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ntcorral: the "ntcorral" generic netlink family. */
+
+#include <linux/capability.h>
+#include <linux/slab.h>
+#include <linux/version.h>
+#include <net/genetlink.h>
+
+#include "ntcorral.h"
+
+static struct genl_family ntc_family;
+
+static struct netlink_range_validation ntc_iterations_range = {
+	.min = NTCORRAL_MIN_ITERATIONS,
+	.max = NTCORRAL_MAX_ITERATIONS,
+};
+
+static struct netlink_range_validation ntc_hold_range = {
+	.min = 0,
+	.max = NTCORRAL_MAX_HOLD_US,
+};
+
+static struct netlink_range_validation ntc_deadline_range = {
+	.min = NTCORRAL_MIN_DEADLINE_US,
+	.max = NTCORRAL_MAX_DEADLINE_US,
+};
+
+static struct netlink_range_validation ntc_runtime_range = {
+	.min = NTCORRAL_MIN_RUNTIME_MS,
+	.max = NTCORRAL_MAX_RUNTIME_MS,
+};
+
+static struct netlink_range_validation ntc_pci_range = {
+	.min = 0,
+	.max = NTCORRAL_MAX_PCI_DEVICE,
+};
+
+static const struct nla_policy ntc_run_policy[NTCORRAL_A_PCI_DEVICE + 1] = {
+	[NTCORRAL_A_EXPERIMENT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
+	[NTCORRAL_A_VARIANT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
+	[NTCORRAL_A_ITERATIONS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_iterations_range),
+	[NTCORRAL_A_CPUS]	= { .type = NLA_BINARY, .len = NTCORRAL_CPUS_MAX_BYTES },
+	[NTCORRAL_A_HOLD_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_hold_range),
+	[NTCORRAL_A_DEADLINE_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_deadline_range),
+	[NTCORRAL_A_MAX_RUNTIME_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_runtime_range),
+	[NTCORRAL_A_PCI_DEVICE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_pci_range),
+};
+
+/* LIST, GET_STATS and RESET_STATS take only the name filters. */
+static const struct nla_policy ntc_filter_policy[NTCORRAL_A_VARIANT + 1] = {
+	[NTCORRAL_A_EXPERIMENT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
+	[NTCORRAL_A_VARIANT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
+};
+
+/* The run parameters, as the list command describes them. */
+static const struct ntc_param_info {
+	const char *name, *description, *unit;
+	u32 attr;
+	u64 min, max, def;
+} ntc_params[] = {
+	{ "iterations", "iterations to run", "count", NTCORRAL_A_ITERATIONS,
+	  NTCORRAL_MIN_ITERATIONS, NTCORRAL_MAX_ITERATIONS,
+	  NTCORRAL_DEFAULT_ITERATIONS },
+	{ "hold_us", "time the initiator holds the window after its work",
+	  "us", NTCORRAL_A_HOLD_US, 0, NTCORRAL_MAX_HOLD_US,
+	  NTCORRAL_DEFAULT_HOLD_US },
+	{ "deadline_us", "bound on every spin and wait of an iteration", "us",
+	  NTCORRAL_A_DEADLINE_US, NTCORRAL_MIN_DEADLINE_US,
+	  NTCORRAL_MAX_DEADLINE_US, NTCORRAL_DEFAULT_DEADLINE_US },
+	{ "max_runtime_ms", "bound on the whole run; it stops early (truncated) when reached",
+	  "ms", NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_MIN_RUNTIME_MS,
+	  NTCORRAL_MAX_RUNTIME_MS, NTCORRAL_DEFAULT_RUNTIME_MS },
+	{ "pci_device", "PCI device read inside the window, domain 0", "bus<<8|devfn",
+	  NTCORRAL_A_PCI_DEVICE, 0, NTCORRAL_MAX_PCI_DEVICE,
+	  NTCORRAL_DEFAULT_PCI_DEVICE },
+};
+
+static u32 ntc_get_u32(const struct nlattr *attr, u32 def)
+{
+	return attr ? nla_get_u32(attr) : def;
+}
+
+/* The request's attributes in a dump: the API moved in 6.2. */
+static struct nlattr **ntc_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/* Resolve the optional experiment/variant filters; -ENOENT on a miss. */
+static int ntc_parse_filter(struct nlattr **attrs, struct netlink_ext_ack *extack,
+			    const struct ntc_experiment **exp,
+			    const struct ntc_variant **variant)
+{
+	*exp = NULL;
+	*variant = NULL;
+	if (attrs[NTCORRAL_A_EXPERIMENT]) {
+		*exp = ntc_experiment_find(nla_data(attrs[NTCORRAL_A_EXPERIMENT]));
+		if (!*exp) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[NTCORRAL_A_EXPERIMENT],
+					    "unknown experiment; the list command shows the valid ones");
+			return -ENOENT;
+		}
+	}
+	if (attrs[NTCORRAL_A_VARIANT]) {
+		if (!*exp) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[NTCORRAL_A_VARIANT],
+					    "a variant needs its experiment");
+			return -EINVAL;
+		}
+		*variant = ntc_variant_find(*exp, nla_data(attrs[NTCORRAL_A_VARIANT]));
+		if (!*variant) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[NTCORRAL_A_VARIANT],
+					    "unknown variant of this experiment; the list command shows the valid ones");
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+/*
+ * GENL_ADMIN_PERM checks CAP_NET_ADMIN; running experiments stops CPUs, so
+ * it also takes CAP_SYS_ADMIN.
+ */
+static int ntc_check_admin(struct sk_buff *skb, struct genl_info *info)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(info->extack, "this command needs CAP_SYS_ADMIN");
+	return -EPERM;
+}
+
+static int ntc_put_cpus(struct sk_buff *skb, const struct cpumask *mask)
+{
+	unsigned int words = DIV_ROUND_UP(nr_cpu_ids, 64), cpu;
+	u64 *bits;
+	int ret;
+
+	bits = kcalloc(words, sizeof(*bits), GFP_KERNEL);
+	if (!bits)
+		return -ENOMEM;
+	for_each_cpu(cpu, mask)
+		bits[cpu / 64] |= 1ULL << (cpu % 64);
+	ret = nla_put(skb, NTCORRAL_A_CPUS, words * sizeof(*bits), bits);
+	kfree(bits);
+	return ret;
+}
+
+static int ntc_parse_cpus(const struct nlattr *attr, struct cpumask *mask,
+			  struct netlink_ext_ack *extack)
+{
+	const u8 *bytes = nla_data(attr);
+	unsigned int len = nla_len(attr), i, cpu;
+	u64 word;
+
+	if (len == 0 || len % sizeof(u64)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "CPU set must be a whole number of u64 bitmap words");
+		return -EINVAL;
+	}
+	cpumask_clear(mask);
+	for (i = 0; i < len / sizeof(u64); i++) {
+		memcpy(&word, bytes + i * sizeof(u64), sizeof(u64));
+		while (word) {
+			cpu = i * 64 + __ffs64(word);
+			word &= word - 1;
+			if (cpu >= nr_cpu_ids) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "CPU set names a CPU this machine does not have");
+				return -EINVAL;
+			}
+			if (!cpu_online(cpu)) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "CPU set names an offline CPU");
+				return -EINVAL;
+			}
+			cpumask_set_cpu(cpu, mask);
+		}
+	}
+	if (cpumask_empty(mask)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "CPU set is empty");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ntc_put_metric(struct sk_buff *skb, const char *name,
+			  const struct ntc_metric_summary *s)
+{
+	struct nlattr *nest = nla_nest_start(skb, NTCORRAL_A_METRIC);
+
+	if (!nest ||
+	    nla_put_string(skb, NTCORRAL_METRIC_A_NAME, name) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_COUNT, s->count, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_MIN, s->min, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_MEAN, s->mean, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_P50, s->p50, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_P90, s->p90, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_P99, s->p99, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_MAX, s->max, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put(skb, NTCORRAL_METRIC_A_HIST, sizeof(s->hist), s->hist))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int ntc_put_counter(struct sk_buff *skb, const char *name, u64 value)
+{
+	struct nlattr *nest = nla_nest_start(skb, NTCORRAL_A_COUNTER);
+
+	if (!nest ||
+	    nla_put_string(skb, NTCORRAL_COUNTER_A_NAME, name) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_COUNTER_A_VALUE, value, NTCORRAL_COUNTER_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The result layout of the uapi header, for a run or the stats. */
+static int ntc_put_report(struct sk_buff *skb, const struct ntc_report *rep)
+{
+	const struct ntc_experiment *exp = rep->exp;
+	const struct ntc_run *run = rep->run;
+	unsigned int i;
+
+	if (nla_put_string(skb, NTCORRAL_A_EXPERIMENT, exp->name) ||
+	    nla_put_string(skb, NTCORRAL_A_VARIANT, rep->variant->name) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_A_RUNS, rep->runs, NTCORRAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_A_SAMPLES, rep->samples, NTCORRAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_A_VIOLATIONS, rep->violations, NTCORRAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_A_TIMEOUTS, rep->timeouts, NTCORRAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_A_DURATION_NS, rep->duration_ns, NTCORRAL_A_PAD) ||
+	    (rep->truncated && nla_put_flag(skb, NTCORRAL_A_TRUNCATED)))
+		return -EMSGSIZE;
+	if (run &&
+	    (nla_put_u32(skb, NTCORRAL_A_ITERATIONS, run->p.iterations) ||
+	     nla_put_u32(skb, NTCORRAL_A_NR_CPUS, run->nr_cpus) ||
+	     nla_put_u32(skb, NTCORRAL_A_INITIATOR_CPU, run->initiator) ||
+	     ntc_put_cpus(skb, run->p.cpus)))
+		return -EMSGSIZE;
+	for (i = 0; i < exp->nr_metrics; i++)
+		if (ntc_put_metric(skb, exp->metrics[i], &rep->metric[i]))
+			return -EMSGSIZE;
+	for (i = 0; i < exp->nr_counters; i++)
+		if (ntc_put_counter(skb, exp->counters[i], rep->counters[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
+static int ntc_put_experiment(struct sk_buff *skb, const struct ntc_experiment *exp)
+{
+	const struct ntc_param_info *p;
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (nla_put_string(skb, NTCORRAL_A_EXPERIMENT, exp->name) ||
+	    nla_put_string(skb, NTCORRAL_A_SEED, exp->seed) ||
+	    nla_put_string(skb, NTCORRAL_A_DESCRIPTION, exp->description))
+		return -EMSGSIZE;
+	for (i = 0; i < exp->nr_variants; i++) {
+		const struct ntc_variant *v = &exp->variants[i];
+
+		nest = nla_nest_start(skb, NTCORRAL_A_VARIANT_INFO);
+		if (!nest ||
+		    nla_put_string(skb, NTCORRAL_VARIANT_A_NAME, v->name) ||
+		    nla_put_string(skb, NTCORRAL_VARIANT_A_DESCRIPTION, v->description) ||
+		    (v->baseline && nla_put_flag(skb, NTCORRAL_VARIANT_A_BASELINE)))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	for (p = ntc_params; p < ntc_params + ARRAY_SIZE(ntc_params); p++) {
+		nest = nla_nest_start(skb, NTCORRAL_A_PARAM_INFO);
+		if (!nest ||
+		    nla_put_string(skb, NTCORRAL_PARAM_A_NAME, p->name) ||
+		    nla_put_u32(skb, NTCORRAL_PARAM_A_ATTR, p->attr) ||
+		    nla_put_string(skb, NTCORRAL_PARAM_A_DESCRIPTION, p->description) ||
+		    nla_put_string(skb, NTCORRAL_PARAM_A_UNIT, p->unit) ||
+		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MIN, p->min, NTCORRAL_PARAM_A_PAD) ||
+		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MAX, p->max, NTCORRAL_PARAM_A_PAD) ||
+		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_DEFAULT, p->def, NTCORRAL_PARAM_A_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	for (i = 0; i < exp->nr_metrics; i++)
+		if (nla_put_string(skb, NTCORRAL_A_METRIC_NAME, exp->metrics[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
+static int ntc_nl_list_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct ntc_experiment *only, *exp;
+	const struct ntc_variant *variant;
+	unsigned int idx;
+	void *hdr;
+	int ret;
+
+	ret = ntc_parse_filter(ntc_dump_attrs(cb), cb->extack, &only, &variant);
+	if (ret)
+		return ret;
+	for (idx = cb->args[0]; idx < ntc_nr_experiments; idx++) {
+		exp = ntc_experiments[idx];
+		if (only && exp != only)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &ntc_family, NLM_F_MULTI, NTCORRAL_CMD_LIST_EXPERIMENTS);
+		if (!hdr)
+			break;
+		if (ntc_put_experiment(skb, exp)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static int ntc_nl_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct ntc_experiment *only_exp, *exp;
+	const struct ntc_variant *only_variant;
+	unsigned int e, v, flat = 0;
+	struct ntc_report *rep;
+	void *hdr;
+	int ret;
+
+	ret = ntc_parse_filter(ntc_dump_attrs(cb), cb->extack, &only_exp, &only_variant);
+	if (ret)
+		return ret;
+	rep = kmalloc(sizeof(*rep), GFP_KERNEL);
+	if (!rep)
+		return -ENOMEM;
+	/* cb->args[0] counts (experiment, variant) pairs already sent. */
+	for (e = 0; e < ntc_nr_experiments; e++) {
+		exp = ntc_experiments[e];
+		for (v = 0; v < exp->nr_variants; v++, flat++) {
+			if (flat < cb->args[0])
+				continue;
+			if ((only_exp && exp != only_exp) ||
+			    (only_variant && &exp->variants[v] != only_variant)) {
+				cb->args[0] = flat + 1;
+				continue;
+			}
+			ntc_stats_report(exp, &exp->variants[v], rep);
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &ntc_family,
+					  NLM_F_MULTI, NTCORRAL_CMD_GET_STATS);
+			if (!hdr)
+				goto out;
+			if (ntc_put_report(skb, rep)) {
+				genlmsg_cancel(skb, hdr);
+				goto out;
+			}
+			genlmsg_end(skb, hdr);
+			cb->args[0] = flat + 1;
+		}
+	}
+out:
+	kfree(rep);
+	return skb->len;
+}
+
+static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct ntc_report *rep = NULL;
+	struct sk_buff *msg = NULL;
+	struct ntc_run *run;
+	void *hdr;
+	int ret;
+
+	ret = ntc_check_admin(skb, info);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, NTCORRAL_A_EXPERIMENT) ||
+	    GENL_REQ_ATTR_CHECK(info, NTCORRAL_A_VARIANT))
+		return -EINVAL;
+
+	run = kzalloc(sizeof(*run), GFP_KERNEL);
+	if (!run)
+		return -ENOMEM;
+	if (!zalloc_cpumask_var(&run->p.cpus, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = ntc_parse_filter(attrs, info->extack, &run->exp, &run->variant);
+	if (ret)
+		goto out;
+
+	run->p.iterations = ntc_get_u32(attrs[NTCORRAL_A_ITERATIONS],
+						NTCORRAL_DEFAULT_ITERATIONS);
+	run->p.hold_us = ntc_get_u32(attrs[NTCORRAL_A_HOLD_US],
+					     NTCORRAL_DEFAULT_HOLD_US);
+	run->p.deadline_us = ntc_get_u32(attrs[NTCORRAL_A_DEADLINE_US],
+						 NTCORRAL_DEFAULT_DEADLINE_US);
+	run->p.max_runtime_ms = ntc_get_u32(attrs[NTCORRAL_A_MAX_RUNTIME_MS],
+						    NTCORRAL_DEFAULT_RUNTIME_MS);
+	run->p.pci_device = ntc_get_u32(attrs[NTCORRAL_A_PCI_DEVICE],
+						NTCORRAL_DEFAULT_PCI_DEVICE);
+	if (attrs[NTCORRAL_A_CPUS]) {
+		ret = ntc_parse_cpus(attrs[NTCORRAL_A_CPUS], run->p.cpus, info->extack);
+		if (ret)
+			goto out;
+	} else {
+		cpumask_copy(run->p.cpus, cpu_online_mask);
+	}
+
+	ret = ntc_run_execute(run);
+	if (ret) {
+		/* errmsg is a string literal of run.c/the experiment. */
+		if (info->extack && run->errmsg)
+			info->extack->_msg = run->errmsg;
+		goto out;
+	}
+
+	ret = -ENOMEM;
+	rep = kmalloc(sizeof(*rep), GFP_KERNEL);
+	if (!rep)
+		goto out;
+	ntc_run_report(run, rep);
+	ntc_stats_add_run(run, rep);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto out;
+	hdr = genlmsg_put_reply(msg, info, &ntc_family, 0, NTCORRAL_CMD_RUN);
+	if (!hdr || ntc_put_report(msg, rep)) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	ret = genlmsg_reply(msg, info);
+	msg = NULL;
+out:
+	nlmsg_free(msg);
+	kfree(rep);
+	ntc_run_cleanup(run);
+	free_cpumask_var(run->p.cpus);
+	kfree(run);
+	return ret;
+}
+
+static int ntc_nl_reset_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	const struct ntc_experiment *exp;
+	const struct ntc_variant *variant;
+	int ret;
+
+	ret = ntc_check_admin(skb, info);
+	if (ret)
+		return ret;
+	ret = ntc_parse_filter(info->attrs, info->extack, &exp, &variant);
+	if (ret)
+		return ret;
+	ntc_stats_reset(exp, variant);
+	return 0;
+}
+
+static const struct genl_ops ntc_ops[] = {
+	{
+		.cmd		= NTCORRAL_CMD_LIST_EXPERIMENTS,
+		.dumpit		= ntc_nl_list_dumpit,
+		.policy		= ntc_filter_policy,
+		.maxattr	= ARRAY_SIZE(ntc_filter_policy) - 1,
+	},
+	{
+		.cmd		= NTCORRAL_CMD_RUN,
+		.doit		= ntc_nl_run_doit,
+		.policy		= ntc_run_policy,
+		.maxattr	= ARRAY_SIZE(ntc_run_policy) - 1,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= NTCORRAL_CMD_GET_STATS,
+		.dumpit		= ntc_nl_stats_dumpit,
+		.policy		= ntc_filter_policy,
+		.maxattr	= ARRAY_SIZE(ntc_filter_policy) - 1,
+	},
+	{
+		.cmd		= NTCORRAL_CMD_RESET_STATS,
+		.doit		= ntc_nl_reset_doit,
+		.policy		= ntc_filter_policy,
+		.maxattr	= ARRAY_SIZE(ntc_filter_policy) - 1,
+		.flags		= GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family ntc_family = {
+	.name		= NTCORRAL_FAMILY_NAME,
+	.version	= NTCORRAL_FAMILY_VERSION,
+	.maxattr	= NTCORRAL_A_MAX,
+	.module		= THIS_MODULE,
+	.ops		= ntc_ops,
+	.n_ops		= ARRAY_SIZE(ntc_ops),
+	.resv_start_op	= NTCORRAL_CMD_RESET_STATS + 1,
+	/* Runs take seconds: don't hold genl_mutex, ntc_run_lock serialises. */
+	.parallel_ops	= true,
+};
+
+int __init ntc_netlink_init(void)
+{
+	return genl_register_family(&ntc_family);
+}
+
+void ntc_netlink_exit(void)
+{
+	genl_unregister_family(&ntc_family);
+}

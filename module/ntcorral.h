@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ntcorral: the module's internal interfaces (experiments, runs, stats). */
+#ifndef _NTCORRAL_H
+#define _NTCORRAL_H
+
+#include <linux/types.h>
+#include <linux/cpumask.h>
+#include <linux/mutex.h>
+#include <linux/timekeeping.h>
+#include <ntcorral.h>
+
+#define NTC_MAX_EXPERIMENTS	16
+#define NTC_MAX_METRICS		4
+#define NTC_MAX_COUNTERS	12
+
+struct ntc_run;
+
+/*
+ * One way of doing an experiment's idiom. @iterate runs one iteration on the
+ * initiator CPU, in a sleepable kthread bound to it, with CPU hotplug held
+ * off (unless @holds_hotplug) and every CPU of the run online. It fills @sample (ns, one per metric of the experiment) and returns
+ * 0 when the iteration counts as a sample, 1 when it was abandoned (a
+ * timeout, already counted) or a negative errno to stop the run.
+ */
+struct ntc_variant {
+	const char *name;
+	const char *description;
+	bool baseline;
+	bool holds_hotplug;	/* @iterate holds CPU hotplug off itself */
+	int (*iterate)(struct ntc_run *run, u64 *sample);
+};
+
+struct ntc_experiment {
+	const char *name;
+	const char *seed;
+	const char *description;
+	const struct ntc_variant *variants;
+	unsigned int nr_variants;
+	const char *const *metrics;	/* the first is the primary one */
+	unsigned int nr_metrics;
+	const char *const *counters;
+	unsigned int nr_counters;
+	/* Called before the first iteration / after the last, same context. */
+	int (*setup)(struct ntc_run *run);
+	void (*teardown)(struct ntc_run *run);
+	/* Module load; and unload: wait until no CPU can run our code. */
+	int (*init)(void);
+	void (*exit)(void);
+};
+
+struct ntc_run_params {
+	u32 iterations;
+	u32 hold_us;
+	u32 deadline_us;
+	u32 max_runtime_ms;
+	u32 pci_device;
+	cpumask_var_t cpus;
+};
+
+struct ntc_run {
+	const struct ntc_experiment *exp;
+	const struct ntc_variant *variant;
+	struct ntc_run_params p;
+	unsigned int initiator;
+	unsigned int nr_cpus;
+	u64 deadline_ns;
+
+	/* Results, written by the run's kthread only. */
+	u64 samples;
+	u64 violations;
+	u64 timeouts;
+	bool truncated;
+	u64 duration_ns;
+	u64 *metric[NTC_MAX_METRICS];	/* one value per completed sample */
+	u64 counters[NTC_MAX_COUNTERS];
+	int err;
+	const char *errmsg;		/* extack text for @err */
+	void *priv;			/* the experiment's own state */
+};
+
+/* What a run or the cumulative stats report for one metric. */
+struct ntc_metric_summary {
+	u64 count, min, mean, p50, p90, p99, max;
+	u64 hist[NTCORRAL_HIST_BUCKETS];
+};
+
+struct ntc_report {
+	const struct ntc_experiment *exp;
+	const struct ntc_variant *variant;
+	u64 runs, samples, violations, timeouts, duration_ns;
+	bool truncated;
+	const struct ntc_run *run;	/* set for a run's reply only */
+	struct ntc_metric_summary metric[NTC_MAX_METRICS];
+	u64 counters[NTC_MAX_COUNTERS];
+};
+
+/* main.c: the registry */
+extern const struct ntc_experiment *const ntc_experiments[];
+extern const unsigned int ntc_nr_experiments;
+const struct ntc_experiment *ntc_experiment_find(const char *name);
+const struct ntc_variant *ntc_variant_find(const struct ntc_experiment *exp,
+					   const char *name);
+unsigned int ntc_experiment_index(const struct ntc_experiment *exp);
+
+/* run.c */
+int ntc_run_execute(struct ntc_run *run);
+void ntc_run_report(struct ntc_run *run, struct ntc_report *rep);
+void ntc_run_cleanup(struct ntc_run *run);
+bool ntc_run_cpus_present(struct ntc_run *run);
+void ntc_run_violation(struct ntc_run *run, const char *what);
+void ntc_run_timeout(struct ntc_run *run, const char *what);
+
+/* Deadline helpers: NMI-safe clock, usable with interrupts off anywhere. */
+static inline u64 ntc_now(void)
+{
+	return ktime_get_mono_fast_ns();
+}
+
+/* stats.c */
+int ntc_stats_init(void);
+void ntc_stats_exit(void);
+unsigned int ntc_hist_bucket(u64 ns);
+u64 ntc_hist_bucket_lo(unsigned int b);
+u64 ntc_hist_bucket_hi(unsigned int b);
+void ntc_summarize_samples(u64 *v, u64 n, struct ntc_metric_summary *s);
+void ntc_stats_add_run(const struct ntc_run *run,
+		       const struct ntc_report *rep);
+void ntc_stats_report(const struct ntc_experiment *exp,
+		      const struct ntc_variant *variant,
+		      struct ntc_report *rep);
+void ntc_stats_reset(const struct ntc_experiment *exp,
+		     const struct ntc_variant *variant);
+
+/* netlink.c */
+int ntc_netlink_init(void);
+void ntc_netlink_exit(void);
+
+/* debugfs.c */
+int ntc_debugfs_init(void);
+void ntc_debugfs_exit(void);
+
+/* The experiments */
+extern const struct ntc_experiment ntc_shootdown;
+
+#endif /* _NTCORRAL_H */

@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ntcorral: processor shootdown (seed 000-processor-shootdown).
+ *
+ * The NT recipe: at DISPATCH_LEVEL, set a barrier to the number of other
+ * processors, queue a DPC on each of them; each DPC raises to IPI_LEVEL - 1,
+ * decrements the barrier and spins; the initiator waits for the barrier to
+ * reach 0, does its work "with the machine half-dead" (raw PCI config
+ * access), then releases everyone.
+ *
+ * Linux mapping: DISPATCH_LEVEL is preempt_disable(); IPI_LEVEL - 1 is
+ * local_irq_save(); a DPC targeted at a processor is an IPI that schedules
+ * a tasklet on that CPU. The variants:
+ *   dpc           the literal port (IPI -> tasklet -> spin)
+ *   ipi           the corral held inside smp_call_function_many() handlers
+ *   stop_machine  Linux's own answer, the baseline
+ *
+ * Two departures from the recipe as posted, both found by porting it:
+ *  - It says each DPC spins "waiting for the barrier to become non-zero",
+ *    but the barrier is non-zero until the last CPU arrives: every CPU but
+ *    the last would leave at once. The release needs its own word; here it
+ *    is released_gen, an iteration number, so that a CPU arriving after the
+ *    initiator gave up (timeout) can tell and leave without spinning.
+ *  - Every spin has a deadline. A CPU that never answers turns into a
+ *    counted timeout, not a hung machine; its slot stays "pending" and no
+ *    later corral targets it until it has answered.
+ */
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/pci.h>
+#include <linux/percpu.h>
+#include <linux/smp.h>
+#include <linux/stop_machine.h>
+
+#include "ntcorral.h"
+
+enum sd_metric { SD_WINDOW, SD_CORRAL, SD_WORK, SD_RELEASE, SD_NR_METRICS };
+
+static const char *const sd_metrics[] = {
+	[SD_WINDOW]	= "window",	/* request -> every CPU out again */
+	[SD_CORRAL]	= "corral",	/* request -> every CPU arrived */
+	[SD_WORK]	= "work",	/* all arrived -> release */
+	[SD_RELEASE]	= "release",	/* release -> every CPU out */
+};
+
+enum sd_counter {
+	SD_C_CORRALLED,		/* CPU-iterations seen corralled through the work */
+	SD_C_WORK_RUNS,
+	SD_C_PCI_READS,
+	SD_C_PCI_MISMATCHES,
+	SD_C_PCI_SKIPPED,	/* raw access not safe: the corral is partial */
+	SD_C_LATE_ARRIVALS,
+	SD_C_TARGET_TIMEOUTS,
+	SD_C_ARRIVAL_TIMEOUTS,
+	SD_C_EXIT_TIMEOUTS,
+	SD_NR_COUNTERS
+};
+
+static const char *const sd_counters[] = {
+	[SD_C_CORRALLED]	= "corralled_cpus",
+	[SD_C_WORK_RUNS]	= "work_runs",
+	[SD_C_PCI_READS]	= "pci_reads",
+	[SD_C_PCI_MISMATCHES]	= "pci_mismatches",
+	[SD_C_PCI_SKIPPED]	= "pci_skipped",
+	[SD_C_LATE_ARRIVALS]	= "late_arrivals",
+	[SD_C_TARGET_TIMEOUTS]	= "target_timeouts",
+	[SD_C_ARRIVAL_TIMEOUTS]	= "arrival_timeouts",
+	[SD_C_EXIT_TIMEOUTS]	= "exit_timeouts",
+};
+
+/* One per CPU, for the module's lifetime: in-flight IPIs may point at it. */
+struct sd_slot {
+	call_single_data_t csd;		/* dpc: the IPI that queues the DPC */
+	struct tasklet_struct dpc;
+	unsigned long gen;		/* iteration this CPU was queued for */
+	unsigned long arrived_gen;	/* evidence: entered the corral */
+	unsigned long left_gen;		/* evidence: left the corral */
+	atomic_t pending;		/* queued, not yet out of the corral */
+};
+
+static DEFINE_PER_CPU_ALIGNED(struct sd_slot, sd_slots);
+
+/* The corral itself; one run at a time uses it. */
+static struct {
+	atomic_t barrier;		/* NT's barrier, counts down to 0 */
+	unsigned long gen;		/* current iteration */
+	unsigned long released_gen;	/* the release word */
+	u64 target_deadline_ns;
+	atomic_t late_arrivals;
+	atomic_t target_timeouts;
+	unsigned int work_runs;		/* initiator only */
+	int work_cpu;
+} sd_corral;
+
+/* Per-run state, run->priv. */
+struct sd_state {
+	cpumask_var_t targets;		/* the run's CPUs but the initiator */
+	unsigned int nr_targets;
+	u64 hold_ns;
+	struct pci_dev *pdev;		/* NULL: the work is a timed hold */
+	bool raw_pci_safe;		/* every online CPU is corralled */
+	u32 pci_api_value;
+	u64 t1, t2;			/* stop_machine: set inside the window */
+	int fatal;
+};
+
+static struct sd_slot *sd_slot_of(int cpu)
+{
+	return per_cpu_ptr(&sd_slots, cpu);
+}
+
+/*
+ * A corralled CPU: what the DPC routine does in the recipe. Runs on a
+ * target CPU from a tasklet (dpc), an IPI handler (ipi) or a stopper (
+ * stop_machine).
+ */
+static void sd_corralled(struct sd_slot *slot)
+{
+	unsigned long gen = READ_ONCE(slot->gen), flags;
+	u64 deadline;
+
+	/* Raise to IPI_LEVEL - 1: only NMIs can reach this CPU now. */
+	local_irq_save(flags);
+	if (smp_load_acquire(&sd_corral.released_gen) == gen) {
+		/* The initiator gave up waiting for us. */
+		atomic_inc(&sd_corral.late_arrivals);
+		goto out;
+	}
+	WRITE_ONCE(slot->arrived_gen, gen);
+	/* InterlockedDecrement is a full barrier: so is atomic_dec_return. */
+	atomic_dec_return(&sd_corral.barrier);
+
+	deadline = ntc_now() + READ_ONCE(sd_corral.target_deadline_ns);
+	while (smp_load_acquire(&sd_corral.released_gen) != gen) {
+		if (ntc_now() > deadline) {
+			atomic_inc(&sd_corral.target_timeouts);
+			break;
+		}
+		cpu_relax();
+	}
+	smp_store_release(&slot->left_gen, gen);
+out:
+	local_irq_restore(flags);
+	/* Last touch of the slot: from here the initiator may reuse it. */
+	atomic_set_release(&slot->pending, 0);
+}
+
+static void sd_dpc_fn(struct tasklet_struct *t)
+{
+	struct sd_slot *slot = from_tasklet(slot, t, dpc);
+
+	sd_corralled(slot);
+}
+
+/* The IPI half of "queue a DPC on that processor". */
+static void sd_dpc_queue_ipi(void *info)
+{
+	struct sd_slot *slot = info;
+
+	tasklet_schedule(&slot->dpc);
+}
+
+static void sd_ipi_fn(void *info)
+{
+	sd_corralled(this_cpu_ptr(&sd_slots));
+}
+
+#ifdef CONFIG_X86
+/*
+ * Configuration mechanism #1, by hand: the access the thread needed the
+ * machine half-dead for. 0xCF8/0xCFC is one shared index/data pair, so
+ * nothing else may touch it in between: every other CPU is corralled with
+ * interrupts off and so is this one.
+ */
+static u32 sd_pci_conf1_read(unsigned int bus, unsigned int devfn,
+			     unsigned int reg)
+{
+	outl(0x80000000U | (bus << 16) | (devfn << 8) | (reg & 0xfc), 0xcf8);
+	return inl(0xcfc);
+}
+#endif
+
+/* The work, on the initiator, inside the window, interrupts off. */
+static void sd_work(struct ntc_run *run, struct sd_state *st)
+{
+	u64 until;
+
+	sd_corral.work_runs++;
+	sd_corral.work_cpu = smp_processor_id();
+#ifdef CONFIG_X86
+	if (st->pdev && st->raw_pci_safe) {
+		u32 raw = sd_pci_conf1_read(st->pdev->bus->number,
+					    st->pdev->devfn, 0);
+
+		run->counters[SD_C_PCI_READS]++;
+		if (raw != st->pci_api_value) {
+			run->counters[SD_C_PCI_MISMATCHES]++;
+			ntc_run_violation(run, "raw PCI config read differs from pci_read_config_dword()");
+		}
+	}
+#endif
+	if (st->pdev && !st->raw_pci_safe)
+		run->counters[SD_C_PCI_SKIPPED]++;
+	until = ntc_now() + st->hold_ns;
+	while (ntc_now() < until)
+		cpu_relax();
+}
+
+/* Evidence that every target is in the corral right now. */
+static void sd_check_corralled(struct ntc_run *run, struct sd_state *st,
+			       unsigned long gen, const char *when)
+{
+	int cpu;
+
+	for_each_cpu(cpu, st->targets) {
+		struct sd_slot *slot = sd_slot_of(cpu);
+
+		if (READ_ONCE(slot->arrived_gen) != gen)
+			ntc_run_violation(run, when[0] == 'b' ?
+					  "a CPU was not in the corral when the work started" :
+					  "a CPU was not in the corral when the work ended");
+		else if (smp_load_acquire(&slot->left_gen) == gen)
+			ntc_run_violation(run, "a CPU left the corral during the window");
+	}
+}
+
+static bool sd_wait_arrivals(struct ntc_run *run)
+{
+	u64 deadline = ntc_now() + run->deadline_ns;
+
+	while (atomic_read_acquire(&sd_corral.barrier) > 0) {
+		if (ntc_now() > deadline)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/* Wait until no target can still touch its slot. */
+static bool sd_wait_exits(struct ntc_run *run, struct sd_state *st)
+{
+	u64 deadline = ntc_now() + run->deadline_ns;
+	int cpu;
+
+	for_each_cpu(cpu, st->targets) {
+		while (atomic_read_acquire(&sd_slot_of(cpu)->pending)) {
+			if (ntc_now() > deadline)
+				return false;
+			cpu_relax();
+		}
+	}
+	return true;
+}
+
+/* Arm the barrier and the slots for a new iteration; returns its number. */
+static unsigned long sd_arm(struct sd_state *st)
+{
+	unsigned long gen = ++sd_corral.gen;
+	int cpu;
+
+	sd_corral.work_runs = 0;
+	sd_corral.work_cpu = -1;
+	atomic_set(&sd_corral.barrier, st->nr_targets);
+	for_each_cpu(cpu, st->targets) {
+		struct sd_slot *slot = sd_slot_of(cpu);
+
+		WRITE_ONCE(slot->gen, gen);
+		atomic_set(&slot->pending, 1);
+	}
+	/* Slots and barrier are visible before any target can run. */
+	smp_mb();
+	return gen;
+}
+
+/*
+ * A target that went offline between sd_arm() and stop_machine() will never
+ * run its part; nothing else can hold its slot, so clear it.
+ */
+static void sd_disarm_offline(struct sd_state *st)
+{
+	int cpu;
+
+	for_each_cpu(cpu, st->targets)
+		if (!cpu_online(cpu))
+			atomic_set_release(&sd_slot_of(cpu)->pending, 0);
+}
+
+/* The window, on the initiator, from "all arrived" to the release. */
+static void sd_window(struct ntc_run *run, struct sd_state *st,
+		      unsigned long gen)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	st->t1 = ntc_now();
+	sd_check_corralled(run, st, gen, "before");
+	sd_work(run, st);
+	sd_check_corralled(run, st, gen, "after");
+	st->t2 = ntc_now();
+	local_irq_restore(flags);
+	smp_store_release(&sd_corral.released_gen, gen);
+}
+
+/*
+ * After the release: every target left, the barrier is idle, the work ran
+ * once on the initiator. Returns 0 (a sample), 1 (abandoned) or -ETIMEDOUT.
+ */
+static int sd_finish(struct ntc_run *run, struct sd_state *st,
+		     unsigned long gen, bool arrived, int late0, int tmo0)
+{
+	int cpu, late, tmo;
+
+	if (!sd_wait_exits(run, st)) {
+		run->counters[SD_C_EXIT_TIMEOUTS]++;
+		ntc_run_timeout(run, "a CPU did not leave the corral; stopping the run");
+		return -ETIMEDOUT;
+	}
+	late = atomic_read(&sd_corral.late_arrivals) - late0;
+	tmo = atomic_read(&sd_corral.target_timeouts) - tmo0;
+	run->counters[SD_C_LATE_ARRIVALS] += late;
+	run->counters[SD_C_TARGET_TIMEOUTS] += tmo;
+	if (tmo)
+		ntc_run_timeout(run, "a corralled CPU gave up waiting for the release");
+	if (!arrived)
+		return 1;
+
+	for_each_cpu(cpu, st->targets)
+		if (READ_ONCE(sd_slot_of(cpu)->left_gen) != gen)
+			ntc_run_violation(run, "a CPU has no record of leaving the corral");
+	if (atomic_read(&sd_corral.barrier) != 0)
+		ntc_run_violation(run, "the barrier did not return to idle");
+	if (sd_corral.work_runs != 1 || sd_corral.work_cpu != run->initiator)
+		ntc_run_violation(run, "the work did not run exactly once on the initiator");
+	run->counters[SD_C_WORK_RUNS] += sd_corral.work_runs;
+	run->counters[SD_C_CORRALLED] += st->nr_targets;
+	return tmo ? 1 : 0;
+}
+
+static void sd_read_api_value(struct sd_state *st)
+{
+	if (st->pdev)
+		pci_read_config_dword(st->pdev, 0, &st->pci_api_value);
+}
+
+static void sd_record(u64 *sample, u64 t0, struct sd_state *st, u64 t3)
+{
+	sample[SD_WINDOW] = t3 - t0;
+	sample[SD_CORRAL] = st->t1 - t0;
+	sample[SD_WORK] = st->t2 - st->t1;
+	sample[SD_RELEASE] = t3 - st->t2;
+}
+
+/* dpc and ipi: the initiator corrals from DISPATCH_LEVEL. */
+static int sd_iterate_targeted(struct ntc_run *run, u64 *sample, bool dpc)
+{
+	struct sd_state *st = run->priv;
+	int late0, tmo0, cpu, ret;
+	unsigned long gen;
+	bool arrived;
+	u64 t0, t3;
+
+	sd_read_api_value(st);
+	late0 = atomic_read(&sd_corral.late_arrivals);
+	tmo0 = atomic_read(&sd_corral.target_timeouts);
+
+	/* KeRaiseIrql(DISPATCH_LEVEL) */
+	preempt_disable();
+	gen = sd_arm(st);
+	t0 = ntc_now();
+	if (dpc) {
+		for_each_cpu(cpu, st->targets)
+			if (smp_call_function_single_async(cpu, &sd_slot_of(cpu)->csd))
+				ntc_run_violation(run, "the DPC's IPI was still in flight");
+	} else {
+		smp_call_function_many(st->targets, sd_ipi_fn, NULL, false);
+	}
+	arrived = sd_wait_arrivals(run);
+	if (arrived) {
+		sd_window(run, st, gen);
+	} else {
+		run->counters[SD_C_ARRIVAL_TIMEOUTS]++;
+		ntc_run_timeout(run, "not every CPU arrived in the corral");
+		smp_store_release(&sd_corral.released_gen, gen);
+	}
+	ret = sd_finish(run, st, gen, arrived, late0, tmo0);
+	t3 = ntc_now();
+	preempt_enable();
+
+	if (ret == 0)
+		sd_record(sample, t0, st, t3);
+	return ret;
+}
+
+static int sd_iterate_dpc(struct ntc_run *run, u64 *sample)
+{
+	return sd_iterate_targeted(run, sample, true);
+}
+
+static int sd_iterate_ipi(struct ntc_run *run, u64 *sample)
+{
+	return sd_iterate_targeted(run, sample, false);
+}
+
+struct sd_stop_ctx {
+	struct ntc_run *run;
+	unsigned long gen;
+	bool arrived;
+	bool cpu_gone;
+};
+
+static int sd_stop_fn(void *data)
+{
+	struct sd_stop_ctx *ctx = data;
+	struct ntc_run *run = ctx->run;
+
+	if (smp_processor_id() != run->initiator) {
+		sd_corralled(this_cpu_ptr(&sd_slots));
+		return 0;
+	}
+	/* stop_machine() holds hotplug off: check the set once, here. */
+	if (!cpumask_subset(run->p.cpus, cpu_online_mask)) {
+		ctx->cpu_gone = true;
+		smp_store_release(&sd_corral.released_gen, ctx->gen);
+		return 0;
+	}
+	ctx->arrived = sd_wait_arrivals(run);
+	if (ctx->arrived)
+		sd_window(run, run->priv, ctx->gen);
+	else
+		smp_store_release(&sd_corral.released_gen, ctx->gen);
+	return 0;
+}
+
+static int sd_iterate_stop_machine(struct ntc_run *run, u64 *sample)
+{
+	struct sd_state *st = run->priv;
+	struct sd_stop_ctx ctx = { .run = run };
+	int late0, tmo0, ret;
+	u64 t0, t3;
+
+	sd_read_api_value(st);
+	late0 = atomic_read(&sd_corral.late_arrivals);
+	tmo0 = atomic_read(&sd_corral.target_timeouts);
+	ctx.gen = sd_arm(st);
+	t0 = ntc_now();
+	ret = stop_machine(sd_stop_fn, &ctx, run->p.cpus);
+	if (ret) {
+		ntc_run_violation(run, "stop_machine() failed");
+		smp_store_release(&sd_corral.released_gen, ctx.gen);
+	}
+	if (ctx.cpu_gone) {
+		/* Targets that went offline never armed-off their slot. */
+		sd_disarm_offline(st);
+		pr_info("shootdown/stop_machine: a CPU of the run went offline; stopping early\n");
+		return -ENODEV;
+	}
+	if (!ctx.arrived) {
+		run->counters[SD_C_ARRIVAL_TIMEOUTS]++;
+		ntc_run_timeout(run, "not every CPU arrived in the corral");
+	}
+	ret = sd_finish(run, st, ctx.gen, ctx.arrived, late0, tmo0);
+	t3 = ntc_now();
+	if (ret == 0)
+		sd_record(sample, t0, st, t3);
+	return ret;
+}
+
+static int sd_setup(struct ntc_run *run)
+{
+	struct sd_state *st;
+	int cpu;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st || !zalloc_cpumask_var(&st->targets, GFP_KERNEL)) {
+		kfree(st);
+		run->errmsg = "no memory for the corral";
+		return -ENOMEM;
+	}
+	cpumask_copy(st->targets, run->p.cpus);
+	cpumask_clear_cpu(run->initiator, st->targets);
+	st->nr_targets = cpumask_weight(st->targets);
+	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
+
+	for_each_cpu(cpu, st->targets) {
+		if (atomic_read(&sd_slot_of(cpu)->pending)) {
+			free_cpumask_var(st->targets);
+			kfree(st);
+			run->errmsg = "a CPU has not yet answered an earlier corral";
+			return -EBUSY;
+		}
+	}
+	/*
+	 * Raw 0xCF8/0xCFC access is only safe when no CPU outside the corral
+	 * can be in the middle of its own config access. stop_machine stops
+	 * every online CPU whatever the set.
+	 */
+	st->raw_pci_safe = cpumask_equal(run->p.cpus, cpu_online_mask) ||
+			   run->variant->iterate == sd_iterate_stop_machine;
+	if (IS_ENABLED(CONFIG_X86) && IS_ENABLED(CONFIG_PCI))
+		st->pdev = pci_get_domain_bus_and_slot(0, run->p.pci_device >> 8,
+						       run->p.pci_device & 0xff);
+
+	/* A target outwaits the initiator's own deadline plus the work. */
+	WRITE_ONCE(sd_corral.target_deadline_ns, 2 * run->deadline_ns + st->hold_ns);
+	run->priv = st;
+	return 0;
+}
+
+static void sd_teardown(struct ntc_run *run)
+{
+	struct sd_state *st = run->priv;
+
+	pci_dev_put(st->pdev);
+	free_cpumask_var(st->targets);
+	kfree(st);
+	run->priv = NULL;
+}
+
+static int sd_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct sd_slot *slot = sd_slot_of(cpu);
+
+		INIT_CSD(&slot->csd, sd_dpc_queue_ipi, slot);
+		tasklet_setup(&slot->dpc, sd_dpc_fn);
+	}
+	return 0;
+}
+
+/*
+ * Unload: a CPU that missed every deadline may still owe us a DPC or an IPI
+ * handler; our text must outlive it. Waiting here blocks rmmod, not a CPU.
+ */
+static void sd_exit(void)
+{
+	unsigned int waited = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct sd_slot *slot = sd_slot_of(cpu);
+
+		while (atomic_read_acquire(&slot->pending)) {
+			if (waited++ == 100)
+				pr_warn("!!! unload waits for CPU %d to leave an old corral\n", cpu);
+			msleep(10);
+		}
+		tasklet_kill(&slot->dpc);
+	}
+}
+
+static const struct ntc_variant sd_variants[] = {
+	{
+		.name = "dpc",
+		.description = "literal NT port: a DPC (IPI -> tasklet) per other CPU raises to IPI_LEVEL-1 (irqs off), decrements the barrier and spins",
+		.iterate = sd_iterate_dpc,
+	},
+	{
+		.name = "ipi",
+		.description = "the same corral held inside smp_call_function_many() handlers (hardirq, irqs off)",
+		.iterate = sd_iterate_ipi,
+	},
+	{
+		.name = "stop_machine",
+		.description = "Linux's own answer: the work runs under stop_machine_cpuslocked(), every online CPU stopped",
+		.baseline = true,
+		.holds_hotplug = true,
+		.iterate = sd_iterate_stop_machine,
+	},
+};
+
+const struct ntc_experiment ntc_shootdown = {
+	.name = "shootdown",
+	.seed = "000-processor-shootdown",
+	.description = "corral every other CPU with interrupts off while the initiator does raw PCI config access with the machine half-dead",
+	.variants = sd_variants,
+	.nr_variants = ARRAY_SIZE(sd_variants),
+	.metrics = sd_metrics,
+	.nr_metrics = ARRAY_SIZE(sd_metrics),
+	.counters = sd_counters,
+	.nr_counters = ARRAY_SIZE(sd_counters),
+	.setup = sd_setup,
+	.teardown = sd_teardown,
+	.init = sd_init,
+	.exit = sd_exit,
+};
