@@ -195,12 +195,12 @@ static int ntc_put_metric(struct sk_buff *skb, const char *name,
 	if (!nest ||
 	    nla_put_string(skb, NTCORRAL_METRIC_A_NAME, name) ||
 	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_COUNT, s->count, NTCORRAL_METRIC_A_PAD) ||
-	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_MIN, s->min, NTCORRAL_METRIC_A_PAD) ||
-	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_MEAN, s->mean, NTCORRAL_METRIC_A_PAD) ||
-	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_P50, s->p50, NTCORRAL_METRIC_A_PAD) ||
-	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_P90, s->p90, NTCORRAL_METRIC_A_PAD) ||
-	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_P99, s->p99, NTCORRAL_METRIC_A_PAD) ||
-	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_MAX, s->max, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_MIN_NS, s->min, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_MEAN_NS, s->mean, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_P50_NS, s->p50, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_P90_NS, s->p90, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_P99_NS, s->p99, NTCORRAL_METRIC_A_PAD) ||
+	    nla_put_u64_64bit(skb, NTCORRAL_METRIC_A_MAX_NS, s->max, NTCORRAL_METRIC_A_PAD) ||
 	    nla_put(skb, NTCORRAL_METRIC_A_HIST, sizeof(s->hist), s->hist))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -278,9 +278,9 @@ static int ntc_put_experiment(struct sk_buff *skb, const struct ntc_experiment *
 		    nla_put_u32(skb, NTCORRAL_PARAM_A_ATTR, p->attr) ||
 		    nla_put_string(skb, NTCORRAL_PARAM_A_DESCRIPTION, p->description) ||
 		    nla_put_string(skb, NTCORRAL_PARAM_A_UNIT, p->unit) ||
-		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MIN, p->min, NTCORRAL_PARAM_A_PAD) ||
-		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MAX, p->max, NTCORRAL_PARAM_A_PAD) ||
-		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_DEFAULT, p->def, NTCORRAL_PARAM_A_PAD))
+		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MIN_VALUE, p->min, NTCORRAL_PARAM_A_PAD) ||
+		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MAX_VALUE, p->max, NTCORRAL_PARAM_A_PAD) ||
+		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_DEFAULT_VALUE, p->def, NTCORRAL_PARAM_A_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}

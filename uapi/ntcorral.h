@@ -18,7 +18,8 @@
  *       NTCORRAL_VARIANT_A_NAME, _DESCRIPTION, _BASELINE (flag)
  *     NTCORRAL_A_PARAM_INFO        nest [multi]
  *       NTCORRAL_PARAM_A_NAME (the run attribute's name), _ATTR (u32 id of
- *       the run attribute), _DESCRIPTION, _UNIT, _MIN, _MAX, _DEFAULT (u64)
+ *       the run attribute), _DESCRIPTION, _UNIT, _MIN_VALUE, _MAX_VALUE,
+ *       _DEFAULT_VALUE (u64)
  *     NTCORRAL_A_METRIC_NAME       string [multi]  metrics a run records
  *
  * NTCORRAL_CMD_RUN (do; CAP_SYS_ADMIN)
@@ -60,10 +61,13 @@
  *   NTCORRAL_A_CPUS             binary CPUs taking part (run reply only)
  *   NTCORRAL_A_DURATION_NS      u64  wall time of the run(s)
  *   NTCORRAL_A_METRIC           nest [multi], the first is the primary one
- *     NTCORRAL_METRIC_A_NAME, _COUNT, _MIN, _MEAN, _P50, _P90, _P99, _MAX
- *     (u64 ns), _HIST (binary: u64[NTCORRAL_HIST_BUCKETS])
+ *     NTCORRAL_METRIC_A_NAME, _COUNT, _MIN_NS, _MEAN_NS, _P50_NS, _P90_NS,
+ *     _P99_NS, _MAX_NS (u64), _HIST (binary: u64[NTCORRAL_HIST_BUCKETS])
  *   NTCORRAL_A_COUNTER          nest [multi]
  *     NTCORRAL_COUNTER_A_NAME, NTCORRAL_COUNTER_A_VALUE (u64)
+ *
+ * Every attribute space ends with __X_MAX and X_MAX (the highest id); no
+ * attribute is itself named like that, so X_MAX is always the set's bound.
  *
  * Histogram bucket b counts samples v (ns) with fls64(v) == b, that is
  * bucket 0 holds 0 and bucket b >= 1 holds [2^(b-1), 2^b); the last bucket
@@ -159,9 +163,9 @@ enum ntcorral_param_attr {
 	NTCORRAL_PARAM_A_ATTR,		/* u32: enum ntcorral_attr of the run */
 	NTCORRAL_PARAM_A_DESCRIPTION,	/* string */
 	NTCORRAL_PARAM_A_UNIT,		/* string */
-	NTCORRAL_PARAM_A_MIN,		/* u64 */
-	NTCORRAL_PARAM_A_MAX,		/* u64 */
-	NTCORRAL_PARAM_A_DEFAULT,	/* u64 */
+	NTCORRAL_PARAM_A_MIN_VALUE,	/* u64 */
+	NTCORRAL_PARAM_A_MAX_VALUE,	/* u64 */
+	NTCORRAL_PARAM_A_DEFAULT_VALUE,	/* u64 */
 
 	__NTCORRAL_PARAM_A_MAX
 };
@@ -172,12 +176,12 @@ enum ntcorral_metric_attr {
 	NTCORRAL_METRIC_A_PAD,
 	NTCORRAL_METRIC_A_NAME,		/* string */
 	NTCORRAL_METRIC_A_COUNT,	/* u64 */
-	NTCORRAL_METRIC_A_MIN,		/* u64 ns */
-	NTCORRAL_METRIC_A_MEAN,		/* u64 ns */
-	NTCORRAL_METRIC_A_P50,		/* u64 ns */
-	NTCORRAL_METRIC_A_P90,		/* u64 ns */
-	NTCORRAL_METRIC_A_P99,		/* u64 ns */
-	NTCORRAL_METRIC_A_MAX,		/* u64 ns */
+	NTCORRAL_METRIC_A_MIN_NS,	/* u64 */
+	NTCORRAL_METRIC_A_MEAN_NS,	/* u64 */
+	NTCORRAL_METRIC_A_P50_NS,	/* u64 */
+	NTCORRAL_METRIC_A_P90_NS,	/* u64 */
+	NTCORRAL_METRIC_A_P99_NS,	/* u64 */
+	NTCORRAL_METRIC_A_MAX_NS,	/* u64 */
 	NTCORRAL_METRIC_A_HIST,		/* binary: u64[NTCORRAL_HIST_BUCKETS] */
 
 	__NTCORRAL_METRIC_A_MAX
