@@ -142,8 +142,7 @@ fi
 mkdir -p "$out"
 console=${console:-$out/console.log}
 stage=$(mktemp -d "$out/vm.XXXXXX")
-cleanup() { rm -rf "$stage"; }
-trap cleanup EXIT
+trap 'rm -rf "$stage"' EXIT
 rootfs=$stage/root
 initrd=$stage/initramfs.cpio
 
@@ -209,8 +208,9 @@ quote() {
 	printf '\n'
 } >"$rootfs/ntcorral/vm.conf"
 
-# cpio_node NAME MODE MAJOR MINOR: a newc archive with one device node, so
-# the kernel finds /dev/console before init runs, without mknod (no root).
+# cpio_entry NAME MODE MAJOR MINOR NLINK: one empty newc archive entry. Used to
+# append /dev/console (so init has a console from its first line) and the
+# trailer to the archive without mknod, which would need root.
 cpio_entry() {
 	local name=$1 mode=$2 major=$3 minor=$4 nlink=$5
 	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%s\0' \
@@ -279,7 +279,7 @@ if grep -a -q 'NTCORRAL-ERROR:' "$console"; then
 	[ "$rc" -ne 0 ] || rc=125
 fi
 
-splat='BUG:|WARNING:|Oops|Call Trace:|inconsistent lock state|possible recursive locking|circular locking|soft lockup|hard LOCKUP|[Rr][Cc][Uu].*\b[Ss][Tt][Aa][Ll][Ll]|non-responsive CSD lock|KASAN|UBSAN|sleeping function called from invalid context'
+splat='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|inconsistent lock state|possible recursive locking|circular locking|soft lockup|hard LOCKUP|[Rr][Cc][Uu].*\b[Ss][Tt][Aa][Ll][Ll]|non-responsive CSD lock|KASAN|UBSAN|sleeping function called from invalid context'
 ignore=${NTCORRAL_VM_SPLAT_IGNORE:-}
 hits=$(grep -a -n -E "$splat" "$console" | { if [ -n "$ignore" ]; then grep -a -v -E "$ignore"; else cat; fi; } | cut -d: -f1 || true)
 splats=0
@@ -309,7 +309,7 @@ if [ -n "$booted" ] && [ -n "$done_at" ]; then
 	boot=$(awk -v t="$total" -v r="$run" 'BEGIN { printf "%.1f", t - r }')
 	echo "vm: booted in ${boot}s (kernel ${booted}s), command ran ${run}s, total ${total}s; exit $rc" >&2
 else
-	run= boot=
+	run='' boot=''
 	echo "vm: total ${total}s; exit $rc" >&2
 fi
 
