@@ -113,6 +113,22 @@ static struct sd_slot *sd_slot_of(int cpu)
 }
 
 /*
+ * The release word. Release/acquire: a CPU that sees its iteration released
+ * also sees everything the initiator did in the window.
+ */
+static void sd_release(unsigned long gen)
+{
+	/* Pairs with the acquire in sd_released(). */
+	smp_store_release(&sd_corral.released_gen, gen);
+}
+
+static bool sd_released(unsigned long gen)
+{
+	/* Pairs with the release in sd_release(). */
+	return smp_load_acquire(&sd_corral.released_gen) == gen;
+}
+
+/*
  * A corralled CPU: what the DPC routine does in the recipe. Runs on a
  * target CPU from a tasklet (dpc), an IPI handler (ipi) or a stopper (
  * stop_machine).
@@ -124,7 +140,7 @@ static void sd_corralled(struct sd_slot *slot)
 
 	/* Raise to IPI_LEVEL - 1: only NMIs can reach this CPU now. */
 	local_irq_save(flags);
-	if (smp_load_acquire(&sd_corral.released_gen) == gen) {
+	if (sd_released(gen)) {
 		/* The initiator gave up waiting for us. */
 		atomic_inc(&sd_corral.late_arrivals);
 		goto out;
@@ -134,13 +150,14 @@ static void sd_corralled(struct sd_slot *slot)
 	atomic_dec_return(&sd_corral.barrier);
 
 	deadline = ntc_now() + READ_ONCE(sd_corral.target_deadline_ns);
-	while (smp_load_acquire(&sd_corral.released_gen) != gen) {
+	while (!sd_released(gen)) {
 		if (ntc_now() > deadline) {
 			atomic_inc(&sd_corral.target_timeouts);
 			break;
 		}
 		cpu_relax();
 	}
+	/* Pairs with the acquire in sd_check_corralled(): left after the work. */
 	smp_store_release(&slot->left_gen, gen);
 out:
 	local_irq_restore(flags);
@@ -222,6 +239,7 @@ static void sd_check_corralled(struct ntc_run *run, struct sd_state *st,
 			ntc_run_violation(run, when[0] == 'b' ?
 					  "a CPU was not in the corral when the work started" :
 					  "a CPU was not in the corral when the work ended");
+		/* Pairs with the release in sd_corralled(). */
 		else if (smp_load_acquire(&slot->left_gen) == gen)
 			ntc_run_violation(run, "a CPU left the corral during the window");
 	}
@@ -301,7 +319,7 @@ static void sd_window(struct ntc_run *run, struct sd_state *st,
 	sd_check_corralled(run, st, gen, "after");
 	st->t2 = ntc_now();
 	local_irq_restore(flags);
-	smp_store_release(&sd_corral.released_gen, gen);
+	sd_release(gen);
 }
 
 /*
@@ -383,7 +401,7 @@ static int sd_iterate_targeted(struct ntc_run *run, u64 *sample, bool dpc)
 	} else {
 		run->counters[SD_C_ARRIVAL_TIMEOUTS]++;
 		ntc_run_timeout(run, "not every CPU arrived in the corral");
-		smp_store_release(&sd_corral.released_gen, gen);
+		sd_release(gen);
 	}
 	ret = sd_finish(run, st, gen, arrived, late0, tmo0);
 	t3 = ntc_now();
@@ -423,14 +441,14 @@ static int sd_stop_fn(void *data)
 	/* stop_machine() holds hotplug off: check the set once, here. */
 	if (!cpumask_subset(run->p.cpus, cpu_online_mask)) {
 		ctx->cpu_gone = true;
-		smp_store_release(&sd_corral.released_gen, ctx->gen);
+		sd_release(ctx->gen);
 		return 0;
 	}
 	ctx->arrived = sd_wait_arrivals(run);
 	if (ctx->arrived)
 		sd_window(run, run->priv, ctx->gen);
 	else
-		smp_store_release(&sd_corral.released_gen, ctx->gen);
+		sd_release(ctx->gen);
 	return 0;
 }
 
@@ -449,7 +467,7 @@ static int sd_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 	ret = stop_machine(sd_stop_fn, &ctx, run->p.cpus);
 	if (ret) {
 		ntc_run_violation(run, "stop_machine() failed");
-		smp_store_release(&sd_corral.released_gen, ctx.gen);
+		sd_release(ctx.gen);
 	}
 	if (ctx.cpu_gone) {
 		/* Targets that went offline never armed-off their slot. */
@@ -547,7 +565,7 @@ static void sd_exit(void)
 		while (atomic_read_acquire(&slot->pending)) {
 			if (waited++ == 100)
 				pr_warn("!!! unload waits for CPU %d to leave an old corral\n", cpu);
-			msleep(10);
+			usleep_range(10000, 20000);
 		}
 		tasklet_kill(&slot->dpc);
 	}
