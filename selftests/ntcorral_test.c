@@ -1,0 +1,2162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ntcorral_test: kselftests for the ntcorral generic netlink family, spoken
+ * over a raw AF_NETLINK socket so that every byte the kernel sends is checked.
+ *
+ * Every reply is parsed strictly (exact integer widths, NUL-terminated
+ * strings, no leftover bytes); receive buffers and parsed results are
+ * poisoned with 0xcc first, so a value the kernel did not write cannot pass
+ * for one it did. Every error is checked for its errno and for the extack
+ * message that must come with it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "ntcorral.h"
+#include "kselftest_harness.h"
+
+#define POISON		0xcc
+#define RECV_BUF_SIZE	(128 * 1024)
+#define STR_MAX		256
+
+#define EXPERIMENT	"shootdown"
+#define SEED		"000-processor-shootdown"
+
+static const char *const variants[] = { "dpc", "ipi", "stop_machine" };
+#define NR_VARIANTS	(sizeof(variants) / sizeof(variants[0]))
+
+/* ---- the socket ---------------------------------------------------------- */
+
+struct ntc_sock {
+	int fd;
+	__u16 family;
+	__u32 seq;
+};
+
+struct ntc_err {
+	int error;		/* 0 or -errno, from NLMSG_ERROR / NLMSG_DONE */
+	bool has_msg;		/* NLMSGERR_ATTR_MSG came back */
+	char msg[STR_MAX];
+	bool has_offs;		/* NLMSGERR_ATTR_OFFS came back */
+	__u32 offs;
+	bool has_miss_type;	/* NLMSGERR_ATTR_MISS_TYPE came back */
+	__u32 miss_type;
+};
+
+struct ntc_msg {
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	size_t len;
+	size_t nest[4];
+	int depth;
+};
+
+static struct nlmsghdr *msg_hdr(struct ntc_msg *m)
+{
+	return (struct nlmsghdr *)m->buf;
+}
+
+static void msg_init(struct ntc_msg *m, __u16 family, __u8 cmd, __u8 version)
+{
+	struct genlmsghdr *g;
+
+	memset(m, 0, sizeof(*m));
+	msg_hdr(m)->nlmsg_type = family;
+	g = NLMSG_DATA(msg_hdr(m));
+	g->cmd = cmd;
+	g->version = version;
+	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
+}
+
+/* Returns the offset of the attribute in the message. */
+static size_t msg_put(struct ntc_msg *m, __u16 type, const void *data,
+		      size_t len)
+{
+	struct nlattr *nla = (struct nlattr *)(m->buf + m->len);
+	size_t total = NLA_ALIGN(NLA_HDRLEN + len);
+	size_t off = m->len;
+
+	if (m->len + total > sizeof(m->buf) || NLA_HDRLEN + len > 0xffff) {
+		fprintf(stderr, "# test bug: request too large\n");
+		abort();
+	}
+	memset(nla, 0, total);
+	nla->nla_type = type;
+	nla->nla_len = NLA_HDRLEN + len;
+	if (len)
+		memcpy((char *)nla + NLA_HDRLEN, data, len);
+	m->len += total;
+	return off;
+}
+
+static size_t msg_put_u32(struct ntc_msg *m, __u16 type, __u32 v)
+{
+	return msg_put(m, type, &v, sizeof(v));
+}
+
+static size_t msg_put_u64(struct ntc_msg *m, __u16 type, __u64 v)
+{
+	return msg_put(m, type, &v, sizeof(v));
+}
+
+static size_t msg_put_str(struct ntc_msg *m, __u16 type, const char *s)
+{
+	return msg_put(m, type, s, strlen(s) + 1);
+}
+
+static void parse_extack(const struct nlmsghdr *nlh, size_t off,
+			 struct ntc_err *err)
+{
+	const struct nlattr *a;
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
+	const char *p = (const char *)NLMSG_DATA(nlh) + NLMSG_ALIGN(off);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	while (p + NLA_HDRLEN <= end) {
+		a = (const struct nlattr *)p;
+		if (a->nla_len < NLA_HDRLEN || p + a->nla_len > end)
+			break;
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case NLMSGERR_ATTR_MSG: {
+			size_t len = a->nla_len - NLA_HDRLEN;
+
+			if (len >= sizeof(err->msg))
+				len = sizeof(err->msg) - 1;
+			memcpy(err->msg, p + NLA_HDRLEN, len);
+			err->msg[len] = '\0';
+			err->has_msg = true;
+			break;
+		}
+		case NLMSGERR_ATTR_OFFS:
+			if (a->nla_len == NLA_HDRLEN + sizeof(__u32)) {
+				memcpy(&err->offs, p + NLA_HDRLEN, sizeof(__u32));
+				err->has_offs = true;
+			}
+			break;
+		case NLMSGERR_ATTR_MISS_TYPE:
+			if (a->nla_len == NLA_HDRLEN + sizeof(__u32)) {
+				memcpy(&err->miss_type, p + NLA_HDRLEN,
+				       sizeof(__u32));
+				err->has_miss_type = true;
+			}
+			break;
+		}
+		p += NLA_ALIGN(a->nla_len);
+	}
+}
+
+typedef void (*ntc_cb)(const struct nlmsghdr *nlh, void *arg);
+
+/*
+ * Send one request and read until its NLMSG_ERROR (ack or error) or, for a
+ * dump, its NLMSG_DONE. Every other message of the request goes to @cb.
+ * Returns 0 or -errno as the kernel answered; a transport failure of our own
+ * is also returned as -errno but without err->has_msg.
+ */
+static int ntc_xfer(struct ntc_sock *s, struct ntc_msg *m, __u16 flags,
+		    ntc_cb cb, void *arg, struct ntc_err *err)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *req = msg_hdr(m);
+	char *buf;
+	int ret = 0;
+
+	memset(err, POISON, sizeof(*err));
+	err->error = INT_MIN;
+	err->has_msg = false;
+	err->msg[0] = '\0';
+	err->has_offs = false;
+	err->has_miss_type = false;
+
+	req->nlmsg_len = m->len;
+	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	req->nlmsg_seq = ++s->seq;
+	req->nlmsg_pid = 0;
+
+	if (sendto(s->fd, m->buf, m->len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) != (ssize_t)m->len)
+		return -errno;
+
+	buf = aligned_alloc(NLMSG_ALIGNTO, RECV_BUF_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		struct nlmsghdr *nlh;
+		ssize_t n;
+		int rem;
+
+		memset(buf, POISON, RECV_BUF_SIZE);
+		n = recv(s->fd, buf, RECV_BUF_SIZE, MSG_TRUNC);
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n > RECV_BUF_SIZE) {
+			fprintf(stderr, "# reply of %zd bytes truncated\n", n);
+			ret = -EMSGSIZE;
+			goto out;
+		}
+		rem = n;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, rem);
+		     nlh = NLMSG_NEXT(nlh, rem)) {
+			if (nlh->nlmsg_seq != req->nlmsg_seq)
+				continue;	/* stale */
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(nlh);
+				size_t off = sizeof(*e);
+
+				if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+					off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+				err->error = e->error;
+				parse_extack(nlh, off, err);
+				ret = e->error;
+				goto out;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				int e;
+
+				memcpy(&e, NLMSG_DATA(nlh), sizeof(e));
+				err->error = e;
+				parse_extack(nlh, sizeof(e), err);
+				ret = e;
+				goto out;
+			}
+			if (cb)
+				cb(nlh, arg);
+		}
+	}
+out:
+	free(buf);
+	return ret;
+}
+
+/* ---- reading attributes -------------------------------------------------- */
+
+#define nla_for_each(a, head, len, rem)					\
+	for ((a) = (head), (rem) = (len);				\
+	     (rem) >= NLA_HDRLEN && (a)->nla_len >= NLA_HDRLEN &&	\
+	     (a)->nla_len <= (rem);					\
+	     (rem) -= NLA_ALIGN((a)->nla_len),				\
+	     (a) = (const struct nlattr *)((const char *)(a) +		\
+					   NLA_ALIGN((a)->nla_len)))
+
+static const void *attr_data(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+static int attr_len(const struct nlattr *a)
+{
+	return a->nla_len - NLA_HDRLEN;
+}
+
+static int attr_type(const struct nlattr *a)
+{
+	return a->nla_type & NLA_TYPE_MASK;
+}
+
+/* Strict readers: the wrong width or an unterminated string is malformed. */
+static bool get_u64(const struct nlattr *a, __u64 *v)
+{
+	if (attr_len(a) != sizeof(*v))
+		return false;
+	memcpy(v, attr_data(a), sizeof(*v));
+	return true;
+}
+
+static bool get_u32(const struct nlattr *a, __u32 *v)
+{
+	if (attr_len(a) != sizeof(*v))
+		return false;
+	memcpy(v, attr_data(a), sizeof(*v));
+	return true;
+}
+
+static bool get_str(const struct nlattr *a, char *dst, size_t size)
+{
+	const char *s = attr_data(a);
+	int len = attr_len(a);
+
+	if (len < 1 || (size_t)len > size || s[len - 1] != '\0' ||
+	    strlen(s) != (size_t)len - 1)
+		return false;
+	memcpy(dst, s, len);
+	return true;
+}
+
+struct parse_state {
+	bool malformed;
+	char why[STR_MAX];
+};
+
+static void bad(struct parse_state *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void bad(struct parse_state *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->malformed)
+		return;		/* keep the first reason */
+	p->malformed = true;
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+}
+
+static const struct nlattr *genl_attrs(const struct nlmsghdr *nlh, int *len)
+{
+	*len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	return (const struct nlattr *)((const char *)NLMSG_DATA(nlh) +
+				       GENL_HDRLEN);
+}
+
+/* ---- the result layout (run reply and stats) ----------------------------- */
+
+#define MAX_METRICS	16
+#define MAX_COUNTERS	32
+
+struct ntc_metric {
+	bool has[NTCORRAL_METRIC_A_MAX + 1];
+	char name[NTCORRAL_NAME_MAX];
+	__u64 count, min, mean, p50, p90, p99, max;
+	__u64 hist[NTCORRAL_HIST_BUCKETS];
+};
+
+struct ntc_counter {
+	bool has_name, has_value;
+	char name[NTCORRAL_NAME_MAX];
+	__u64 value;
+};
+
+struct ntc_result {
+	struct parse_state p;
+	int nr_msgs;
+	bool has[NTCORRAL_A_MAX + 1];
+	char experiment[NTCORRAL_NAME_MAX];
+	char variant[NTCORRAL_NAME_MAX];
+	__u64 runs, samples, violations, timeouts, duration_ns;
+	__u32 iterations, nr_cpus, initiator_cpu;
+	__u64 cpus[NTCORRAL_CPUS_MAX_BYTES / 8];
+	int cpus_len;
+	int nr_metrics;
+	struct ntc_metric metrics[MAX_METRICS];
+	int nr_counters;
+	struct ntc_counter counters[MAX_COUNTERS];
+};
+
+static void result_poison(struct ntc_result *r)
+{
+	memset(r, POISON, sizeof(*r));
+	memset(&r->p, 0, sizeof(r->p));
+	memset(r->has, 0, sizeof(r->has));
+	r->nr_msgs = 0;
+	r->nr_metrics = 0;
+	r->nr_counters = 0;
+	r->cpus_len = 0;
+}
+
+static void parse_metric(const struct nlattr *nest, struct ntc_metric *mt,
+			 struct parse_state *p)
+{
+	const struct nlattr *a;
+	int rem;
+
+	memset(mt, POISON, sizeof(*mt));
+	memset(mt->has, 0, sizeof(mt->has));
+	nla_for_each(a, attr_data(nest), attr_len(nest), rem) {
+		int t = attr_type(a);
+		bool ok = true;
+
+		if (t > NTCORRAL_METRIC_A_MAX || t == NTCORRAL_METRIC_A_PAD)
+			continue;
+		if (mt->has[t])
+			bad(p, "metric attribute %d twice", t);
+		mt->has[t] = true;
+		switch (t) {
+		case NTCORRAL_METRIC_A_NAME:
+			ok = get_str(a, mt->name, sizeof(mt->name));
+			break;
+		case NTCORRAL_METRIC_A_COUNT: ok = get_u64(a, &mt->count); break;
+		case NTCORRAL_METRIC_A_MIN_NS: ok = get_u64(a, &mt->min); break;
+		case NTCORRAL_METRIC_A_MEAN_NS: ok = get_u64(a, &mt->mean); break;
+		case NTCORRAL_METRIC_A_P50_NS: ok = get_u64(a, &mt->p50); break;
+		case NTCORRAL_METRIC_A_P90_NS: ok = get_u64(a, &mt->p90); break;
+		case NTCORRAL_METRIC_A_P99_NS: ok = get_u64(a, &mt->p99); break;
+		case NTCORRAL_METRIC_A_MAX_NS: ok = get_u64(a, &mt->max); break;
+		case NTCORRAL_METRIC_A_HIST:
+			ok = attr_len(a) == sizeof(mt->hist);
+			if (ok)
+				memcpy(mt->hist, attr_data(a), sizeof(mt->hist));
+			break;
+		default:
+			ok = false;
+		}
+		if (!ok)
+			bad(p, "metric attribute %d malformed (len %d)", t,
+			    attr_len(a));
+	}
+	if (rem)
+		bad(p, "%d bytes left over in a metric nest", rem);
+}
+
+static void parse_counter(const struct nlattr *nest, struct ntc_counter *c,
+			  struct parse_state *p)
+{
+	const struct nlattr *a;
+	int rem;
+
+	memset(c, POISON, sizeof(*c));
+	c->has_name = c->has_value = false;
+	nla_for_each(a, attr_data(nest), attr_len(nest), rem) {
+		switch (attr_type(a)) {
+		case NTCORRAL_COUNTER_A_NAME:
+			if (c->has_name || !get_str(a, c->name, sizeof(c->name)))
+				bad(p, "counter name malformed or twice");
+			c->has_name = true;
+			break;
+		case NTCORRAL_COUNTER_A_VALUE:
+			if (c->has_value || !get_u64(a, &c->value))
+				bad(p, "counter value malformed or twice");
+			c->has_value = true;
+			break;
+		}
+	}
+	if (rem)
+		bad(p, "%d bytes left over in a counter nest", rem);
+}
+
+static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r)
+{
+	const struct nlattr *a, *head;
+	int len, rem;
+
+	r->nr_msgs++;
+	head = genl_attrs(nlh, &len);
+	nla_for_each(a, head, len, rem) {
+		int t = attr_type(a);
+		bool ok = true;
+
+		if (t > NTCORRAL_A_MAX || t == NTCORRAL_A_PAD)
+			continue;
+		if (r->has[t] && t != NTCORRAL_A_METRIC &&
+		    t != NTCORRAL_A_COUNTER)
+			bad(&r->p, "attribute %d twice", t);
+		r->has[t] = true;
+		switch (t) {
+		case NTCORRAL_A_EXPERIMENT:
+			ok = get_str(a, r->experiment, sizeof(r->experiment));
+			break;
+		case NTCORRAL_A_VARIANT:
+			ok = get_str(a, r->variant, sizeof(r->variant));
+			break;
+		case NTCORRAL_A_RUNS: ok = get_u64(a, &r->runs); break;
+		case NTCORRAL_A_ITERATIONS: ok = get_u32(a, &r->iterations); break;
+		case NTCORRAL_A_SAMPLES: ok = get_u64(a, &r->samples); break;
+		case NTCORRAL_A_VIOLATIONS: ok = get_u64(a, &r->violations); break;
+		case NTCORRAL_A_TIMEOUTS: ok = get_u64(a, &r->timeouts); break;
+		case NTCORRAL_A_TRUNCATED: ok = attr_len(a) == 0; break;
+		case NTCORRAL_A_NR_CPUS: ok = get_u32(a, &r->nr_cpus); break;
+		case NTCORRAL_A_INITIATOR_CPU:
+			ok = get_u32(a, &r->initiator_cpu);
+			break;
+		case NTCORRAL_A_DURATION_NS: ok = get_u64(a, &r->duration_ns); break;
+		case NTCORRAL_A_CPUS:
+			ok = attr_len(a) > 0 && attr_len(a) % 8 == 0 &&
+			     attr_len(a) <= (int)sizeof(r->cpus);
+			if (ok) {
+				r->cpus_len = attr_len(a);
+				memcpy(r->cpus, attr_data(a), r->cpus_len);
+			}
+			break;
+		case NTCORRAL_A_METRIC:
+			if (r->nr_metrics == MAX_METRICS) {
+				bad(&r->p, "more than %d metrics", MAX_METRICS);
+				break;
+			}
+			parse_metric(a, &r->metrics[r->nr_metrics++], &r->p);
+			break;
+		case NTCORRAL_A_COUNTER:
+			if (r->nr_counters == MAX_COUNTERS) {
+				bad(&r->p, "more than %d counters", MAX_COUNTERS);
+				break;
+			}
+			parse_counter(a, &r->counters[r->nr_counters++], &r->p);
+			break;
+		default:
+			bad(&r->p, "unexpected attribute %d in a result", t);
+		}
+		if (!ok)
+			bad(&r->p, "attribute %d malformed (len %d)", t,
+			    attr_len(a));
+	}
+	if (rem)
+		bad(&r->p, "%d bytes left over in a result", rem);
+}
+
+static void one_result_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ntc_result *r = arg;
+
+	if (r->nr_msgs)
+		bad(&r->p, "more than one reply message");
+	parse_result_msg(nlh, r);
+}
+
+#define MAX_STATS 32
+
+struct ntc_stats {
+	struct parse_state p;
+	int n;
+	struct ntc_result r[MAX_STATS];
+};
+
+static void stats_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ntc_stats *st = arg;
+
+	if (st->n == MAX_STATS) {
+		bad(&st->p, "more than %d stats messages", MAX_STATS);
+		return;
+	}
+	result_poison(&st->r[st->n]);
+	parse_result_msg(nlh, &st->r[st->n]);
+	if (st->r[st->n].p.malformed)
+		bad(&st->p, "stats message %d: %s", st->n, st->r[st->n].p.why);
+	st->n++;
+}
+
+/* ---- LIST_EXPERIMENTS replies -------------------------------------------- */
+
+#define MAX_VARIANTS	16
+#define MAX_PARAMS	16
+#define MAX_EXPERIMENTS	16
+
+struct ntc_variant_info {
+	bool has[NTCORRAL_VARIANT_A_MAX + 1];
+	char name[NTCORRAL_NAME_MAX];
+	char description[STR_MAX];
+};
+
+struct ntc_param_info {
+	bool has[NTCORRAL_PARAM_A_MAX + 1];
+	char name[NTCORRAL_NAME_MAX];
+	__u32 attr;
+	char description[STR_MAX];
+	char unit[NTCORRAL_NAME_MAX];
+	__u64 min, max, def;
+};
+
+struct ntc_experiment {
+	bool has[NTCORRAL_A_MAX + 1];
+	char name[NTCORRAL_NAME_MAX];
+	char seed[STR_MAX];
+	char description[STR_MAX];
+	int nr_variants;
+	struct ntc_variant_info variants[MAX_VARIANTS];
+	int nr_params;
+	struct ntc_param_info params[MAX_PARAMS];
+	int nr_metric_names;
+	char metric_names[MAX_METRICS][NTCORRAL_NAME_MAX];
+};
+
+struct ntc_list {
+	struct parse_state p;
+	int n;
+	struct ntc_experiment e[MAX_EXPERIMENTS];
+};
+
+static void parse_variant_info(const struct nlattr *nest,
+			       struct ntc_variant_info *v, struct parse_state *p)
+{
+	const struct nlattr *a;
+	int rem;
+
+	memset(v, POISON, sizeof(*v));
+	memset(v->has, 0, sizeof(v->has));
+	nla_for_each(a, attr_data(nest), attr_len(nest), rem) {
+		int t = attr_type(a);
+		bool ok = true;
+
+		if (t > NTCORRAL_VARIANT_A_MAX)
+			continue;
+		if (v->has[t])
+			bad(p, "variant attribute %d twice", t);
+		v->has[t] = true;
+		switch (t) {
+		case NTCORRAL_VARIANT_A_NAME:
+			ok = get_str(a, v->name, sizeof(v->name));
+			break;
+		case NTCORRAL_VARIANT_A_DESCRIPTION:
+			ok = get_str(a, v->description, sizeof(v->description));
+			break;
+		case NTCORRAL_VARIANT_A_BASELINE:
+			ok = attr_len(a) == 0;
+			break;
+		}
+		if (!ok)
+			bad(p, "variant attribute %d malformed", t);
+	}
+	if (rem)
+		bad(p, "%d bytes left over in a variant nest", rem);
+}
+
+static void parse_param_info(const struct nlattr *nest,
+			     struct ntc_param_info *pi, struct parse_state *p)
+{
+	const struct nlattr *a;
+	int rem;
+
+	memset(pi, POISON, sizeof(*pi));
+	memset(pi->has, 0, sizeof(pi->has));
+	nla_for_each(a, attr_data(nest), attr_len(nest), rem) {
+		int t = attr_type(a);
+		bool ok = true;
+
+		if (t > NTCORRAL_PARAM_A_MAX || t == NTCORRAL_PARAM_A_PAD)
+			continue;
+		if (pi->has[t])
+			bad(p, "param attribute %d twice", t);
+		pi->has[t] = true;
+		switch (t) {
+		case NTCORRAL_PARAM_A_NAME:
+			ok = get_str(a, pi->name, sizeof(pi->name));
+			break;
+		case NTCORRAL_PARAM_A_ATTR: ok = get_u32(a, &pi->attr); break;
+		case NTCORRAL_PARAM_A_DESCRIPTION:
+			ok = get_str(a, pi->description, sizeof(pi->description));
+			break;
+		case NTCORRAL_PARAM_A_UNIT:
+			ok = get_str(a, pi->unit, sizeof(pi->unit));
+			break;
+		case NTCORRAL_PARAM_A_MIN_VALUE: ok = get_u64(a, &pi->min); break;
+		case NTCORRAL_PARAM_A_MAX_VALUE: ok = get_u64(a, &pi->max); break;
+		case NTCORRAL_PARAM_A_DEFAULT_VALUE: ok = get_u64(a, &pi->def); break;
+		}
+		if (!ok)
+			bad(p, "param attribute %d malformed (len %d)", t,
+			    attr_len(a));
+	}
+	if (rem)
+		bad(p, "%d bytes left over in a param nest", rem);
+}
+
+static void list_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ntc_list *l = arg;
+	struct ntc_experiment *e;
+	const struct nlattr *a, *head;
+	int len, rem;
+
+	if (l->n == MAX_EXPERIMENTS) {
+		bad(&l->p, "more than %d experiments", MAX_EXPERIMENTS);
+		return;
+	}
+	e = &l->e[l->n++];
+	memset(e, POISON, sizeof(*e));
+	memset(e->has, 0, sizeof(e->has));
+	e->nr_variants = e->nr_params = e->nr_metric_names = 0;
+
+	head = genl_attrs(nlh, &len);
+	nla_for_each(a, head, len, rem) {
+		int t = attr_type(a);
+		bool ok = true;
+
+		if (t > NTCORRAL_A_MAX || t == NTCORRAL_A_PAD)
+			continue;
+		if (e->has[t] && t != NTCORRAL_A_VARIANT_INFO &&
+		    t != NTCORRAL_A_PARAM_INFO && t != NTCORRAL_A_METRIC_NAME)
+			bad(&l->p, "list attribute %d twice", t);
+		e->has[t] = true;
+		switch (t) {
+		case NTCORRAL_A_EXPERIMENT:
+			ok = get_str(a, e->name, sizeof(e->name));
+			break;
+		case NTCORRAL_A_SEED:
+			ok = get_str(a, e->seed, sizeof(e->seed));
+			break;
+		case NTCORRAL_A_DESCRIPTION:
+			ok = get_str(a, e->description, sizeof(e->description));
+			break;
+		case NTCORRAL_A_VARIANT_INFO:
+			if (e->nr_variants == MAX_VARIANTS) {
+				bad(&l->p, "too many variants");
+				break;
+			}
+			parse_variant_info(a, &e->variants[e->nr_variants++],
+					   &l->p);
+			break;
+		case NTCORRAL_A_PARAM_INFO:
+			if (e->nr_params == MAX_PARAMS) {
+				bad(&l->p, "too many params");
+				break;
+			}
+			parse_param_info(a, &e->params[e->nr_params++], &l->p);
+			break;
+		case NTCORRAL_A_METRIC_NAME:
+			if (e->nr_metric_names == MAX_METRICS) {
+				bad(&l->p, "too many metric names");
+				break;
+			}
+			ok = get_str(a, e->metric_names[e->nr_metric_names++],
+				     NTCORRAL_NAME_MAX);
+			break;
+		default:
+			bad(&l->p, "unexpected attribute %d in a list reply", t);
+		}
+		if (!ok)
+			bad(&l->p, "list attribute %d malformed (len %d)", t,
+			    attr_len(a));
+	}
+	if (rem)
+		bad(&l->p, "%d bytes left over in a list reply", rem);
+}
+
+/* ---- opening and requests ------------------------------------------------ */
+
+static void family_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *a, *head;
+	int *id = arg;
+	int len, rem;
+
+	head = genl_attrs(nlh, &len);
+	nla_for_each(a, head, len, rem) {
+		__u16 v;
+
+		if (attr_type(a) == CTRL_ATTR_FAMILY_ID &&
+		    attr_len(a) == sizeof(v)) {
+			memcpy(&v, attr_data(a), sizeof(v));
+			*id = v;
+		}
+	}
+}
+
+/* Returns 0 or -errno; ENOENT when the family is not registered. */
+static int ntc_open(struct ntc_sock *s)
+{
+	struct timeval tv = { .tv_sec = 120 };
+	struct ntc_msg m;
+	struct ntc_err e;
+	int one = 1, id = -1, ret;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (s->fd < 0)
+		return -errno;
+	if (setsockopt(s->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
+	    setsockopt(s->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) ||
+	    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		ret = -errno;
+		goto fail;
+	}
+	msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 2);
+	msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, NTCORRAL_FAMILY_NAME);
+	ret = ntc_xfer(s, &m, 0, family_cb, &id, &e);
+	if (ret)
+		goto fail;
+	if (id <= 0) {
+		ret = -EPROTO;
+		goto fail;
+	}
+	s->family = id;
+	return 0;
+fail:
+	close(s->fd);
+	s->fd = -1;
+	return ret;
+}
+
+static void ntc_close(struct ntc_sock *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+static void run_msg(struct ntc_sock *s, struct ntc_msg *m,
+		    const char *experiment, const char *variant)
+{
+	msg_init(m, s->family, NTCORRAL_CMD_RUN, NTCORRAL_FAMILY_VERSION);
+	if (experiment)
+		msg_put_str(m, NTCORRAL_A_EXPERIMENT, experiment);
+	if (variant)
+		msg_put_str(m, NTCORRAL_A_VARIANT, variant);
+}
+
+static int ntc_run(struct ntc_sock *s, struct ntc_msg *m,
+		   struct ntc_result *r, struct ntc_err *e)
+{
+	result_poison(r);
+	return ntc_xfer(s, m, 0, one_result_cb, r, e);
+}
+
+static int ntc_run_simple(struct ntc_sock *s, const char *variant,
+			  __u32 iterations, struct ntc_result *r,
+			  struct ntc_err *e)
+{
+	struct ntc_msg m;
+
+	run_msg(s, &m, EXPERIMENT, variant);
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, iterations);
+	return ntc_run(s, &m, r, e);
+}
+
+static int ntc_list(struct ntc_sock *s, const char *experiment,
+		    struct ntc_list *l, struct ntc_err *e)
+{
+	struct ntc_msg m;
+
+	memset(l, POISON, sizeof(*l));
+	memset(&l->p, 0, sizeof(l->p));
+	l->n = 0;
+	msg_init(&m, s->family, NTCORRAL_CMD_LIST_EXPERIMENTS,
+		 NTCORRAL_FAMILY_VERSION);
+	if (experiment)
+		msg_put_str(&m, NTCORRAL_A_EXPERIMENT, experiment);
+	return ntc_xfer(s, &m, NLM_F_DUMP, list_cb, l, e);
+}
+
+static int ntc_stats(struct ntc_sock *s, const char *experiment,
+		     const char *variant, struct ntc_stats *st,
+		     struct ntc_err *e)
+{
+	struct ntc_msg m;
+
+	memset(&st->p, 0, sizeof(st->p));
+	st->n = 0;
+	msg_init(&m, s->family, NTCORRAL_CMD_GET_STATS,
+		 NTCORRAL_FAMILY_VERSION);
+	if (experiment)
+		msg_put_str(&m, NTCORRAL_A_EXPERIMENT, experiment);
+	if (variant)
+		msg_put_str(&m, NTCORRAL_A_VARIANT, variant);
+	return ntc_xfer(s, &m, NLM_F_DUMP, stats_cb, st, e);
+}
+
+static int ntc_reset(struct ntc_sock *s, const char *experiment,
+		     const char *variant, struct ntc_err *e)
+{
+	struct ntc_msg m;
+
+	msg_init(&m, s->family, NTCORRAL_CMD_RESET_STATS,
+		 NTCORRAL_FAMILY_VERSION);
+	if (experiment)
+		msg_put_str(&m, NTCORRAL_A_EXPERIMENT, experiment);
+	if (variant)
+		msg_put_str(&m, NTCORRAL_A_VARIANT, variant);
+	return ntc_xfer(s, &m, 0, NULL, NULL, e);
+}
+
+static const struct ntc_result *stats_find(const struct ntc_stats *st,
+					   const char *experiment,
+					   const char *variant)
+{
+	for (int i = 0; i < st->n; i++)
+		if (st->r[i].has[NTCORRAL_A_EXPERIMENT] &&
+		    st->r[i].has[NTCORRAL_A_VARIANT] &&
+		    !strcmp(st->r[i].experiment, experiment) &&
+		    !strcmp(st->r[i].variant, variant))
+			return &st->r[i];
+	return NULL;
+}
+
+static const struct ntc_metric *metric_find(const struct ntc_result *r,
+					    const char *name)
+{
+	for (int i = 0; i < r->nr_metrics; i++)
+		if (r->metrics[i].has[NTCORRAL_METRIC_A_NAME] &&
+		    !strcmp(r->metrics[i].name, name))
+			return &r->metrics[i];
+	return NULL;
+}
+
+static const struct ntc_counter *counter_find(const struct ntc_result *r,
+					      const char *name)
+{
+	for (int i = 0; i < r->nr_counters; i++)
+		if (r->counters[i].has_name && !strcmp(r->counters[i].name, name))
+			return &r->counters[i];
+	return NULL;
+}
+
+/* ---- CPUs ---------------------------------------------------------------- */
+
+#define CPU_WORDS (NTCORRAL_MAX_CPUS / 64)
+
+/* Parses a sysfs CPU list ("0-3,5") into @mask; returns the number set. */
+static int read_cpu_list(const char *path, __u64 mask[CPU_WORDS])
+{
+	char buf[1024], *p;
+	int n = 0;
+	FILE *f;
+
+	memset(mask, 0, CPU_WORDS * sizeof(__u64));
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	p = buf;
+	while (*p && *p != '\n') {
+		unsigned long lo, hi;
+		char *end;
+
+		lo = strtoul(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		hi = lo;
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		for (unsigned long c = lo; c <= hi && c < NTCORRAL_MAX_CPUS; c++) {
+			mask[c / 64] |= 1ULL << (c % 64);
+			n++;
+		}
+		p = end;
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+static int online_cpus(__u64 mask[CPU_WORDS])
+{
+	return read_cpu_list("/sys/devices/system/cpu/online", mask);
+}
+
+static int lowest_cpu(const __u64 *mask, int words)
+{
+	for (int w = 0; w < words; w++)
+		if (mask[w])
+			return w * 64 + __builtin_ctzll(mask[w]);
+	return -1;
+}
+
+static int highest_cpu(const __u64 *mask, int words)
+{
+	for (int w = words - 1; w >= 0; w--)
+		if (mask[w])
+			return w * 64 + 63 - __builtin_clzll(mask[w]);
+	return -1;
+}
+
+static int set_cpu_online(int cpu, bool online)
+{
+	char path[96];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, online ? "1" : "0", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* ---- checks shared by the tests ------------------------------------------ */
+
+static int fls64_(__u64 v)
+{
+	return v ? 64 - __builtin_clzll(v) : 0;
+}
+
+static int bucket_of(__u64 v)
+{
+	int b = fls64_(v);
+
+	return b < NTCORRAL_HIST_BUCKETS ? b : NTCORRAL_HIST_BUCKETS - 1;
+}
+
+/*
+ * A metric must be complete and consistent with itself: ordered figures,
+ * a histogram whose counts add up to COUNT, whose lowest and highest
+ * non-empty buckets hold MIN and MAX.
+ */
+static void check_metric(struct __test_metadata *_metadata,
+			 const struct ntc_metric *mt, __u64 expected_count)
+{
+	__u64 sum = 0;
+	int lo = -1, hi = -1;
+
+	for (int t = NTCORRAL_METRIC_A_NAME; t <= NTCORRAL_METRIC_A_MAX; t++) {
+		ASSERT_TRUE(mt->has[t]) TH_LOG("metric %s lacks attribute %d",
+					       mt->has[NTCORRAL_METRIC_A_NAME] ?
+					       mt->name : "?", t);
+	}
+	ASSERT_NE(0, strlen(mt->name));
+	ASSERT_EQ(expected_count, mt->count) TH_LOG("metric %s", mt->name);
+	if (!mt->count)
+		return;
+	ASSERT_LE(mt->min, mt->p50) TH_LOG("metric %s", mt->name);
+	ASSERT_LE(mt->p50, mt->p90) TH_LOG("metric %s", mt->name);
+	ASSERT_LE(mt->p90, mt->p99) TH_LOG("metric %s", mt->name);
+	ASSERT_LE(mt->p99, mt->max) TH_LOG("metric %s", mt->name);
+	ASSERT_LE(mt->min, mt->mean) TH_LOG("metric %s", mt->name);
+	ASSERT_LE(mt->mean, mt->max) TH_LOG("metric %s", mt->name);
+	for (int b = 0; b < NTCORRAL_HIST_BUCKETS; b++) {
+		sum += mt->hist[b];
+		if (mt->hist[b]) {
+			if (lo < 0)
+				lo = b;
+			hi = b;
+		}
+	}
+	ASSERT_EQ(mt->count, sum) TH_LOG("metric %s: histogram sums to %llu",
+					 mt->name, (unsigned long long)sum);
+	ASSERT_EQ(bucket_of(mt->min), lo) TH_LOG("metric %s: min %llu",
+						 mt->name,
+						 (unsigned long long)mt->min);
+	ASSERT_EQ(bucket_of(mt->max), hi) TH_LOG("metric %s: max %llu",
+						 mt->name,
+						 (unsigned long long)mt->max);
+}
+
+static void check_counters(struct __test_metadata *_metadata,
+			   const struct ntc_result *r)
+{
+	ASSERT_LT(0, r->nr_counters) TH_LOG("%s/%s has no counters",
+					    r->experiment, r->variant);
+	for (int i = 0; i < r->nr_counters; i++) {
+		ASSERT_TRUE(r->counters[i].has_name);
+		ASSERT_TRUE(r->counters[i].has_value);
+		ASSERT_NE(0, strlen(r->counters[i].name));
+		for (int j = 0; j < i; j++) {
+			ASSERT_NE(0, strcmp(r->counters[i].name,
+					    r->counters[j].name));
+		}
+	}
+}
+
+/* The reply of a successful RUN of @iterations on the CPUs in @cpus. */
+static void check_run_reply(struct __test_metadata *_metadata,
+			    const struct ntc_result *r, const char *variant,
+			    __u32 iterations, const __u64 cpus[CPU_WORDS])
+{
+	int nr = 0, words = r->cpus_len / 8;
+
+	ASSERT_FALSE(r->p.malformed) TH_LOG("malformed reply: %s", r->p.why);
+	ASSERT_EQ(1, r->nr_msgs);
+	ASSERT_TRUE(r->has[NTCORRAL_A_EXPERIMENT]);
+	ASSERT_STREQ(EXPERIMENT, r->experiment);
+	ASSERT_TRUE(r->has[NTCORRAL_A_VARIANT]);
+	ASSERT_STREQ(variant, r->variant);
+	ASSERT_TRUE(r->has[NTCORRAL_A_RUNS]);
+	ASSERT_EQ(1, r->runs);
+	ASSERT_TRUE(r->has[NTCORRAL_A_ITERATIONS]);
+	ASSERT_EQ(iterations, r->iterations);
+	ASSERT_FALSE(r->has[NTCORRAL_A_TRUNCATED])
+		TH_LOG("%u iterations of %s were truncated", iterations, variant);
+	ASSERT_TRUE(r->has[NTCORRAL_A_SAMPLES]);
+	ASSERT_EQ(iterations, r->samples);
+	ASSERT_TRUE(r->has[NTCORRAL_A_VIOLATIONS]);
+	ASSERT_EQ(0, r->violations);
+	ASSERT_TRUE(r->has[NTCORRAL_A_TIMEOUTS]);
+	ASSERT_EQ(0, r->timeouts);
+	ASSERT_TRUE(r->has[NTCORRAL_A_DURATION_NS]);
+	ASSERT_LT(0, r->duration_ns);
+
+	/* The CPUs taking part are exactly the ones asked for. */
+	for (int c = 0; c < NTCORRAL_MAX_CPUS; c++)
+		nr += !!(cpus[c / 64] & (1ULL << (c % 64)));
+	ASSERT_TRUE(r->has[NTCORRAL_A_NR_CPUS]);
+	ASSERT_EQ(nr, r->nr_cpus);
+	ASSERT_TRUE(r->has[NTCORRAL_A_CPUS]);
+	for (int w = 0; w < CPU_WORDS; w++) {
+		ASSERT_EQ(cpus[w], w < words ? r->cpus[w] : 0)
+			TH_LOG("CPU word %d of the reply", w);
+	}
+	ASSERT_TRUE(r->has[NTCORRAL_A_INITIATOR_CPU]);
+	ASSERT_EQ(lowest_cpu(cpus, CPU_WORDS), r->initiator_cpu);
+
+	ASSERT_LT(0, r->nr_metrics);
+	ASSERT_STREQ("window", r->metrics[0].name);
+	for (int i = 0; i < r->nr_metrics; i++) {
+		check_metric(_metadata, &r->metrics[i],
+			     i == 0 ? iterations : r->metrics[i].count);
+		for (int j = 0; j < i; j++) {
+			ASSERT_NE(0, strcmp(r->metrics[i].name,
+					    r->metrics[j].name));
+		}
+	}
+	check_counters(_metadata, r);
+}
+
+/* A rejected request: the errno, and an extack message saying why. */
+static void __expect_run_error(struct __test_metadata *_metadata,
+			       struct ntc_sock *s, struct ntc_msg *m,
+			       int expected_errno, const char *what,
+			       struct ntc_err *out)
+{
+	struct ntc_result r;
+	struct ntc_err e;
+	int ret;
+
+	ret = ntc_run(s, m, &r, &e);
+	ASSERT_EQ(-expected_errno, ret)
+		TH_LOG("%s: expected %s, got %d (%s), extack '%s'", what,
+		       strerror(expected_errno), ret,
+		       ret < 0 ? strerror(-ret) : "success", e.msg);
+	ASSERT_EQ(0, r.nr_msgs) TH_LOG("%s: a rejected RUN sent a reply", what);
+	ASSERT_TRUE(e.has_msg) TH_LOG("%s: no extack message came back", what);
+	ASSERT_NE(0, strlen(e.msg)) TH_LOG("%s: empty extack message", what);
+	TH_LOG("%s: %s, extack: %s", what, strerror(expected_errno), e.msg);
+	if (out)
+		*out = e;
+}
+
+static void expect_run_error(struct __test_metadata *_metadata,
+			     struct ntc_sock *s, struct ntc_msg *m,
+			     int expected_errno, const char *what)
+{
+	__expect_run_error(_metadata, s, m, expected_errno, what, NULL);
+}
+
+/* As above, and the extack must point at the attribute at @offset. */
+static void expect_run_error_at(struct __test_metadata *_metadata,
+				struct ntc_sock *s, struct ntc_msg *m,
+				int expected_errno, size_t offset,
+				const char *what)
+{
+	struct ntc_err e;
+
+	__expect_run_error(_metadata, s, m, expected_errno, what, &e);
+	ASSERT_TRUE(e.has_offs) TH_LOG("%s: extack names no attribute", what);
+	ASSERT_EQ(offset, e.offs) TH_LOG("%s: extack points elsewhere", what);
+}
+
+/*
+ * A required attribute left out: EINVAL, NLMSGERR_ATTR_MISS_TYPE naming it
+ * when the kernel says which (GENL_REQ_ATTR_CHECK), and a message all the
+ * same, for people.
+ */
+static void expect_run_error_missing(struct __test_metadata *_metadata,
+				     struct ntc_sock *s, struct ntc_msg *m,
+				     __u32 attr, const char *what)
+{
+	struct ntc_result r;
+	struct ntc_err e;
+	int ret;
+
+	ret = ntc_run(s, m, &r, &e);
+	ASSERT_EQ(-EINVAL, ret) TH_LOG("%s: got %d (%s), extack '%s'", what,
+				       ret, ret < 0 ? strerror(-ret) : "success",
+				       e.msg);
+	ASSERT_EQ(0, r.nr_msgs);
+	if (e.has_miss_type) {
+		ASSERT_EQ(attr, e.miss_type) TH_LOG("%s: wrong MISS_TYPE", what);
+	}
+	TH_LOG("%s: EINVAL, miss_type %d, extack message '%s'", what,
+	       e.has_miss_type ? (int)e.miss_type : -1, e.msg);
+	ASSERT_TRUE(e.has_msg) TH_LOG("%s: no extack message came back", what);
+	ASSERT_NE(0, strlen(e.msg)) TH_LOG("%s: empty extack message", what);
+}
+
+/* ---- the fixture --------------------------------------------------------- */
+
+FIXTURE(ntcorral) {
+	struct ntc_sock s;
+	__u64 online[CPU_WORDS];
+	int nr_online;
+	int offlined_cpu;	/* to bring back online in teardown */
+};
+
+FIXTURE_SETUP(ntcorral)
+{
+	int ret;
+
+	self->offlined_cpu = -1;
+	ret = ntc_open(&self->s);
+	ASSERT_EQ(0, ret) TH_LOG("generic netlink family \"%s\": %s%s",
+				 NTCORRAL_FAMILY_NAME, strerror(-ret),
+				 ret == -ENOENT ? " (is the module loaded?)" : "");
+	self->nr_online = online_cpus(self->online);
+	ASSERT_LT(0, self->nr_online);
+	ASSERT_EQ(sysconf(_SC_NPROCESSORS_ONLN), self->nr_online);
+}
+
+FIXTURE_TEARDOWN(ntcorral)
+{
+	if (self->offlined_cpu >= 0)
+		set_cpu_online(self->offlined_cpu, true);
+	ntc_close(&self->s);
+}
+
+/* ---- LIST_EXPERIMENTS ---------------------------------------------------- */
+
+TEST_F_TIMEOUT(ntcorral, family_resolves_and_lists_shootdown, 30)
+{
+	const struct ntc_experiment *ex = NULL;
+	struct ntc_list *l = malloc(sizeof(*l));
+	struct ntc_err e;
+	bool window = false;
+
+	ASSERT_NE(NULL, l);
+	ASSERT_EQ(0, ntc_list(&self->s, NULL, l, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(l->p.malformed) TH_LOG("malformed: %s", l->p.why);
+	for (int i = 0; i < l->n; i++) {
+		ASSERT_TRUE(l->e[i].has[NTCORRAL_A_EXPERIMENT]);
+		if (!strcmp(l->e[i].name, EXPERIMENT)) {
+			ASSERT_EQ(NULL, ex) TH_LOG("shootdown listed twice");
+			ex = &l->e[i];
+		}
+	}
+	ASSERT_NE(NULL, ex) TH_LOG("no experiment \"%s\" among %d", EXPERIMENT,
+				   l->n);
+	ASSERT_TRUE(ex->has[NTCORRAL_A_SEED]);
+	ASSERT_STREQ(SEED, ex->seed);
+	ASSERT_TRUE(ex->has[NTCORRAL_A_DESCRIPTION]);
+	ASSERT_NE(0, strlen(ex->description));
+
+	/* Every expected variant, once, with a description; stop_machine is
+	 * the kernel's own answer, the baseline.
+	 */
+	for (size_t v = 0; v < NR_VARIANTS; v++) {
+		int found = 0;
+
+		for (int i = 0; i < ex->nr_variants; i++) {
+			const struct ntc_variant_info *vi = &ex->variants[i];
+
+			ASSERT_TRUE(vi->has[NTCORRAL_VARIANT_A_NAME]);
+			if (strcmp(vi->name, variants[v]))
+				continue;
+			found++;
+			ASSERT_TRUE(vi->has[NTCORRAL_VARIANT_A_DESCRIPTION]);
+			ASSERT_NE(0, strlen(vi->description));
+			ASSERT_EQ(!strcmp(variants[v], "stop_machine"),
+				  vi->has[NTCORRAL_VARIANT_A_BASELINE])
+				TH_LOG("baseline flag of %s", variants[v]);
+		}
+		ASSERT_EQ(1, found) TH_LOG("variant %s", variants[v]);
+	}
+
+	/* Parameters: complete, ordered, and the uapi's own ranges. */
+	ASSERT_LT(0, ex->nr_params);
+	for (int i = 0; i < ex->nr_params; i++) {
+		const struct ntc_param_info *pi = &ex->params[i];
+		__u64 min, max, def;
+
+		for (int t = NTCORRAL_PARAM_A_NAME; t <= NTCORRAL_PARAM_A_MAX; t++) {
+			ASSERT_TRUE(pi->has[t]) TH_LOG("param %d lacks attribute %d",
+						       i, t);
+		}
+		ASSERT_LE(pi->min, pi->def) TH_LOG("param %s", pi->name);
+		ASSERT_LE(pi->def, pi->max) TH_LOG("param %s", pi->name);
+		ASSERT_NE(0, strlen(pi->description));
+		switch (pi->attr) {
+		case NTCORRAL_A_ITERATIONS:
+			min = NTCORRAL_MIN_ITERATIONS;
+			max = NTCORRAL_MAX_ITERATIONS;
+			def = NTCORRAL_DEFAULT_ITERATIONS;
+			break;
+		case NTCORRAL_A_HOLD_US:
+			min = 0;
+			max = NTCORRAL_MAX_HOLD_US;
+			def = NTCORRAL_DEFAULT_HOLD_US;
+			break;
+		case NTCORRAL_A_DEADLINE_US:
+			min = NTCORRAL_MIN_DEADLINE_US;
+			max = NTCORRAL_MAX_DEADLINE_US;
+			def = NTCORRAL_DEFAULT_DEADLINE_US;
+			break;
+		case NTCORRAL_A_MAX_RUNTIME_MS:
+			min = NTCORRAL_MIN_RUNTIME_MS;
+			max = NTCORRAL_MAX_RUNTIME_MS;
+			def = NTCORRAL_DEFAULT_RUNTIME_MS;
+			break;
+		case NTCORRAL_A_PCI_DEVICE:
+			min = 0;
+			max = NTCORRAL_MAX_PCI_DEVICE;
+			def = NTCORRAL_DEFAULT_PCI_DEVICE;
+			break;
+		default:
+			ASSERT_TRUE(false) TH_LOG("param %s names attribute %u, "
+						  "which is no run parameter",
+						  pi->name, pi->attr);
+			return;
+		}
+		ASSERT_EQ(min, pi->min) TH_LOG("param %s", pi->name);
+		ASSERT_EQ(max, pi->max) TH_LOG("param %s", pi->name);
+		ASSERT_EQ(def, pi->def) TH_LOG("param %s", pi->name);
+	}
+
+	ASSERT_LT(0, ex->nr_metric_names);
+	for (int i = 0; i < ex->nr_metric_names; i++)
+		window |= !strcmp(ex->metric_names[i], "window");
+	ASSERT_TRUE(window) TH_LOG("metric names lack \"window\"");
+	free(l);
+}
+
+TEST_F_TIMEOUT(ntcorral, list_filtered_by_experiment_returns_only_it, 30)
+{
+	struct ntc_list *l = malloc(sizeof(*l));
+	struct ntc_err e;
+
+	ASSERT_NE(NULL, l);
+	ASSERT_EQ(0, ntc_list(&self->s, EXPERIMENT, l, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(l->p.malformed) TH_LOG("malformed: %s", l->p.why);
+	ASSERT_EQ(1, l->n);
+	ASSERT_STREQ(EXPERIMENT, l->e[0].name);
+	free(l);
+}
+
+/* ---- RUN ----------------------------------------------------------------- */
+
+static void run_variant(struct __test_metadata *_metadata,
+			FIXTURE_DATA(ntcorral) *self, const char *variant)
+{
+	struct ntc_result r;
+	struct ntc_err e;
+	int ret;
+
+	ret = ntc_run_simple(&self->s, variant, 50, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("RUN %s: %s, extack '%s'", variant,
+				 strerror(-ret), e.msg);
+	check_run_reply(_metadata, &r, variant, 50, self->online);
+}
+
+TEST_F_TIMEOUT(ntcorral, run_dpc_has_no_violations_or_timeouts, 120)
+{
+	run_variant(_metadata, self, "dpc");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_ipi_has_no_violations_or_timeouts, 120)
+{
+	run_variant(_metadata, self, "ipi");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_stop_machine_has_no_violations_or_timeouts, 120)
+{
+	run_variant(_metadata, self, "stop_machine");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_without_iterations_does_the_default_count, 180)
+{
+	struct ntc_result r;
+	struct ntc_msg m;
+	struct ntc_err e;
+	int ret;
+
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	ret = ntc_run(&self->s, &m, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+	check_run_reply(_metadata, &r, "dpc", NTCORRAL_DEFAULT_ITERATIONS,
+			self->online);
+}
+
+TEST_F_TIMEOUT(ntcorral, run_accepts_the_smallest_bounds, 60)
+{
+	struct ntc_result r;
+	struct ntc_msg m;
+	struct ntc_err e;
+	int ret;
+
+	run_msg(&self->s, &m, EXPERIMENT, "ipi");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, NTCORRAL_MIN_ITERATIONS);
+	msg_put_u32(&m, NTCORRAL_A_HOLD_US, 0);
+	msg_put_u32(&m, NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_MAX_RUNTIME_MS);
+	msg_put_u32(&m, NTCORRAL_A_DEADLINE_US, NTCORRAL_MAX_DEADLINE_US);
+	msg_put_u32(&m, NTCORRAL_A_PCI_DEVICE, NTCORRAL_DEFAULT_PCI_DEVICE);
+	ret = ntc_run(&self->s, &m, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+	check_run_reply(_metadata, &r, "ipi", NTCORRAL_MIN_ITERATIONS,
+			self->online);
+}
+
+static void run_on_cpus(struct __test_metadata *_metadata,
+			FIXTURE_DATA(ntcorral) *self, int a, int b)
+{
+	__u64 cpus[CPU_WORDS] = { 0 };
+	struct ntc_result r;
+	struct ntc_msg m;
+	struct ntc_err e;
+	int ret;
+
+	cpus[a / 64] |= 1ULL << (a % 64);
+	cpus[b / 64] |= 1ULL << (b % 64);
+	run_msg(&self->s, &m, EXPERIMENT, "ipi");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 20);
+	msg_put(&m, NTCORRAL_A_CPUS, cpus, ((highest_cpu(cpus, CPU_WORDS) / 64) + 1) * 8);
+	ret = ntc_run(&self->s, &m, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+	check_run_reply(_metadata, &r, "ipi", 20, cpus);
+	ASSERT_EQ(2, r.nr_cpus);
+	ASSERT_EQ(a, r.initiator_cpu);
+}
+
+TEST_F_TIMEOUT(ntcorral, run_on_cpus_0_1_takes_two_cpus_with_initiator_0, 60)
+{
+	if (self->nr_online < 2 || !(self->online[0] & 3))
+		SKIP(return, "needs CPUs 0 and 1 online");
+	run_on_cpus(_metadata, self, 0, 1);
+}
+
+TEST_F_TIMEOUT(ntcorral, run_on_cpus_1_2_takes_two_cpus_with_initiator_1, 60)
+{
+	if ((self->online[0] & 6) != 6)
+		SKIP(return, "needs CPUs 1 and 2 online");
+	run_on_cpus(_metadata, self, 1, 2);
+}
+
+/* ---- RUN: bad input ------------------------------------------------------ */
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_unknown_experiment, 30)
+{
+	struct ntc_msg m;
+
+	run_msg(&self->s, &m, "nosuch", "dpc");
+	expect_run_error(_metadata, &self->s, &m, ENOENT, "experiment nosuch");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_unknown_variant, 30)
+{
+	struct ntc_msg m;
+
+	run_msg(&self->s, &m, EXPERIMENT, "nosuch");
+	expect_run_error(_metadata, &self->s, &m, ENOENT, "variant nosuch");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_missing_experiment, 30)
+{
+	struct ntc_msg m;
+
+	run_msg(&self->s, &m, NULL, "dpc");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1);
+	expect_run_error_missing(_metadata, &self->s, &m, NTCORRAL_A_EXPERIMENT,
+				 "no experiment");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_missing_variant, 30)
+{
+	struct ntc_msg m;
+
+	run_msg(&self->s, &m, EXPERIMENT, NULL);
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1);
+	expect_run_error_missing(_metadata, &self->s, &m, NTCORRAL_A_VARIANT,
+				 "no variant");
+}
+
+static void expect_u32_out_of_range(struct __test_metadata *_metadata,
+				    struct ntc_sock *s, int attr, __u32 value,
+				    const char *what)
+{
+	struct ntc_msg m;
+	size_t off;
+
+	run_msg(s, &m, EXPERIMENT, "dpc");
+	off = msg_put_u32(&m, attr, value);
+	expect_run_error_at(_metadata, s, &m, ERANGE, off, what);
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_zero_iterations, 30)
+{
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_ITERATIONS, 0,
+				"iterations 0");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_too_many_iterations, 30)
+{
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_ITERATIONS,
+				NTCORRAL_MAX_ITERATIONS + 1, "iterations max+1");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_hold_us_out_of_range, 30)
+{
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_HOLD_US,
+				NTCORRAL_MAX_HOLD_US + 1, "hold_us max+1");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_deadline_us_out_of_range, 30)
+{
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_DEADLINE_US,
+				NTCORRAL_MIN_DEADLINE_US - 1, "deadline_us min-1");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_DEADLINE_US,
+				NTCORRAL_MAX_DEADLINE_US + 1, "deadline_us max+1");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_max_runtime_ms_out_of_range, 30)
+{
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_MAX_RUNTIME_MS,
+				NTCORRAL_MIN_RUNTIME_MS - 1, "max_runtime_ms min-1");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_MAX_RUNTIME_MS,
+				NTCORRAL_MAX_RUNTIME_MS + 1, "max_runtime_ms max+1");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_pci_device_out_of_range, 30)
+{
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_PCI_DEVICE,
+				NTCORRAL_MAX_PCI_DEVICE + 1, "pci_device max+1");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_iterations_of_the_wrong_width, 30)
+{
+	struct ntc_msg m;
+	size_t off;
+
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	off = msg_put_u64(&m, NTCORRAL_A_ITERATIONS, 10);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "iterations as a u64");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_unknown_attribute_type, 30)
+{
+	struct ntc_msg m;
+	size_t off;
+
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1);
+	off = msg_put_u32(&m, NTCORRAL_A_MAX + 1, 1);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "attribute A_MAX+1");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_attribute_outside_its_policy, 30)
+{
+	struct ntc_msg m;
+	size_t off;
+
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1);
+	off = msg_put_u64(&m, NTCORRAL_A_SAMPLES, 1);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "attribute SAMPLES in a RUN");
+}
+
+/*
+ * NTCORRAL_A_EXPERIMENT is an NLA_NUL_STRING of at most NTCORRAL_NAME_MAX - 1
+ * characters: for a longer one, validate_nla() finds no NUL within the
+ * first .len + 1 bytes and answers EINVAL (an NLA_STRING would be ERANGE).
+ */
+TEST_F_TIMEOUT(ntcorral, run_rejects_overlong_experiment_name, 30)
+{
+	char name[NTCORRAL_NAME_MAX + 8];
+	struct ntc_msg m;
+
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	run_msg(&self->s, &m, name, "dpc");
+	expect_run_error(_metadata, &self->s, &m, EINVAL, "40-byte experiment");
+
+	/* One past the longest name allowed */
+	name[NTCORRAL_NAME_MAX] = '\0';
+	run_msg(&self->s, &m, name, "dpc");
+	expect_run_error(_metadata, &self->s, &m, EINVAL, "32-byte experiment");
+}
+
+static void expect_cpus_rejected(struct __test_metadata *_metadata,
+				 struct ntc_sock *s, const void *cpus,
+				 size_t len, const char *what)
+{
+	struct ntc_msg m;
+
+	run_msg(s, &m, EXPERIMENT, "dpc");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1);
+	msg_put(&m, NTCORRAL_A_CPUS, cpus, len);
+	expect_run_error(_metadata, s, &m, EINVAL, what);
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_cpu_set_not_in_whole_words, 30)
+{
+	__u8 cpus[16];
+
+	memset(cpus, 0, sizeof(cpus));
+	cpus[0] = 3;
+	expect_cpus_rejected(_metadata, &self->s, cpus, 7, "7-byte CPU set");
+	expect_cpus_rejected(_metadata, &self->s, cpus, 9, "9-byte CPU set");
+	expect_cpus_rejected(_metadata, &self->s, cpus, 1, "1-byte CPU set");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_empty_cpu_set, 30)
+{
+	__u64 cpus[2] = { 0, 0 };
+
+	expect_cpus_rejected(_metadata, &self->s, cpus, 8, "empty CPU set");
+	expect_cpus_rejected(_metadata, &self->s, cpus, 16,
+			     "empty 2-word CPU set");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_cpu_beyond_nr_cpu_ids, 30)
+{
+	__u64 cpus[CPU_WORDS] = { 0 };
+
+	cpus[0] = 1;
+	cpus[1000 / 64] = 1ULL << (1000 % 64);
+	expect_cpus_rejected(_metadata, &self->s, cpus, sizeof(cpus),
+			     "CPUs 0 and 1000");
+	cpus[0] = 0;
+	expect_cpus_rejected(_metadata, &self->s, cpus, sizeof(cpus),
+			     "CPU 1000");
+	/* the first CPU past the ones present */
+	memset(cpus, 0, sizeof(cpus));
+	{
+		__u64 possible[CPU_WORDS];
+		int hi, nr = read_cpu_list("/sys/devices/system/cpu/possible",
+					   possible);
+
+		ASSERT_LT(0, nr);
+		hi = highest_cpu(possible, CPU_WORDS) + 1;
+		if (hi < NTCORRAL_MAX_CPUS) {
+			cpus[0] |= 1;
+			cpus[hi / 64] |= 1ULL << (hi % 64);
+			expect_cpus_rejected(_metadata, &self->s, cpus,
+					     sizeof(cpus),
+					     "CPU 0 and the first impossible CPU");
+		}
+	}
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_oversized_cpu_set, 30)
+{
+	__u64 cpus[CPU_WORDS + 1] = { 1 };
+	struct ntc_msg m;
+	size_t off;
+
+	/* NLA_BINARY with .len = NTCORRAL_CPUS_MAX_BYTES: the policy's ERANGE */
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1);
+	off = msg_put(&m, NTCORRAL_A_CPUS, cpus, sizeof(cpus));
+	expect_run_error_at(_metadata, &self->s, &m, ERANGE, off,
+			    "CPU set of 1032 bits");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_offline_cpu_and_runs_without_it, 180)
+{
+	__u64 cpus[CPU_WORDS] = { 0 }, now[CPU_WORDS];
+	struct ntc_result r;
+	struct ntc_err e;
+	int cpu, ret;
+
+	cpu = highest_cpu(self->online, CPU_WORDS);
+	if (self->nr_online < 2 || cpu <= 0)
+		SKIP(return, "needs two online CPUs");
+	ret = set_cpu_online(cpu, false);
+	if (ret)
+		SKIP(return, "cannot offline CPU %d: %s", cpu, strerror(-ret));
+	self->offlined_cpu = cpu;
+	ASSERT_EQ(self->nr_online - 1, online_cpus(now));
+
+	cpus[0] = 1;
+	cpus[cpu / 64] |= 1ULL << (cpu % 64);
+	expect_cpus_rejected(_metadata, &self->s, cpus,
+			     ((cpu / 64) + 1) * 8, "an offline CPU");
+
+	/* Without a CPU set, the run takes the CPUs online now. */
+	ret = ntc_run_simple(&self->s, "ipi", 20, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+	check_run_reply(_metadata, &r, "ipi", 20, now);
+
+	/* And all of them again once it is back. */
+	ASSERT_EQ(0, set_cpu_online(cpu, true));
+	self->offlined_cpu = -1;
+	ASSERT_EQ(self->nr_online, online_cpus(now));
+	ret = ntc_run_simple(&self->s, "ipi", 20, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+	check_run_reply(_metadata, &r, "ipi", 20, self->online);
+}
+
+TEST_F_TIMEOUT(ntcorral, rejected_runs_leave_stats_untouched, 60)
+{
+	struct ntc_stats *st = malloc(sizeof(*st));
+	__u64 cpus[1] = { 0 };
+	struct ntc_msg m;
+	struct ntc_err e;
+
+	ASSERT_NE(NULL, st);
+	ASSERT_EQ(0, ntc_reset(&self->s, NULL, NULL, &e)) TH_LOG("%s", e.msg);
+
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 0);
+	expect_run_error(_metadata, &self->s, &m, ERANGE, "iterations 0");
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	msg_put(&m, NTCORRAL_A_CPUS, cpus, sizeof(cpus));
+	expect_run_error(_metadata, &self->s, &m, EINVAL, "empty CPU set");
+
+	ASSERT_EQ(0, ntc_stats(&self->s, NULL, NULL, st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(st->p.malformed) TH_LOG("%s", st->p.why);
+	ASSERT_LE(NR_VARIANTS, st->n);
+	for (int i = 0; i < st->n; i++) {
+		ASSERT_EQ(0, st->r[i].runs) TH_LOG("%s/%s", st->r[i].experiment,
+						   st->r[i].variant);
+		ASSERT_EQ(0, st->r[i].samples);
+	}
+	free(st);
+}
+
+/* ---- permissions --------------------------------------------------------- */
+
+struct unpriv_report {
+	int setup;		/* 0, or errno of the uid/gid change */
+	int open;
+	int run, reset, list, stats;
+	int list_n, stats_n;
+	bool run_replied;
+};
+
+TEST_F_TIMEOUT(ntcorral, unprivileged_run_gets_eperm, 60)
+{
+	struct unpriv_report *rep;
+	int status;
+	pid_t pid;
+
+	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rep);
+	memset(rep, POISON, sizeof(*rep));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ntc_list *l = malloc(sizeof(*l));
+		struct ntc_stats *st = malloc(sizeof(*st));
+		struct ntc_result r;
+		struct ntc_sock s;
+		struct ntc_err e;
+
+		rep->setup = 0;
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534) ||
+		    geteuid() != 65534)
+			rep->setup = errno ?: EPERM;
+		rep->open = ntc_open(&s);
+		if (rep->setup || rep->open || !l || !st)
+			_exit(1);
+		rep->run = ntc_run_simple(&s, "dpc", 1, &r, &e);
+		rep->run_replied = r.nr_msgs > 0;
+		rep->reset = ntc_reset(&s, NULL, NULL, &e);
+		rep->list = ntc_list(&s, NULL, l, &e);
+		rep->list_n = l->p.malformed ? -1 : l->n;
+		rep->stats = ntc_stats(&s, NULL, NULL, st, &e);
+		rep->stats_n = st->p.malformed ? -1 : st->n;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, rep->setup) TH_LOG("dropping to uid 65534: %s",
+					strerror(rep->setup));
+	ASSERT_EQ(0, rep->open) TH_LOG("unprivileged open: %s",
+				       strerror(-rep->open));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(-EPERM, rep->run);
+	ASSERT_FALSE(rep->run_replied);
+	ASSERT_EQ(-EPERM, rep->reset);
+	ASSERT_EQ(0, rep->list);
+	ASSERT_LE(1, rep->list_n);
+	ASSERT_EQ(0, rep->stats);
+	ASSERT_LE((int)NR_VARIANTS, rep->stats_n);
+	munmap(rep, sizeof(*rep));
+}
+
+/* ---- concurrency --------------------------------------------------------- */
+
+struct race_report {
+	int open;
+	int ret;
+	bool has_msg;
+	char msg[STR_MAX];
+	bool malformed;
+	__u64 samples, violations, timeouts;
+	bool truncated;
+};
+
+TEST_F_TIMEOUT(ntcorral, concurrent_runs_never_hang, 240)
+{
+	struct race_report *rep;
+	int ready[2], go[2], ok = 0, ret;
+	struct ntc_result r;
+	struct ntc_err e;
+	pid_t pid[2];
+	char c;
+
+	rep = mmap(NULL, 2 * sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rep);
+	memset(rep, POISON, 2 * sizeof(*rep));
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i] == 0) {
+			struct race_report *me = &rep[i];
+			struct ntc_result r;
+			struct ntc_sock s;
+			struct ntc_err e;
+
+			alarm(180);	/* a hung RUN ends as SIGALRM */
+			close(ready[0]);
+			close(go[1]);
+			me->open = ntc_open(&s);
+			if (write(ready[1], "r", 1) != 1 || me->open)
+				_exit(1);
+			if (read(go[0], &c, 1) != 1)
+				_exit(1);
+			me->ret = ntc_run_simple(&s, "ipi", 200, &r, &e);
+			me->has_msg = e.has_msg && e.msg[0];
+			snprintf(me->msg, sizeof(me->msg), "%s", e.msg);
+			me->malformed = r.p.malformed;
+			me->samples = r.samples;
+			me->violations = r.violations;
+			me->timeouts = r.timeouts;
+			me->truncated = r.has[NTCORRAL_A_TRUNCATED];
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+	}
+	ASSERT_EQ(2, write(go[1], "gg", 2));
+
+	for (int i = 0; i < 2; i++) {
+		int status;
+
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		ASSERT_TRUE(WIFEXITED(status))
+			TH_LOG("runner %d died by signal %d (SIGALRM: it hung)",
+			       i, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		ASSERT_EQ(0, WEXITSTATUS(status));
+		ASSERT_EQ(0, rep[i].open);
+		TH_LOG("runner %d: %s%s%s", i,
+		       rep[i].ret ? strerror(-rep[i].ret) : "ok",
+		       rep[i].has_msg ? ", extack: " : "", rep[i].msg);
+		if (rep[i].ret == 0) {
+			ok++;
+			ASSERT_FALSE(rep[i].malformed);
+			ASSERT_FALSE(rep[i].truncated);
+			ASSERT_EQ(200, rep[i].samples);
+			ASSERT_EQ(0, rep[i].violations);
+			ASSERT_EQ(0, rep[i].timeouts);
+		} else {
+			ASSERT_EQ(-EBUSY, rep[i].ret);
+			ASSERT_TRUE(rep[i].has_msg) TH_LOG("EBUSY without extack");
+		}
+	}
+	ASSERT_LE(1, ok);
+
+	/* Nothing is left busy afterwards. */
+	ret = ntc_run_simple(&self->s, "ipi", 10, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("RUN after the race: %s, extack '%s'",
+				 strerror(-ret), e.msg);
+	check_run_reply(_metadata, &r, "ipi", 10, self->online);
+	munmap(rep, 2 * sizeof(*rep));
+}
+
+/* ---- statistics ---------------------------------------------------------- */
+
+TEST_F_TIMEOUT(ntcorral, stats_accumulate_and_reset, 120)
+{
+	struct ntc_stats *st = malloc(sizeof(*st));
+	struct ntc_result r[2];
+	const struct ntc_result *s;
+	struct ntc_err e;
+	int ret;
+
+	ASSERT_NE(NULL, st);
+	ASSERT_EQ(0, ntc_reset(&self->s, NULL, NULL, &e)) TH_LOG("%s", e.msg);
+	for (int i = 0; i < 2; i++) {
+		ret = ntc_run_simple(&self->s, "dpc", 20, &r[i], &e);
+		ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+		check_run_reply(_metadata, &r[i], "dpc", 20, self->online);
+	}
+
+	ASSERT_EQ(0, ntc_stats(&self->s, NULL, NULL, st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(st->p.malformed) TH_LOG("%s", st->p.why);
+	for (size_t v = 0; v < NR_VARIANTS; v++) {
+		s = stats_find(st, EXPERIMENT, variants[v]);
+		ASSERT_NE(NULL, s) TH_LOG("no stats for %s", variants[v]);
+		ASSERT_TRUE(s->has[NTCORRAL_A_RUNS]);
+		ASSERT_TRUE(s->has[NTCORRAL_A_SAMPLES]);
+		ASSERT_TRUE(s->has[NTCORRAL_A_VIOLATIONS]);
+		ASSERT_TRUE(s->has[NTCORRAL_A_TIMEOUTS]);
+		/* run-reply-only attributes stay out of stats */
+		ASSERT_FALSE(s->has[NTCORRAL_A_ITERATIONS]);
+		ASSERT_FALSE(s->has[NTCORRAL_A_NR_CPUS]);
+		ASSERT_FALSE(s->has[NTCORRAL_A_INITIATOR_CPU]);
+		ASSERT_FALSE(s->has[NTCORRAL_A_CPUS]);
+		if (strcmp(variants[v], "dpc")) {
+			ASSERT_EQ(0, s->runs) TH_LOG("%s", variants[v]);
+			ASSERT_EQ(0, s->samples) TH_LOG("%s", variants[v]);
+		}
+	}
+
+	s = stats_find(st, EXPERIMENT, "dpc");
+	ASSERT_EQ(2, s->runs);
+	ASSERT_EQ(40, s->samples);
+	ASSERT_EQ(0, s->violations);
+	ASSERT_EQ(0, s->timeouts);
+	ASSERT_TRUE(s->has[NTCORRAL_A_DURATION_NS]);
+	ASSERT_EQ(r[0].duration_ns + r[1].duration_ns, s->duration_ns);
+	ASSERT_EQ(r[0].nr_metrics, s->nr_metrics);
+	for (int i = 0; i < s->nr_metrics; i++) {
+		const struct ntc_metric *a = &r[0].metrics[i];
+		const struct ntc_metric *b = &r[1].metrics[i];
+		const struct ntc_metric *sm = &s->metrics[i];
+		__u64 lo = (a->mean * a->count + b->mean * b->count) /
+			   (a->count + b->count ?: 1);
+		__u64 hi = ((a->mean + 1) * a->count + (b->mean + 1) * b->count) /
+			   (a->count + b->count ?: 1);
+
+		ASSERT_STREQ(a->name, sm->name);
+		check_metric(_metadata, sm, a->count + b->count);
+		ASSERT_EQ(a->min < b->min ? a->min : b->min, sm->min)
+			TH_LOG("metric %s", sm->name);
+		ASSERT_EQ(a->max > b->max ? a->max : b->max, sm->max)
+			TH_LOG("metric %s", sm->name);
+		ASSERT_LE(lo, sm->mean) TH_LOG("metric %s", sm->name);
+		ASSERT_GE(hi, sm->mean) TH_LOG("metric %s", sm->name);
+		for (int bk = 0; bk < NTCORRAL_HIST_BUCKETS; bk++) {
+			ASSERT_EQ(a->hist[bk] + b->hist[bk], sm->hist[bk])
+				TH_LOG("metric %s bucket %d", sm->name, bk);
+		}
+	}
+	ASSERT_EQ(r[0].nr_counters, s->nr_counters);
+	for (int i = 0; i < s->nr_counters; i++) {
+		const struct ntc_counter *a = counter_find(&r[0], s->counters[i].name);
+		const struct ntc_counter *b = counter_find(&r[1], s->counters[i].name);
+
+		ASSERT_NE(NULL, a);
+		ASSERT_NE(NULL, b);
+		ASSERT_EQ(a->value + b->value, s->counters[i].value)
+			TH_LOG("counter %s", a->name);
+	}
+
+	/* Reset: back to zero, and still listed. */
+	ASSERT_EQ(0, ntc_reset(&self->s, NULL, NULL, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, "dpc", st, &e))
+		TH_LOG("%s", e.msg);
+	ASSERT_FALSE(st->p.malformed) TH_LOG("%s", st->p.why);
+	ASSERT_EQ(1, st->n);
+	ASSERT_STREQ("dpc", st->r[0].variant);
+	ASSERT_EQ(0, st->r[0].runs);
+	ASSERT_EQ(0, st->r[0].samples);
+	ASSERT_EQ(0, st->r[0].violations);
+	ASSERT_EQ(0, st->r[0].timeouts);
+	for (int i = 0; i < st->r[0].nr_metrics; i++) {
+		ASSERT_EQ(0, st->r[0].metrics[i].count);
+		for (int bk = 0; bk < NTCORRAL_HIST_BUCKETS; bk++) {
+			ASSERT_EQ(0, st->r[0].metrics[i].hist[bk]);
+		}
+	}
+	for (int i = 0; i < st->r[0].nr_counters; i++) {
+		ASSERT_EQ(0, st->r[0].counters[i].value);
+	}
+	free(st);
+}
+
+TEST_F_TIMEOUT(ntcorral, reset_of_one_variant_leaves_the_others, 120)
+{
+	struct ntc_stats *st = malloc(sizeof(*st));
+	struct ntc_result r;
+	struct ntc_err e;
+	int ret;
+
+	ASSERT_NE(NULL, st);
+	ASSERT_EQ(0, ntc_reset(&self->s, NULL, NULL, &e)) TH_LOG("%s", e.msg);
+	ret = ntc_run_simple(&self->s, "dpc", 10, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+	ret = ntc_run_simple(&self->s, "ipi", 10, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+
+	ASSERT_EQ(0, ntc_reset(&self->s, EXPERIMENT, "dpc", &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, NULL, st, &e))
+		TH_LOG("%s", e.msg);
+	ASSERT_FALSE(st->p.malformed) TH_LOG("%s", st->p.why);
+	ASSERT_EQ(NR_VARIANTS, st->n);
+	ASSERT_EQ(0, stats_find(st, EXPERIMENT, "dpc")->runs);
+	ASSERT_EQ(0, stats_find(st, EXPERIMENT, "dpc")->samples);
+	ASSERT_EQ(1, stats_find(st, EXPERIMENT, "ipi")->runs);
+	ASSERT_EQ(10, stats_find(st, EXPERIMENT, "ipi")->samples);
+	free(st);
+}
+
+TEST_F_TIMEOUT(ntcorral, stats_filtered_by_variant_returns_only_it, 30)
+{
+	struct ntc_stats *st = malloc(sizeof(*st));
+	struct ntc_err e;
+
+	ASSERT_NE(NULL, st);
+	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, "stop_machine", st, &e))
+		TH_LOG("%s", e.msg);
+	ASSERT_FALSE(st->p.malformed) TH_LOG("%s", st->p.why);
+	ASSERT_EQ(1, st->n);
+	ASSERT_STREQ(EXPERIMENT, st->r[0].experiment);
+	ASSERT_STREQ("stop_machine", st->r[0].variant);
+	free(st);
+}
+
+/* ---- debugfs ------------------------------------------------------------- */
+
+#define DEBUGFS_DIR "/sys/kernel/debug/ntcorral"
+#define DEBUGFS_MAGIC 0x64626720
+
+/*
+ * Compares one debugfs file with the GET_STATS figures for the same variant:
+ * "<key>: <u64>" lines, "metric <name>: count N min N mean N p50 N p90 N
+ * p99 N max N", "counter <name>: N", and the "histogram <name>:" rows
+ * "[lo, hi) count |###".
+ */
+static void check_debugfs_file(struct __test_metadata *_metadata,
+			       const struct ntc_result *s)
+{
+	int metrics_seen = 0, counters_seen = 0, keys_seen = 0;
+	const struct ntc_metric *hist_metric = NULL;
+	__u64 hist_sum[MAX_METRICS] = { 0 };
+	char path[256], line[512];
+	bool first = true;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s/%s", s->experiment,
+		 s->variant);
+	f = fopen(path, "re");
+	ASSERT_NE(NULL, f) TH_LOG("%s: %s", path, strerror(errno));
+
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long n[7], v, lo, hi;
+		char name[NTCORRAL_NAME_MAX + 1], key[64];
+
+		line[strcspn(line, "\n")] = '\0';
+		if (first) {
+			char want[2 * NTCORRAL_NAME_MAX + 2];
+
+			/* "shootdown/stop_machine (baseline)" is fine too */
+			snprintf(want, sizeof(want), "%s/%s", s->experiment,
+				 s->variant);
+			ASSERT_EQ(0, strncmp(want, line, strlen(want)))
+				TH_LOG("%s: first line '%s'", path, line);
+			ASSERT_TRUE(line[strlen(want)] == '\0' ||
+				    line[strlen(want)] == ' ')
+				TH_LOG("%s: first line '%s'", path, line);
+			first = false;
+			continue;
+		}
+		if (sscanf(line, "metric %32[^:]: count %llu min %llu mean %llu "
+			   "p50 %llu p90 %llu p99 %llu max %llu", name, &n[0],
+			   &n[1], &n[2], &n[3], &n[4], &n[5], &n[6]) == 8) {
+			const struct ntc_metric *mt = metric_find(s, name);
+
+			ASSERT_NE(NULL, mt) TH_LOG("%s: metric %s", path, name);
+			ASSERT_EQ(mt->count, n[0]) TH_LOG("%s: %s count", path, name);
+			ASSERT_EQ(mt->min, n[1]) TH_LOG("%s: %s min", path, name);
+			ASSERT_EQ(mt->mean, n[2]) TH_LOG("%s: %s mean", path, name);
+			ASSERT_EQ(mt->p50, n[3]) TH_LOG("%s: %s p50", path, name);
+			ASSERT_EQ(mt->p90, n[4]) TH_LOG("%s: %s p90", path, name);
+			ASSERT_EQ(mt->p99, n[5]) TH_LOG("%s: %s p99", path, name);
+			ASSERT_EQ(mt->max, n[6]) TH_LOG("%s: %s max", path, name);
+			metrics_seen++;
+		} else if (sscanf(line, "counter %32[^:]: %llu", name, &v) == 2) {
+			const struct ntc_counter *c = counter_find(s, name);
+
+			ASSERT_NE(NULL, c) TH_LOG("%s: counter %s", path, name);
+			ASSERT_EQ(c->value, v) TH_LOG("%s: counter %s", path, name);
+			counters_seen++;
+		} else if (sscanf(line, "histogram %32[^:]:", name) == 1) {
+			hist_metric = metric_find(s, name);
+			ASSERT_NE(NULL, hist_metric)
+				TH_LOG("%s: histogram %s", path, name);
+		} else if (sscanf(line, " [ %llu , %llu ) %llu", &lo, &hi, &v) == 3) {
+			int b = fls64_(lo);
+
+			ASSERT_NE(NULL, hist_metric)
+				TH_LOG("%s: a histogram row outside a histogram",
+				       path);
+			ASSERT_EQ(lo, b ? 1ULL << (b - 1) : 0)
+				TH_LOG("%s: row '%s' is no bucket", path, line);
+			ASSERT_EQ(hist_metric->hist[b], v)
+				TH_LOG("%s: %s row '%s'", path,
+				       hist_metric->name, line);
+			hist_sum[hist_metric - s->metrics] += v;
+		} else if (sscanf(line, "%63[a-z_]: %llu", key, &v) == 2) {
+			__u64 want;
+
+			if (!strcmp(key, "runs"))
+				want = s->runs;
+			else if (!strcmp(key, "samples"))
+				want = s->samples;
+			else if (!strcmp(key, "violations"))
+				want = s->violations;
+			else if (!strcmp(key, "timeouts"))
+				want = s->timeouts;
+			else if (!strcmp(key, "duration_ns"))
+				want = s->duration_ns;
+			else if (!strcmp(key, "truncated"))
+				want = s->has[NTCORRAL_A_TRUNCATED];
+			else
+				continue;
+			ASSERT_EQ(want, v) TH_LOG("%s: %s", path, key);
+			keys_seen++;
+		}
+	}
+	fclose(f);
+	ASSERT_FALSE(first) TH_LOG("%s is empty", path);
+	ASSERT_LE(5, keys_seen) TH_LOG("%s: runs/samples/violations/timeouts/"
+				       "duration_ns lines", path);
+	ASSERT_EQ(s->nr_metrics, metrics_seen) TH_LOG("%s: metric lines", path);
+	ASSERT_EQ(s->nr_counters, counters_seen) TH_LOG("%s: counter lines", path);
+	for (int i = 0; i < s->nr_metrics; i++) {
+		ASSERT_EQ(s->metrics[i].count, hist_sum[i])
+			TH_LOG("%s: histogram rows of %s", path,
+			       s->metrics[i].name);
+	}
+}
+
+TEST_F_TIMEOUT(ntcorral, debugfs_agrees_with_stats, 120)
+{
+	struct ntc_stats *st = malloc(sizeof(*st));
+	struct ntc_result r;
+	struct ntc_err e;
+	struct statfs fs;
+	struct stat sb;
+	int ret;
+
+	ASSERT_NE(NULL, st);
+	if (statfs("/sys/kernel/debug", &fs) || fs.f_type != DEBUGFS_MAGIC)
+		SKIP(return, "debugfs is not mounted at /sys/kernel/debug");
+	ASSERT_EQ(0, stat(DEBUGFS_DIR, &sb)) TH_LOG("%s: %s", DEBUGFS_DIR,
+						    strerror(errno));
+
+	ASSERT_EQ(0, ntc_reset(&self->s, NULL, NULL, &e)) TH_LOG("%s", e.msg);
+	for (int i = 0; i < 2; i++) {
+		ret = ntc_run_simple(&self->s, "dpc", 20, &r, &e);
+		ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+	}
+	ret = ntc_run_simple(&self->s, "stop_machine", 20, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+
+	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, NULL, st, &e))
+		TH_LOG("%s", e.msg);
+	ASSERT_FALSE(st->p.malformed) TH_LOG("%s", st->p.why);
+	ASSERT_EQ(NR_VARIANTS, st->n);
+	ASSERT_EQ(2, stats_find(st, EXPERIMENT, "dpc")->runs);
+	ASSERT_EQ(1, stats_find(st, EXPERIMENT, "stop_machine")->runs);
+	for (int i = 0; i < st->n; i++)
+		check_debugfs_file(_metadata, &st->r[i]);
+	free(st);
+}
+
+TEST_HARNESS_MAIN
