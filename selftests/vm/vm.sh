@@ -140,9 +140,11 @@ fi
 # --- initramfs --------------------------------------------------------------
 
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 console=${console:-$out/console.log}
 stage=$(mktemp -d "$out/vm.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+log=$stage/console.log
+trap 'if [ -f "$log" ]; then mv -f "$log" "$console"; fi; rm -rf "$stage"' EXIT
 rootfs=$stage/root
 initrd=$stage/initramfs.cpio
 
@@ -229,7 +231,12 @@ cpio_entry() {
 # --- boot -------------------------------------------------------------------
 
 append="console=ttyS0,115200 panic=-1 softlockup_panic=0 rdinit=/init ${NTCORRAL_VM_APPEND:-}"
-rm -f "$console"
+# qemu writes the console into this run's own directory, so that runs side by
+# side cannot mix up their logs; $console points at it for following it live
+# (tail -F) and becomes the log itself at the end.
+: >"$log"
+mkdir -p "$(dirname "$console")"
+ln -sfn "$log" "$console"
 echo "vm: booting $(basename "$kernel") with $smp vCPUs under TCG ($(du -k "$initrd" | cut -f1) KiB initramfs)" >&2
 start=$(date +%s.%N)
 set +e
@@ -239,7 +246,7 @@ timeout --foreground -k 10 "$timeout" \
 	qemu-system-x86_64 -nodefaults -display none -no-reboot \
 	-machine pc -accel tcg,thread=multi -cpu max -smp "$smp" -m "$memory" \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
-	-chardev file,id=console,path="$console" -serial chardev:console \
+	-chardev file,id=console,path="$log" -serial chardev:console \
 	-chardev stdio,id=output -serial chardev:output \
 	</dev/null | sed -u 's/\r//g'
 qemu_rc=${PIPESTATUS[0]}
@@ -248,10 +255,9 @@ end=$(date +%s.%N)
 
 # --- verdict ----------------------------------------------------------------
 
-touch "$console"
 total=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 console_field() {
-	grep -a -o "NTCORRAL-$1: [^ ]*" "$console" | tail -n 1 | sed 's/.*: //;s/^uptime=//' || true
+	grep -a -o "NTCORRAL-$1: [^ ]*" "$log" | tail -n 1 | sed 's/.*: //;s/^uptime=//' || true
 }
 booted=$(console_field BOOTED)
 done_at=$(console_field DONE)
@@ -264,24 +270,24 @@ if [ -z "$cmd_rc" ]; then
 		status=timeout rc=124
 	else
 		echo "vm: the VM stopped without reporting the command's exit status (qemu exit $qemu_rc; kernel panic?); last console lines, from $console:" >&2
-		tail -n 40 "$console" | sed 's/\r//g;s/^/  | /' >&2
+		tail -n 40 "$log" | sed 's/\r//g;s/^/  | /' >&2
 		status=no-status rc=125
 	fi
 else
 	rc=$cmd_rc
 fi
 
-if grep -a -q 'NTCORRAL-ERROR:' "$console"; then
-	grep -a 'NTCORRAL-ERROR:' "$console" | sed 's/\r//g;s/.*NTCORRAL-ERROR: /vm: /' >&2
+if grep -a -q 'NTCORRAL-ERROR:' "$log"; then
+	grep -a 'NTCORRAL-ERROR:' "$log" | sed 's/\r//g;s/.*NTCORRAL-ERROR: /vm: /' >&2
 	echo "vm: last console lines, from $console:" >&2
-	grep -a -v 'NTCORRAL-' "$console" | tail -n 20 | sed 's/\r//g;s/^/  | /' >&2
+	grep -a -v 'NTCORRAL-' "$log" | tail -n 20 | sed 's/\r//g;s/^/  | /' >&2
 	status=error
 	[ "$rc" -ne 0 ] || rc=125
 fi
 
 splat='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|inconsistent lock state|possible recursive locking|circular locking|soft lockup|hard LOCKUP|[Rr][Cc][Uu].*\b[Ss][Tt][Aa][Ll][Ll]|non-responsive CSD lock|KASAN|UBSAN|sleeping function called from invalid context'
 ignore=${NTCORRAL_VM_SPLAT_IGNORE:-}
-hits=$(grep -a -n -E "$splat" "$console" | { if [ -n "$ignore" ]; then grep -a -v -E "$ignore"; else cat; fi; } | cut -d: -f1 || true)
+hits=$(grep -a -n -E "$splat" "$log" | { if [ -n "$ignore" ]; then grep -a -v -E "$ignore"; else cat; fi; } | cut -d: -f1 || true)
 splats=0
 if [ -n "$hits" ]; then
 	splats=$(wc -l <<<"$hits")
@@ -300,7 +306,7 @@ if [ -n "$hits" ]; then
 				printf "  %s %s\n", (i in hit) ? ">" : "|", line[i]
 				last = i
 			}
-		}' "$console" | head -n 400 >&2
+		}' "$log" | head -n 400 >&2
 	[ "$rc" -ne 0 ] || rc=1
 fi
 
