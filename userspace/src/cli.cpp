@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client: the command line, its subcommands and their handlers.
+#include "cli.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <new>
+
+#include "cpulist.hpp"
+#include "error.hpp"
+#include "messages.hpp"
+#include "netlink.hpp"
+#include "render.hpp"
+
+#ifndef NTCORRAL_CLIENT_VERSION
+#define NTCORRAL_CLIENT_VERSION "0"
+#endif
+
+namespace ntcorral {
+
+namespace {
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
+    std::string out;
+    for (size_t i = 0; i < v.size(); i++)
+        out += (i ? sep : "") + v[i];
+    return out;
+}
+
+std::string unknown_name(const char* what, std::string_view name, const std::string& of,
+                         const std::vector<std::string>& valid) {
+    std::string msg = std::string("unknown ") + what + " '" + std::string(name) + "'" + of;
+    if (valid.empty())
+        return msg + "; the module offers none";
+    msg += " (valid: " + join(valid) + ")";
+    if (auto guess = did_you_mean(name, valid))
+        msg += "; did you mean '" + *guess + "'?";
+    return msg;
+}
+
+std::vector<ExperimentInfo> list_experiments(Connection& conn) {
+    std::vector<ExperimentInfo> list;
+    NlMsgPtr msg = build_list_request(conn.family());
+    conn.transact(msg.get(), [&](nlmsghdr* h) { list.push_back(parse_experiment(h)); });
+    return list;
+}
+
+// Check the optional experiment/variant filter of stats and reset.
+void check_filter(Connection& conn, const CliOptions& o) {
+    if (!o.filter_experiment)
+        return;
+    auto list = list_experiments(conn);
+    const ExperimentInfo& exp = find_experiment(list, *o.filter_experiment);
+    if (o.filter_variant)
+        resolve_variants(exp, *o.filter_variant, false);
+}
+
+int report_status(const std::string& label, const std::vector<RunResult>& results,
+                  std::ostream& err) {
+    std::string which;
+    int status = results_status(results, &which);
+    if (status != kExitOk)
+        err << "ntcorral: " << label << " reported violations or timeouts !!! " << which << '\n';
+    return status;
+}
+
+int cmd_list(const CliOptions& o, std::ostream& out, std::ostream&) {
+    Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
+    auto list = list_experiments(conn);
+    if (o.json)
+        out << experiments_to_json(list).dump(2) << '\n';
+    else if (list.empty())
+        out << "the module offers no experiments\n";
+    else
+        render_experiments(out, list);
+    return kExitOk;
+}
+
+int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    RunRequest req = make_run_request(o);
+    Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
+    auto list = list_experiments(conn);
+    const ExperimentInfo& exp = find_experiment(list, o.experiment);
+    std::vector<std::string> variants = resolve_variants(exp, o.variant);
+
+    std::vector<RunResult> results;
+    for (const auto& v : variants) {
+        req.variant = v;
+        NlMsgPtr msg = build_run_request(conn.family(), req);
+        size_t before = results.size();
+        conn.transact(msg.get(), [&](nlmsghdr* h) { results.push_back(parse_result(h)); });
+        if (results.size() != before + 1)
+            throw ReplyError(std::to_string(results.size() - before) + " results for " + exp.name +
+                             "/" + v);
+        if (!o.json) {
+            if (before)
+                out << '\n';
+            render_result(out, results.back());
+            out.flush();
+        }
+    }
+    if (o.json)
+        out << results_to_json(results).dump(2) << '\n';
+    else
+        out << '\n' << summary_line(exp.name, results, "variant", "variants") << '\n';
+    return report_status(exp.name, results, err);
+}
+
+int cmd_stats(const CliOptions& o, std::ostream& out, std::ostream&) {
+    Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
+    check_filter(conn, o);
+    std::vector<RunResult> results;
+    NlMsgPtr msg = build_stats_request(conn.family(), NTCORRAL_CMD_GET_STATS, o.filter_experiment,
+                                       o.filter_variant);
+    conn.transact(msg.get(), [&](nlmsghdr* h) { results.push_back(parse_result(h)); });
+    if (o.json) {
+        out << results_to_json(results).dump(2) << '\n';
+        return kExitOk;
+    }
+    if (results.empty()) {
+        out << "no statistics recorded yet\n";
+        return kExitOk;
+    }
+    for (size_t i = 0; i < results.size(); i++) {
+        if (i)
+            out << '\n';
+        render_result(out, results[i]);
+    }
+    out << '\n' << summary_line("stats", results, "record", "records") << '\n';
+    return kExitOk;
+}
+
+int cmd_reset(const CliOptions& o, std::ostream& out, std::ostream&) {
+    Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
+    check_filter(conn, o);
+    NlMsgPtr msg = build_stats_request(conn.family(), NTCORRAL_CMD_RESET_STATS, o.filter_experiment,
+                                       o.filter_variant);
+    conn.transact(msg.get(), [](nlmsghdr*) {});
+    out << "stats reset";
+    if (o.filter_experiment) {
+        out << " for " << *o.filter_experiment;
+        if (o.filter_variant)
+            out << '/' << *o.filter_variant;
+    }
+    out << '\n';
+    return kExitOk;
+}
+
+// "[lo, hi]; module default d." for option help.
+std::string range(long lo, long hi, long def) {
+    return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]; module default " +
+           std::to_string(def) + ".";
+}
+
+std::vector<std::string> subcommand_names() {
+    std::vector<std::string> names;
+    for (const auto& s : subcommands())
+        names.emplace_back(s.name);
+    return names;
+}
+
+} // namespace
+
+const std::vector<Subcommand>& subcommands() {
+    static const std::vector<Subcommand> table = {
+        {"list",
+         "List the experiments the module offers: variants (the baseline marked), parameters "
+         "with unit, range and default, and the metrics a run records.",
+         cmd_list},
+        {"run",
+         "Run one variant of an experiment, or every variant one after another (needs root). "
+         "Exit status 3 when any run reports violations or timeouts.",
+         cmd_run},
+        {"stats",
+         "Show cumulative statistics of earlier runs, per experiment and variant; percentiles "
+         "there are log2-bucket estimates.",
+         cmd_stats},
+        {"reset", "Reset cumulative statistics, all or of one experiment/variant (needs root).",
+         cmd_reset},
+    };
+    return table;
+}
+
+std::unique_ptr<CLI::App> make_app(CliOptions& o) {
+    auto app = std::make_unique<CLI::App>(
+        "ntcorral: run and inspect the experiments of the ntcorral kernel module over its "
+        "generic netlink family \"" NTCORRAL_FAMILY_NAME "\".",
+        "ntcorral");
+    app->set_version_flag("--version", "ntcorral " NTCORRAL_CLIENT_VERSION
+                                       " (generic netlink family \"" NTCORRAL_FAMILY_NAME
+                                       "\" version " STR(NTCORRAL_FAMILY_VERSION) ")");
+    app->require_subcommand(1);
+    app->footer("Exit status: 0 ok, 1 error, 2 usage error, 3 violations or timeouts reported.");
+
+    for (const auto& s : subcommands()) {
+        CLI::App* sub = app->add_subcommand(s.name, s.description);
+        sub->callback([&o, name = s.name] { o.command = name; });
+        const std::string cmd = s.name;
+        if (cmd != "reset")
+            sub->add_flag("--json", o.json, "Print JSON instead of tables.");
+        if (cmd == "run") {
+            sub->add_option("experiment", o.experiment, "Experiment to run (see 'ntcorral list').")
+                ->required();
+            sub->add_option("--variant", o.variant,
+                            "Variant to run, or 'all' for every variant in turn.")
+                ->type_name("NAME|all")
+                ->capture_default_str();
+            sub->add_option("--iterations", o.iterations,
+                            "Iterations to run, a count in " + range(NTCORRAL_MIN_ITERATIONS,
+                                                                     NTCORRAL_MAX_ITERATIONS,
+                                                                     NTCORRAL_DEFAULT_ITERATIONS))
+                ->type_name("N");
+            sub->add_option("--cpus", o.cpus,
+                            "CPUs taking part, e.g. 0-3,6 (online, below " +
+                                std::to_string(NTCORRAL_MAX_CPUS) +
+                                "); the lowest is the initiator. Module default: its own choice.")
+                ->type_name("LIST");
+            sub->add_option("--hold-us", o.hold_us,
+                            "Work held inside the window, in microseconds, in " +
+                                range(0, NTCORRAL_MAX_HOLD_US, NTCORRAL_DEFAULT_HOLD_US))
+                ->type_name("N");
+            sub->add_option("--deadline-us", o.deadline_us,
+                            "Bound on every spin of the run, in microseconds, in " +
+                                range(NTCORRAL_MIN_DEADLINE_US, NTCORRAL_MAX_DEADLINE_US,
+                                      NTCORRAL_DEFAULT_DEADLINE_US))
+                ->type_name("N");
+            sub->add_option("--max-runtime-ms", o.max_runtime_ms,
+                            "Bound on the whole run, in milliseconds, in " +
+                                range(NTCORRAL_MIN_RUNTIME_MS, NTCORRAL_MAX_RUNTIME_MS,
+                                      NTCORRAL_DEFAULT_RUNTIME_MS))
+                ->type_name("N");
+            sub->add_option("--pci-device", o.pci_device,
+                            "PCI device BB:DD.F (hex, domain 0) for experiments that touch one; "
+                            "module default 00:00.0.")
+                ->type_name("BB:DD.F");
+        } else if (cmd == "stats" || cmd == "reset") {
+            sub->add_option("experiment", o.filter_experiment, "Only this experiment.");
+            sub->add_option("variant", o.filter_variant, "Only this variant of it.");
+        }
+    }
+    return app;
+}
+
+RunRequest make_run_request(const CliOptions& o) {
+    RunRequest req;
+    req.experiment = o.experiment;
+    req.iterations = o.iterations;
+    if (o.cpus)
+        req.cpus = parse_cpu_list(*o.cpus);
+    req.hold_us = o.hold_us;
+    req.deadline_us = o.deadline_us;
+    req.max_runtime_ms = o.max_runtime_ms;
+    if (o.pci_device)
+        req.pci_device = parse_pci_device(*o.pci_device);
+    return req;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= a.size(); i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); j++)
+            cur[j] = std::min(
+                {prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::optional<std::string> did_you_mean(std::string_view name,
+                                        const std::vector<std::string>& candidates) {
+    std::optional<std::string> best;
+    size_t best_d = 3;
+    for (const auto& c : candidates) {
+        size_t d = edit_distance(name, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+const ExperimentInfo& find_experiment(const std::vector<ExperimentInfo>& list,
+                                      std::string_view name) {
+    std::vector<std::string> names;
+    for (const auto& e : list) {
+        if (e.name == name)
+            return e;
+        names.push_back(e.name);
+    }
+    throw UsageError(unknown_name("experiment", name, "", names));
+}
+
+std::vector<std::string> resolve_variants(const ExperimentInfo& exp, std::string_view variant,
+                                          bool allow_all) {
+    std::vector<std::string> names;
+    for (const auto& v : exp.variants)
+        names.push_back(v.name);
+    if (allow_all && variant == "all")
+        return names;
+    if (std::find(names.begin(), names.end(), variant) != names.end())
+        return {std::string(variant)};
+    if (allow_all)
+        names.insert(names.begin(), "all");
+    throw UsageError(unknown_name("variant", variant, " of " + exp.name, names));
+}
+
+int results_status(const std::vector<RunResult>& results, std::string* which) {
+    std::vector<std::string> bad;
+    for (const auto& r : results) {
+        if (!r.violations && !r.timeouts)
+            continue;
+        std::vector<std::string> what;
+        if (r.violations)
+            what.push_back(std::to_string(r.violations) +
+                           (r.violations == 1 ? " violation" : " violations"));
+        if (r.timeouts)
+            what.push_back(std::to_string(r.timeouts) +
+                           (r.timeouts == 1 ? " timeout" : " timeouts"));
+        bad.push_back(r.experiment + "/" + r.variant + " (" + join(what) + ")");
+    }
+    if (which)
+        *which = join(bad);
+    return bad.empty() ? kExitOk : kExitViolations;
+}
+
+std::string summary_line(const std::string& label, const std::vector<RunResult>& results,
+                         const char* one, const char* many) {
+    uint64_t violations = 0, timeouts = 0, truncated = 0;
+    for (const auto& r : results) {
+        violations += r.violations;
+        timeouts += r.timeouts;
+        truncated += r.truncated;
+    }
+    std::string s = label + ": " + std::to_string(results.size()) + " " +
+                    (results.size() == 1 ? one : many) + ", " + std::to_string(violations) +
+                    " violations, " + std::to_string(timeouts) + " timeouts";
+    if (truncated)
+        s += ", " + std::to_string(truncated) + " truncated";
+    return s;
+}
+
+int run_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    CliOptions opts;
+    auto app = make_app(opts);
+    try {
+        app->parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app->exit(e, out, err);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app->exit(e, out, err);
+    } catch (const CLI::CallForVersion& e) {
+        return app->exit(e, out, err);
+    } catch (const CLI::ParseError& e) {
+        std::string first = argc > 1 ? argv[1] : "";
+        auto names = subcommand_names();
+        if (!first.empty() && first[0] != '-' &&
+            std::find(names.begin(), names.end(), first) == names.end()) {
+            err << "ntcorral: "
+                << unknown_name("command", first, "", names) + "; see 'ntcorral --help'\n";
+            return kExitUsage;
+        }
+        std::string where = opts.command.empty() && argc > 1 &&
+                                    std::find(names.begin(), names.end(), first) != names.end()
+                                ? " " + first
+                                : "";
+        std::string what = e.what();
+        if (!what.empty() && what.back() == '.')
+            what.pop_back();
+        err << "ntcorral: " << what << "; see 'ntcorral" << where << " --help'\n";
+        return kExitUsage;
+    }
+
+    const Subcommand* sub = nullptr;
+    for (const auto& s : subcommands())
+        if (opts.command == s.name)
+            sub = &s;
+    if (!sub) {
+        err << "ntcorral: no command given; see 'ntcorral --help'\n";
+        return kExitUsage;
+    }
+    try {
+        return sub->handler(opts, out, err);
+    } catch (const UsageError& e) {
+        err << "ntcorral: " << e.what() << '\n';
+        return kExitUsage;
+    } catch (const NlError& e) {
+        err << "ntcorral: " << explain(sub->name, e) << '\n';
+    } catch (const ReplyError& e) {
+        err << "ntcorral: " << e.what() << '\n';
+    } catch (const std::bad_alloc&) {
+        err << "ntcorral: out of memory; close other programs and try again\n";
+    } catch (const std::exception& e) {
+        err << "ntcorral: " << e.what() << '\n';
+    }
+    return kExitError;
+}
+
+} // namespace ntcorral

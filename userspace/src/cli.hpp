@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client: the command line, its subcommands and their handlers.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "model.hpp"
+
+namespace ntcorral {
+
+// Everything the command line can say; filled by the app make_app() builds.
+struct CliOptions {
+    std::string command; // "list", "run", "stats" or "reset"
+    bool json = false;
+
+    // run
+    std::string experiment;
+    std::string variant = "all";
+    std::optional<uint32_t> iterations;
+    std::optional<std::string> cpus;
+    std::optional<uint32_t> hold_us;
+    std::optional<uint32_t> deadline_us;
+    std::optional<uint32_t> max_runtime_ms;
+    std::optional<std::string> pci_device;
+
+    // stats, reset
+    std::optional<std::string> filter_experiment;
+    std::optional<std::string> filter_variant;
+};
+
+// One subcommand: its name, what it does, and its handler. Handlers return
+// the exit status and throw UsageError, NlError, ReplyError.
+struct Subcommand {
+    const char* name;
+    const char* description;
+    int (*handler)(const CliOptions& opts, std::ostream& out, std::ostream& err);
+};
+
+const std::vector<Subcommand>& subcommands();
+
+// The CLI11 app; parsing fills `opts` (opts.command names the subcommand).
+std::unique_ptr<CLI::App> make_app(CliOptions& opts);
+
+// The RUN request the options describe, variant left empty. Checks --cpus
+// and --pci-device; throws UsageError.
+RunRequest make_run_request(const CliOptions& opts);
+
+// Levenshtein distance.
+size_t edit_distance(std::string_view a, std::string_view b);
+
+// The closest candidate within edit distance 2, if any.
+std::optional<std::string> did_you_mean(std::string_view name,
+                                        const std::vector<std::string>& candidates);
+
+// The experiment called `name`, or UsageError naming the valid ones and a
+// "did you mean" guess.
+const ExperimentInfo& find_experiment(const std::vector<ExperimentInfo>& list,
+                                      std::string_view name);
+
+// The variants `variant` stands for ("all" is every one, in the module's
+// order), or UsageError as find_experiment.
+std::vector<std::string> resolve_variants(const ExperimentInfo& exp, std::string_view variant,
+                                          bool allow_all = true);
+
+// Exit status of a set of results: 0, or 3 when any reports violations or
+// timeouts; `which` then names them, e.g. "shootdown/ipi (2 violations)".
+int results_status(const std::vector<RunResult>& results, std::string* which = nullptr);
+
+// "shootdown: 3 variants, 0 violations, 0 timeouts".
+std::string summary_line(const std::string& label, const std::vector<RunResult>& results,
+                         const char* one, const char* many);
+
+// The whole program: parse, dispatch, report errors once. Returns the exit
+// status.
+int run_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+} // namespace ntcorral

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client: the error types and the errno -> sentence mapping.
+#include "error.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <netlink/errno.h>
+#include <ntcorral.h>
+
+namespace ntcorral {
+
+namespace {
+
+std::string describe(int error, int nl_error, const std::string& extack) {
+    std::string s;
+    if (error > 0)
+        s = std::strerror(error);
+    else if (nl_error != 0)
+        s = nl_geterror(nl_error);
+    else
+        s = "unknown error";
+    if (!extack.empty())
+        s += ": " + extack;
+    return s;
+}
+
+std::string lowercase_first(std::string s) {
+    if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z' && (s.size() < 2 || !(s[1] >= 'A' && s[1] <= 'Z')))
+        s[0] = static_cast<char>(s[0] - 'A' + 'a');
+    return s;
+}
+
+} // namespace
+
+NlError::NlError(Stage stage, int error, int nl_error, std::string extack)
+    : std::runtime_error(describe(error, nl_error, extack)), stage_(stage), error_(error),
+      nl_error_(nl_error), nl_text_(nl_geterror(nl_error < 0 ? -nl_error : nl_error)),
+      extack_(std::move(extack)) {}
+
+bool NlError::family_missing() const {
+    int nle = nl_error_ < 0 ? -nl_error_ : nl_error_;
+    return stage_ == Stage::Resolve && (nle == NLE_OBJ_NOTFOUND || error_ == ENOENT);
+}
+
+std::string explain(std::string_view command, const NlError& e) {
+    const std::string cmd(command);
+    if (e.family_missing())
+        return "the ntcorral kernel module is not loaded (no generic netlink family "
+               "\"" NTCORRAL_FAMILY_NAME
+               "\"); load it with 'insmod ntcorral.ko' or 'modprobe ntcorral'";
+    if (e.stage() == NlError::Stage::Socket)
+        return "cannot open a generic netlink socket: " +
+               lowercase_first(describe(e.error(), e.nl_error(), e.extack())) +
+               "; check that this kernel has netlink support";
+
+    const std::string why =
+        e.extack().empty() ? lowercase_first(describe(e.error(), e.nl_error(), {})) : e.extack();
+    switch (e.error()) {
+    case EPERM:
+    case EACCES:
+        return "'" + cmd + "' needs root (CAP_SYS_ADMIN); try again with sudo";
+    case EBUSY:
+        return "the module is busy: " + why + "; wait for the other run to finish and try again";
+    case EINVAL:
+    case ENOENT:
+    case ERANGE:
+        return "the module rejected the request: " + why;
+    default:
+        return "'" + cmd +
+               "' failed: " + lowercase_first(describe(e.error(), e.nl_error(), e.extack()));
+    }
+}
+
+} // namespace ntcorral

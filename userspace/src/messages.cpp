@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client: build requests and parse replies of the "ntcorral" family.
+#include "messages.hpp"
+
+#include <cstring>
+#include <new>
+
+#include <netlink/attr.h>
+
+#include "cpulist.hpp"
+#include "error.hpp"
+
+namespace ntcorral {
+
+namespace {
+
+NlMsgPtr new_request(int family, uint8_t cmd, int flags) {
+    NlMsgPtr msg = make_msg();
+    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
+                     NTCORRAL_FAMILY_VERSION))
+        throw std::bad_alloc();
+    return msg;
+}
+
+void put_string(nl_msg* msg, int attr, const std::string& value) {
+    if (nla_put_string(msg, attr, value.c_str()) < 0)
+        throw std::bad_alloc();
+}
+
+void put_u32(nl_msg* msg, int attr, const std::optional<uint32_t>& value) {
+    if (value && nla_put_u32(msg, attr, *value) < 0)
+        throw std::bad_alloc();
+}
+
+// Attribute policies for validating replies (libnl checks types and lengths).
+struct Policies {
+    nla_policy top[NTCORRAL_A_MAX + 1] = {};
+    nla_policy variant[NTCORRAL_VARIANT_A_MAX + 1] = {};
+    nla_policy param[NTCORRAL_PARAM_A_MAX + 1] = {};
+    nla_policy metric[NTCORRAL_METRIC_A_MAX + 1] = {};
+    nla_policy counter[NTCORRAL_COUNTER_A_MAX + 1] = {};
+
+    Policies() {
+        for (int a : {NTCORRAL_A_EXPERIMENT, NTCORRAL_A_VARIANT, NTCORRAL_A_SEED,
+                      NTCORRAL_A_DESCRIPTION, NTCORRAL_A_METRIC_NAME})
+            top[a].type = NLA_STRING;
+        for (int a : {NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
+                      NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_NR_CPUS,
+                      NTCORRAL_A_INITIATOR_CPU})
+            top[a].type = NLA_U32;
+        for (int a : {NTCORRAL_A_RUNS, NTCORRAL_A_SAMPLES, NTCORRAL_A_VIOLATIONS,
+                      NTCORRAL_A_TIMEOUTS, NTCORRAL_A_DURATION_NS})
+            top[a].type = NLA_U64;
+        top[NTCORRAL_A_TRUNCATED].type = NLA_FLAG;
+        top[NTCORRAL_A_CPUS].type = NLA_UNSPEC;
+        top[NTCORRAL_A_CPUS].maxlen = NTCORRAL_CPUS_MAX_BYTES;
+        for (int a : {NTCORRAL_A_VARIANT_INFO, NTCORRAL_A_PARAM_INFO, NTCORRAL_A_METRIC,
+                      NTCORRAL_A_COUNTER})
+            top[a].type = NLA_NESTED;
+
+        variant[NTCORRAL_VARIANT_A_NAME].type = NLA_STRING;
+        variant[NTCORRAL_VARIANT_A_DESCRIPTION].type = NLA_STRING;
+        variant[NTCORRAL_VARIANT_A_BASELINE].type = NLA_FLAG;
+
+        for (int a : {NTCORRAL_PARAM_A_NAME, NTCORRAL_PARAM_A_DESCRIPTION, NTCORRAL_PARAM_A_UNIT})
+            param[a].type = NLA_STRING;
+        param[NTCORRAL_PARAM_A_ATTR].type = NLA_U32;
+        for (int a : {NTCORRAL_PARAM_A_MIN_VALUE, NTCORRAL_PARAM_A_MAX_VALUE,
+                      NTCORRAL_PARAM_A_DEFAULT_VALUE})
+            param[a].type = NLA_U64;
+
+        metric[NTCORRAL_METRIC_A_NAME].type = NLA_STRING;
+        for (int a = NTCORRAL_METRIC_A_COUNT; a <= NTCORRAL_METRIC_A_MAX_NS; a++)
+            metric[a].type = NLA_U64;
+        metric[NTCORRAL_METRIC_A_HIST].type = NLA_UNSPEC;
+        metric[NTCORRAL_METRIC_A_HIST].maxlen = NTCORRAL_HIST_BUCKETS * sizeof(uint64_t);
+
+        counter[NTCORRAL_COUNTER_A_NAME].type = NLA_STRING;
+        counter[NTCORRAL_COUNTER_A_VALUE].type = NLA_U64;
+    }
+};
+
+const Policies& policies() {
+    static const Policies p;
+    return p;
+}
+
+std::string get_string(nlattr* const* tb, int attr) {
+    return tb[attr] ? std::string(nla_get_string(tb[attr])) : std::string();
+}
+
+uint64_t get_u64(nlattr* const* tb, int attr) {
+    return tb[attr] ? nla_get_u64(tb[attr]) : 0;
+}
+
+std::optional<uint32_t> get_opt_u32(nlattr* const* tb, int attr) {
+    if (!tb[attr])
+        return std::nullopt;
+    return nla_get_u32(tb[attr]);
+}
+
+template <size_t N>
+void parse_nested(nlattr* (&tb)[N], nlattr* nest, const nla_policy* policy, const char* what) {
+    if (int rc = nla_parse_nested(tb, N - 1, nest, const_cast<nla_policy*>(policy)); rc < 0)
+        throw ReplyError(std::string("bad ") + what + " nest: " + nl_geterror(rc));
+}
+
+// Validate the top level and return its attributes (last one of each type).
+void parse_top(const nlmsghdr* hdr, nlattr* (&tb)[NTCORRAL_A_MAX + 1]) {
+    auto* h = const_cast<nlmsghdr*>(hdr);
+    if (int rc = genlmsg_parse(h, 0, tb, NTCORRAL_A_MAX, const_cast<nla_policy*>(policies().top));
+        rc < 0)
+        throw ReplyError(std::string("bad attributes: ") + nl_geterror(rc));
+}
+
+// Call fn for every top-level attribute of type `type`, in order.
+template <typename Fn>
+void for_each_attr(const nlmsghdr* hdr, int type, Fn fn) {
+    auto* gnlh = static_cast<genlmsghdr*>(nlmsg_data(const_cast<nlmsghdr*>(hdr)));
+    nlattr* pos;
+    int rem;
+    nla_for_each_attr(pos, genlmsg_attrdata(gnlh, 0), genlmsg_attrlen(gnlh, 0), rem) {
+        if (nla_type(pos) == type)
+            fn(pos);
+    }
+}
+
+} // namespace
+
+NlMsgPtr build_list_request(int family, const std::optional<std::string>& experiment) {
+    NlMsgPtr msg = new_request(family, NTCORRAL_CMD_LIST_EXPERIMENTS, NLM_F_DUMP);
+    if (experiment)
+        put_string(msg.get(), NTCORRAL_A_EXPERIMENT, *experiment);
+    return msg;
+}
+
+NlMsgPtr build_run_request(int family, const RunRequest& req) {
+    NlMsgPtr msg = new_request(family, NTCORRAL_CMD_RUN, 0);
+    put_string(msg.get(), NTCORRAL_A_EXPERIMENT, req.experiment);
+    put_string(msg.get(), NTCORRAL_A_VARIANT, req.variant);
+    put_u32(msg.get(), NTCORRAL_A_ITERATIONS, req.iterations);
+    if (req.cpus &&
+        nla_put(msg.get(), NTCORRAL_A_CPUS, static_cast<int>(req.cpus->size() * sizeof(uint64_t)),
+                req.cpus->data()) < 0)
+        throw std::bad_alloc();
+    put_u32(msg.get(), NTCORRAL_A_HOLD_US, req.hold_us);
+    put_u32(msg.get(), NTCORRAL_A_DEADLINE_US, req.deadline_us);
+    put_u32(msg.get(), NTCORRAL_A_MAX_RUNTIME_MS, req.max_runtime_ms);
+    put_u32(msg.get(), NTCORRAL_A_PCI_DEVICE, req.pci_device);
+    return msg;
+}
+
+NlMsgPtr build_stats_request(int family, uint8_t cmd, const std::optional<std::string>& experiment,
+                             const std::optional<std::string>& variant) {
+    NlMsgPtr msg = new_request(family, cmd, cmd == NTCORRAL_CMD_GET_STATS ? NLM_F_DUMP : 0);
+    if (experiment)
+        put_string(msg.get(), NTCORRAL_A_EXPERIMENT, *experiment);
+    if (variant)
+        put_string(msg.get(), NTCORRAL_A_VARIANT, *variant);
+    return msg;
+}
+
+ExperimentInfo parse_experiment(const nlmsghdr* hdr) {
+    nlattr* tb[NTCORRAL_A_MAX + 1];
+    parse_top(hdr, tb);
+    if (!tb[NTCORRAL_A_EXPERIMENT])
+        throw ReplyError("experiment without a name");
+
+    ExperimentInfo info;
+    info.name = get_string(tb, NTCORRAL_A_EXPERIMENT);
+    info.seed = get_string(tb, NTCORRAL_A_SEED);
+    info.description = get_string(tb, NTCORRAL_A_DESCRIPTION);
+
+    for_each_attr(hdr, NTCORRAL_A_VARIANT_INFO, [&](nlattr* nest) {
+        nlattr* vt[NTCORRAL_VARIANT_A_MAX + 1];
+        parse_nested(vt, nest, policies().variant, "variant");
+        if (!vt[NTCORRAL_VARIANT_A_NAME])
+            throw ReplyError("variant without a name in " + info.name);
+        info.variants.push_back({get_string(vt, NTCORRAL_VARIANT_A_NAME),
+                                 get_string(vt, NTCORRAL_VARIANT_A_DESCRIPTION),
+                                 vt[NTCORRAL_VARIANT_A_BASELINE] != nullptr});
+    });
+    for_each_attr(hdr, NTCORRAL_A_PARAM_INFO, [&](nlattr* nest) {
+        nlattr* pt[NTCORRAL_PARAM_A_MAX + 1];
+        parse_nested(pt, nest, policies().param, "parameter");
+        if (!pt[NTCORRAL_PARAM_A_NAME])
+            throw ReplyError("parameter without a name in " + info.name);
+        ParamInfo p;
+        p.name = get_string(pt, NTCORRAL_PARAM_A_NAME);
+        p.attr = pt[NTCORRAL_PARAM_A_ATTR] ? nla_get_u32(pt[NTCORRAL_PARAM_A_ATTR]) : 0;
+        p.description = get_string(pt, NTCORRAL_PARAM_A_DESCRIPTION);
+        p.unit = get_string(pt, NTCORRAL_PARAM_A_UNIT);
+        p.min = get_u64(pt, NTCORRAL_PARAM_A_MIN_VALUE);
+        p.max = get_u64(pt, NTCORRAL_PARAM_A_MAX_VALUE);
+        p.def = get_u64(pt, NTCORRAL_PARAM_A_DEFAULT_VALUE);
+        info.params.push_back(std::move(p));
+    });
+    for_each_attr(hdr, NTCORRAL_A_METRIC_NAME,
+                  [&](nlattr* a) { info.metric_names.emplace_back(nla_get_string(a)); });
+    return info;
+}
+
+RunResult parse_result(const nlmsghdr* hdr) {
+    nlattr* tb[NTCORRAL_A_MAX + 1];
+    parse_top(hdr, tb);
+    if (!tb[NTCORRAL_A_EXPERIMENT] || !tb[NTCORRAL_A_VARIANT])
+        throw ReplyError("result without experiment or variant");
+
+    RunResult r;
+    r.experiment = get_string(tb, NTCORRAL_A_EXPERIMENT);
+    r.variant = get_string(tb, NTCORRAL_A_VARIANT);
+    r.runs = get_u64(tb, NTCORRAL_A_RUNS);
+    r.iterations = get_opt_u32(tb, NTCORRAL_A_ITERATIONS);
+    r.samples = get_u64(tb, NTCORRAL_A_SAMPLES);
+    r.violations = get_u64(tb, NTCORRAL_A_VIOLATIONS);
+    r.timeouts = get_u64(tb, NTCORRAL_A_TIMEOUTS);
+    r.truncated = tb[NTCORRAL_A_TRUNCATED] != nullptr;
+    r.nr_cpus = get_opt_u32(tb, NTCORRAL_A_NR_CPUS);
+    r.initiator_cpu = get_opt_u32(tb, NTCORRAL_A_INITIATOR_CPU);
+    if (nlattr* a = tb[NTCORRAL_A_CPUS]) {
+        size_t len = static_cast<size_t>(nla_len(a));
+        if (len % sizeof(uint64_t))
+            throw ReplyError("CPU bitmap of " + std::to_string(len) + " bytes");
+        std::vector<uint64_t> words(len / sizeof(uint64_t));
+        std::memcpy(words.data(), nla_data(a), len);
+        r.cpus = cpus_from_bitmap(words);
+    }
+    r.duration_ns = get_u64(tb, NTCORRAL_A_DURATION_NS);
+
+    for_each_attr(hdr, NTCORRAL_A_METRIC, [&](nlattr* nest) {
+        nlattr* mt[NTCORRAL_METRIC_A_MAX + 1];
+        parse_nested(mt, nest, policies().metric, "metric");
+        if (!mt[NTCORRAL_METRIC_A_NAME])
+            throw ReplyError("metric without a name");
+        Metric m;
+        m.name = get_string(mt, NTCORRAL_METRIC_A_NAME);
+        m.count = get_u64(mt, NTCORRAL_METRIC_A_COUNT);
+        m.min = get_u64(mt, NTCORRAL_METRIC_A_MIN_NS);
+        m.mean = get_u64(mt, NTCORRAL_METRIC_A_MEAN_NS);
+        m.p50 = get_u64(mt, NTCORRAL_METRIC_A_P50_NS);
+        m.p90 = get_u64(mt, NTCORRAL_METRIC_A_P90_NS);
+        m.p99 = get_u64(mt, NTCORRAL_METRIC_A_P99_NS);
+        m.max = get_u64(mt, NTCORRAL_METRIC_A_MAX_NS);
+        if (nlattr* h = mt[NTCORRAL_METRIC_A_HIST]) {
+            size_t len = static_cast<size_t>(nla_len(h));
+            if (len % sizeof(uint64_t))
+                throw ReplyError("histogram of " + std::to_string(len) + " bytes");
+            std::memcpy(m.hist.data(), nla_data(h), len);
+        }
+        r.metrics.push_back(std::move(m));
+    });
+    for_each_attr(hdr, NTCORRAL_A_COUNTER, [&](nlattr* nest) {
+        nlattr* ct[NTCORRAL_COUNTER_A_MAX + 1];
+        parse_nested(ct, nest, policies().counter, "counter");
+        if (!ct[NTCORRAL_COUNTER_A_NAME])
+            throw ReplyError("counter without a name");
+        r.counters.push_back(
+            {get_string(ct, NTCORRAL_COUNTER_A_NAME), get_u64(ct, NTCORRAL_COUNTER_A_VALUE)});
+    });
+    return r;
+}
+
+} // namespace ntcorral

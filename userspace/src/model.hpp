@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client: plain structs for what the kernel reports.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ntcorral.h>
+
+namespace ntcorral {
+
+struct VariantInfo {
+    std::string name;
+    std::string description;
+    bool baseline = false;
+};
+
+struct ParamInfo {
+    std::string name;
+    uint32_t attr = 0;
+    std::string description;
+    std::string unit;
+    uint64_t min = 0;
+    uint64_t max = 0;
+    uint64_t def = 0;
+};
+
+struct ExperimentInfo {
+    std::string name;
+    std::string seed;
+    std::string description;
+    std::vector<VariantInfo> variants;
+    std::vector<ParamInfo> params;
+    std::vector<std::string> metric_names;
+};
+
+using Histogram = std::array<uint64_t, NTCORRAL_HIST_BUCKETS>;
+
+struct Metric {
+    std::string name;
+    uint64_t count = 0;
+    uint64_t min = 0;
+    uint64_t mean = 0;
+    uint64_t p50 = 0;
+    uint64_t p90 = 0;
+    uint64_t p99 = 0;
+    uint64_t max = 0;
+    Histogram hist{};
+};
+
+struct Counter {
+    std::string name;
+    uint64_t value = 0;
+};
+
+// One run reply or one stats record. Fields only run replies carry are optional.
+struct RunResult {
+    std::string experiment;
+    std::string variant;
+    uint64_t runs = 0;
+    std::optional<uint32_t> iterations;
+    uint64_t samples = 0;
+    uint64_t violations = 0;
+    uint64_t timeouts = 0;
+    bool truncated = false;
+    std::optional<uint32_t> nr_cpus;
+    std::optional<uint32_t> initiator_cpu;
+    std::optional<std::vector<unsigned>> cpus;
+    uint64_t duration_ns = 0;
+    std::vector<Metric> metrics;
+    std::vector<Counter> counters;
+};
+
+// Options of a RUN request; only what the user gave is sent.
+struct RunRequest {
+    std::string experiment;
+    std::string variant;
+    std::optional<uint32_t> iterations;
+    std::optional<std::vector<uint64_t>> cpus; // bitmap words
+    std::optional<uint32_t> hold_us;
+    std::optional<uint32_t> deadline_us;
+    std::optional<uint32_t> max_runtime_ms;
+    std::optional<uint32_t> pci_device;
+};
+
+} // namespace ntcorral

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client: RAII around libnl and one generic netlink connection.
+#include "netlink.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include <sys/socket.h>
+
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+
+#include "error.hpp"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+namespace ntcorral {
+
+namespace {
+
+std::string extack_in(const nlmsghdr* hdr, size_t offset) {
+    if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS))
+        return {};
+    const size_t total = hdr->nlmsg_len;
+    const size_t start = NLMSG_HDRLEN + NLMSG_ALIGN(offset);
+    if (total <= start)
+        return {};
+    auto* head =
+        reinterpret_cast<nlattr*>(reinterpret_cast<char*>(const_cast<nlmsghdr*>(hdr)) + start);
+    nlattr* msg = nla_find(head, static_cast<int>(total - start), NLMSGERR_ATTR_MSG);
+    if (!msg || nla_len(msg) <= 0)
+        return {};
+    const char* data = static_cast<const char*>(nla_data(msg));
+    return std::string(data, strnlen(data, static_cast<size_t>(nla_len(msg))));
+}
+
+// State of one transact() shared with the libnl callbacks.
+struct Exchange {
+    const Connection::OnMessage* on_message = nullptr;
+    bool done = false;
+    int error = 0; // positive errno
+    std::string extack;
+    std::exception_ptr exception;
+};
+
+int on_valid(nl_msg* msg, void* arg) {
+    auto* ex = static_cast<Exchange*>(arg);
+    try {
+        (*ex->on_message)(nlmsg_hdr(msg));
+    } catch (...) {
+        ex->exception = std::current_exception();
+        ex->done = true;
+        return NL_STOP;
+    }
+    return NL_OK;
+}
+
+int on_finish(nl_msg* msg, void* arg) {
+    auto* ex = static_cast<Exchange*>(arg);
+    const nlmsghdr* hdr = nlmsg_hdr(msg);
+    if (int err = done_error(hdr)) {
+        ex->error = err;
+        ex->extack = extack_message(hdr);
+    }
+    ex->done = true;
+    return NL_STOP;
+}
+
+int on_ack(nl_msg*, void* arg) {
+    static_cast<Exchange*>(arg)->done = true;
+    return NL_STOP;
+}
+
+int on_error(sockaddr_nl*, nlmsgerr* err, void* arg) {
+    auto* ex = static_cast<Exchange*>(arg);
+    const auto* hdr =
+        reinterpret_cast<const nlmsghdr*>(reinterpret_cast<char*>(err) - NLMSG_HDRLEN);
+    ex->error = err->error < 0 ? -err->error : err->error;
+    ex->extack = extack_message(hdr);
+    ex->done = true;
+    return NL_STOP;
+}
+
+} // namespace
+
+NlMsgPtr make_msg() {
+    NlMsgPtr msg(nlmsg_alloc(), &nlmsg_free);
+    if (!msg)
+        throw std::bad_alloc();
+    return msg;
+}
+
+std::string extack_message(const nlmsghdr* hdr) {
+    if (hdr->nlmsg_type == NLMSG_ERROR) {
+        if (hdr->nlmsg_len < NLMSG_HDRLEN + sizeof(nlmsgerr))
+            return {};
+        const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(hdr));
+        size_t offset = sizeof(nlmsgerr);
+        // Without NLM_F_CAPPED the kernel echoes the whole request payload.
+        if (!(hdr->nlmsg_flags & NLM_F_CAPPED) && err->msg.nlmsg_len > NLMSG_HDRLEN)
+            offset += err->msg.nlmsg_len - NLMSG_HDRLEN;
+        return extack_in(hdr, offset);
+    }
+    if (hdr->nlmsg_type == NLMSG_DONE)
+        return extack_in(hdr, sizeof(int));
+    return {};
+}
+
+int done_error(const nlmsghdr* hdr) {
+    if (hdr->nlmsg_type != NLMSG_DONE || hdr->nlmsg_len < NLMSG_HDRLEN + sizeof(int))
+        return 0;
+    int err;
+    std::memcpy(&err, NLMSG_DATA(hdr), sizeof(err));
+    return err < 0 ? -err : 0;
+}
+
+Connection Connection::open(const std::string& family_name) {
+    NlSockPtr sock(nl_socket_alloc(), &nl_socket_free);
+    if (!sock)
+        throw NlError(NlError::Stage::Socket, ENOMEM, -NLE_NOMEM);
+    errno = 0;
+    if (int rc = genl_connect(sock.get()); rc < 0)
+        throw NlError(NlError::Stage::Socket, errno, rc);
+    nl_socket_enable_msg_peek(sock.get());
+    int one = 1;
+    // Best effort: old kernels just send no extack message.
+    (void)setsockopt(nl_socket_get_fd(sock.get()), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+    (void)setsockopt(nl_socket_get_fd(sock.get()), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+
+    int family = genl_ctrl_resolve(sock.get(), family_name.c_str());
+    if (family < 0)
+        throw NlError(NlError::Stage::Resolve, family == -NLE_OBJ_NOTFOUND ? ENOENT : 0, family);
+    return Connection(std::move(sock), family);
+}
+
+void Connection::transact(nl_msg* msg, const OnMessage& on_message) {
+    NlCbPtr cb(nl_cb_alloc(NL_CB_DEFAULT), &nl_cb_put);
+    if (!cb)
+        throw std::bad_alloc();
+    Exchange ex;
+    ex.on_message = &on_message;
+    nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &ex);
+    nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &ex);
+    nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_ack, &ex);
+    nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &ex);
+
+    errno = 0;
+    if (int rc = nl_send_auto(sock_.get(), msg); rc < 0)
+        throw NlError(NlError::Stage::Request, errno, rc);
+    while (!ex.done) {
+        int rc = nl_recvmsgs(sock_.get(), cb.get());
+        if (ex.exception)
+            std::rethrow_exception(ex.exception);
+        if (ex.error)
+            throw NlError(NlError::Stage::Request, ex.error, -nl_syserr2nlerr(ex.error), ex.extack);
+        if (rc < 0)
+            throw NlError(NlError::Stage::Request, 0, rc);
+    }
+    if (ex.exception)
+        std::rethrow_exception(ex.exception);
+    if (ex.error)
+        throw NlError(NlError::Stage::Request, ex.error, -nl_syserr2nlerr(ex.error), ex.extack);
+}
+
+} // namespace ntcorral

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client: RAII around libnl and one generic netlink connection.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+namespace ntcorral {
+
+using NlSockPtr = std::unique_ptr<nl_sock, decltype(&nl_socket_free)>;
+using NlMsgPtr = std::unique_ptr<nl_msg, decltype(&nlmsg_free)>;
+using NlCbPtr = std::unique_ptr<nl_cb, decltype(&nl_cb_put)>;
+
+// A fresh, empty message; throws std::bad_alloc.
+NlMsgPtr make_msg();
+
+// The kernel's extack message in an NLMSG_ERROR or NLMSG_DONE message
+// (NLMSGERR_ATTR_MSG), or "" when there is none.
+std::string extack_message(const nlmsghdr* hdr);
+
+// The errno a NLMSG_DONE carries (dump errors), 0 for none.
+int done_error(const nlmsghdr* hdr);
+
+// A generic netlink socket bound to one family. Built by open(), which
+// acquires every resource before the object exists; errors throw NlError.
+class Connection {
+public:
+    using OnMessage = std::function<void(nlmsghdr*)>;
+
+    static Connection open(const std::string& family_name);
+
+    int family() const { return family_; }
+
+    // Send `msg` (its header already carries family(), command and flags) and
+    // hand every reply data message to on_message until the ack (do) or the
+    // end of the dump. Kernel errors throw NlError with errno and extack;
+    // exceptions from on_message propagate.
+    void transact(nl_msg* msg, const OnMessage& on_message);
+
+private:
+    Connection(NlSockPtr sock, int family) : sock_(std::move(sock)), family_(family) {}
+
+    NlSockPtr sock_;
+    int family_;
+};
+
+} // namespace ntcorral

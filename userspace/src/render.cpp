@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client: tables, histograms and JSON for people and scripts.
+#include "render.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iomanip>
+#include <ostream>
+
+#include "cpulist.hpp"
+
+namespace ntcorral {
+
+namespace {
+
+std::string scaled(double v, const char* unit, int decimals) {
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "%.*f%s", decimals, v, unit);
+    return buf;
+}
+
+std::string plural(uint64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string mark(uint64_t n) {
+    return std::to_string(n) + (n ? "  !!!" : "");
+}
+
+} // namespace
+
+std::string format_ns(uint64_t ns) {
+    if (ns < 1000)
+        return std::to_string(ns) + "ns";
+    if (ns < 1000000)
+        return scaled(static_cast<double>(ns) / 1e3, "us", 2);
+    if (ns < 1000000000)
+        return scaled(static_cast<double>(ns) / 1e6, "ms", 2);
+    return scaled(static_cast<double>(ns) / 1e9, "s", 3);
+}
+
+uint64_t bucket_lo(unsigned b) {
+    return b == 0 ? 0 : uint64_t{1} << (b - 1);
+}
+
+uint64_t bucket_hi(unsigned b) {
+    if (b + 1 >= NTCORRAL_HIST_BUCKETS)
+        return 0;
+    return uint64_t{1} << b;
+}
+
+Table::Table(std::vector<std::string> header, std::vector<bool> left)
+    : left_(std::move(left)), has_header_(!header.empty()) {
+    if (has_header_)
+        rows_.push_back(std::move(header));
+}
+
+void Table::add(std::vector<std::string> row) {
+    rows_.push_back(std::move(row));
+}
+
+void Table::print(std::ostream& os, const std::string& indent) const {
+    std::vector<size_t> width;
+    for (const auto& row : rows_) {
+        if (width.size() < row.size())
+            width.resize(row.size(), 0);
+        for (size_t i = 0; i < row.size(); i++)
+            width[i] = std::max(width[i], row[i].size());
+    }
+    for (const auto& row : rows_) {
+        std::string line = indent;
+        for (size_t i = 0; i < row.size(); i++) {
+            bool left = i == 0 || (i < left_.size() && left_[i]);
+            bool last = i + 1 == row.size();
+            std::string pad(width[i] - row[i].size(), ' ');
+            if (i)
+                line += "  ";
+            if (left)
+                line += row[i] + (last ? "" : pad);
+            else
+                line += pad + row[i];
+        }
+        os << line << '\n';
+    }
+}
+
+void render_histogram(std::ostream& os, const Histogram& hist, const std::string& indent) {
+    int first = -1, last = -1;
+    uint64_t peak = 0;
+    for (unsigned b = 0; b < hist.size(); b++) {
+        if (!hist[b])
+            continue;
+        if (first < 0)
+            first = static_cast<int>(b);
+        last = static_cast<int>(b);
+        peak = std::max(peak, hist[b]);
+    }
+    if (first < 0) {
+        os << indent << "(no samples)\n";
+        return;
+    }
+    size_t count_width = std::to_string(peak).size();
+    for (int b = first; b <= last; b++) {
+        uint64_t n = hist[static_cast<unsigned>(b)];
+        size_t bar = 0;
+        if (n)
+            bar = std::max<size_t>(1, static_cast<size_t>((n * 40 + peak / 2) / peak));
+        uint64_t hi = bucket_hi(static_cast<unsigned>(b));
+        os << indent << '[' << std::setw(8) << format_ns(bucket_lo(static_cast<unsigned>(b)))
+           << ", " << std::setw(8) << (hi ? format_ns(hi) : std::string("inf")) << ")  "
+           << std::setw(static_cast<int>(count_width)) << n << "  |" << std::string(bar, '#')
+           << '\n';
+    }
+}
+
+void render_result(std::ostream& os, const RunResult& r) {
+    os << r.experiment << '/' << r.variant << '\n';
+    Table t({}, {true, true});
+    if (r.runs != 1 || !r.iterations)
+        t.add({"runs", std::to_string(r.runs)});
+    if (r.iterations)
+        t.add({"samples", std::to_string(r.samples) + " of " +
+                              plural(*r.iterations, "iteration", "iterations")});
+    else
+        t.add({"samples", std::to_string(r.samples)});
+    t.add({"violations", mark(r.violations)});
+    t.add({"timeouts", mark(r.timeouts)});
+    t.add({"truncated", r.truncated ? "yes (the run budget ended the run early)" : "no"});
+    if (r.cpus || r.nr_cpus || r.initiator_cpu) {
+        std::string cpus = r.cpus ? format_cpu_list(*r.cpus) : std::string("?");
+        std::vector<std::string> extra;
+        if (r.nr_cpus)
+            extra.push_back(plural(*r.nr_cpus, "CPU", "CPUs"));
+        if (r.initiator_cpu)
+            extra.push_back("initiator " + std::to_string(*r.initiator_cpu));
+        for (size_t i = 0; i < extra.size(); i++)
+            cpus += (i ? ", " : " (") + extra[i];
+        if (!extra.empty())
+            cpus += ")";
+        t.add({"cpus", cpus});
+    }
+    t.add({"duration", format_ns(r.duration_ns)});
+    t.print(os, "  ");
+
+    if (!r.metrics.empty()) {
+        os << '\n';
+        Table m({"metric", "count", "min", "mean", "p50", "p90", "p99", "max"});
+        for (const auto& x : r.metrics)
+            m.add({x.name, std::to_string(x.count), format_ns(x.min), format_ns(x.mean),
+                   format_ns(x.p50), format_ns(x.p90), format_ns(x.p99), format_ns(x.max)});
+        m.print(os, "  ");
+    }
+    if (!r.counters.empty()) {
+        os << '\n';
+        Table c({"counter", "value"});
+        for (const auto& x : r.counters)
+            c.add({x.name, std::to_string(x.value)});
+        c.print(os, "  ");
+    }
+    if (!r.metrics.empty()) {
+        os << '\n' << "  " << r.metrics.front().name << " histogram\n";
+        render_histogram(os, r.metrics.front().hist, "  ");
+    }
+}
+
+std::string option_for_attr(uint32_t attr) {
+    switch (attr) {
+    case NTCORRAL_A_ITERATIONS:
+        return "--iterations";
+    case NTCORRAL_A_CPUS:
+        return "--cpus";
+    case NTCORRAL_A_HOLD_US:
+        return "--hold-us";
+    case NTCORRAL_A_DEADLINE_US:
+        return "--deadline-us";
+    case NTCORRAL_A_MAX_RUNTIME_MS:
+        return "--max-runtime-ms";
+    case NTCORRAL_A_PCI_DEVICE:
+        return "--pci-device";
+    default:
+        return "";
+    }
+}
+
+void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& list) {
+    bool first = true;
+    for (const auto& e : list) {
+        if (!first)
+            os << '\n';
+        first = false;
+        os << e.name;
+        if (!e.seed.empty())
+            os << "  (seed " << e.seed << ')';
+        os << '\n';
+        if (!e.description.empty())
+            os << "  " << e.description << '\n';
+        if (!e.variants.empty()) {
+            os << "  variants:\n";
+            Table v({}, {true, true, true});
+            for (const auto& x : e.variants)
+                v.add({x.name, x.baseline ? "baseline" : "", x.description});
+            v.print(os, "    ");
+        }
+        if (!e.params.empty()) {
+            os << "  parameters:\n";
+            Table p({"name", "option", "unit", "min", "max", "default", "description"},
+                    {true, true, true, false, false, false, true});
+            for (const auto& x : e.params) {
+                bool pci = x.attr == NTCORRAL_A_PCI_DEVICE;
+                auto val = [&](uint64_t v) {
+                    return pci ? format_pci_device(static_cast<uint32_t>(v)) : std::to_string(v);
+                };
+                std::string opt = option_for_attr(x.attr);
+                p.add({x.name, opt.empty() ? "-" : opt, x.unit.empty() ? "-" : x.unit, val(x.min),
+                       val(x.max), val(x.def), x.description});
+            }
+            p.print(os, "    ");
+        }
+        if (!e.metric_names.empty()) {
+            os << "  metrics:";
+            for (size_t i = 0; i < e.metric_names.size(); i++)
+                os << (i ? ", " : " ") << e.metric_names[i];
+            os << '\n';
+        }
+    }
+}
+
+Json histogram_to_json(const Histogram& hist) {
+    Json out = Json::array();
+    for (unsigned b = 0; b < hist.size(); b++) {
+        if (!hist[b])
+            continue;
+        uint64_t hi = bucket_hi(b);
+        out.push_back({{"lo_ns", bucket_lo(b)},
+                       {"hi_ns", hi ? Json(hi) : Json(nullptr)},
+                       {"count", hist[b]}});
+    }
+    return out;
+}
+
+Json result_to_json(const RunResult& r) {
+    Json j;
+    j["experiment"] = r.experiment;
+    j["variant"] = r.variant;
+    j["runs"] = r.runs;
+    if (r.iterations)
+        j["iterations"] = *r.iterations;
+    j["samples"] = r.samples;
+    j["violations"] = r.violations;
+    j["timeouts"] = r.timeouts;
+    j["truncated"] = r.truncated;
+    if (r.nr_cpus)
+        j["nr_cpus"] = *r.nr_cpus;
+    if (r.initiator_cpu)
+        j["initiator_cpu"] = *r.initiator_cpu;
+    if (r.cpus)
+        j["cpus"] = *r.cpus;
+    j["duration_ns"] = r.duration_ns;
+    if (!r.metrics.empty()) {
+        const Metric& p = r.metrics.front();
+        j["latency_ns"] = {{"metric", p.name}, {"count", p.count}, {"min", p.min}, {"mean", p.mean},
+                           {"p50", p.p50},     {"p90", p.p90},     {"p99", p.p99}, {"max", p.max}};
+        j["histogram"] = histogram_to_json(p.hist);
+    } else {
+        j["histogram"] = Json::array();
+    }
+    Json metrics = Json::object();
+    for (const auto& m : r.metrics)
+        metrics[m.name] = {{"count", m.count}, {"min", m.min},
+                           {"mean", m.mean},   {"p50", m.p50},
+                           {"p90", m.p90},     {"p99", m.p99},
+                           {"max", m.max},     {"histogram", histogram_to_json(m.hist)}};
+    j["metrics"] = std::move(metrics);
+    Json counters = Json::object();
+    for (const auto& c : r.counters)
+        counters[c.name] = c.value;
+    j["counters"] = std::move(counters);
+    return j;
+}
+
+Json results_to_json(const std::vector<RunResult>& results) {
+    Json out = Json::array();
+    for (const auto& r : results)
+        out.push_back(result_to_json(r));
+    return out;
+}
+
+Json experiments_to_json(const std::vector<ExperimentInfo>& list) {
+    Json out = Json::array();
+    for (const auto& e : list) {
+        Json variants = Json::array();
+        for (const auto& v : e.variants)
+            variants.push_back(
+                {{"name", v.name}, {"description", v.description}, {"baseline", v.baseline}});
+        Json params = Json::array();
+        for (const auto& p : e.params)
+            params.push_back({{"name", p.name},
+                              {"attr", p.attr},
+                              {"option", option_for_attr(p.attr)},
+                              {"description", p.description},
+                              {"unit", p.unit},
+                              {"min", p.min},
+                              {"max", p.max},
+                              {"default", p.def}});
+        out.push_back({{"name", e.name},
+                       {"seed", e.seed},
+                       {"description", e.description},
+                       {"variants", std::move(variants)},
+                       {"params", std::move(params)},
+                       {"metrics", e.metric_names}});
+    }
+    return out;
+}
+
+} // namespace ntcorral

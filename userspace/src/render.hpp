@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client: tables, histograms and JSON for people and scripts.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model.hpp"
+
+namespace ntcorral {
+
+using Json = nlohmann::ordered_json;
+
+// "512ns", "1.02us", "12.35ms", "1.074s".
+std::string format_ns(uint64_t ns);
+
+// Bounds of histogram bucket b: [lo, hi); hi of the last bucket is open (0).
+uint64_t bucket_lo(unsigned b);
+uint64_t bucket_hi(unsigned b);
+
+// Left-aligned first column, right-aligned others unless marked left.
+class Table {
+public:
+    explicit Table(std::vector<std::string> header, std::vector<bool> left = {});
+    void add(std::vector<std::string> row);
+    void print(std::ostream& os, const std::string& indent = "") const;
+
+private:
+    std::vector<std::vector<std::string>> rows_;
+    std::vector<bool> left_;
+    bool has_header_;
+};
+
+// ASCII log2 histogram: one row per bucket from the first to the last
+// non-empty one, "[  1.02us,   2.05us)  count  |####", bars scaled to 40.
+void render_histogram(std::ostream& os, const Histogram& hist, const std::string& indent = "");
+
+// A run reply or a stats record as a table, counters and the histogram of
+// the primary (first) metric. Fields the record lacks are left out.
+void render_result(std::ostream& os, const RunResult& r);
+
+// Every experiment with its variants, parameters and metrics.
+void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& list);
+
+// The run option a parameter's attribute is set by, e.g. "--hold-us", or "".
+std::string option_for_attr(uint32_t attr);
+
+Json histogram_to_json(const Histogram& hist);
+Json result_to_json(const RunResult& r);
+Json results_to_json(const std::vector<RunResult>& results);
+Json experiments_to_json(const std::vector<ExperimentInfo>& list);
+
+} // namespace ntcorral

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client tests: reply messages as the kernel would build them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <ntcorral.h>
+
+#include "netlink.hpp"
+
+namespace ntcorral::test {
+
+inline NlMsgPtr reply_header(uint8_t cmd) {
+    NlMsgPtr msg = make_msg();
+    genlmsg_put(msg.get(), 0, 1, 0x20, 0, 0, cmd, NTCORRAL_FAMILY_VERSION);
+    return msg;
+}
+
+// Like the kernel's nla_put_u64_64bit: a pad attribute, then the u64.
+inline void put_u64_padded(nl_msg* msg, int pad_type, int type, uint64_t v) {
+    nla_put(msg, pad_type, 0, nullptr);
+    nla_put_u64(msg, type, v);
+}
+
+inline void put_metric(nl_msg* msg, const std::string& name, uint64_t base,
+                       const std::vector<std::pair<unsigned, uint64_t>>& buckets) {
+    nlattr* nest = nla_nest_start(msg, NTCORRAL_A_METRIC);
+    nla_put_string(msg, NTCORRAL_METRIC_A_NAME, name.c_str());
+    for (int a = NTCORRAL_METRIC_A_COUNT; a <= NTCORRAL_METRIC_A_MAX_NS; a++)
+        put_u64_padded(msg, NTCORRAL_METRIC_A_PAD, a, base + static_cast<uint64_t>(a));
+    uint64_t hist[NTCORRAL_HIST_BUCKETS] = {};
+    for (auto [b, n] : buckets)
+        hist[b] = n;
+    nla_put(msg, NTCORRAL_METRIC_A_HIST, sizeof(hist), hist);
+    nla_nest_end(msg, nest);
+}
+
+inline void put_counter(nl_msg* msg, const std::string& name, uint64_t value) {
+    nlattr* nest = nla_nest_start(msg, NTCORRAL_A_COUNTER);
+    nla_put_string(msg, NTCORRAL_COUNTER_A_NAME, name.c_str());
+    put_u64_padded(msg, NTCORRAL_COUNTER_A_PAD, NTCORRAL_COUNTER_A_VALUE, value);
+    nla_nest_end(msg, nest);
+}
+
+// A run reply of shootdown/ipi on CPUs 0-2,65 with two metrics and two counters.
+inline NlMsgPtr run_reply(uint64_t violations = 0, uint64_t timeouts = 0, bool truncated = false) {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_RUN);
+    nl_msg* m = msg.get();
+    nla_put_string(m, NTCORRAL_A_EXPERIMENT, "shootdown");
+    nla_put_string(m, NTCORRAL_A_VARIANT, "ipi");
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_RUNS, 1);
+    nla_put_u32(m, NTCORRAL_A_ITERATIONS, 100);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_SAMPLES, 100);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_VIOLATIONS, violations);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_TIMEOUTS, timeouts);
+    if (truncated)
+        nla_put_flag(m, NTCORRAL_A_TRUNCATED);
+    nla_put_u32(m, NTCORRAL_A_NR_CPUS, 4);
+    nla_put_u32(m, NTCORRAL_A_INITIATOR_CPU, 0);
+    uint64_t cpus[2] = {0x7, 0x2};
+    nla_put(m, NTCORRAL_A_CPUS, sizeof(cpus), cpus);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_DURATION_NS, 5000000000ull);
+    put_metric(m, "latency", 1000, {{11, 57}, {12, 40}, {14, 3}});
+    put_metric(m, "arrival", 2000, {{5, 100}});
+    put_counter(m, "ipis_sent", 300);
+    put_counter(m, "spurious", 0);
+    return msg;
+}
+
+// A stats record: no iterations, CPUs or initiator.
+inline NlMsgPtr stats_reply() {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_GET_STATS);
+    nl_msg* m = msg.get();
+    nla_put_string(m, NTCORRAL_A_EXPERIMENT, "shootdown");
+    nla_put_string(m, NTCORRAL_A_VARIANT, "nmi");
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_RUNS, 7);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_SAMPLES, 700);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_VIOLATIONS, 0);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_TIMEOUTS, 0);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_DURATION_NS, 123456);
+    put_metric(m, "latency", 0, {{3, 700}});
+    return msg;
+}
+
+inline void put_variant(nl_msg* m, const char* name, const char* desc, bool baseline) {
+    nlattr* v = nla_nest_start(m, NTCORRAL_A_VARIANT_INFO);
+    nla_put_string(m, NTCORRAL_VARIANT_A_NAME, name);
+    nla_put_string(m, NTCORRAL_VARIANT_A_DESCRIPTION, desc);
+    if (baseline)
+        nla_put_flag(m, NTCORRAL_VARIANT_A_BASELINE);
+    nla_nest_end(m, v);
+}
+
+inline void put_param(nl_msg* m, const char* name, uint32_t attr, const char* desc,
+                      const char* unit, uint64_t min, uint64_t max, uint64_t def) {
+    nlattr* p = nla_nest_start(m, NTCORRAL_A_PARAM_INFO);
+    nla_put_string(m, NTCORRAL_PARAM_A_NAME, name);
+    nla_put_u32(m, NTCORRAL_PARAM_A_ATTR, attr);
+    nla_put_string(m, NTCORRAL_PARAM_A_DESCRIPTION, desc);
+    nla_put_string(m, NTCORRAL_PARAM_A_UNIT, unit);
+    put_u64_padded(m, NTCORRAL_PARAM_A_PAD, NTCORRAL_PARAM_A_MIN_VALUE, min);
+    put_u64_padded(m, NTCORRAL_PARAM_A_PAD, NTCORRAL_PARAM_A_MAX_VALUE, max);
+    put_u64_padded(m, NTCORRAL_PARAM_A_PAD, NTCORRAL_PARAM_A_DEFAULT_VALUE, def);
+    nla_nest_end(m, p);
+}
+
+inline NlMsgPtr list_reply() {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_LIST_EXPERIMENTS);
+    nl_msg* m = msg.get();
+    nla_put_string(m, NTCORRAL_A_EXPERIMENT, "shootdown");
+    nla_put_string(m, NTCORRAL_A_SEED, "000-processor-shootdown");
+    nla_put_string(m, NTCORRAL_A_DESCRIPTION, "Stop every other CPU and wait for answers.");
+    put_variant(m, "ipi", "IPI to every CPU", true);
+    put_variant(m, "nmi", "NMI instead", false);
+    put_param(m, "iterations", NTCORRAL_A_ITERATIONS, "iterations to run", "count", 1, 100000, 100);
+    put_param(m, "hold_us", NTCORRAL_A_HOLD_US, "work held", "us", 0, 10000, 5);
+    put_param(m, "pci_device", NTCORRAL_A_PCI_DEVICE, "device to read", "bdf", 0, 0xffff, 0xfb);
+    nla_put_string(m, NTCORRAL_A_METRIC_NAME, "latency");
+    nla_put_string(m, NTCORRAL_A_METRIC_NAME, "arrival");
+    return msg;
+}
+
+} // namespace ntcorral::test

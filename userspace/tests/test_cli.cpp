@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client tests: command line, name resolution and exit statuses.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "cli.hpp"
+#include "error.hpp"
+
+using namespace ntcorral;
+
+namespace {
+
+// Parse argv with a fresh app; returns the options.
+CliOptions parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "ntcorral");
+    CliOptions o;
+    auto app = make_app(o);
+    app->parse(static_cast<int>(args.size()), args.data());
+    return o;
+}
+
+int run(std::vector<const char*> args, std::string* out = nullptr, std::string* err = nullptr) {
+    args.insert(args.begin(), "ntcorral");
+    std::ostringstream o, e;
+    int rc = run_main(static_cast<int>(args.size()), args.data(), o, e);
+    if (out)
+        *out = o.str();
+    if (err)
+        *err = e.str();
+    return rc;
+}
+
+ExperimentInfo shootdown() {
+    ExperimentInfo e;
+    e.name = "shootdown";
+    e.variants = {{"ipi", "", true}, {"nmi", "", false}, {"dpc", "", false}};
+    return e;
+}
+
+} // namespace
+
+TEST(Args, run_defaults_to_all_variants_and_sends_nothing_else) {
+    CliOptions o = parse({"run", "shootdown"});
+    EXPECT_EQ(o.command, "run");
+    EXPECT_EQ(o.experiment, "shootdown");
+    EXPECT_EQ(o.variant, "all");
+    EXPECT_FALSE(o.json);
+    EXPECT_FALSE(o.iterations);
+    EXPECT_FALSE(o.cpus);
+    EXPECT_FALSE(o.hold_us);
+    EXPECT_FALSE(o.deadline_us);
+    EXPECT_FALSE(o.max_runtime_ms);
+    EXPECT_FALSE(o.pci_device);
+}
+
+TEST(Args, run_takes_every_option) {
+    CliOptions o = parse({"run", "shootdown", "--variant", "nmi", "--iterations", "50", "--cpus",
+                          "0-3", "--hold-us", "0", "--deadline-us", "1000", "--max-runtime-ms",
+                          "20", "--pci-device", "00:1f.3", "--json"});
+    EXPECT_EQ(o.variant, "nmi");
+    EXPECT_EQ(o.iterations, 50u);
+    EXPECT_EQ(o.cpus, "0-3");
+    EXPECT_EQ(o.hold_us, 0u);
+    EXPECT_EQ(o.deadline_us, 1000u);
+    EXPECT_EQ(o.max_runtime_ms, 20u);
+    EXPECT_EQ(o.pci_device, "00:1f.3");
+    EXPECT_TRUE(o.json);
+    RunRequest req = make_run_request(o);
+    ASSERT_TRUE(req.cpus);
+    EXPECT_EQ(*req.cpus, std::vector<uint64_t>{0xf});
+    EXPECT_EQ(req.pci_device, 0x00fbu);
+    EXPECT_EQ(req.iterations, 50u);
+}
+
+TEST(Args, unknown_option_is_rejected) {
+    EXPECT_THROW(parse({"run", "shootdown", "--bogus"}), CLI::ParseError);
+    EXPECT_THROW(parse({"list", "--iterations", "3"}), CLI::ParseError);
+}
+
+TEST(Args, missing_experiment_is_rejected) {
+    EXPECT_THROW(parse({"run"}), CLI::RequiredError);
+    EXPECT_THROW(parse({"run", "--variant", "ipi"}), CLI::RequiredError);
+}
+
+TEST(Args, a_subcommand_is_required) {
+    EXPECT_THROW(parse({}), CLI::ParseError);
+}
+
+TEST(Args, numbers_must_be_unsigned_32_bit) {
+    EXPECT_THROW(parse({"run", "x", "--iterations", "-1"}), CLI::ParseError);
+    EXPECT_THROW(parse({"run", "x", "--iterations", "abc"}), CLI::ParseError);
+    EXPECT_THROW(parse({"run", "x", "--hold-us", "4294967296"}), CLI::ParseError);
+    EXPECT_EQ(parse({"run", "x", "--hold-us", "4294967295"}).hold_us, 4294967295u);
+}
+
+TEST(Args, stats_and_reset_take_optional_filters) {
+    CliOptions o = parse({"stats"});
+    EXPECT_EQ(o.command, "stats");
+    EXPECT_FALSE(o.filter_experiment);
+    o = parse({"stats", "shootdown", "ipi", "--json"});
+    EXPECT_EQ(o.filter_experiment, "shootdown");
+    EXPECT_EQ(o.filter_variant, "ipi");
+    EXPECT_TRUE(o.json);
+    o = parse({"reset", "shootdown"});
+    EXPECT_EQ(o.command, "reset");
+    EXPECT_EQ(o.filter_experiment, "shootdown");
+    EXPECT_FALSE(o.filter_variant);
+    EXPECT_THROW(parse({"reset", "a", "b", "c"}), CLI::ParseError);
+}
+
+TEST(Args, bad_cpu_list_and_pci_device_fail_in_make_run_request) {
+    EXPECT_THROW(make_run_request(parse({"run", "x", "--cpus", "3-1"})), UsageError);
+    EXPECT_THROW(make_run_request(parse({"run", "x", "--pci-device", "00:20.0"})), UsageError);
+}
+
+TEST(Main, usage_errors_exit_2_with_one_line) {
+    std::string out, err;
+    EXPECT_EQ(run({"run", "shootdown", "--bogus"}, &out, &err), 2);
+    EXPECT_EQ(err.rfind("ntcorral: ", 0), 0u) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_NE(err.find("--bogus"), std::string::npos) << err;
+
+    EXPECT_EQ(run({"run"}, &out, &err), 2);
+    EXPECT_NE(err.find("experiment"), std::string::npos) << err;
+    EXPECT_NE(err.find("'ntcorral run --help'"), std::string::npos) << err;
+
+    EXPECT_EQ(run({}, &out, &err), 2);
+}
+
+TEST(Main, unknown_command_suggests_the_closest) {
+    std::string err;
+    EXPECT_EQ(run({"rnu", "shootdown"}, nullptr, &err), 2);
+    EXPECT_EQ(err, "ntcorral: unknown command 'rnu' (valid: list, run, stats, reset); did you mean "
+                   "'run'?; see 'ntcorral --help'\n");
+}
+
+TEST(Main, bad_cpu_list_exits_2_before_touching_netlink) {
+    std::string err;
+    EXPECT_EQ(run({"run", "shootdown", "--cpus", "1-x"}, nullptr, &err), 2);
+    EXPECT_EQ(err, "ntcorral: bad CPU list '1-x': 'x' is not a CPU number; expected e.g. 0-3,6\n");
+}
+
+TEST(Main, help_and_version_exit_0) {
+    std::string out, err;
+    EXPECT_EQ(run({"--help"}, &out, &err), 0);
+    EXPECT_NE(out.find("run"), std::string::npos);
+    EXPECT_NE(out.find("stats"), std::string::npos);
+    EXPECT_EQ(run({"run", "--help"}, &out, &err), 0);
+    EXPECT_NE(out.find("--hold-us"), std::string::npos);
+    EXPECT_NE(out.find("microseconds"), std::string::npos);
+    EXPECT_NE(out.find("milliseconds"), std::string::npos);
+    EXPECT_EQ(run({"--version"}, &out, &err), 0);
+    EXPECT_NE(out.find("version " + std::to_string(NTCORRAL_FAMILY_VERSION)), std::string::npos)
+        << out;
+}
+
+TEST(DidYouMean, edit_distance_counts_edits) {
+    EXPECT_EQ(edit_distance("", ""), 0u);
+    EXPECT_EQ(edit_distance("abc", ""), 3u);
+    EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+    EXPECT_EQ(edit_distance("shootdown", "shotdown"), 1u);
+}
+
+TEST(DidYouMean, suggests_only_within_two_edits) {
+    std::vector<std::string> c = {"shootdown", "dpc", "timer"};
+    EXPECT_EQ(did_you_mean("shotdown", c), "shootdown");
+    EXPECT_EQ(did_you_mean("dcp", c), "dpc");
+    EXPECT_EQ(did_you_mean("tim", c), "timer");
+    EXPECT_FALSE(did_you_mean("zzzzzz", c));
+    EXPECT_FALSE(did_you_mean("ti", c)); // 3 edits from "timer", 3 from "dpc"
+}
+
+TEST(Resolve, unknown_experiment_lists_valid_names_and_guess) {
+    std::vector<ExperimentInfo> list = {shootdown()};
+    EXPECT_EQ(&find_experiment(list, "shootdown"), &list[0]);
+    try {
+        find_experiment(list, "shootdwn");
+        FAIL();
+    } catch (const UsageError& e) {
+        EXPECT_STREQ(e.what(),
+                     "unknown experiment 'shootdwn' (valid: shootdown); did you mean 'shootdown'?");
+    }
+    try {
+        find_experiment(list, "zzz");
+        FAIL();
+    } catch (const UsageError& e) {
+        EXPECT_STREQ(e.what(), "unknown experiment 'zzz' (valid: shootdown)");
+    }
+}
+
+TEST(Resolve, all_expands_to_every_variant_in_module_order) {
+    EXPECT_EQ(resolve_variants(shootdown(), "all"),
+              (std::vector<std::string>{"ipi", "nmi", "dpc"}));
+    EXPECT_EQ(resolve_variants(shootdown(), "nmi"), std::vector<std::string>{"nmi"});
+}
+
+TEST(Resolve, unknown_variant_lists_valid_names_and_guess) {
+    try {
+        resolve_variants(shootdown(), "npi");
+        FAIL();
+    } catch (const UsageError& e) {
+        EXPECT_STREQ(e.what(), "unknown variant 'npi' of shootdown (valid: all, ipi, nmi, dpc); "
+                               "did you mean 'ipi'?");
+    }
+    EXPECT_THROW(resolve_variants(shootdown(), "all", false), UsageError);
+}
+
+TEST(Status, violations_or_timeouts_give_3_and_name_the_result) {
+    RunResult ok;
+    ok.experiment = "shootdown";
+    ok.variant = "ipi";
+    RunResult bad = ok;
+    bad.variant = "nmi";
+    bad.violations = 2;
+    RunResult slow = ok;
+    slow.variant = "dpc";
+    slow.timeouts = 1;
+    std::string which;
+    EXPECT_EQ(results_status({ok}, &which), 0);
+    EXPECT_EQ(which, "");
+    EXPECT_EQ(results_status({ok, bad, slow}, &which), 3);
+    EXPECT_EQ(which, "shootdown/nmi (2 violations), shootdown/dpc (1 timeout)");
+    EXPECT_EQ(summary_line("shootdown", {ok, bad, slow}, "variant", "variants"),
+              "shootdown: 3 variants, 2 violations, 1 timeouts");
+    EXPECT_EQ(summary_line("shootdown", {ok}, "variant", "variants"),
+              "shootdown: 1 variant, 0 violations, 0 timeouts");
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client tests: errno -> sentence and extack extraction.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+
+#include "error.hpp"
+#include "netlink.hpp"
+
+using namespace ntcorral;
+
+namespace {
+
+NlError request_error(int err, std::string extack = {}) {
+    return NlError(NlError::Stage::Request, err, -nl_syserr2nlerr(err), std::move(extack));
+}
+
+// An NLMSG_ERROR as the kernel builds it: nlmsgerr, then (unless capped) the
+// request payload, then the extack TLVs.
+std::vector<char> error_message(int error, const char* extack, bool capped,
+                                size_t request_payload = 12) {
+    std::vector<char> buf(4096, 0);
+    auto* hdr = reinterpret_cast<nlmsghdr*>(buf.data());
+    hdr->nlmsg_type = NLMSG_ERROR;
+    auto* err = static_cast<nlmsgerr*>(NLMSG_DATA(hdr));
+    err->error = -error;
+    err->msg.nlmsg_len = static_cast<uint32_t>(NLMSG_HDRLEN + request_payload);
+    size_t len = NLMSG_HDRLEN + sizeof(nlmsgerr);
+    if (capped)
+        hdr->nlmsg_flags |= NLM_F_CAPPED;
+    else
+        len += request_payload;
+    len = NLMSG_ALIGN(len);
+    if (extack) {
+        hdr->nlmsg_flags |= NLM_F_ACK_TLVS;
+        // An offset attribute first, to prove the search skips it.
+        auto* off = reinterpret_cast<nlattr*>(buf.data() + len);
+        off->nla_type = NLMSGERR_ATTR_OFFS;
+        off->nla_len = NLA_HDRLEN + 4;
+        len += NLA_ALIGN(off->nla_len);
+        auto* a = reinterpret_cast<nlattr*>(buf.data() + len);
+        a->nla_type = NLMSGERR_ATTR_MSG;
+        a->nla_len = static_cast<uint16_t>(NLA_HDRLEN + std::strlen(extack) + 1);
+        std::memcpy(reinterpret_cast<char*>(a) + NLA_HDRLEN, extack, std::strlen(extack) + 1);
+        len += NLA_ALIGN(a->nla_len);
+    }
+    hdr->nlmsg_len = static_cast<uint32_t>(len);
+    buf.resize(len);
+    return buf;
+}
+
+} // namespace
+
+TEST(Explain, missing_family_says_load_the_module) {
+    NlError e(NlError::Stage::Resolve, ENOENT, -NLE_OBJ_NOTFOUND);
+    EXPECT_TRUE(e.family_missing());
+    EXPECT_EQ(explain("run", e),
+              "the ntcorral kernel module is not loaded (no generic netlink family "
+              "\"ntcorral\"); load it with 'insmod ntcorral.ko' or 'modprobe ntcorral'");
+}
+
+TEST(Explain, permission_errors_say_needs_root_naming_the_command) {
+    EXPECT_EQ(explain("run", request_error(EPERM)),
+              "'run' needs root (CAP_SYS_ADMIN); try again with sudo");
+    EXPECT_EQ(explain("reset", request_error(EACCES)),
+              "'reset' needs root (CAP_SYS_ADMIN); try again with sudo");
+}
+
+TEST(Explain, busy_carries_extack_and_advice) {
+    EXPECT_EQ(explain("run", request_error(EBUSY, "another run is in progress")),
+              "the module is busy: another run is in progress; wait for the other run to finish "
+              "and try again");
+    EXPECT_EQ(explain("run", request_error(EBUSY)),
+              "the module is busy: device or resource busy; wait for the other run to finish "
+              "and try again");
+}
+
+TEST(Explain, rejections_use_extack_or_strerror) {
+    EXPECT_EQ(explain("run", request_error(EINVAL, "CPU 7 is offline")),
+              "the module rejected the request: CPU 7 is offline");
+    EXPECT_EQ(explain("run", request_error(ENOENT, "unknown variant")),
+              "the module rejected the request: unknown variant");
+    EXPECT_EQ(explain("run", request_error(ERANGE)),
+              "the module rejected the request: numerical result out of range");
+    EXPECT_EQ(explain("run", request_error(EINVAL)),
+              "the module rejected the request: invalid argument");
+}
+
+TEST(Explain, other_errnos_give_strerror_and_extack) {
+    EXPECT_EQ(explain("run", request_error(ENOMEM, "no room for samples")),
+              "'run' failed: cannot allocate memory: no room for samples");
+    EXPECT_EQ(explain("stats", request_error(EIO)), "'stats' failed: input/output error");
+}
+
+TEST(Explain, enoent_from_a_request_is_not_a_missing_family) {
+    EXPECT_FALSE(request_error(ENOENT).family_missing());
+}
+
+TEST(NlErrorType, carries_errno_libnl_text_and_extack) {
+    NlError e = request_error(EBUSY, "busy here");
+    EXPECT_EQ(e.error(), EBUSY);
+    EXPECT_EQ(e.extack(), "busy here");
+    EXPECT_FALSE(e.nl_text().empty());
+    EXPECT_NE(std::string(e.what()).find("busy here"), std::string::npos);
+}
+
+TEST(Extack, found_after_full_request_echo) {
+    auto buf = error_message(EINVAL, "iterations out of range", false, 20);
+    EXPECT_EQ(extack_message(reinterpret_cast<nlmsghdr*>(buf.data())), "iterations out of range");
+}
+
+TEST(Extack, found_after_capped_echo) {
+    auto buf = error_message(EBUSY, "a CPU still owes an answer", true, 200);
+    EXPECT_EQ(extack_message(reinterpret_cast<nlmsghdr*>(buf.data())),
+              "a CPU still owes an answer");
+}
+
+TEST(Extack, absent_without_ack_tlvs) {
+    auto buf = error_message(EINVAL, nullptr, false);
+    EXPECT_EQ(extack_message(reinterpret_cast<nlmsghdr*>(buf.data())), "");
+}
+
+TEST(Extack, read_from_dump_done_with_its_errno) {
+    std::vector<char> buf(256, 0);
+    auto* hdr = reinterpret_cast<nlmsghdr*>(buf.data());
+    hdr->nlmsg_type = NLMSG_DONE;
+    hdr->nlmsg_flags = NLM_F_MULTI | NLM_F_ACK_TLVS;
+    int err = -ENOENT;
+    std::memcpy(NLMSG_DATA(hdr), &err, sizeof(err));
+    auto* a = reinterpret_cast<nlattr*>(buf.data() + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int)));
+    const char text[] = "no such experiment";
+    a->nla_type = NLMSGERR_ATTR_MSG;
+    a->nla_len = NLA_HDRLEN + sizeof(text);
+    std::memcpy(reinterpret_cast<char*>(a) + NLA_HDRLEN, text, sizeof(text));
+    hdr->nlmsg_len = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int)) + NLA_ALIGN(a->nla_len);
+    EXPECT_EQ(done_error(hdr), ENOENT);
+    EXPECT_EQ(extack_message(hdr), "no such experiment");
+
+    err = 0;
+    std::memcpy(NLMSG_DATA(hdr), &err, sizeof(err));
+    EXPECT_EQ(done_error(hdr), 0);
+}

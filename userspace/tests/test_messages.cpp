@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client tests: request building and reply parsing.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "cpulist.hpp"
+#include "error.hpp"
+#include "fake_replies.hpp"
+#include "messages.hpp"
+
+using namespace ntcorral;
+using namespace ntcorral::test;
+
+namespace {
+
+constexpr int kFamily = 0x1234;
+
+struct Parsed {
+    genlmsghdr* gnlh;
+    nlmsghdr* hdr;
+    nlattr* tb[NTCORRAL_A_MAX + 1];
+};
+
+Parsed parse_request(nl_msg* msg) {
+    Parsed p{};
+    p.hdr = nlmsg_hdr(msg);
+    p.gnlh = static_cast<genlmsghdr*>(nlmsg_data(p.hdr));
+    EXPECT_EQ(genlmsg_parse(p.hdr, 0, p.tb, NTCORRAL_A_MAX, nullptr), 0);
+    return p;
+}
+
+int count_present(const Parsed& p) {
+    int n = 0;
+    for (int a = 1; a <= NTCORRAL_A_MAX; a++)
+        n += p.tb[a] != nullptr;
+    return n;
+}
+
+} // namespace
+
+TEST(RunRequest, carries_every_given_option_with_its_type) {
+    RunRequest req;
+    req.experiment = "shootdown";
+    req.variant = "ipi";
+    req.iterations = 500;
+    req.cpus = parse_cpu_list("0-3,65");
+    req.hold_us = 7;
+    req.deadline_us = 1000;
+    req.max_runtime_ms = 250;
+    req.pci_device = parse_pci_device("00:1f.3");
+    NlMsgPtr msg = build_run_request(kFamily, req);
+    Parsed p = parse_request(msg.get());
+
+    EXPECT_EQ(p.hdr->nlmsg_type, kFamily);
+    EXPECT_EQ(p.hdr->nlmsg_flags & NLM_F_DUMP, 0);
+    EXPECT_EQ(p.gnlh->cmd, NTCORRAL_CMD_RUN);
+    EXPECT_EQ(p.gnlh->version, NTCORRAL_FAMILY_VERSION);
+    EXPECT_EQ(count_present(p), 8);
+
+    ASSERT_TRUE(p.tb[NTCORRAL_A_EXPERIMENT]);
+    EXPECT_STREQ(nla_get_string(p.tb[NTCORRAL_A_EXPERIMENT]), "shootdown");
+    EXPECT_EQ(nla_len(p.tb[NTCORRAL_A_EXPERIMENT]), 10); // with the NUL
+    EXPECT_STREQ(nla_get_string(p.tb[NTCORRAL_A_VARIANT]), "ipi");
+    for (int a : {NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
+                  NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE}) {
+        ASSERT_TRUE(p.tb[a]) << a;
+        EXPECT_EQ(nla_len(p.tb[a]), 4) << a;
+    }
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_ITERATIONS]), 500u);
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_HOLD_US]), 7u);
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_DEADLINE_US]), 1000u);
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_MAX_RUNTIME_MS]), 250u);
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_PCI_DEVICE]), 0x00fbu);
+
+    ASSERT_TRUE(p.tb[NTCORRAL_A_CPUS]);
+    ASSERT_EQ(nla_len(p.tb[NTCORRAL_A_CPUS]), 16);
+    uint64_t words[2];
+    std::memcpy(words, nla_data(p.tb[NTCORRAL_A_CPUS]), sizeof(words));
+    EXPECT_EQ(words[0], 0xfu);
+    EXPECT_EQ(words[1], 0x2u);
+}
+
+TEST(RunRequest, unspecified_options_are_not_sent) {
+    RunRequest req;
+    req.experiment = "shootdown";
+    req.variant = "nmi";
+    NlMsgPtr msg = build_run_request(kFamily, req);
+    Parsed p = parse_request(msg.get());
+    EXPECT_EQ(count_present(p), 2);
+    EXPECT_TRUE(p.tb[NTCORRAL_A_EXPERIMENT]);
+    EXPECT_TRUE(p.tb[NTCORRAL_A_VARIANT]);
+
+    req.hold_us = 0; // zero is a value, not "unset"
+    msg = build_run_request(kFamily, req);
+    p = parse_request(msg.get());
+    EXPECT_EQ(count_present(p), 3);
+    ASSERT_TRUE(p.tb[NTCORRAL_A_HOLD_US]);
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_HOLD_US]), 0u);
+}
+
+TEST(ListRequest, is_a_dump_optionally_filtered) {
+    NlMsgPtr msg = build_list_request(kFamily);
+    Parsed p = parse_request(msg.get());
+    EXPECT_EQ(p.gnlh->cmd, NTCORRAL_CMD_LIST_EXPERIMENTS);
+    EXPECT_EQ(p.hdr->nlmsg_flags & NLM_F_DUMP, NLM_F_DUMP);
+    EXPECT_EQ(count_present(p), 0);
+
+    msg = build_list_request(kFamily, std::string("dpc"));
+    p = parse_request(msg.get());
+    EXPECT_EQ(count_present(p), 1);
+    EXPECT_STREQ(nla_get_string(p.tb[NTCORRAL_A_EXPERIMENT]), "dpc");
+}
+
+TEST(StatsRequest, get_is_a_dump_and_reset_is_a_do) {
+    NlMsgPtr msg = build_stats_request(kFamily, NTCORRAL_CMD_GET_STATS, std::string("shootdown"),
+                                       std::string("ipi"));
+    Parsed p = parse_request(msg.get());
+    EXPECT_EQ(p.gnlh->cmd, NTCORRAL_CMD_GET_STATS);
+    EXPECT_EQ(p.hdr->nlmsg_flags & NLM_F_DUMP, NLM_F_DUMP);
+    EXPECT_STREQ(nla_get_string(p.tb[NTCORRAL_A_EXPERIMENT]), "shootdown");
+    EXPECT_STREQ(nla_get_string(p.tb[NTCORRAL_A_VARIANT]), "ipi");
+
+    msg = build_stats_request(kFamily, NTCORRAL_CMD_RESET_STATS);
+    p = parse_request(msg.get());
+    EXPECT_EQ(p.gnlh->cmd, NTCORRAL_CMD_RESET_STATS);
+    EXPECT_EQ(p.hdr->nlmsg_flags & NLM_F_DUMP, 0);
+    EXPECT_EQ(count_present(p), 0);
+}
+
+TEST(ParseResult, run_reply_fills_every_field) {
+    NlMsgPtr msg = run_reply(2, 1, true);
+    RunResult r = parse_result(nlmsg_hdr(msg.get()));
+    EXPECT_EQ(r.experiment, "shootdown");
+    EXPECT_EQ(r.variant, "ipi");
+    EXPECT_EQ(r.runs, 1u);
+    ASSERT_TRUE(r.iterations);
+    EXPECT_EQ(*r.iterations, 100u);
+    EXPECT_EQ(r.samples, 100u);
+    EXPECT_EQ(r.violations, 2u);
+    EXPECT_EQ(r.timeouts, 1u);
+    EXPECT_TRUE(r.truncated);
+    EXPECT_EQ(r.nr_cpus, 4u);
+    EXPECT_EQ(r.initiator_cpu, 0u);
+    ASSERT_TRUE(r.cpus);
+    EXPECT_EQ(*r.cpus, (std::vector<unsigned>{0, 1, 2, 65}));
+    EXPECT_EQ(r.duration_ns, 5000000000ull);
+
+    ASSERT_EQ(r.metrics.size(), 2u);
+    const Metric& m = r.metrics[0];
+    EXPECT_EQ(m.name, "latency");
+    EXPECT_EQ(m.count, 1000u + NTCORRAL_METRIC_A_COUNT);
+    EXPECT_EQ(m.min, 1000u + NTCORRAL_METRIC_A_MIN_NS);
+    EXPECT_EQ(m.mean, 1000u + NTCORRAL_METRIC_A_MEAN_NS);
+    EXPECT_EQ(m.p50, 1000u + NTCORRAL_METRIC_A_P50_NS);
+    EXPECT_EQ(m.p90, 1000u + NTCORRAL_METRIC_A_P90_NS);
+    EXPECT_EQ(m.p99, 1000u + NTCORRAL_METRIC_A_P99_NS);
+    EXPECT_EQ(m.max, 1000u + NTCORRAL_METRIC_A_MAX_NS);
+    EXPECT_EQ(m.hist[11], 57u);
+    EXPECT_EQ(m.hist[12], 40u);
+    EXPECT_EQ(m.hist[14], 3u);
+    EXPECT_EQ(m.hist[13], 0u);
+    EXPECT_EQ(r.metrics[1].name, "arrival");
+    EXPECT_EQ(r.metrics[1].hist[5], 100u);
+
+    ASSERT_EQ(r.counters.size(), 2u);
+    EXPECT_EQ(r.counters[0].name, "ipis_sent");
+    EXPECT_EQ(r.counters[0].value, 300u);
+    EXPECT_EQ(r.counters[1].name, "spurious");
+    EXPECT_EQ(r.counters[1].value, 0u);
+}
+
+TEST(ParseResult, stats_record_leaves_run_only_fields_unset) {
+    NlMsgPtr msg = stats_reply();
+    RunResult r = parse_result(nlmsg_hdr(msg.get()));
+    EXPECT_EQ(r.variant, "nmi");
+    EXPECT_EQ(r.runs, 7u);
+    EXPECT_FALSE(r.iterations);
+    EXPECT_FALSE(r.nr_cpus);
+    EXPECT_FALSE(r.initiator_cpu);
+    EXPECT_FALSE(r.cpus);
+    EXPECT_FALSE(r.truncated);
+    ASSERT_EQ(r.metrics.size(), 1u);
+    EXPECT_TRUE(r.counters.empty());
+}
+
+TEST(ParseResult, rejects_missing_names_and_bad_lengths) {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_RUN);
+    nla_put_string(msg.get(), NTCORRAL_A_EXPERIMENT, "shootdown");
+    EXPECT_THROW(parse_result(nlmsg_hdr(msg.get())), ReplyError);
+
+    msg = reply_header(NTCORRAL_CMD_RUN);
+    nla_put_string(msg.get(), NTCORRAL_A_EXPERIMENT, "shootdown");
+    nla_put_string(msg.get(), NTCORRAL_A_VARIANT, "ipi");
+    nla_put_u32(msg.get(), NTCORRAL_A_SAMPLES, 5); // u64 expected
+    EXPECT_THROW(parse_result(nlmsg_hdr(msg.get())), ReplyError);
+
+    msg = reply_header(NTCORRAL_CMD_RUN);
+    nla_put_string(msg.get(), NTCORRAL_A_EXPERIMENT, "shootdown");
+    nla_put_string(msg.get(), NTCORRAL_A_VARIANT, "ipi");
+    nla_put(msg.get(), NTCORRAL_A_CPUS, 3, "abc");
+    EXPECT_THROW(parse_result(nlmsg_hdr(msg.get())), ReplyError);
+}
+
+TEST(ParseResult, ignores_attributes_newer_than_the_client) {
+    NlMsgPtr msg = stats_reply();
+    nla_put_u32(msg.get(), NTCORRAL_A_MAX + 5, 42);
+    EXPECT_EQ(parse_result(nlmsg_hdr(msg.get())).runs, 7u);
+}
+
+TEST(ParseExperiment, fills_variants_params_and_metrics_in_order) {
+    NlMsgPtr msg = list_reply();
+    ExperimentInfo e = parse_experiment(nlmsg_hdr(msg.get()));
+    EXPECT_EQ(e.name, "shootdown");
+    EXPECT_EQ(e.seed, "000-processor-shootdown");
+    EXPECT_EQ(e.description, "Stop every other CPU and wait for answers.");
+    ASSERT_EQ(e.variants.size(), 2u);
+    EXPECT_EQ(e.variants[0].name, "ipi");
+    EXPECT_EQ(e.variants[0].description, "IPI to every CPU");
+    EXPECT_TRUE(e.variants[0].baseline);
+    EXPECT_EQ(e.variants[1].name, "nmi");
+    EXPECT_FALSE(e.variants[1].baseline);
+    ASSERT_EQ(e.params.size(), 3u);
+    EXPECT_EQ(e.params[1].name, "hold_us");
+    EXPECT_EQ(e.params[1].attr, uint32_t{NTCORRAL_A_HOLD_US});
+    EXPECT_EQ(e.params[1].unit, "us");
+    EXPECT_EQ(e.params[1].description, "work held");
+    EXPECT_EQ(e.params[1].min, 0u);
+    EXPECT_EQ(e.params[1].max, 10000u);
+    EXPECT_EQ(e.params[1].def, 5u);
+    EXPECT_EQ(e.params[0].max, 100000u);
+    EXPECT_EQ(e.metric_names, (std::vector<std::string>{"latency", "arrival"}));
+}
+
+TEST(ParseExperiment, rejects_a_variant_without_a_name) {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_LIST_EXPERIMENTS);
+    nla_put_string(msg.get(), NTCORRAL_A_EXPERIMENT, "x");
+    nlattr* v = nla_nest_start(msg.get(), NTCORRAL_A_VARIANT_INFO);
+    nla_put_flag(msg.get(), NTCORRAL_VARIANT_A_BASELINE);
+    nla_nest_end(msg.get(), v);
+    EXPECT_THROW(parse_experiment(nlmsg_hdr(msg.get())), ReplyError);
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client tests: the connection against the kernel's own "nlctrl"
+// family, which every kernel has; skipped where netlink sockets are denied.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <stdexcept>
+
+#include <linux/genetlink.h>
+#include <netlink/attr.h>
+
+#include "error.hpp"
+#include "netlink.hpp"
+
+using namespace ntcorral;
+
+namespace {
+
+std::optional<Connection> open_nlctrl() {
+    try {
+        return Connection::open("nlctrl");
+    } catch (const NlError& e) {
+        if (e.stage() == NlError::Stage::Socket)
+            return std::nullopt;
+        throw;
+    }
+}
+
+NlMsgPtr getfamily(int family, int flags, const char* name) {
+    NlMsgPtr msg = make_msg();
+    genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, CTRL_CMD_GETFAMILY, 1);
+    if (name)
+        nla_put_string(msg.get(), CTRL_ATTR_FAMILY_NAME, name);
+    return msg;
+}
+
+} // namespace
+
+#define NEED_NETLINK(conn)                                                                         \
+    auto conn = open_nlctrl();                                                                     \
+    if (!conn)                                                                                     \
+    GTEST_SKIP() << "no generic netlink socket here"
+
+TEST(Connection, resolves_a_present_family) {
+    NEED_NETLINK(conn);
+    EXPECT_EQ(conn->family(), GENL_ID_CTRL);
+}
+
+TEST(Connection, missing_family_is_reported_as_module_not_loaded) {
+    NEED_NETLINK(conn);
+    try {
+        Connection::open("ntc-nonexistent");
+        FAIL();
+    } catch (const NlError& e) {
+        EXPECT_TRUE(e.family_missing());
+        EXPECT_NE(explain("list", e).find("kernel module is not loaded"), std::string::npos);
+    }
+}
+
+TEST(Connection, do_request_gets_one_reply_then_the_ack) {
+    NEED_NETLINK(conn);
+    int replies = 0;
+    NlMsgPtr msg = getfamily(conn->family(), 0, "nlctrl");
+    conn->transact(msg.get(), [&](nlmsghdr*) { replies++; });
+    EXPECT_EQ(replies, 1);
+    // The socket is still in step for a second request.
+    msg = getfamily(conn->family(), 0, "nlctrl");
+    conn->transact(msg.get(), [&](nlmsghdr*) { replies++; });
+    EXPECT_EQ(replies, 2);
+}
+
+TEST(Connection, dump_collects_every_message_until_done) {
+    NEED_NETLINK(conn);
+    int replies = 0;
+    NlMsgPtr msg = getfamily(conn->family(), NLM_F_DUMP, nullptr);
+    conn->transact(msg.get(), [&](nlmsghdr*) { replies++; });
+    EXPECT_GE(replies, 1);
+}
+
+TEST(Connection, kernel_error_carries_errno) {
+    NEED_NETLINK(conn);
+    NlMsgPtr msg = getfamily(conn->family(), 0, "ntc-nonexistent");
+    try {
+        conn->transact(msg.get(), [](nlmsghdr*) {});
+        FAIL();
+    } catch (const NlError& e) {
+        EXPECT_EQ(e.stage(), NlError::Stage::Request);
+        EXPECT_EQ(e.error(), ENOENT) << e.what();
+        EXPECT_FALSE(e.family_missing());
+    }
+}
+
+TEST(Connection, policy_rejection_carries_the_extack_message) {
+    NEED_NETLINK(conn);
+    // Longer than GENL_NAMSIZ: nlctrl's policy rejects it with an extack.
+    NlMsgPtr msg = getfamily(conn->family(), 0, "a-family-name-far-too-long-for-genl");
+    try {
+        conn->transact(msg.get(), [](nlmsghdr*) {});
+        FAIL();
+    } catch (const NlError& e) {
+        EXPECT_EQ(e.error(), EINVAL);
+        EXPECT_FALSE(e.extack().empty());
+        EXPECT_EQ(explain("run", e), "the module rejected the request: " + e.extack());
+    }
+}
+
+TEST(Connection, exception_in_handler_propagates) {
+    NEED_NETLINK(conn);
+    NlMsgPtr msg = getfamily(conn->family(), 0, "nlctrl");
+    EXPECT_THROW(conn->transact(msg.get(), [](nlmsghdr*) { throw std::runtime_error("boom"); }),
+                 std::runtime_error);
+}

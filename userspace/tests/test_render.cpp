@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+// ntcorral client tests: units, tables, histograms and JSON.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "fake_replies.hpp"
+#include "messages.hpp"
+#include "render.hpp"
+
+using namespace ntcorral;
+using namespace ntcorral::test;
+
+namespace {
+
+std::vector<std::string> lines(const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    for (std::string l; std::getline(in, l);)
+        out.push_back(l);
+    return out;
+}
+
+RunResult sample_run(uint64_t violations = 0) {
+    NlMsgPtr msg = run_reply(violations);
+    return parse_result(nlmsg_hdr(msg.get()));
+}
+
+RunResult sample_stats() {
+    NlMsgPtr msg = stats_reply();
+    return parse_result(nlmsg_hdr(msg.get()));
+}
+
+} // namespace
+
+TEST(Units, pick_ns_us_ms_s) {
+    EXPECT_EQ(format_ns(0), "0ns");
+    EXPECT_EQ(format_ns(999), "999ns");
+    EXPECT_EQ(format_ns(1000), "1.00us");
+    EXPECT_EQ(format_ns(1024), "1.02us");
+    EXPECT_EQ(format_ns(2048), "2.05us");
+    EXPECT_EQ(format_ns(999994), "999.99us");
+    EXPECT_EQ(format_ns(1500000), "1.50ms");
+    EXPECT_EQ(format_ns(5000000000ull), "5.000s");
+}
+
+TEST(Histogram, bucket_bounds_follow_fls64) {
+    EXPECT_EQ(bucket_lo(0), 0u);
+    EXPECT_EQ(bucket_hi(0), 1u);
+    EXPECT_EQ(bucket_lo(1), 1u);
+    EXPECT_EQ(bucket_hi(1), 2u);
+    EXPECT_EQ(bucket_lo(11), 1024u);
+    EXPECT_EQ(bucket_hi(11), 2048u);
+    EXPECT_EQ(bucket_lo(63), uint64_t{1} << 62);
+    EXPECT_EQ(bucket_hi(63), 0u); // open-ended
+}
+
+TEST(Histogram, rows_span_first_to_last_non_empty_bucket_with_scaled_bars) {
+    Histogram h{};
+    h[11] = 80;
+    h[12] = 40;
+    h[14] = 1;
+    std::ostringstream os;
+    render_histogram(os, h);
+    auto l = lines(os.str());
+    ASSERT_EQ(l.size(), 4u);
+    EXPECT_EQ(l[0], "[  1.02us,   2.05us)  80  |" + std::string(40, '#'));
+    EXPECT_EQ(l[1], "[  2.05us,   4.10us)  40  |" + std::string(20, '#'));
+    EXPECT_EQ(l[2], "[  4.10us,   8.19us)   0  |");
+    EXPECT_EQ(l[3], "[  8.19us,  16.38us)   1  |#"); // a non-empty bucket shows at least one
+}
+
+TEST(Histogram, small_and_edge_buckets) {
+    Histogram h{};
+    h[0] = 3;
+    h[1] = 6;
+    std::ostringstream os;
+    render_histogram(os, h, "  ");
+    auto l = lines(os.str());
+    ASSERT_EQ(l.size(), 2u);
+    EXPECT_EQ(l[0], "  [     0ns,      1ns)  3  |" + std::string(20, '#'));
+    EXPECT_EQ(l[1], "  [     1ns,      2ns)  6  |" + std::string(40, '#'));
+
+    Histogram last{};
+    last[63] = 1;
+    std::ostringstream os2;
+    render_histogram(os2, last);
+    EXPECT_NE(os2.str().find(",      inf)"), std::string::npos);
+}
+
+TEST(Histogram, empty_says_no_samples) {
+    std::ostringstream os;
+    render_histogram(os, Histogram{});
+    EXPECT_EQ(os.str(), "(no samples)\n");
+}
+
+TEST(TableRender, columns_align_first_left_others_right) {
+    Table t({"metric", "count", "max"});
+    t.add({"latency", "5", "1.02us"});
+    t.add({"x", "12345", "3ns"});
+    std::ostringstream os;
+    t.print(os, "> ");
+    auto l = lines(os.str());
+    ASSERT_EQ(l.size(), 3u);
+    EXPECT_EQ(l[0], "> metric   count     max");
+    EXPECT_EQ(l[1], "> latency      5  1.02us");
+    EXPECT_EQ(l[2], "> x        12345     3ns");
+}
+
+TEST(ResultRender, run_shows_header_fields_metrics_counters_and_histogram) {
+    std::ostringstream os;
+    render_result(os, sample_run());
+    const std::string s = os.str();
+    auto l = lines(s);
+    ASSERT_FALSE(l.empty());
+    EXPECT_EQ(l[0], "shootdown/ipi");
+    EXPECT_NE(s.find("  samples     100 of 100 iterations\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("  violations  0\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("  timeouts    0\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("  truncated   no\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("  cpus        0-2,65 (4 CPUs, initiator 0)\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("  duration    5.000s\n"), std::string::npos) << s;
+    EXPECT_EQ(s.find("runs"), std::string::npos) << s; // 1 run of a run reply: implied
+    EXPECT_NE(s.find("  metric   count     min    mean     p50     p90     p99     max\n"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("  latency   1003  1.00us  1.00us  1.01us  1.01us  1.01us  1.01us\n"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("  ipis_sent    300\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("  latency histogram\n  [  1.02us,   2.05us)  57  |"), std::string::npos) << s;
+    EXPECT_EQ(s.find("arrival histogram"), std::string::npos) << "only the primary metric";
+}
+
+TEST(ResultRender, violations_are_marked_for_grep) {
+    std::ostringstream os;
+    render_result(os, sample_run(2));
+    EXPECT_NE(os.str().find("violations  2  !!!"), std::string::npos) << os.str();
+}
+
+TEST(ResultRender, stats_record_omits_missing_fields) {
+    std::ostringstream os;
+    render_result(os, sample_stats());
+    const std::string s = os.str();
+    EXPECT_NE(s.find("  runs        7\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("  samples     700\n"), std::string::npos) << s;
+    EXPECT_EQ(s.find("cpus"), std::string::npos) << s;
+    EXPECT_EQ(s.find("iterations"), std::string::npos) << s;
+    EXPECT_EQ(s.find("counter"), std::string::npos) << s;
+}
+
+TEST(Json, run_result_has_the_documented_shape) {
+    Json j = result_to_json(sample_run(2));
+    for (const char* k : {"experiment", "variant", "runs", "iterations", "samples", "violations",
+                          "timeouts", "truncated", "nr_cpus", "initiator_cpu", "cpus",
+                          "duration_ns", "latency_ns", "histogram", "metrics", "counters"})
+        EXPECT_TRUE(j.contains(k)) << k;
+    EXPECT_EQ(j["experiment"], "shootdown");
+    EXPECT_EQ(j["variant"], "ipi");
+    EXPECT_EQ(j["runs"], 1);
+    EXPECT_EQ(j["iterations"], 100);
+    EXPECT_EQ(j["violations"], 2);
+    EXPECT_TRUE(j["truncated"].is_boolean());
+    EXPECT_EQ(j["truncated"], false);
+    EXPECT_EQ(j["cpus"], Json::array({0, 1, 2, 65}));
+    EXPECT_EQ(j["duration_ns"], 5000000000ull);
+    EXPECT_EQ(j["latency_ns"]["metric"], "latency");
+    for (const char* k : {"count", "min", "mean", "p50", "p90", "p99", "max"})
+        EXPECT_TRUE(j["latency_ns"][k].is_number_unsigned()) << k;
+    EXPECT_EQ(j["latency_ns"]["p99"], 1000 + NTCORRAL_METRIC_A_P99_NS);
+    ASSERT_EQ(j["histogram"].size(), 3u);
+    EXPECT_EQ(j["histogram"][0], Json({{"lo_ns", 1024}, {"hi_ns", 2048}, {"count", 57}}));
+    EXPECT_EQ(j["histogram"][2]["lo_ns"], 8192);
+    ASSERT_TRUE(j["metrics"].contains("arrival"));
+    EXPECT_EQ(j["metrics"]["arrival"]["count"], 2000 + NTCORRAL_METRIC_A_COUNT);
+    EXPECT_EQ(j["metrics"]["arrival"]["histogram"][0]["lo_ns"], 16);
+    EXPECT_EQ(j["counters"]["ipis_sent"], 300);
+    EXPECT_EQ(j["counters"]["spurious"], 0);
+}
+
+TEST(Json, stats_record_omits_run_only_keys) {
+    Json j = result_to_json(sample_stats());
+    for (const char* k : {"iterations", "nr_cpus", "initiator_cpu", "cpus"})
+        EXPECT_FALSE(j.contains(k)) << k;
+    EXPECT_EQ(j["runs"], 7);
+    EXPECT_TRUE(j["counters"].is_object());
+    EXPECT_TRUE(j["counters"].empty());
+}
+
+TEST(Json, results_are_one_array_and_parse_back) {
+    Json arr = results_to_json({sample_run(), sample_stats()});
+    ASSERT_TRUE(arr.is_array());
+    ASSERT_EQ(arr.size(), 2u);
+    Json back = Json::parse(arr.dump(2));
+    EXPECT_EQ(back[1]["variant"], "nmi");
+}
+
+TEST(Json, experiments_list_shape) {
+    NlMsgPtr msg = list_reply();
+    Json j = experiments_to_json({parse_experiment(nlmsg_hdr(msg.get()))});
+    ASSERT_EQ(j.size(), 1u);
+    EXPECT_EQ(j[0]["name"], "shootdown");
+    EXPECT_EQ(j[0]["seed"], "000-processor-shootdown");
+    EXPECT_EQ(j[0]["variants"][0]["baseline"], true);
+    EXPECT_EQ(j[0]["variants"][1]["baseline"], false);
+    EXPECT_EQ(j[0]["params"][1]["name"], "hold_us");
+    EXPECT_EQ(j[0]["params"][1]["option"], "--hold-us");
+    EXPECT_EQ(j[0]["params"][1]["unit"], "us");
+    EXPECT_EQ(j[0]["params"][1]["default"], 5);
+    EXPECT_EQ(j[0]["metrics"], Json::array({"latency", "arrival"}));
+}
+
+TEST(ListRender, marks_baseline_and_shows_parameter_ranges) {
+    NlMsgPtr msg = list_reply();
+    std::ostringstream os;
+    render_experiments(os, {parse_experiment(nlmsg_hdr(msg.get()))});
+    const std::string s = os.str();
+    EXPECT_NE(s.find("shootdown  (seed 000-processor-shootdown)\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("    ipi  baseline  IPI to every CPU\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("    nmi            NMI instead\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("hold_us     --hold-us     us"), std::string::npos) << s;
+    EXPECT_NE(s.find("00:00.0  ff:1f.7  00:1f.3"), std::string::npos) << s; // PCI shown as BDF
+    EXPECT_NE(s.find("  metrics: latency, arrival\n"), std::string::npos) << s;
+}
