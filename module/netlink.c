@@ -376,9 +376,15 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = ntc_check_admin(skb, info);
 	if (ret)
 		return ret;
-	if (GENL_REQ_ATTR_CHECK(info, NTCORRAL_A_EXPERIMENT) ||
-	    GENL_REQ_ATTR_CHECK(info, NTCORRAL_A_VARIANT))
+	/* The missing-attribute report, and a sentence for people. */
+	if (GENL_REQ_ATTR_CHECK(info, NTCORRAL_A_EXPERIMENT)) {
+		NL_SET_ERR_MSG(info->extack, "a run needs an experiment name");
 		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, NTCORRAL_A_VARIANT)) {
+		NL_SET_ERR_MSG(info->extack, "a run needs a variant name");
+		return -EINVAL;
+	}
 
 	run = kzalloc(sizeof(*run), GFP_KERNEL);
 	if (!run)
