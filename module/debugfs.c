@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 
 #include "ntcorral.h"
+#include "nt.h"
 
 static struct dentry *ntc_debugfs_root;
 
@@ -87,12 +88,22 @@ static int ntc_variant_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(ntc_variant);
 
+/* Calls made at the wrong IRQL since load (Driver Verifier's count). */
+static int ntc_irql_violations_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%llu\n", ntc_irql_violations());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ntc_irql_violations);
+
 int __init ntc_debugfs_init(void)
 {
 	unsigned int e, v;
 	struct dentry *dir;
 
 	ntc_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("irql_violations", 0444, ntc_debugfs_root, NULL,
+			    &ntc_irql_violations_fops);
 	for (e = 0; e < ntc_nr_experiments; e++) {
 		const struct ntc_experiment *exp = ntc_experiments[e];
 

@@ -5,6 +5,7 @@
 #include <linux/string.h>
 
 #include "ntcorral.h"
+#include "nt.h"
 
 const struct ntc_experiment *const ntc_experiments[] = {
 	&ntc_shootdown,
@@ -77,9 +78,12 @@ static int __init ntc_init(void)
 	ret = ntc_stats_init();
 	if (ret)
 		return ret;
-	ret = ntc_experiments_init();
+	ret = ntc_nt_init();
 	if (ret)
 		goto err_stats;
+	ret = ntc_experiments_init();
+	if (ret)
+		goto err_nt;
 	ret = ntc_debugfs_init();
 	if (ret)
 		goto err_experiments;
@@ -96,6 +100,8 @@ err_debugfs:
 	ntc_debugfs_exit();
 err_experiments:
 	ntc_experiments_exit();
+err_nt:
+	ntc_nt_exit();
 err_stats:
 	ntc_stats_exit();
 	return ret;
@@ -108,6 +114,7 @@ static void __exit ntc_exit(void)
 	ntc_debugfs_exit();
 	/* No run can start now; wait out CPUs that may still be in our code. */
 	ntc_experiments_exit();
+	ntc_nt_exit();
 	ntc_stats_exit();
 	pr_info("unloaded\n");
 }

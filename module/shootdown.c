@@ -8,9 +8,9 @@
  * reach 0, does its work "with the machine half-dead" (raw PCI config
  * access), then releases everyone.
  *
- * Linux mapping: DISPATCH_LEVEL is preempt_disable(); IPI_LEVEL - 1 is
- * local_irq_save(); a DPC targeted at a processor is an IPI that schedules
- * a tasklet on that CPU. The variants:
+ * Written against the mapping layer (nt.h): DISPATCH_LEVEL is
+ * local_bh_disable(), IPI_LEVEL - 1 is local_irq_save(), a DPC targeted at
+ * a processor is an IPI that schedules a tasklet on that CPU. The variants:
  *   dpc           the literal port (IPI -> tasklet -> spin)
  *   ipi           the corral held inside smp_call_function_many() handlers
  *   stop_machine  Linux's own answer, the baseline
@@ -36,6 +36,7 @@
 #include <linux/stop_machine.h>
 
 #include "ntcorral.h"
+#include "nt.h"
 
 enum sd_metric { SD_WINDOW, SD_CORRAL, SD_WORK, SD_RELEASE, SD_NR_METRICS };
 
@@ -73,8 +74,7 @@ static const char *const sd_counters[] = {
 
 /* One per CPU, for the module's lifetime: in-flight IPIs may point at it. */
 struct sd_slot {
-	call_single_data_t csd;		/* dpc: the IPI that queues the DPC */
-	struct tasklet_struct dpc;
+	struct ntc_dpc dpc;		/* dpc: RaiseIrqlAndWait's KDPC */
 	unsigned long gen;		/* iteration this CPU was queued for */
 	unsigned long arrived_gen;	/* evidence: entered the corral */
 	unsigned long left_gen;		/* evidence: left the corral */
@@ -135,11 +135,18 @@ static bool sd_released(unsigned long gen)
  */
 static void sd_corralled(struct sd_slot *slot)
 {
-	unsigned long gen = READ_ONCE(slot->gen), flags;
+	unsigned long gen = READ_ONCE(slot->gen);
+	struct ntc_irql_saved irql;
 	u64 deadline;
 
-	/* Raise to IPI_LEVEL - 1: only NMIs can reach this CPU now. */
-	local_irq_save(flags);
+	/* DPC, IPI handler or stopper: never below DISPATCH_LEVEL. */
+	ntc_irql_assert(DISPATCH_LEVEL, IPI_LEVEL);
+	/*
+	 * Raise to IPI_LEVEL - 1: only NMIs can reach this CPU now. A stopper
+	 * already runs with interrupts off (IPI_LEVEL): raising is never down.
+	 */
+	ntc_irql_raise(max_t(enum ntc_irql, ntc_irql_current(), IPI_LEVEL - 1),
+		       &irql);
 	if (sd_released(gen)) {
 		/* The initiator gave up waiting for us. */
 		atomic_inc(&sd_corral.late_arrivals);
@@ -160,24 +167,16 @@ static void sd_corralled(struct sd_slot *slot)
 	/* Pairs with the acquire in sd_check_corralled(): left after the work. */
 	smp_store_release(&slot->left_gen, gen);
 out:
-	local_irq_restore(flags);
+	ntc_irql_lower(&irql);
 	/* Last touch of the slot: from here the initiator may reuse it. */
 	atomic_set_release(&slot->pending, 0);
 }
 
-static void sd_dpc_fn(struct tasklet_struct *t)
+/* RaiseCPUIrqlAndWait, the DPC routine. */
+static void sd_dpc_routine(struct ntc_dpc *dpc, void *context, void *arg1,
+			   void *arg2)
 {
-	struct sd_slot *slot = from_tasklet(slot, t, dpc);
-
-	sd_corralled(slot);
-}
-
-/* The IPI half of "queue a DPC on that processor". */
-static void sd_dpc_queue_ipi(void *info)
-{
-	struct sd_slot *slot = info;
-
-	tasklet_schedule(&slot->dpc);
+	sd_corralled(context);
 }
 
 static void sd_ipi_fn(void *info)
@@ -310,15 +309,17 @@ static void sd_disarm_offline(struct sd_state *st)
 static void sd_window(struct ntc_run *run, struct sd_state *st,
 		      unsigned long gen)
 {
-	unsigned long flags;
+	struct ntc_irql_saved irql;
 
-	local_irq_save(flags);
+	/* Interrupts off here too (stop_machine has them off already). */
+	ntc_irql_raise(max_t(enum ntc_irql, ntc_irql_current(), IPI_LEVEL - 1),
+		       &irql);
 	st->t1 = ntc_now();
 	sd_check_corralled(run, st, gen, "before");
 	sd_work(run, st);
 	sd_check_corralled(run, st, gen, "after");
 	st->t2 = ntc_now();
-	local_irq_restore(flags);
+	ntc_irql_lower(&irql);
 	sd_release(gen);
 }
 
@@ -376,6 +377,7 @@ static int sd_iterate_targeted(struct ntc_run *run, u64 *sample, bool dpc)
 {
 	struct sd_state *st = run->priv;
 	int late0, tmo0, cpu, ret;
+	struct ntc_irql_saved irql;
 	unsigned long gen;
 	bool arrived;
 	u64 t0, t3;
@@ -384,14 +386,17 @@ static int sd_iterate_targeted(struct ntc_run *run, u64 *sample, bool dpc)
 	late0 = atomic_read(&sd_corral.late_arrivals);
 	tmo0 = atomic_read(&sd_corral.target_timeouts);
 
-	/* KeRaiseIrql(DISPATCH_LEVEL) */
-	preempt_disable();
+	ntc_irql_raise(DISPATCH_LEVEL, &irql);
 	gen = sd_arm(st);
 	t0 = ntc_now();
 	if (dpc) {
-		for_each_cpu(cpu, st->targets)
-			if (smp_call_function_single_async(cpu, &sd_slot_of(cpu)->csd))
-				ntc_run_violation(run, "the DPC's IPI was still in flight");
+		for_each_cpu(cpu, st->targets) {
+			struct ntc_dpc *d = &sd_slot_of(cpu)->dpc;
+
+			ntc_dpc_set_target(d, cpu);
+			if (!ntc_dpc_queue(d, NULL, NULL))
+				ntc_run_violation(run, "KeInsertQueueDpc refused: DPC still queued");
+		}
 	} else {
 		smp_call_function_many(st->targets, sd_ipi_fn, NULL, false);
 	}
@@ -405,7 +410,7 @@ static int sd_iterate_targeted(struct ntc_run *run, u64 *sample, bool dpc)
 	}
 	ret = sd_finish(run, st, gen, arrived, late0, tmo0);
 	t3 = ntc_now();
-	preempt_enable();
+	ntc_irql_lower(&irql);
 
 	if (ret == 0)
 		sd_record(sample, t0, st, t3);
@@ -544,8 +549,7 @@ static int sd_init(void)
 	for_each_possible_cpu(cpu) {
 		struct sd_slot *slot = sd_slot_of(cpu);
 
-		INIT_CSD(&slot->csd, sd_dpc_queue_ipi, slot);
-		tasklet_setup(&slot->dpc, sd_dpc_fn);
+		ntc_dpc_init(&slot->dpc, sd_dpc_routine, slot);
 	}
 	return 0;
 }
@@ -567,7 +571,8 @@ static void sd_exit(void)
 				pr_warn("!!! unload waits for CPU %d to leave an old corral\n", cpu);
 			usleep_range(10000, 20000);
 		}
-		tasklet_kill(&slot->dpc);
+		while (!ntc_dpc_flush(&slot->dpc, 1000))
+			pr_warn("!!! unload waits for CPU %d's DPC\n", cpu);
 	}
 }
 

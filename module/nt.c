@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ntcorral: the NT-on-Linux mapping layer (see nt.h for the map). */
+
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+
+#include "ntcorral.h"
+#include "nt.h"
+
+/*
+ * What this layer raised the CPU to. Only non-preemptible code raises, and
+ * it lowers before it can be preempted, so preemptible code always sees 0.
+ */
+static DEFINE_PER_CPU(u8, ntc_raised_irql);
+static atomic64_t ntc_irql_misses = ATOMIC64_INIT(0);
+
+enum { NTC_RAISED_NOTHING, NTC_RAISED_BH, NTC_RAISED_IRQS };
+
+const char *ntc_irql_name(enum ntc_irql irql)
+{
+	switch (irql) {
+	case PASSIVE_LEVEL:	return "PASSIVE_LEVEL";
+	case APC_LEVEL:		return "APC_LEVEL";
+	case DISPATCH_LEVEL:	return "DISPATCH_LEVEL";
+	case IPI_LEVEL:		return "IPI_LEVEL";
+	case HIGH_LEVEL:	return "HIGH_LEVEL";
+	default:		return irql < IPI_LEVEL ? "DEVICE_LEVEL" : "IPI_LEVEL-1";
+	}
+}
+
+/* The IRQL that the Linux context amounts to. */
+static enum ntc_irql ntc_irql_of_context(void)
+{
+	if (in_nmi())
+		return HIGH_LEVEL;
+	if (in_hardirq())
+		return DEVICE_LEVEL;
+	if (irqs_disabled())
+		return IPI_LEVEL;
+	if (softirq_count() || !preemptible())
+		return DISPATCH_LEVEL;
+	return PASSIVE_LEVEL;
+}
+
+enum ntc_irql ntc_irql_current(void)
+{
+	enum ntc_irql ctx = ntc_irql_of_context();
+
+	if (ctx == PASSIVE_LEVEL)
+		return ctx;
+	return max_t(enum ntc_irql, ctx, raw_cpu_read(ntc_raised_irql));
+}
+
+bool __ntc_irql_assert(enum ntc_irql min, enum ntc_irql max, const char *who)
+{
+	enum ntc_irql cur = ntc_irql_current();
+
+	if (cur >= min && cur <= max)
+		return true;
+	atomic64_inc(&ntc_irql_misses);
+	/* Driver Verifier would bugcheck; we count and say so once. */
+	pr_warn_once("!!! IRQL assertion: %s ran at %s, allowed %s..%s\n", who,
+		     ntc_irql_name(cur), ntc_irql_name(min), ntc_irql_name(max));
+	return false;
+}
+
+u64 ntc_irql_violations(void)
+{
+	return atomic64_read(&ntc_irql_misses);
+}
+
+/* KeRaiseIrql: raising to a lower level is counted and changes nothing. */
+void ntc_irql_raise(enum ntc_irql new, struct ntc_irql_saved *saved)
+{
+	saved->old = ntc_irql_current();
+	saved->how = NTC_RAISED_NOTHING;
+	if (new < saved->old) {
+		__ntc_irql_assert(PASSIVE_LEVEL, new, "KeRaiseIrql to a lower level");
+		return;
+	}
+	if (new >= DEVICE_LEVEL) {
+		local_irq_save(saved->flags);
+		saved->how = NTC_RAISED_IRQS;
+	} else if (new == DISPATCH_LEVEL && saved->old < DISPATCH_LEVEL) {
+		/* No DPCs (softirqs) and no preemption on this CPU. */
+		local_bh_disable();
+		saved->how = NTC_RAISED_BH;
+	}
+	if (new >= DISPATCH_LEVEL) {
+		saved->old = max_t(enum ntc_irql, saved->old, PASSIVE_LEVEL);
+		raw_cpu_write(ntc_raised_irql, new);
+	}
+}
+
+/* KeLowerIrql to the level saved by the matching raise. */
+void ntc_irql_lower(struct ntc_irql_saved *saved)
+{
+	if (saved->old >= DISPATCH_LEVEL || saved->how != NTC_RAISED_NOTHING)
+		raw_cpu_write(ntc_raised_irql,
+			      saved->old >= DISPATCH_LEVEL ? saved->old : 0);
+	if (saved->how == NTC_RAISED_IRQS)
+		local_irq_restore(saved->flags);
+	else if (saved->how == NTC_RAISED_BH)
+		local_bh_enable();
+}
+
+static void ntc_dpc_tasklet(struct tasklet_struct *t)
+{
+	struct ntc_dpc *dpc = from_tasklet(dpc, t, tasklet);
+
+	/* As in NT, the DPC is out of the queue before its routine runs. */
+	atomic_set(&dpc->queued, 0);
+	dpc->routine(dpc, dpc->context, dpc->arg1, dpc->arg2);
+	/* Pairs with the acquire in ntc_dpc_idle(): last touch of @dpc. */
+	atomic_dec_return_release(&dpc->running);
+}
+
+/* The IPI half of a targeted DPC: queue it on the CPU it arrived at. */
+static void ntc_dpc_remote(void *info)
+{
+	struct ntc_dpc *dpc = info;
+
+	tasklet_schedule(&dpc->tasklet);
+}
+
+void ntc_dpc_init(struct ntc_dpc *dpc,
+		  void (*routine)(struct ntc_dpc *dpc, void *context,
+				  void *arg1, void *arg2),
+		  void *context)
+{
+	tasklet_setup(&dpc->tasklet, ntc_dpc_tasklet);
+	INIT_CSD(&dpc->csd, ntc_dpc_remote, dpc);
+	dpc->routine = routine;
+	dpc->context = context;
+	dpc->target = -1;
+	atomic_set(&dpc->queued, 0);
+	atomic_set(&dpc->running, 0);
+}
+
+/* KeSetTargetProcessorDpc */
+void ntc_dpc_set_target(struct ntc_dpc *dpc, int cpu)
+{
+	dpc->target = cpu;
+}
+
+/*
+ * KeInsertQueueDpc: false when it is already queued, or when its target
+ * CPU is offline (NT would queue it forever; we say no).
+ */
+bool ntc_dpc_queue(struct ntc_dpc *dpc, void *arg1, void *arg2)
+{
+	int cpu;
+
+	if (atomic_cmpxchg(&dpc->queued, 0, 1))
+		return false;
+	atomic_inc(&dpc->running);
+	dpc->arg1 = arg1;
+	dpc->arg2 = arg2;
+	cpu = get_cpu();
+	if (dpc->target < 0 || dpc->target == cpu) {
+		tasklet_schedule(&dpc->tasklet);
+	} else if (smp_call_function_single_async(dpc->target, &dpc->csd)) {
+		atomic_dec(&dpc->running);
+		atomic_set(&dpc->queued, 0);
+		put_cpu();
+		return false;
+	}
+	put_cpu();
+	return true;
+}
+
+bool ntc_dpc_idle(struct ntc_dpc *dpc)
+{
+	return !atomic_read_acquire(&dpc->running);
+}
+
+bool ntc_dpc_flush(struct ntc_dpc *dpc, unsigned int timeout_ms)
+{
+	unsigned long until = jiffies + msecs_to_jiffies(timeout_ms);
+
+	while (!ntc_dpc_idle(dpc)) {
+		if (time_after(jiffies, until))
+			return false;
+		usleep_range(1000, 2000);
+	}
+	tasklet_kill(&dpc->tasklet);
+	return true;
+}
+
+struct ntc_ipi_call {
+	void (*fn)(void *context);
+	void *context;
+};
+
+static void ntc_ipi_handler(void *info)
+{
+	struct ntc_ipi_call *call = info;
+	u8 prev = raw_cpu_read(ntc_raised_irql);
+
+	/* Hardirq with interrupts off: in NT terms, IPI_LEVEL. */
+	raw_cpu_write(ntc_raised_irql, IPI_LEVEL);
+	call->fn(call->context);
+	raw_cpu_write(ntc_raised_irql, prev);
+}
+
+void ntc_ipi_generic_call(const struct cpumask *cpus, void (*fn)(void *context),
+			  void *context)
+{
+	struct ntc_ipi_call call = { .fn = fn, .context = context };
+
+	/*
+	 * on_each_cpu_mask() sends the IPIs, runs @fn locally with interrupts
+	 * off, then waits for the others: all run at the same time.
+	 */
+	on_each_cpu_mask(cpus, ntc_ipi_handler, &call, true);
+}
+
+void ntc_barrier_init(struct ntc_barrier *b, int total, u64 deadline_ns)
+{
+	atomic_set(&b->remaining, total);
+	b->total = total;
+	b->sense = 0;
+	b->broken = false;
+	b->deadline_ns = deadline_ns;
+}
+
+int ntc_barrier_wait(struct ntc_barrier *b, int *local_sense)
+{
+	int sense = !*local_sense;
+	u64 deadline;
+
+	*local_sense = sense;
+	if (READ_ONCE(b->broken))
+		return -ETIMEDOUT;
+	if (atomic_dec_and_test(&b->remaining)) {
+		atomic_set(&b->remaining, b->total);
+		/* Pairs with the acquire below: the next round starts armed. */
+		smp_store_release(&b->sense, sense);
+		return 1;
+	}
+	deadline = ntc_now() + b->deadline_ns;
+	/* Pairs with the release above. */
+	if (!ntc_spin_until(smp_load_acquire(&b->sense) == sense ||
+			    READ_ONCE(b->broken), deadline) ||
+	    smp_load_acquire(&b->sense) != sense) {
+		/* Whoever is missing will find it broken and not wait. */
+		WRITE_ONCE(b->broken, true);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/* One DPC per CPU for KeGenericCallDpc; one call at a time. */
+static DEFINE_PER_CPU(struct ntc_dpc, ntc_generic_dpcs);
+static DEFINE_MUTEX(ntc_generic_lock);
+static struct ntc_generic_call ntc_generic_call_state;
+
+static void ntc_generic_dpc_routine(struct ntc_dpc *dpc, void *context,
+				    void *arg1, void *arg2)
+{
+	struct ntc_generic_call *call = arg1;
+
+	/* Pairs with the release in ntc_generic_call_dpc(). */
+	if (smp_load_acquire(&call->gen) != (unsigned long)arg2)
+		return;		/* its call timed out and is gone */
+	call->fn(call, call->context);
+}
+
+int ntc_call_dpc_synchronize(struct ntc_generic_call *call, int *sense)
+{
+	return ntc_barrier_wait(&call->sync, sense);
+}
+
+void ntc_call_dpc_done(struct ntc_generic_call *call)
+{
+	if (atomic_dec_and_test(&call->done_remaining))
+		complete(&call->done);
+}
+
+int ntc_generic_call_dpc(const struct cpumask *cpus,
+			 void (*fn)(struct ntc_generic_call *call, void *context),
+			 void *context, u64 deadline_ns)
+{
+	struct ntc_generic_call *call = &ntc_generic_call_state;
+	unsigned long wait = nsecs_to_jiffies(4 * deadline_ns) + 1, gen;
+	int cpu, ret = 0;
+
+	mutex_lock(&ntc_generic_lock);
+	for_each_cpu(cpu, cpus) {
+		if (!ntc_dpc_idle(per_cpu_ptr(&ntc_generic_dpcs, cpu))) {
+			mutex_unlock(&ntc_generic_lock);
+			return -EBUSY;
+		}
+	}
+	call->fn = fn;
+	call->context = context;
+	ntc_barrier_init(&call->sync, cpumask_weight(cpus), deadline_ns);
+	atomic_set(&call->done_remaining, cpumask_weight(cpus));
+	init_completion(&call->done);
+	gen = call->gen + 1;
+	/* Pairs with the acquire in ntc_generic_dpc_routine(). */
+	smp_store_release(&call->gen, gen);
+
+	for_each_cpu(cpu, cpus) {
+		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
+
+		ntc_dpc_set_target(dpc, cpu);
+		if (!ntc_dpc_queue(dpc, call, (void *)gen)) {
+			/* Offline CPU: nobody will arrive in its place. */
+			WRITE_ONCE(call->sync.broken, true);
+			ntc_call_dpc_done(call);
+			ret = -ETIMEDOUT;
+		}
+	}
+	if (!wait_for_completion_timeout(&call->done, wait)) {
+		WRITE_ONCE(call->sync.broken, true);
+		ret = -ETIMEDOUT;
+	}
+	/* The caller's context: no DPC may use it after we return. */
+	for_each_cpu(cpu, cpus) {
+		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
+		u64 until = ntc_now() + deadline_ns;
+
+		while (!ntc_dpc_idle(dpc)) {
+			if (ntc_now() > until) {
+				pr_err("!!! KeGenericCallDpc: CPU %d never ran its DPC\n", cpu);
+				ret = -ETIMEDOUT;
+				break;
+			}
+			usleep_range(100, 200);
+		}
+	}
+	/* Any DPC still to come finds a stale generation. */
+	smp_store_release(&call->gen, gen + 1);
+	mutex_unlock(&ntc_generic_lock);
+	return ret;
+}
+
+int ntc_nt_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		ntc_dpc_init(per_cpu_ptr(&ntc_generic_dpcs, cpu),
+			     ntc_generic_dpc_routine, NULL);
+	return 0;
+}
+
+void ntc_nt_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
+
+		while (!ntc_dpc_flush(dpc, 1000))
+			pr_warn("!!! unload waits for CPU %d's DPC\n", cpu);
+	}
+}

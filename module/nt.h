@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ntcorral: the NT-on-Linux mapping layer. Experiments are written in NT
+ * terms against this API; the README has the table of what maps to what.
+ *
+ *   IRQL                     derived from the Linux context, plus what this
+ *                            layer raised (NT levels are per CPU; Linux has
+ *                            no numbers, only contexts)
+ *   KeRaiseIrql/KeLowerIrql  ntc_irql_raise()/ntc_irql_lower():
+ *                            DISPATCH_LEVEL = local_bh_disable() (no DPCs,
+ *                            no preemption), >= DEVICE_LEVEL =
+ *                            local_irq_save()
+ *   KDPC + KeSetTargetProcessorDpc + KeInsertQueueDpc
+ *                            struct ntc_dpc, ntc_dpc_queue_on(): a tasklet
+ *                            scheduled on the target CPU by an async IPI
+ *   KeIpiGenericCall         ntc_ipi_generic_call(): on_each_cpu(), the
+ *                            function on every CPU of a set at once, caller
+ *                            included, interrupts off
+ *   KeGenericCallDpc + KeSignalCallDpcSynchronize + KeSignalCallDpcDone
+ *                            ntc_generic_call_dpc(), ntc_call_dpc_synchronize(),
+ *                            ntc_call_dpc_done()
+ *
+ * Every wait here takes a deadline and reports a timeout instead of spinning
+ * forever. Calls made at the wrong IRQL are counted and reported (once in
+ * the log, always in the counter), as Driver Verifier would, never a crash.
+ */
+#ifndef _NTCORRAL_NT_H
+#define _NTCORRAL_NT_H
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/interrupt.h>
+#include <linux/smp.h>
+#include <linux/types.h>
+
+/* x64 NT's numbering. */
+enum ntc_irql {
+	PASSIVE_LEVEL	= 0,
+	APC_LEVEL	= 1,
+	DISPATCH_LEVEL	= 2,
+	DEVICE_LEVEL	= 3,	/* some device's DIRQL: hardirq context */
+	IPI_LEVEL	= 14,	/* interrupts off, IPI handlers */
+	HIGH_LEVEL	= 15,	/* NMI */
+};
+
+const char *ntc_irql_name(enum ntc_irql irql);
+enum ntc_irql ntc_irql_current(void);
+
+struct ntc_irql_saved {
+	enum ntc_irql old;	/* the level before the raise */
+	u8 how;			/* what the raise did, for the lower */
+	unsigned long flags;
+};
+
+void ntc_irql_raise(enum ntc_irql new, struct ntc_irql_saved *saved);
+void ntc_irql_lower(struct ntc_irql_saved *saved);
+
+/*
+ * The IRQL assertion: true when the current level is in [min, max]. A miss
+ * is counted, warned about once, and the caller decides what to skip.
+ */
+#define ntc_irql_assert(min, max) \
+	__ntc_irql_assert((min), (max), __func__)
+bool __ntc_irql_assert(enum ntc_irql min, enum ntc_irql max, const char *who);
+u64 ntc_irql_violations(void);
+
+/* A bounded spin: true once @cond holds, false at @deadline_ns (ntc_now). */
+#define ntc_spin_until(cond, deadline_ns) ({			\
+	bool __ok = true;					\
+	while (!(cond)) {					\
+		if (ntc_now() > (deadline_ns)) {		\
+			__ok = !!(cond);			\
+			break;					\
+		}						\
+		cpu_relax();					\
+	}							\
+	__ok;							\
+})
+
+/* KDPC. The routine runs at DISPATCH_LEVEL (softirq) on the target CPU. */
+struct ntc_dpc {
+	struct tasklet_struct tasklet;
+	call_single_data_t csd;		/* the IPI that queues it remotely */
+	void (*routine)(struct ntc_dpc *dpc, void *context, void *arg1,
+			void *arg2);
+	void *context;
+	void *arg1, *arg2;
+	int target;			/* -1: the CPU that queues it */
+	atomic_t queued;		/* KeInsertQueueDpc's "already queued" */
+	atomic_t running;		/* from queue until the routine returned */
+};
+
+void ntc_dpc_init(struct ntc_dpc *dpc,
+		  void (*routine)(struct ntc_dpc *dpc, void *context,
+				  void *arg1, void *arg2),
+		  void *context);
+void ntc_dpc_set_target(struct ntc_dpc *dpc, int cpu);
+bool ntc_dpc_queue(struct ntc_dpc *dpc, void *arg1, void *arg2);
+/* Not an NT call: true once the DPC is neither queued nor running. */
+bool ntc_dpc_idle(struct ntc_dpc *dpc);
+/* Teardown: wait (sleeping, bounded by @timeout_ms) until it is idle. */
+bool ntc_dpc_flush(struct ntc_dpc *dpc, unsigned int timeout_ms);
+
+/*
+ * KeIpiGenericCall: @fn on every CPU of @cpus at once, the caller's
+ * included, at IPI_LEVEL; returns when all returned. Process context,
+ * interrupts on, hotplug held off.
+ */
+void ntc_ipi_generic_call(const struct cpumask *cpus, void (*fn)(void *context),
+			  void *context);
+
+/*
+ * A reusable all-CPU barrier with a deadline (sense reversing). Returns 1
+ * on exactly one CPU per round (the last to arrive), 0 on the others,
+ * -ETIMEDOUT when the round did not complete in time; a timed-out barrier
+ * is broken and every later wait on it fails at once.
+ */
+struct ntc_barrier {
+	atomic_t remaining;
+	int total;
+	int sense;
+	bool broken;
+	u64 deadline_ns;
+};
+
+void ntc_barrier_init(struct ntc_barrier *b, int total, u64 deadline_ns);
+int ntc_barrier_wait(struct ntc_barrier *b, int *local_sense);
+
+/*
+ * KeGenericCallDpc and the two signals its routine may use. The state is
+ * the layer's (one call at a time): a DPC that runs after its call gave up
+ * finds a newer generation and does nothing.
+ */
+struct ntc_generic_call {
+	void (*fn)(struct ntc_generic_call *call, void *context);
+	void *context;
+	unsigned long gen;
+	struct ntc_barrier sync;
+	atomic_t done_remaining;
+	struct completion done;
+};
+
+/*
+ * Queue a DPC running @fn on every CPU of @cpus (caller's included) and
+ * wait, sleeping, until each signalled done or the deadline passed. Called
+ * at PASSIVE_LEVEL with CPU hotplug held off. Returns 0 or -ETIMEDOUT.
+ */
+int ntc_generic_call_dpc(const struct cpumask *cpus,
+			 void (*fn)(struct ntc_generic_call *call, void *context),
+			 void *context, u64 deadline_ns);
+/*
+ * KeSignalCallDpcSynchronize: every CPU of the call waits for the others;
+ * 1 on exactly one of them, 0 on the rest, -ETIMEDOUT when the round broke.
+ * @sense is the calling CPU's own round parity, 0 at the start of the call.
+ */
+int ntc_call_dpc_synchronize(struct ntc_generic_call *call, int *sense);
+/* KeSignalCallDpcDone */
+void ntc_call_dpc_done(struct ntc_generic_call *call);
+
+int ntc_nt_init(void);
+void ntc_nt_exit(void);
+
+#endif /* _NTCORRAL_NT_H */
