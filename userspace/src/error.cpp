@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // ntcorral client: the error types and the errno -> sentence mapping.
 #include "error.hpp"
+#include "messages.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -33,10 +34,10 @@ std::string lowercase_first(std::string s) {
 
 } // namespace
 
-NlError::NlError(Stage stage, int error, int nl_error, std::string extack)
+NlError::NlError(Stage stage, int error, int nl_error, std::string extack, int extack_attr)
     : std::runtime_error(describe(error, nl_error, extack)), stage_(stage), error_(error),
       nl_error_(nl_error), nl_text_(nl_geterror(nl_error < 0 ? -nl_error : nl_error)),
-      extack_(std::move(extack)) {}
+      extack_(std::move(extack)), extack_attr_(extack_attr) {}
 
 bool NlError::family_missing() const {
     int nle = nl_error_ < 0 ? -nl_error_ : nl_error_;
@@ -54,8 +55,13 @@ std::string explain(std::string_view command, const NlError& e) {
                lowercase_first(describe(e.error(), e.nl_error(), e.extack())) +
                "; check that this kernel has netlink support";
 
-    const std::string why =
+    std::string why =
         e.extack().empty() ? lowercase_first(describe(e.error(), e.nl_error(), {})) : e.extack();
+    if (e.extack_attr() >= 0) {
+        std::string opt = option_for_attr(static_cast<uint32_t>(e.extack_attr()));
+        if (!opt.empty())
+            why += " (" + opt + ")";
+    }
     switch (e.error()) {
     case EPERM:
     case EACCES:

@@ -22,13 +22,15 @@ class NlError : public std::runtime_error {
 public:
     enum class Stage { Socket, Resolve, Request };
 
-    NlError(Stage stage, int error, int nl_error, std::string extack = {});
+    NlError(Stage stage, int error, int nl_error, std::string extack = {}, int extack_attr = -1);
 
     Stage stage() const { return stage_; }
     int error() const { return error_; }
     int nl_error() const { return nl_error_; }
     const std::string& nl_text() const { return nl_text_; }
     const std::string& extack() const { return extack_; }
+    // The request attribute the extack points at (NLMSGERR_ATTR_OFFS), or -1.
+    int extack_attr() const { return extack_attr_; }
     // True when the generic netlink family could not be resolved.
     bool family_missing() const;
 
@@ -38,6 +40,7 @@ private:
     int nl_error_;
     std::string nl_text_;
     std::string extack_;
+    int extack_attr_;
 };
 
 // A mistake on the command line, already phrased as one sentence (exit 2).

@@ -127,6 +127,25 @@ void for_each_attr(const nlmsghdr* hdr, int type, Fn fn) {
 
 } // namespace
 
+std::string option_for_attr(uint32_t attr) {
+    switch (attr) {
+    case NTCORRAL_A_ITERATIONS:
+        return "--iterations";
+    case NTCORRAL_A_CPUS:
+        return "--cpus";
+    case NTCORRAL_A_HOLD_US:
+        return "--hold-us";
+    case NTCORRAL_A_DEADLINE_US:
+        return "--deadline-us";
+    case NTCORRAL_A_MAX_RUNTIME_MS:
+        return "--max-runtime-ms";
+    case NTCORRAL_A_PCI_DEVICE:
+        return "--pci-device";
+    default:
+        return "";
+    }
+}
+
 NlMsgPtr build_list_request(int family, const std::optional<std::string>& experiment) {
     NlMsgPtr msg = new_request(family, NTCORRAL_CMD_LIST_EXPERIMENTS, NLM_F_DUMP);
     if (experiment)

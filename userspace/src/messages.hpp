@@ -11,6 +11,9 @@
 
 namespace ntcorral {
 
+// The run option that sets attribute `attr`, e.g. "--hold-us", or "".
+std::string option_for_attr(uint32_t attr);
+
 // NTCORRAL_CMD_LIST_EXPERIMENTS dump, optionally of one experiment.
 NlMsgPtr build_list_request(int family, const std::optional<std::string>& experiment = {});
 

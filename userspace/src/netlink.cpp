@@ -22,30 +22,51 @@ namespace ntcorral {
 
 namespace {
 
-std::string extack_in(const nlmsghdr* hdr, size_t offset) {
+// The extack TLV of `type` after `offset` bytes of payload, or nullptr.
+nlattr* tlv_after(const nlmsghdr* hdr, size_t offset, int type) {
     if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS))
-        return {};
+        return nullptr;
     const size_t total = hdr->nlmsg_len;
     const size_t start = NLMSG_HDRLEN + NLMSG_ALIGN(offset);
     if (total <= start)
-        return {};
+        return nullptr;
     auto* head =
         reinterpret_cast<nlattr*>(reinterpret_cast<char*>(const_cast<nlmsghdr*>(hdr)) + start);
-    nlattr* msg = nla_find(head, static_cast<int>(total - start), NLMSGERR_ATTR_MSG);
-    if (!msg || nla_len(msg) <= 0)
-        return {};
-    const char* data = static_cast<const char*>(nla_data(msg));
-    return std::string(data, strnlen(data, static_cast<size_t>(nla_len(msg))));
+    return nla_find(head, static_cast<int>(total - start), type);
+}
+
+// The extack TLV of `type` in an NLMSG_ERROR or NLMSG_DONE, or nullptr.
+nlattr* extack_tlv(const nlmsghdr* hdr, int type) {
+    if (hdr->nlmsg_type == NLMSG_ERROR) {
+        if (hdr->nlmsg_len < NLMSG_HDRLEN + sizeof(nlmsgerr))
+            return nullptr;
+        const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(hdr));
+        size_t offset = sizeof(nlmsgerr);
+        // Without NLM_F_CAPPED the kernel echoes the whole request payload.
+        if (!(hdr->nlmsg_flags & NLM_F_CAPPED) && err->msg.nlmsg_len > NLMSG_HDRLEN)
+            offset += err->msg.nlmsg_len - NLMSG_HDRLEN;
+        return tlv_after(hdr, offset, type);
+    }
+    if (hdr->nlmsg_type == NLMSG_DONE)
+        return tlv_after(hdr, sizeof(int), type);
+    return nullptr;
 }
 
 // State of one transact() shared with the libnl callbacks.
 struct Exchange {
     const Connection::OnMessage* on_message = nullptr;
     bool done = false;
+    const nlmsghdr* request = nullptr;
     int error = 0; // positive errno
     std::string extack;
+    int extack_attr = -1; // top-level request attribute the extack points at
     std::exception_ptr exception;
 };
+
+void note_offset(Exchange* ex, const nlmsghdr* hdr) {
+    if (auto off = extack_offset(hdr); off && ex->request)
+        ex->extack_attr = request_attr_at(ex->request, *off);
+}
 
 int on_valid(nl_msg* msg, void* arg) {
     auto* ex = static_cast<Exchange*>(arg);
@@ -65,6 +86,7 @@ int on_finish(nl_msg* msg, void* arg) {
     if (int err = done_error(hdr)) {
         ex->error = err;
         ex->extack = extack_message(hdr);
+        note_offset(ex, hdr);
     }
     ex->done = true;
     return NL_STOP;
@@ -81,6 +103,7 @@ int on_error(sockaddr_nl*, nlmsgerr* err, void* arg) {
         reinterpret_cast<const nlmsghdr*>(reinterpret_cast<char*>(err) - NLMSG_HDRLEN);
     ex->error = err->error < 0 ? -err->error : err->error;
     ex->extack = extack_message(hdr);
+    note_offset(ex, hdr);
     ex->done = true;
     return NL_STOP;
 }
@@ -95,19 +118,36 @@ NlMsgPtr make_msg() {
 }
 
 std::string extack_message(const nlmsghdr* hdr) {
-    if (hdr->nlmsg_type == NLMSG_ERROR) {
-        if (hdr->nlmsg_len < NLMSG_HDRLEN + sizeof(nlmsgerr))
-            return {};
-        const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(hdr));
-        size_t offset = sizeof(nlmsgerr);
-        // Without NLM_F_CAPPED the kernel echoes the whole request payload.
-        if (!(hdr->nlmsg_flags & NLM_F_CAPPED) && err->msg.nlmsg_len > NLMSG_HDRLEN)
-            offset += err->msg.nlmsg_len - NLMSG_HDRLEN;
-        return extack_in(hdr, offset);
+    nlattr* msg = extack_tlv(hdr, NLMSGERR_ATTR_MSG);
+    if (!msg || nla_len(msg) <= 0)
+        return {};
+    const char* data = static_cast<const char*>(nla_data(msg));
+    return std::string(data, strnlen(data, static_cast<size_t>(nla_len(msg))));
+}
+
+std::optional<uint32_t> extack_offset(const nlmsghdr* hdr) {
+    nlattr* off = extack_tlv(hdr, NLMSGERR_ATTR_OFFS);
+    if (!off || nla_len(off) < static_cast<int>(sizeof(uint32_t)))
+        return std::nullopt;
+    return nla_get_u32(off);
+}
+
+int request_attr_at(const nlmsghdr* request, uint32_t offset) {
+    const size_t first = NLMSG_HDRLEN + GENL_HDRLEN;
+    if (offset < first || offset + NLA_HDRLEN > request->nlmsg_len)
+        return -1;
+    // Walk the attributes so only a real attribute start counts.
+    const char* base = reinterpret_cast<const char*>(request);
+    size_t pos = first;
+    while (pos + NLA_HDRLEN <= request->nlmsg_len) {
+        const auto* nla = reinterpret_cast<const nlattr*>(base + pos);
+        if (nla->nla_len < NLA_HDRLEN)
+            return -1;
+        if (pos == offset)
+            return nla->nla_type & NLA_TYPE_MASK;
+        pos += NLA_ALIGN(nla->nla_len);
     }
-    if (hdr->nlmsg_type == NLMSG_DONE)
-        return extack_in(hdr, sizeof(int));
-    return {};
+    return -1;
 }
 
 int done_error(const nlmsghdr* hdr) {
@@ -143,6 +183,7 @@ void Connection::transact(nl_msg* msg, const OnMessage& on_message) {
         throw std::bad_alloc();
     Exchange ex;
     ex.on_message = &on_message;
+    ex.request = nlmsg_hdr(msg);
     nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &ex);
     nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &ex);
     nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_ack, &ex);
@@ -156,14 +197,16 @@ void Connection::transact(nl_msg* msg, const OnMessage& on_message) {
         if (ex.exception)
             std::rethrow_exception(ex.exception);
         if (ex.error)
-            throw NlError(NlError::Stage::Request, ex.error, -nl_syserr2nlerr(ex.error), ex.extack);
+            throw NlError(NlError::Stage::Request, ex.error, -nl_syserr2nlerr(ex.error), ex.extack,
+                          ex.extack_attr);
         if (rc < 0)
             throw NlError(NlError::Stage::Request, 0, rc);
     }
     if (ex.exception)
         std::rethrow_exception(ex.exception);
     if (ex.error)
-        throw NlError(NlError::Stage::Request, ex.error, -nl_syserr2nlerr(ex.error), ex.extack);
+        throw NlError(NlError::Stage::Request, ex.error, -nl_syserr2nlerr(ex.error), ex.extack,
+                      ex.extack_attr);
 }
 
 } // namespace ntcorral

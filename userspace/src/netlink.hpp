@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <linux/netlink.h>
@@ -24,6 +25,14 @@ NlMsgPtr make_msg();
 // The kernel's extack message in an NLMSG_ERROR or NLMSG_DONE message
 // (NLMSGERR_ATTR_MSG), or "" when there is none.
 std::string extack_message(const nlmsghdr* hdr);
+
+// The offset into the request the kernel's extack points at
+// (NLMSGERR_ATTR_OFFS), if any.
+std::optional<uint32_t> extack_offset(const nlmsghdr* hdr);
+
+// The type of the top-level attribute of a generic netlink request that
+// starts `offset` bytes into it, or -1.
+int request_attr_at(const nlmsghdr* request, uint32_t offset);
 
 // The errno a NLMSG_DONE carries (dump errors), 0 for none.
 int done_error(const nlmsghdr* hdr);

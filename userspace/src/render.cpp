@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "cpulist.hpp"
+#include "messages.hpp"
 
 namespace ntcorral {
 
@@ -160,25 +161,6 @@ void render_result(std::ostream& os, const RunResult& r) {
     if (!r.metrics.empty()) {
         os << '\n' << "  " << r.metrics.front().name << " histogram\n";
         render_histogram(os, r.metrics.front().hist, "  ");
-    }
-}
-
-std::string option_for_attr(uint32_t attr) {
-    switch (attr) {
-    case NTCORRAL_A_ITERATIONS:
-        return "--iterations";
-    case NTCORRAL_A_CPUS:
-        return "--cpus";
-    case NTCORRAL_A_HOLD_US:
-        return "--hold-us";
-    case NTCORRAL_A_DEADLINE_US:
-        return "--deadline-us";
-    case NTCORRAL_A_MAX_RUNTIME_MS:
-        return "--max-runtime-ms";
-    case NTCORRAL_A_PCI_DEVICE:
-        return "--pci-device";
-    default:
-        return "";
     }
 }
 

@@ -46,9 +46,6 @@ void render_result(std::ostream& os, const RunResult& r);
 // Every experiment with its variants, parameters and metrics.
 void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& list);
 
-// The run option a parameter's attribute is set by, e.g. "--hold-us", or "".
-std::string option_for_attr(uint32_t attr);
-
 Json histogram_to_json(const Histogram& hist);
 Json result_to_json(const RunResult& r);
 Json results_to_json(const std::vector<RunResult>& results);

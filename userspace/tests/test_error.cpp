@@ -9,6 +9,8 @@
 #include <netlink/attr.h>
 #include <netlink/errno.h>
 
+#include <ntcorral.h>
+
 #include "error.hpp"
 #include "netlink.hpp"
 
@@ -42,6 +44,8 @@ std::vector<char> error_message(int error, const char* extack, bool capped,
         auto* off = reinterpret_cast<nlattr*>(buf.data() + len);
         off->nla_type = NLMSGERR_ATTR_OFFS;
         off->nla_len = NLA_HDRLEN + 4;
+        const uint32_t where = 28;
+        std::memcpy(reinterpret_cast<char*>(off) + NLA_HDRLEN, &where, sizeof(where));
         len += NLA_ALIGN(off->nla_len);
         auto* a = reinterpret_cast<nlattr*>(buf.data() + len);
         a->nla_type = NLMSGERR_ATTR_MSG;
@@ -112,6 +116,23 @@ TEST(NlErrorType, carries_errno_libnl_text_and_extack) {
 TEST(Extack, found_after_full_request_echo) {
     auto buf = error_message(EINVAL, "iterations out of range", false, 20);
     EXPECT_EQ(extack_message(reinterpret_cast<nlmsghdr*>(buf.data())), "iterations out of range");
+}
+
+TEST(Extack, offset_of_the_offending_attribute_is_read) {
+    auto buf = error_message(EINVAL, "integer out of range", true);
+    EXPECT_EQ(extack_offset(reinterpret_cast<nlmsghdr*>(buf.data())), 28u);
+    buf = error_message(EINVAL, nullptr, true);
+    EXPECT_FALSE(extack_offset(reinterpret_cast<nlmsghdr*>(buf.data())));
+}
+
+TEST(Explain, rejection_names_the_option_the_extack_points_at) {
+    NlError e(NlError::Stage::Request, ERANGE, -NLE_RANGE, "integer out of range",
+              NTCORRAL_A_ITERATIONS);
+    EXPECT_EQ(explain("run", e), "the module rejected the request: integer out of range "
+                                 "(--iterations)");
+    NlError v(NlError::Stage::Request, ENOENT, -NLE_OBJ_NOTFOUND, "no such variant",
+              NTCORRAL_A_VARIANT);
+    EXPECT_EQ(explain("run", v), "the module rejected the request: no such variant");
 }
 
 TEST(Extack, found_after_capped_echo) {

@@ -99,6 +99,28 @@ TEST(RunRequest, unspecified_options_are_not_sent) {
     EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_HOLD_US]), 0u);
 }
 
+TEST(RunRequest, extack_offsets_map_back_to_the_attribute) {
+    RunRequest req;
+    req.experiment = "shootdown";
+    req.variant = "ipi";
+    req.iterations = 0;
+    req.hold_us = 3;
+    NlMsgPtr msg = build_run_request(kFamily, req);
+    Parsed p = parse_request(msg.get());
+    for (int a :
+         {NTCORRAL_A_EXPERIMENT, NTCORRAL_A_VARIANT, NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US}) {
+        auto off = static_cast<uint32_t>(reinterpret_cast<char*>(p.tb[a]) -
+                                         reinterpret_cast<char*>(p.hdr));
+        EXPECT_EQ(request_attr_at(p.hdr, off), a);
+        EXPECT_EQ(request_attr_at(p.hdr, off + 4), -1) << "inside an attribute";
+    }
+    EXPECT_EQ(request_attr_at(p.hdr, 0), -1);
+    EXPECT_EQ(request_attr_at(p.hdr, p.hdr->nlmsg_len), -1);
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_ITERATIONS), "--iterations");
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_PCI_DEVICE), "--pci-device");
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_EXPERIMENT), "");
+}
+
 TEST(ListRequest, is_a_dump_optionally_filtered) {
     NlMsgPtr msg = build_list_request(kFamily);
     Parsed p = parse_request(msg.get());

@@ -100,6 +100,7 @@ TEST(Connection, policy_rejection_carries_the_extack_message) {
     } catch (const NlError& e) {
         EXPECT_EQ(e.error(), EINVAL);
         EXPECT_FALSE(e.extack().empty());
+        EXPECT_EQ(e.extack_attr(), CTRL_ATTR_FAMILY_NAME) << "NLMSGERR_ATTR_OFFS mapped back";
         EXPECT_EQ(explain("run", e), "the module rejected the request: " + e.extack());
     }
 }
