@@ -1,0 +1,279 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# client_test.sh: the ntcorral client end to end against the loaded module,
+# asserting what it prints. TAP ("ok N client.NAME"). Runs as root in the
+# test VM; it unloads and reloads the module ($NTCORRAL_KO) once, and adds a
+# "nobody" account to /etc/passwd there if none has uid 65534.
+
+# $slack is split on purpose
+# shellcheck disable=SC2086
+ntc_prefix=client
+. "$(dirname "$0")/lib.sh"
+
+echo "TAP version 13"
+
+if [ -z "$client" ] || [ ! -x "$client" ]; then
+	echo "1..0 # SKIP the client (ntcorral) is not on PATH"
+	exit 4
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP needs root"
+	exit 4
+fi
+if ! module_loaded; then
+	echo "# the module is not loaded: trying insmod ${NTCORRAL_KO:-?}"
+	[ -n "$NTCORRAL_KO" ] && insmod "$NTCORRAL_KO"
+fi
+
+variants="dpc ipi stop_machine"
+cpus=$(online_cpus)
+
+# ---- list ----------------------------------------------------------------
+
+begin list_names_shootdown_and_each_variant
+cl list
+expect_status 0
+expect_err_empty
+expect_out '^shootdown'
+expect_out '000-processor-shootdown'
+for v in $variants; do
+	expect_out "(^|[^a-z_])$v([^a-z_]|$)"
+done
+expect_out 'stop_machine.*baseline'
+expect_out 'window'
+end
+
+begin list_json_names_shootdown_and_each_variant
+cl list --json
+expect_status 0
+expect_err_empty
+json_valid_array "$out" || fail "not a JSON array"
+objs=$(json_objects "$out")
+echo "$objs" | grep -q ',"name":"shootdown",' || fail "no object with name shootdown"
+echo "$objs" | grep -q ',"seed":"000-processor-shootdown",' || fail "no seed"
+tr -d ' \n\t' <"$out" >"$ntc_tmp/flat"
+for v in $variants; do
+	grep -q "\"name\":\"$v\"" "$ntc_tmp/flat" || fail "variant $v not named"
+done
+end
+
+# ---- run -----------------------------------------------------------------
+
+cl reset
+[ "$rc" = 0 ] || echo "# ntcorral reset failed ($rc): $(cat "$err")"
+
+begin run_all_json_prints_one_object_per_variant
+cl run shootdown --variant all --iterations 20 $slack --json
+expect_status 0
+expect_err_empty
+json_valid_array "$out" || fail "not a JSON array"
+json_objects "$out" >"$ntc_tmp/objs"
+expect_eq "number of objects" "$(wc -l <"$ntc_tmp/objs")" 3
+for v in $variants; do
+	line=$(grep ",\"variant\":\"$v\"," "$ntc_tmp/objs")
+	[ -n "$line" ] || { fail "no object for variant $v"; continue; }
+	for kv in '"experiment":"shootdown"' '"runs":1' '"iterations":20' \
+		  '"samples":20' '"violations":0' '"timeouts":0' \
+		  '"truncated":false' "\"nr_cpus\":$cpus" '"initiator_cpu":0'; do
+		case $line in
+		*",$kv,"*) ;;
+		*) fail "$v: no $kv" ;;
+		esac
+	done
+	for k in cpus duration_ns latency_ns histogram metrics counters; do
+		case $line in
+		*",\"$k\":"*) ;;
+		*) fail "$v: no key $k" ;;
+		esac
+	done
+done
+# the primary metric is "window", its count the samples
+tr -d ' \n\t' <"$out" >"$ntc_tmp/flat"
+grep -o '"latency_ns":{[^}]*}' "$ntc_tmp/flat" >"$ntc_tmp/latency"
+expect_eq "latency_ns objects" "$(wc -l <"$ntc_tmp/latency")" 3
+expect_eq 'latency_ns of "window"' "$(grep -c '"metric":"window"' "$ntc_tmp/latency")" 3
+expect_eq "latency_ns with count 20" "$(grep -c '[{,]"count":20[,}]' "$ntc_tmp/latency")" 3
+end
+
+begin run_ipi_prints_a_table_and_a_histogram
+cl run shootdown --variant ipi --iterations 10 $slack
+expect_status 0
+expect_err_empty
+expect_eq "first line" "$(head -n 1 "$out")" "shootdown/ipi"
+expect_out '^ +samples +10 of 10 iterations$'
+expect_out '^ +violations +0$'
+expect_out '^ +timeouts +0$'
+expect_out '^ +truncated +no$'
+expect_out "^ +cpus +.*\\($cpus CPUs?"
+expect_out '^ +window +10 '
+expect_out 'window histogram'
+expect_out '\) +[0-9]+ +\|#+$'
+# the histogram rows count every sample
+rows=$(awk '/\) +[0-9]+ +\|#+$/ { sub(/.*\) +/, ""); sub(/ .*/, ""); n += $0 } END { print n + 0 }' "$out")
+expect_eq "histogram total" "$rows" 10
+expect_out '^shootdown: 1 variant, 0 violations, 0 timeouts$'
+end
+
+begin run_unknown_experiment_exits_2_naming_the_valid_ones
+cl run nosuch
+expect_status 2
+expect_out_empty
+expect_one_error_line
+expect_err "unknown experiment 'nosuch'"
+expect_err 'valid: .*shootdown'
+end
+
+begin run_unknown_variant_exits_2_naming_the_valid_ones
+cl run shootdown --variant nosuch --iterations 1
+expect_status 2
+expect_out_empty
+expect_one_error_line
+expect_err "unknown variant 'nosuch'"
+for v in $variants; do
+	expect_err "valid: .*$v"
+done
+end
+
+begin run_bad_cpu_list_is_a_usage_error
+cl run shootdown --variant dpc --cpus 0-2x
+expect_status 2
+expect_out_empty
+expect_one_error_line
+expect_err "bad CPU list '0-2x'"
+end
+
+begin run_on_an_offline_or_missing_cpu_is_rejected_by_the_module
+cl run shootdown --variant dpc --iterations 1 --cpus 1000
+expect_status 1
+expect_out_empty
+expect_one_error_line
+expect_err 'CPU'
+end
+
+begin run_iterations_out_of_range_fails
+cl run shootdown --variant dpc --iterations 100001
+[ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "exit status $rc, expected 1 or 2"
+expect_out_empty
+expect_one_error_line
+expect_err 'range'
+end
+
+# ---- stats ---------------------------------------------------------------
+
+begin stats_shows_the_runs_so_far
+cl stats shootdown ipi
+expect_status 0
+expect_err_empty
+expect_eq "first line" "$(head -n 1 "$out")" "shootdown/ipi"
+expect_out '^ +runs +2$'
+expect_out '^ +samples +30$'
+cl stats --json
+expect_status 0
+json_objects "$out" >"$ntc_tmp/objs"
+expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" 3
+for vr in dpc:1:20 ipi:2:30 stop_machine:1:20; do
+	v=${vr%%:*} r=${vr#*:} s=${r#*:} r=${r%%:*}
+	line=$(grep ",\"variant\":\"$v\"," "$ntc_tmp/objs")
+	case $line in
+	*",\"runs\":$r,"*) ;;
+	*) fail "stats of $v: not runs $r: $line" ;;
+	esac
+	case $line in
+	*",\"samples\":$s,"*) ;;
+	*) fail "stats of $v: not samples $s: $line" ;;
+	esac
+done
+end
+
+# ---- privileges ----------------------------------------------------------
+
+ntc_nobody=$(awk -F: '$3 == 65534 { print $1; exit }' /etc/passwd 2>/dev/null)
+if [ -z "$ntc_nobody" ] && [ -n "$NTCORRAL_SELFTESTS" ] && [ -w /etc/passwd ]; then
+	# the test VM's /etc is ours
+	echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
+	echo 'nogroup:x:65534:' >>/etc/group
+	ntc_nobody=nobody
+fi
+if [ -z "$ntc_nobody" ]; then
+	skip run_unprivileged_needs_root "no account with uid 65534"
+elif ! command -v su >/dev/null; then
+	skip run_unprivileged_needs_root "no su"
+else
+	begin run_unprivileged_needs_root
+	as_nobody run shootdown --variant dpc --iterations 1
+	expect_status 1
+	expect_out_empty
+	expect_one_error_line
+	expect_err "needs root \\(CAP_SYS_ADMIN\\)"
+	as_nobody reset
+	expect_status 1
+	expect_one_error_line
+	expect_err "needs root \\(CAP_SYS_ADMIN\\)"
+	as_nobody list
+	expect_status 0
+	expect_out '^shootdown'
+	as_nobody stats shootdown dpc
+	expect_status 0
+	expect_out '^shootdown/dpc'
+	end
+fi
+
+# ---- reset ---------------------------------------------------------------
+
+begin reset_then_stats_shows_zero_runs
+cl reset
+expect_status 0
+expect_out '^stats reset$'
+cl stats --json
+expect_status 0
+json_objects "$out" >"$ntc_tmp/objs"
+expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" 3
+expect_eq "records with runs 0" "$(grep -c ',"runs":0,' "$ntc_tmp/objs")" 3
+expect_eq "records with samples 0" "$(grep -c ',"samples":0,' "$ntc_tmp/objs")" 3
+cl stats shootdown dpc
+expect_status 0
+expect_out '^ +runs +0$'
+expect_out '^ +samples +0$'
+end
+
+begin reset_of_one_variant_keeps_the_others
+cl run shootdown --variant dpc --iterations 5 $slack
+expect_status 0
+cl run shootdown --variant ipi --iterations 5 $slack
+expect_status 0
+cl reset shootdown dpc
+expect_status 0
+expect_out '^stats reset for shootdown/dpc$'
+cl stats --json
+json_objects "$out" >"$ntc_tmp/objs"
+grep ',"variant":"dpc",' "$ntc_tmp/objs" | grep -q ',"runs":0,' || fail "dpc not reset"
+grep ',"variant":"ipi",' "$ntc_tmp/objs" | grep ',"runs":1,' | grep -q ',"samples":5,' ||
+	fail "ipi lost its run"
+end
+
+# ---- without the module --------------------------------------------------
+
+if [ -z "$NTCORRAL_KO" ] || [ ! -f "$NTCORRAL_KO" ]; then
+	skip list_without_the_module_says_it_is_not_loaded "no \$NTCORRAL_KO to reload"
+else
+	begin list_without_the_module_says_it_is_not_loaded
+	ntc_cmd="rmmod ntcorral"
+	rmmod ntcorral 2>"$err" || fail "rmmod failed: $(cat "$err")"
+	cl list
+	expect_status 1
+	expect_out_empty
+	expect_one_error_line
+	expect_err 'module is not loaded'
+	cl run shootdown --variant dpc --iterations 1
+	expect_status 1
+	expect_err 'module is not loaded'
+	ntc_cmd="insmod $NTCORRAL_KO"
+	insmod "$NTCORRAL_KO" 2>"$err" || fail "insmod failed: $(cat "$err")"
+	cl list
+	expect_status 0
+	expect_out '^shootdown'
+	end
+fi
+module_loaded || insmod "$NTCORRAL_KO"
+
+finish

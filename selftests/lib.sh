@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: GPL-2.0
+# lib.sh: the TAP helper of the ntcorral shell selftests (busybox sh).
+#
+# A test is begin NAME, then checks, then end:
+#	begin list_names_shootdown
+#	cl list                 # run the client: $out, $err files, $rc
+#	expect_status 0
+#	expect_out 'shootdown'  # extended regex, some line of stdout
+#	end                     # "ok N PREFIX.NAME" or "not ok ..." with why
+# Checks never stop the test: every failed one is reported under it.
+# skip NAME REASON prints "ok N PREFIX.NAME # SKIP REASON".
+# finish prints the plan and exits non-zero if anything failed.
+
+ntc_n=0
+ntc_failed=0
+ntc_prefix=${ntc_prefix:-sh}
+ntc_tmp=$(mktemp -d /tmp/ntcorral-test.XXXXXX) || exit 1
+out=$ntc_tmp/out
+err=$ntc_tmp/err
+rc=0
+ntc_cmd=
+ntc_why=
+ntc_name=
+ntc_nobody=
+
+client=${NTCORRAL_CLIENT:-$(command -v ntcorral)}
+
+# Runs that must have no timeouts take the longest deadline: under QEMU TCG
+# on a busy host a vCPU can stall for longer than the 200 ms default.
+# shellcheck disable=SC2034
+slack="--deadline-us 1000000"
+
+# cl ARGS...: run the client, stdout to $out, stderr to $err, status in $rc
+cl() {
+	ntc_cmd="ntcorral $*"
+	"$client" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
+
+# as_nobody ARGS...: the same, as uid/gid 65534 (needs ntc_nobody set up)
+as_nobody() {
+	ntc_cmd="(as $ntc_nobody) ntcorral $*"
+	su -s /bin/sh "$ntc_nobody" -c "exec \"$client\" $*" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
+
+begin() {
+	ntc_name=$1
+	ntc_why=
+	ntc_cmd=
+}
+
+fail() {
+	ntc_why="$ntc_why
+after '$ntc_cmd': $*"
+}
+
+expect_status() {
+	[ "$rc" = "$1" ] || fail "exit status $rc, expected $1"
+}
+
+expect_out() {
+	grep -Eq -- "$1" "$out" || fail "stdout has no line matching /$1/"
+}
+
+expect_no_out() {
+	! grep -Eq -- "$1" "$out" || fail "stdout has a line matching /$1/"
+}
+
+expect_err() {
+	grep -Eq -- "$1" "$err" || fail "stderr has no line matching /$1/"
+}
+
+expect_err_empty() {
+	[ ! -s "$err" ] || fail "stderr is not empty"
+}
+
+expect_out_empty() {
+	[ ! -s "$out" ] || fail "stdout is not empty"
+}
+
+# expect_one_error_line: stderr is exactly one line "ntcorral: ..."
+expect_one_error_line() {
+	[ "$(wc -l <"$err")" -eq 1 ] || fail "stderr has $(wc -l <"$err") lines, expected 1"
+	grep -q '^ntcorral: ' "$err" || fail "stderr does not start with 'ntcorral: '"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1 is '$2', expected '$3'"
+}
+
+end() {
+	ntc_n=$((ntc_n + 1))
+	if [ -z "$ntc_why" ]; then
+		echo "ok $ntc_n $ntc_prefix.$ntc_name"
+		return 0
+	fi
+	ntc_failed=$((ntc_failed + 1))
+	echo "not ok $ntc_n $ntc_prefix.$ntc_name"
+	echo "$ntc_why" | sed '/^$/d; s/^/# /'
+	if [ -n "$ntc_cmd" ]; then
+		echo "# last stdout:"
+		head -n 40 "$out" 2>/dev/null | sed 's/^/#   /'
+		echo "# last stderr:"
+		head -n 10 "$err" 2>/dev/null | sed 's/^/#   /'
+	fi
+	return 1
+}
+
+skip() {
+	ntc_n=$((ntc_n + 1))
+	echo "ok $ntc_n $ntc_prefix.$1 # SKIP $2"
+}
+
+finish() {
+	echo "1..$ntc_n"
+	rm -rf "$ntc_tmp"
+	[ "$ntc_failed" -eq 0 ]
+	exit $?
+}
+
+# json_objects FILE: the top-level objects of a JSON array, one a line, with
+# only their own members: nested objects and arrays are left out, so
+# ',"samples":20,' is the object's "samples" and nothing deeper. Whitespace
+# outside strings is dropped; each line starts and ends with a comma.
+json_objects() {
+	awk '
+		{ s = s $0 "\n" }
+		END {
+			n = length(s); depth = 0; instr = 0; esc = 0; cur = ""
+			for (i = 1; i <= n; i++) {
+				c = substr(s, i, 1)
+				if (instr) {
+					if (depth == 2)
+						cur = cur c
+					if (esc)
+						esc = 0
+					else if (c == "\\")
+						esc = 1
+					else if (c == "\"")
+						instr = 0
+					continue
+				}
+				if (c == " " || c == "\t" || c == "\n" || c == "\r")
+					continue
+				if (c == "\"") {
+					instr = 1
+					if (depth == 2)
+						cur = cur c
+					continue
+				}
+				if (c == "{" || c == "[") {
+					depth++
+					if (depth == 2)
+						cur = ""
+					continue
+				}
+				if (c == "}" || c == "]") {
+					if (depth == 2)
+						print "," cur ","
+					depth--
+					continue
+				}
+				if (depth == 2)
+					cur = cur c
+			}
+		}
+	' "$1"
+}
+
+# json_valid_array FILE: starts with "[" and ends with "]", braces balanced
+json_valid_array() {
+	awk '
+		{ s = s $0 "\n" }
+		END {
+			gsub(/^[ \t\n]+|[ \t\n]+$/, "", s)
+			if (substr(s, 1, 1) != "[" || substr(s, length(s), 1) != "]")
+				exit 1
+			n = length(s); d = 0; instr = 0; esc = 0
+			for (i = 1; i <= n; i++) {
+				c = substr(s, i, 1)
+				if (instr) {
+					if (esc) esc = 0
+					else if (c == "\\") esc = 1
+					else if (c == "\"") instr = 0
+					continue
+				}
+				if (c == "\"") instr = 1
+				else if (c == "{" || c == "[") d++
+				else if (c == "}" || c == "]") { d--; if (d < 0) exit 1 }
+			}
+			exit (d != 0 || instr)
+		}
+	' "$1"
+}
+
+# online_cpus: how many CPUs are online
+online_cpus() {
+	awk -F, '{
+		for (i = 1; i <= NF; i++) {
+			if (split($i, r, "-") == 2) n += r[2] - r[1] + 1
+			else n++
+		}
+		print n
+	}' /sys/devices/system/cpu/online
+}
+
+module_loaded() {
+	grep -q '^ntcorral ' /proc/modules
+}

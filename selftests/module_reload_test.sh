@@ -1,0 +1,173 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# module_reload_test.sh: unload ntcorral while clients talk to it, right
+# after a run and during one; load it again and run. TAP
+# ("ok N reload.NAME"). Runs as root in the test VM, with the client on PATH
+# and the module file at $NTCORRAL_KO; leaves the module loaded.
+
+# $slack is split on purpose
+# shellcheck disable=SC2086
+ntc_prefix=reload
+. "$(dirname "$0")/lib.sh"
+
+echo "TAP version 13"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP needs root"
+	exit 4
+fi
+if [ -z "$NTCORRAL_KO" ] || [ ! -f "$NTCORRAL_KO" ]; then
+	echo "1..0 # SKIP no module file in \$NTCORRAL_KO"
+	exit 4
+fi
+if [ -z "$client" ] || [ ! -x "$client" ]; then
+	echo "1..0 # SKIP the client (ntcorral) is not on PATH"
+	exit 4
+fi
+
+debugfs_dir=/sys/kernel/debug/ntcorral
+
+# unload: rmmod, retried while the module is briefly in use; status in $rc
+unload() {
+	ntc_cmd="rmmod ntcorral"
+	i=0
+	while :; do
+		rmmod ntcorral 2>"$err" && { rc=0; return; }
+		rc=$?
+		i=$((i + 1))
+		[ $i -lt 50 ] || return
+		sleep 0.1
+	done
+}
+
+load() {
+	ntc_cmd="insmod $NTCORRAL_KO"
+	insmod "$NTCORRAL_KO" 2>"$err"
+	rc=$?
+}
+
+expect_unloaded() {
+	! grep -q '^ntcorral ' /proc/modules || fail "still in /proc/modules"
+	! lsmod 2>/dev/null | grep -q '^ntcorral ' || fail "still in lsmod"
+	[ ! -e "$debugfs_dir" ] || fail "$debugfs_dir is still there"
+}
+
+expect_loaded() {
+	lsmod | grep -q '^ntcorral ' || fail "not in lsmod"
+	if grep -q ' /sys/kernel/debug debugfs ' /proc/mounts; then
+		[ -e "$debugfs_dir/shootdown/dpc" ] || fail "$debugfs_dir/shootdown/dpc missing"
+	fi
+	cl list
+	expect_status 0
+	expect_out '^shootdown'
+}
+
+module_loaded || load
+
+# ---- unload under clients ------------------------------------------------
+
+begin rmmod_while_clients_loop_then_insmod
+# Clients in a loop, each outcome a line "<status> <first stderr line>".
+stop=$ntc_tmp/stop
+: >"$ntc_tmp/loop"
+(
+	while [ ! -e "$stop" ]; do
+		for cmd in list stats "stats shootdown ipi"; do
+			# shellcheck disable=SC2086
+			"$client" $cmd >/dev/null 2>"$ntc_tmp/loop.err"
+			echo "$? $(head -n 1 "$ntc_tmp/loop.err")" >>"$ntc_tmp/loop"
+		done
+	done
+) &
+loop_pid=$!
+sleep 1
+unload
+expect_status 0
+expect_unloaded
+sleep 2
+load
+expect_status 0
+sleep 1
+touch "$stop"
+wait "$loop_pid"
+expect_loaded
+total=$(wc -l <"$ntc_tmp/loop")
+okays=$(grep -c '^0 ' "$ntc_tmp/loop")
+gone=$(grep -c '^1 ntcorral: .*module is not loaded' "$ntc_tmp/loop")
+# A request can also race the unload between resolving the family and its
+# own message: a one-line error with exit 1. Nothing else (no crash, no hang).
+others=$(grep -Evc '^(0 |1 ntcorral: )' "$ntc_tmp/loop")
+echo "# client calls: $total, ok $okays, 'not loaded' $gone, other $others"
+[ "$okays" -gt 0 ] || fail "no client call succeeded"
+[ "$gone" -gt 0 ] || fail "no client call saw the module unloaded"
+[ "$others" -eq 0 ] || fail "client calls ended otherwise: $(grep -Ev '^(0 |1 ntcorral: )' "$ntc_tmp/loop" | sort | uniq -c | head -n 5)"
+end
+
+# ---- unload right after a run --------------------------------------------
+
+begin rmmod_right_after_a_run_then_insmod_and_run
+cl run shootdown --variant stop_machine --iterations 20 $slack
+expect_status 0
+unload
+expect_status 0
+expect_unloaded
+load
+expect_status 0
+expect_loaded
+# a fresh module: no runs counted
+cl stats --json
+expect_status 0
+json_objects "$out" >"$ntc_tmp/objs"
+expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" 3
+expect_eq "records with runs 0" "$(grep -c ',"runs":0,' "$ntc_tmp/objs")" 3
+cl run shootdown --variant dpc --iterations 20 $slack --json
+expect_status 0
+json_objects "$out" | grep ',"samples":20,' | grep -q ',"violations":0,' ||
+	fail "the run after the reload did not give 20 samples without violations"
+end
+
+# ---- unload during a run -------------------------------------------------
+
+begin rmmod_during_a_run_lets_it_finish
+# rmmod during a run waits for the family to be unregistered, which waits
+# for the run; or the run starts too late and finds no module. Either way
+# both end, and the run's answer is a whole one.
+"$client" run shootdown --variant ipi --iterations 300 $slack --json \
+	>"$ntc_tmp/run.out" 2>"$ntc_tmp/run.err" </dev/null &
+run_pid=$!
+sleep 0.3
+unload
+expect_status 0
+expect_unloaded
+wait "$run_pid"
+run_rc=$?
+echo "# the run: exit $run_rc, $(head -n 1 "$ntc_tmp/run.err")"
+case $run_rc in
+0)
+	json_objects "$ntc_tmp/run.out" | grep -q ',"samples":300,' ||
+		fail "the run exited 0 without its 300 samples"
+	;;
+1)
+	grep -q 'module is not loaded' "$ntc_tmp/run.err" ||
+		fail "the run failed otherwise: $(head -n 1 "$ntc_tmp/run.err")"
+	;;
+*)
+	fail "the run exited $run_rc: $(head -n 1 "$ntc_tmp/run.err")"
+	;;
+esac
+load
+expect_status 0
+expect_loaded
+end
+
+# ---- loaded again at the end ---------------------------------------------
+
+begin module_is_loaded_and_runs_at_the_end
+module_loaded || load
+expect_loaded
+cl run shootdown --variant stop_machine --iterations 10 $slack
+expect_status 0
+expect_out '^ +samples +10 of 10 iterations$'
+end
+
+finish

@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# run_tests.sh: run every ntcorral selftest program and print one TAP stream.
+#
+# Each program prints TAP of its own. Its result lines ("ok N name",
+# "not ok N name", with any "# SKIP reason") are renumbered into one global
+# stream at column 0; its other lines are comments ("# ..."), so only the
+# top-level results start a line with "ok"/"not ok". The plan "1..N" comes at
+# the end (TAP 13 allows a trailing plan), then the closing line
+# "# ntcorral selftests: N passed, M failed" (skips count as passed).
+# A program that dies, times out or exits non-zero with no failure to show
+# for it adds one "not ok" of its own. Exit status: 0 when nothing failed.
+#
+# usage: run_tests.sh [PROGRAM...]   (default: all, in the order below)
+# Busybox sh is enough. Environment: NTCORRAL_TEST_TIMEOUT (s, per program).
+
+here=$(cd "$(dirname "$0")" && pwd)
+timeout_s=${NTCORRAL_TEST_TIMEOUT:-900}
+
+if [ $# -eq 0 ]; then
+	set -- ntcorral_test client_test.sh module_reload_test.sh
+fi
+
+tmp=$(mktemp -d /tmp/ntcorral-selftests.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+n=0 passed=0 failed=0 skipped=0
+
+echo "TAP version 13"
+for prog in "$@"; do
+	path=$here/$prog
+	echo "# ---- $prog"
+	if [ ! -x "$path" ]; then
+		n=$((n + 1)) failed=$((failed + 1))
+		echo "not ok $n $prog # not found or not executable: $path"
+		continue
+	fi
+	rm -f "$tmp/rc" "$tmp/counts"
+	{
+		if command -v timeout >/dev/null 2>&1; then
+			(cd "$here" && timeout -s KILL "$timeout_s" "$path" </dev/null)
+		else
+			(cd "$here" && "$path" </dev/null)
+		fi
+		echo $? >"$tmp/rc"
+	} 2>&1 | awk -v n="$n" -v prog="$prog" -v counts="$tmp/counts" '
+		BEGIN { pass = fail = skip = 0; name = "" }
+		# the kselftest harness names each test on its RUN line
+		/^#  RUN  / { name = $3 }
+		/^(not )?ok [0-9]+( |$)/ {
+			bad = ($1 == "not")
+			rest = $0
+			sub(/^(not )?ok [0-9]+ ?/, "", rest)
+			# harness SKIP lines carry no name: "ok 5 # SKIP why"
+			if (rest == "" || rest ~ /^#/)
+				rest = (name != "" ? name : prog "." (n + 1)) (rest == "" ? "" : " " rest)
+			n++
+			if (bad && tolower(rest) !~ /#[ \t]*todo/)
+				fail++
+			else if (tolower(rest) ~ /#[ \t]*skip/)
+				skip++
+			else
+				pass++
+			print (bad ? "not ok " : "ok ") n " " rest
+			fflush()
+			name = ""
+			next
+		}
+		/^#/ { print; fflush(); next }
+		{ print "# " $0; fflush() }
+		END { print n, pass, fail, skip > counts }
+	'
+	rc=$(cat "$tmp/rc" 2>/dev/null || echo 255)
+	read -r n2 p f s <"$tmp/counts" 2>/dev/null || { n2=$n p=0 f=0 s=0; }
+	results=$((n2 - n))
+	n=$n2 passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [ "$rc" = 4 ] && [ "$results" -eq 0 ]; then
+		n=$((n + 1)) passed=$((passed + 1)) skipped=$((skipped + 1))
+		echo "ok $n $prog # SKIP the program skipped itself (exit 4)"
+	elif [ "$results" -eq 0 ]; then
+		n=$((n + 1)) failed=$((failed + 1))
+		echo "not ok $n $prog # no results (exit status $rc)"
+	elif [ "$rc" != 0 ] && [ "$f" -eq 0 ]; then
+		n=$((n + 1)) failed=$((failed + 1))
+		case $rc in
+		137) why="killed (timeout after ${timeout_s}s?)" ;;
+		*) why="exit status $rc" ;;
+		esac
+		echo "not ok $n $prog # $why with no failed result to show for it"
+	fi
+done
+
+echo "1..$n"
+echo "# skipped: $skipped (counted as passed)"
+echo "# ntcorral selftests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
