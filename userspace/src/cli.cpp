@@ -216,7 +216,7 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
             sub->add_option("--cpus", o.cpus,
                             "CPUs taking part, e.g. 0-3,6 (online, below " +
                                 std::to_string(NTCORRAL_MAX_CPUS) +
-                                "); the lowest is the initiator. Module default: its own choice.")
+                                "); the lowest is the initiator. Module default: every online CPU.")
                 ->type_name("LIST");
             sub->add_option("--hold-us", o.hold_us,
                             "Work held inside the window, in microseconds, in " +
@@ -371,6 +371,8 @@ int run_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
                                 ? " " + first
                                 : "";
         std::string what = e.what();
+        if (!what.empty() && what[0] >= 'A' && what[0] <= 'Z')
+            what[0] = static_cast<char>(what[0] - 'A' + 'a');
         if (!what.empty() && what.back() == '.')
             what.pop_back();
         err << "ntcorral: " << what << "; see 'ntcorral" << where << " --help'\n";
