@@ -9,6 +9,7 @@
 
 const struct ntc_experiment *const ntc_experiments[] = {
 	&ntc_shootdown,
+	&ntc_ipi_barrier,
 };
 const unsigned int ntc_nr_experiments = ARRAY_SIZE(ntc_experiments);
 

@@ -141,5 +141,6 @@ void ntc_debugfs_exit(void);
 
 /* The experiments */
 extern const struct ntc_experiment ntc_shootdown;
+extern const struct ntc_experiment ntc_ipi_barrier;
 
 #endif /* _NTCORRAL_H */
