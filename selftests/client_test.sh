@@ -167,7 +167,7 @@ expect_err_empty
 expect_eq "first line" "$(head -n 1 "$out")" "shootdown/ipi"
 expect_out '^ +runs +2$'
 expect_out '^ +samples +30$'
-cl stats --json
+cl stats shootdown --json
 expect_status 0
 json_objects "$out" >"$ntc_tmp/objs"
 expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" 3
@@ -224,7 +224,7 @@ begin reset_then_stats_shows_zero_runs
 cl reset
 expect_status 0
 expect_out '^stats reset$'
-cl stats --json
+cl stats shootdown --json
 expect_status 0
 json_objects "$out" >"$ntc_tmp/objs"
 expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" 3
@@ -244,7 +244,7 @@ expect_status 0
 cl reset shootdown dpc
 expect_status 0
 expect_out '^stats reset for shootdown/dpc$'
-cl stats --json
+cl stats shootdown --json
 json_objects "$out" >"$ntc_tmp/objs"
 grep ',"variant":"dpc",' "$ntc_tmp/objs" | grep -q ',"runs":0,' || fail "dpc not reset"
 grep ',"variant":"ipi",' "$ntc_tmp/objs" | grep ',"runs":1,' | grep -q ',"samples":5,' ||

@@ -115,7 +115,7 @@ load
 expect_status 0
 expect_loaded
 # a fresh module: no runs counted
-cl stats --json
+cl stats shootdown --json
 expect_status 0
 json_objects "$out" >"$ntc_tmp/objs"
 expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" 3

@@ -529,7 +529,7 @@ static void one_result_cb(const struct nlmsghdr *nlh, void *arg)
 	parse_result_msg(nlh, r);
 }
 
-#define MAX_STATS 32
+#define MAX_STATS 64
 
 struct ntc_stats {
 	struct parse_state p;

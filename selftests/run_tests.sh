@@ -57,26 +57,28 @@ for prog in "$@"; do
 			n++
 			if (bad && tolower(rest) !~ /#[ \t]*todo/)
 				fail++
-			else if (tolower(rest) ~ /#[ \t]*skip/)
-				skip++
-			else
+			else {
 				pass++
+				if (tolower(rest) ~ /#[ \t]*skip/)
+					skip++
+			}
 			print (bad ? "not ok " : "ok ") n " " rest
 			fflush()
 			name = ""
 			next
 		}
+		/^1\.\.0 *# *[Ss][Kk][Ii][Pp]/ { why = $0; sub(/^[^#]*# *[Ss][Kk][Ii][Pp] */, "", why) }
 		/^#/ { print; fflush(); next }
 		{ print "# " $0; fflush() }
-		END { print n, pass, fail, skip > counts }
+		END { print n, pass, fail, skip, why > counts }
 	'
 	rc=$(cat "$tmp/rc" 2>/dev/null || echo 255)
-	read -r n2 p f s <"$tmp/counts" 2>/dev/null || { n2=$n p=0 f=0 s=0; }
+	read -r n2 p f s why <"$tmp/counts" 2>/dev/null || { n2=$n p=0 f=0 s=0 why=; }
 	results=$((n2 - n))
 	n=$n2 passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	if [ "$rc" = 4 ] && [ "$results" -eq 0 ]; then
 		n=$((n + 1)) passed=$((passed + 1)) skipped=$((skipped + 1))
-		echo "ok $n $prog # SKIP the program skipped itself (exit 4)"
+		echo "ok $n $prog # SKIP ${why:-the program skipped itself (exit 4)}"
 	elif [ "$results" -eq 0 ]; then
 		n=$((n + 1)) failed=$((failed + 1))
 		echo "not ok $n $prog # no results (exit status $rc)"
