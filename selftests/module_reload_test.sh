@@ -132,7 +132,7 @@ begin rmmod_during_a_run_lets_it_finish
 # rmmod during a run waits for the family to be unregistered, which waits
 # for the run; or the run starts too late and finds no module. Either way
 # both end, and the run's answer is a whole one.
-"$client" run shootdown --variant ipi --iterations 300 $slack --json \
+"$client" run shootdown --variant ipi --iterations 100 $slack --json \
 	>"$ntc_tmp/run.out" 2>"$ntc_tmp/run.err" </dev/null &
 run_pid=$!
 sleep 0.3
@@ -144,8 +144,8 @@ run_rc=$?
 echo "# the run: exit $run_rc, $(head -n 1 "$ntc_tmp/run.err")"
 case $run_rc in
 0)
-	json_objects "$ntc_tmp/run.out" | grep -q ',"samples":300,' ||
-		fail "the run exited 0 without its 300 samples"
+	json_objects "$ntc_tmp/run.out" | grep -q ',"samples":100,' ||
+		fail "the run exited 0 without its 100 samples"
 	;;
 1)
 	grep -q 'module is not loaded' "$ntc_tmp/run.err" ||
