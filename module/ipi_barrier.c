@@ -162,7 +162,7 @@ static void ib_release_others(void)
 
 static bool ib_wait_release(void)
 {
-	u64 deadline = ntc_now() + ib.deadline_ns;
+	u64 deadline = ntc_deadline(ib.deadline_ns);
 
 	/* Pairs with the release in ib_release_others(). */
 	return ntc_spin_until(smp_load_acquire(&ib.phase1_done) == ib.gen,
@@ -193,7 +193,7 @@ static void ib_lockflag_fn(void *unused)
 	u64 deadline;
 
 	ib_arrive();
-	deadline = ntc_now() + ib.deadline_ns;
+	deadline = ntc_deadline(ib.deadline_ns);
 	if (!ntc_spin_until(atomic_cmpxchg_acquire(&ib.lock, 0, 1) == 0,
 			    deadline)) {
 		ib_timed_out();
@@ -232,7 +232,7 @@ static int ib_stop_fn(void *unused)
 {
 	ib_arrive();
 	if (smp_processor_id() == ib.blessed) {
-		u64 deadline = ntc_now() + ib.deadline_ns;
+		u64 deadline = ntc_deadline(ib.deadline_ns);
 
 		/* stop_machine() already waited for everyone: this is quick. */
 		if (!ntc_spin_until(atomic_read(&ib.arrived) == ib.nr_cpus,

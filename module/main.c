@@ -10,6 +10,7 @@
 const struct ntc_experiment *const ntc_experiments[] = {
 	&ntc_shootdown,
 	&ntc_ipi_barrier,
+	&ntc_exclusivity,
 };
 const unsigned int ntc_nr_experiments = ARRAY_SIZE(ntc_experiments);
 

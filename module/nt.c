@@ -241,7 +241,7 @@ int ntc_barrier_wait(struct ntc_barrier *b, int *local_sense)
 		smp_store_release(&b->sense, sense);
 		return 1;
 	}
-	deadline = ntc_now() + b->deadline_ns;
+	deadline = ntc_deadline(b->deadline_ns);
 	/* Pairs with the release above. */
 	if (!ntc_spin_until(smp_load_acquire(&b->sense) == sense ||
 			    READ_ONCE(b->broken), deadline) ||
@@ -285,6 +285,7 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 			 void *context, u64 deadline_ns)
 {
 	struct ntc_generic_call *call = &ntc_generic_call_state;
+	struct ntc_irql_saved irql;
 	unsigned long wait = nsecs_to_jiffies(4 * deadline_ns) + 1, gen;
 	int cpu, ret = 0;
 
@@ -304,6 +305,14 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 	/* Pairs with the acquire in ntc_generic_dpc_routine(). */
 	smp_store_release(&call->gen, gen);
 
+	/*
+	 * Queue at DISPATCH_LEVEL, as NT does: otherwise our own CPU's DPC
+	 * can run (ksoftirqd preempting us at the first preemption point)
+	 * and spin in its first synchronize, interrupts off, before the
+	 * other CPUs' DPCs are even queued. Found the hard way: every call
+	 * then ran into its deadline.
+	 */
+	ntc_irql_raise(DISPATCH_LEVEL, &irql);
 	for_each_cpu(cpu, cpus) {
 		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
 
@@ -315,17 +324,22 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 			ret = -ETIMEDOUT;
 		}
 	}
+	/* Our own DPC runs here, as the softirqs do on the way down. */
+	ntc_irql_lower(&irql);
 	if (!wait_for_completion_timeout(&call->done, wait)) {
 		WRITE_ONCE(call->sync.broken, true);
 		ret = -ETIMEDOUT;
 	}
+	/* A synchronize that timed out broke the call, done or not. */
+	if (READ_ONCE(call->sync.broken))
+		ret = -ETIMEDOUT;
 	/* The caller's context: no DPC may use it after we return. */
 	for_each_cpu(cpu, cpus) {
 		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
-		u64 until = ntc_now() + deadline_ns;
+		u64 until = ntc_deadline(deadline_ns);
 
 		while (!ntc_dpc_idle(dpc)) {
-			if (ntc_now() > until) {
+			if (ntc_past(until)) {
 				pr_err("!!! KeGenericCallDpc: CPU %d never ran its DPC\n", cpu);
 				ret = -ETIMEDOUT;
 				break;

@@ -65,19 +65,6 @@ void ntc_irql_lower(struct ntc_irql_saved *saved);
 bool __ntc_irql_assert(enum ntc_irql min, enum ntc_irql max, const char *who);
 u64 ntc_irql_violations(void);
 
-/* A bounded spin: true once @cond holds, false at @deadline_ns (ntc_now). */
-#define ntc_spin_until(cond, deadline_ns) ({			\
-	bool __ok = true;					\
-	while (!(cond)) {					\
-		if (ntc_now() > (deadline_ns)) {		\
-			__ok = !!(cond);			\
-			break;					\
-		}						\
-		cpu_relax();					\
-	}							\
-	__ok;							\
-})
-
 /* KDPC. The routine runs at DISPATCH_LEVEL (softirq) on the target CPU. */
 struct ntc_dpc {
 	struct tasklet_struct tasklet;

@@ -110,11 +110,47 @@ bool ntc_run_cpus_present(struct ntc_run *run);
 void ntc_run_violation(struct ntc_run *run, const char *what);
 void ntc_run_timeout(struct ntc_run *run, const char *what);
 
-/* Deadline helpers: NMI-safe clock, usable with interrupts off anywhere. */
+/* Timestamps for the figures: one clock for every CPU, NMI-safe. */
 static inline u64 ntc_now(void)
 {
 	return ktime_get_mono_fast_ns();
 }
+
+/*
+ * Deadlines use the same clock: it advances with interrupts off on every
+ * CPU. (local_clock() does not: with an unstable TSC it is clamped to one
+ * tick past the last tick this CPU took, and a spin with interrupts off
+ * would never reach its deadline.)
+ */
+static inline u64 ntc_deadline(u64 ns)
+{
+	return ntc_now() + ns;
+}
+
+static inline bool ntc_past(u64 deadline)
+{
+	return ntc_now() > deadline;
+}
+
+/*
+ * Spin until @cond holds (true) or @deadline from ntc_deadline() passed
+ * (false, unless @cond held at the last look). The clock is read once
+ * every 64 turns: where the clocksource is emulated (an HPET under QEMU
+ * TCG) every read is a trip through the emulator's big lock, and a few
+ * vCPUs reading it in a spin starve the very vCPU they wait for.
+ */
+#define ntc_spin_until(cond, deadline) ({				\
+	unsigned int __turns = 0;					\
+	bool __ok = true;						\
+	while (!(cond)) {						\
+		if (!(++__turns & 63) && ntc_past(deadline)) {		\
+			__ok = !!(cond);				\
+			break;						\
+		}							\
+		cpu_relax();						\
+	}								\
+	__ok;								\
+})
 
 /* stats.c */
 int ntc_stats_init(void);
@@ -142,5 +178,6 @@ void ntc_debugfs_exit(void);
 /* The experiments */
 extern const struct ntc_experiment ntc_shootdown;
 extern const struct ntc_experiment ntc_ipi_barrier;
+extern const struct ntc_experiment ntc_exclusivity;
 
 #endif /* _NTCORRAL_H */

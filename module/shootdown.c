@@ -156,14 +156,9 @@ static void sd_corralled(struct sd_slot *slot)
 	/* InterlockedDecrement is a full barrier: so is atomic_dec_return. */
 	atomic_dec_return(&sd_corral.barrier);
 
-	deadline = ntc_now() + READ_ONCE(sd_corral.target_deadline_ns);
-	while (!sd_released(gen)) {
-		if (ntc_now() > deadline) {
-			atomic_inc(&sd_corral.target_timeouts);
-			break;
-		}
-		cpu_relax();
-	}
+	deadline = ntc_deadline(READ_ONCE(sd_corral.target_deadline_ns));
+	if (!ntc_spin_until(sd_released(gen), deadline))
+		atomic_inc(&sd_corral.target_timeouts);
 	/* Pairs with the acquire in sd_check_corralled(): left after the work. */
 	smp_store_release(&slot->left_gen, gen);
 out:
@@ -220,8 +215,8 @@ static void sd_work(struct ntc_run *run, struct sd_state *st)
 #endif
 	if (st->pdev && !st->raw_pci_safe)
 		run->counters[SD_C_PCI_SKIPPED]++;
-	until = ntc_now() + st->hold_ns;
-	while (ntc_now() < until)
+	until = ntc_deadline(st->hold_ns);
+	while (!ntc_past(until))
 		cpu_relax();
 }
 
@@ -246,29 +241,22 @@ static void sd_check_corralled(struct ntc_run *run, struct sd_state *st,
 
 static bool sd_wait_arrivals(struct ntc_run *run)
 {
-	u64 deadline = ntc_now() + run->deadline_ns;
+	u64 deadline = ntc_deadline(run->deadline_ns);
 
-	while (atomic_read_acquire(&sd_corral.barrier) > 0) {
-		if (ntc_now() > deadline)
-			return false;
-		cpu_relax();
-	}
-	return true;
+	return ntc_spin_until(atomic_read_acquire(&sd_corral.barrier) <= 0,
+			      deadline);
 }
 
 /* Wait until no target can still touch its slot. */
 static bool sd_wait_exits(struct ntc_run *run, struct sd_state *st)
 {
-	u64 deadline = ntc_now() + run->deadline_ns;
+	u64 deadline = ntc_deadline(run->deadline_ns);
 	int cpu;
 
-	for_each_cpu(cpu, st->targets) {
-		while (atomic_read_acquire(&sd_slot_of(cpu)->pending)) {
-			if (ntc_now() > deadline)
-				return false;
-			cpu_relax();
-		}
-	}
+	for_each_cpu(cpu, st->targets)
+		if (!ntc_spin_until(!atomic_read_acquire(&sd_slot_of(cpu)->pending),
+				    deadline))
+			return false;
 	return true;
 }
 

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ntcorral: GainExclusivity (seed 003-gain-exclusivity-dpc).
+ *
+ * The seed: at DISPATCH_LEVEL, zero two globals, allocate one KDPC per
+ * processor, queue RaiseCPUIrqlAndWait on every other processor and spin
+ * until g_now == KeNumberProcessors - 1; each DPC increments g_now, spins
+ * while g_count == 0, decrements g_now. ReleaseExclusivity increments
+ * g_count, spins until g_now == 0 and frees the DPCs. Variants:
+ *   seed              that protocol, ported literally, with deadlines
+ *   generic_call_dpc  the same exclusivity on KeGenericCallDpc +
+ *                     KeSignalCallDpcSynchronize/Done (nt.h)
+ *   stop_machine      the baseline
+ *
+ * Defects of the original, found by porting and running it (README):
+ *  1. It counts processors with KeNumberProcessors and targets ids
+ *     0..N-1: with a CPU offline (or ids not dense) one target does not
+ *     exist and a live CPU is never corralled; GainExclusivity then spins
+ *     forever. Here: ntc_dpc_queue() refuses the offline target, the wait
+ *     hits its deadline, the run counts a timeout (offline_targets).
+ *  2. Nothing bounds a spin: a CPU that never runs its DPC hangs the
+ *     initiator at DISPATCH_LEVEL. Here every spin has a deadline.
+ *  3. GainExclusivity zeroes g_count/g_now on entry: a DPC left over from
+ *     an earlier, abandoned call (or a second concurrent caller) then
+ *     counts itself into the new round and the initiator believes a CPU
+ *     is corralled that is not. Here a call refuses to start while any DPC
+ *     of the last one has not finished (EBUSY), and runs are serialised.
+ *  4. ReleaseExclusivity frees the DPC array as soon as g_now is 0, but a
+ *     DPC that decremented g_now is still running, and the DPC machinery
+ *     (on Linux, tasklet_action() unlocking the tasklet) touches the
+ *     object after the routine returns: a use-after-free. Here the array
+ *     is flushed (tasklet_kill) and freed at PASSIVE_LEVEL, after the
+ *     release, outside the measured window.
+ *  5. It allocates with ExAllocatePool at DISPATCH_LEVEL (NonPagedPool is
+ *     allowed there; the Linux port must use GFP_ATOMIC) and returns NULL
+ *     on failure with nothing corralled, which DoSomeThing ignores.
+ *  6. RaiseCPUIrqlAndWait never raises: the held CPUs spin at
+ *     DISPATCH_LEVEL with interrupts on, so their ISRs (and whatever the
+ *     ISRs touch) keep running during the "exclusive" window. Ported as is;
+ *     generic_call_dpc raises to IPI_LEVEL - 1 as the shootdown does.
+ */
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/slab.h>
+#include <linux/stop_machine.h>
+
+#include "ntcorral.h"
+#include "nt.h"
+
+enum ex_metric { EX_WINDOW, EX_GAIN, EX_HOLD, EX_RELEASE, EX_NR_METRICS };
+
+static const char *const ex_metrics[] = {
+	[EX_WINDOW]	= "window",	/* gain request -> everyone out */
+	[EX_GAIN]	= "gain",	/* request -> exclusivity held */
+	[EX_HOLD]	= "hold",	/* held -> release signalled */
+	[EX_RELEASE]	= "release",	/* release -> everyone out */
+};
+
+enum ex_counter {
+	EX_C_CORRALLED,
+	EX_C_WORK_RUNS,
+	EX_C_OFFLINE_TARGETS,
+	EX_C_GAIN_TIMEOUTS,
+	EX_C_RELEASE_TIMEOUTS,
+	EX_C_DPC_TIMEOUTS,
+	EX_C_IRQL_VIOLATIONS,
+	EX_NR_COUNTERS
+};
+
+static const char *const ex_counters[] = {
+	[EX_C_CORRALLED]	= "corralled_cpus",
+	[EX_C_WORK_RUNS]	= "work_runs",
+	[EX_C_OFFLINE_TARGETS]	= "offline_targets",
+	[EX_C_GAIN_TIMEOUTS]	= "gain_timeouts",
+	[EX_C_RELEASE_TIMEOUTS]	= "release_timeouts",
+	[EX_C_DPC_TIMEOUTS]	= "dpc_timeouts",
+	[EX_C_IRQL_VIOLATIONS]	= "irql_violations",
+};
+
+/* Per-CPU evidence, as in the shootdown. */
+struct ex_cpu {
+	unsigned long arrived_gen;
+	unsigned long left_gen;
+};
+
+static DEFINE_PER_CPU(struct ex_cpu, ex_cpus);
+
+static struct {
+	/* The seed's two globals. */
+	atomic_t g_count;
+	atomic_t g_now;
+	unsigned long gen;
+	u64 deadline_ns;
+	atomic_t dpc_timeouts;
+	unsigned int work_runs;
+	int work_cpu;
+	u64 t_gained, t_release;
+	/* The seed's DPC array of the last call, until it is flushed. */
+	struct ntc_dpc *dpcs;
+	unsigned int nr_dpcs;
+} ex;
+
+static void ex_arrived(void)
+{
+	WRITE_ONCE(this_cpu_ptr(&ex_cpus)->arrived_gen, ex.gen);
+}
+
+static void ex_left(void)
+{
+	/* Pairs with the acquire in ex_check_corralled(). */
+	smp_store_release(&this_cpu_ptr(&ex_cpus)->left_gen, ex.gen);
+}
+
+/* RaiseCPUIrqlAndWait */
+static void ex_raise_and_wait(struct ntc_dpc *dpc, void *context, void *arg1,
+			      void *arg2)
+{
+	u64 deadline;
+
+	ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
+	/* Its name notwithstanding, it never raises: defect 6. */
+	ex_arrived();
+	atomic_inc(&ex.g_now);
+	deadline = ntc_deadline(ex.deadline_ns);
+	if (!ntc_spin_until(atomic_read(&ex.g_count), deadline + ex.deadline_ns))
+		atomic_inc(&ex.dpc_timeouts);
+	ex_left();
+	atomic_dec(&ex.g_now);
+}
+
+static void ex_work(struct ntc_run *run)
+{
+	ex.work_runs++;
+	ex.work_cpu = smp_processor_id();
+	ex.t_gained = ntc_now();
+}
+
+static void ex_check_corralled(struct ntc_run *run, const char *when)
+{
+	int cpu;
+
+	for_each_cpu(cpu, run->p.cpus) {
+		struct ex_cpu *c = per_cpu_ptr(&ex_cpus, cpu);
+
+		if (cpu == run->initiator)
+			continue;
+		if (READ_ONCE(c->arrived_gen) != ex.gen ||
+		    /* Pairs with the release in ex_left(). */
+		    smp_load_acquire(&c->left_gen) == ex.gen)
+			ntc_run_violation(run, when);
+	}
+}
+
+/* After the release: everyone out, work once on the initiator. */
+static void ex_check_after(struct ntc_run *run)
+{
+	int cpu;
+
+	for_each_cpu(cpu, run->p.cpus)
+		if (cpu != run->initiator &&
+		    READ_ONCE(per_cpu_ptr(&ex_cpus, cpu)->left_gen) != ex.gen)
+			ntc_run_violation(run, "a CPU has no record of leaving the corral");
+	if (ex.work_runs != 1 || ex.work_cpu != run->initiator)
+		ntc_run_violation(run, "the work did not run exactly once on the initiator");
+	run->counters[EX_C_WORK_RUNS] += ex.work_runs;
+}
+
+/* Flush and free the seed's DPC array at PASSIVE_LEVEL (defect 4). */
+static bool ex_free_dpcs(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ex.nr_dpcs; i++)
+		if (!ntc_dpc_flush(&ex.dpcs[i], 1 + div_u64(ex.deadline_ns, NSEC_PER_MSEC)))
+			return false;	/* keep it: a DPC may still run */
+	kfree(ex.dpcs);
+	ex.dpcs = NULL;
+	ex.nr_dpcs = 0;
+	return true;
+}
+
+static void ex_arm(struct ntc_run *run)
+{
+	ex.gen++;
+	ex.deadline_ns = run->deadline_ns;
+	ex.work_runs = 0;
+	ex.work_cpu = -1;
+	ex.t_gained = 0;
+	ex.t_release = 0;
+	atomic_set(&ex.dpc_timeouts, 0);
+}
+
+/* GainExclusivity, as the seed has it, with deadlines. */
+static struct ntc_dpc *ex_gain_exclusivity(struct ntc_run *run, int nprocs)
+{
+	struct ntc_dpc *dpcs;
+	u64 deadline;
+	int i, self;
+
+	if (!ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL))
+		return NULL;
+	atomic_set(&ex.g_count, 0);	/* InterlockedAnd(&g_count, 0) */
+	atomic_set(&ex.g_now, 0);
+	dpcs = kcalloc(nprocs, sizeof(*dpcs), GFP_ATOMIC);
+	if (!dpcs)
+		return NULL;
+	ex.dpcs = dpcs;
+	ex.nr_dpcs = nprocs;
+	self = smp_processor_id();
+	for (i = 0; i < nprocs; i++) {
+		if (i == self)
+			continue;
+		ntc_dpc_init(&dpcs[i], ex_raise_and_wait, NULL);
+		ntc_dpc_set_target(&dpcs[i], i);
+		if (!ntc_dpc_queue(&dpcs[i], NULL, NULL))
+			run->counters[EX_C_OFFLINE_TARGETS]++;
+	}
+	deadline = ntc_deadline(run->deadline_ns);
+	if (!ntc_spin_until(atomic_read(&ex.g_now) == nprocs - 1, deadline)) {
+		run->counters[EX_C_GAIN_TIMEOUTS]++;
+		ntc_run_timeout(run, "GainExclusivity: not every processor's DPC arrived");
+	}
+	return dpcs;
+}
+
+/* ReleaseExclusivity, without the early free (defect 4). */
+static void ex_release_exclusivity(struct ntc_run *run)
+{
+	u64 deadline;
+
+	ex.t_release = ntc_now();
+	atomic_inc(&ex.g_count);
+	deadline = ntc_deadline(run->deadline_ns);
+	if (!ntc_spin_until(atomic_read(&ex.g_now) == 0, deadline)) {
+		run->counters[EX_C_RELEASE_TIMEOUTS]++;
+		ntc_run_timeout(run, "ReleaseExclusivity: a DPC never left");
+	}
+}
+
+static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
+{
+	u64 misses = ntc_irql_violations(), t0, t3;
+	int nprocs = num_online_cpus();	/* KeNumberProcessors */
+	struct ntc_irql_saved irql;
+	struct ntc_dpc *dpcs;
+	bool gained;
+	int dpc_tmo;
+
+	/* Defect 3: never start over DPCs that may still run. */
+	if (ex.dpcs && !ex_free_dpcs()) {
+		run->errmsg = "a DPC of an earlier GainExclusivity has not finished";
+		return -EBUSY;
+	}
+	ex_arm(run);
+	ntc_irql_raise(DISPATCH_LEVEL, &irql);
+	t0 = ntc_now();
+	dpcs = ex_gain_exclusivity(run, nprocs);
+	gained = dpcs && atomic_read(&ex.g_now) == nprocs - 1;
+	if (gained) {
+		ex_check_corralled(run, "a processor was not held when the work ran");
+		ex_work(run);
+	}
+	if (dpcs)
+		ex_release_exclusivity(run);
+	t3 = ntc_now();
+	ntc_irql_lower(&irql);
+
+	run->counters[EX_C_IRQL_VIOLATIONS] += ntc_irql_violations() - misses;
+	if (!dpcs) {
+		ntc_run_violation(run, "GainExclusivity returned NULL");
+		return 1;
+	}
+	if (!ex_free_dpcs())
+		ntc_run_timeout(run, "a DPC did not finish after the release");
+	dpc_tmo = atomic_read(&ex.dpc_timeouts);
+	run->counters[EX_C_DPC_TIMEOUTS] += dpc_tmo;
+	if (dpc_tmo)
+		ntc_run_timeout(run, "a DPC gave up waiting for the release");
+	if (!gained || dpc_tmo)
+		return 1;
+	ex_check_after(run);
+	run->counters[EX_C_CORRALLED] += nprocs - 1;
+	sample[EX_WINDOW] = t3 - t0;
+	sample[EX_GAIN] = ex.t_gained - t0;
+	sample[EX_HOLD] = ex.t_release - ex.t_gained;
+	sample[EX_RELEASE] = t3 - ex.t_release;
+	return 0;
+}
+
+/* The same on KeGenericCallDpc: every CPU, the initiator's included. */
+static void ex_generic_routine(struct ntc_generic_call *call, void *context)
+{
+	struct ntc_run *run = context;
+	struct ntc_irql_saved irql;
+	int sense = 0;
+
+	ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
+	ntc_irql_raise(IPI_LEVEL - 1, &irql);
+	ex_arrived();
+	/* Everyone is here with interrupts off. */
+	if (ntc_call_dpc_synchronize(call, &sense) < 0)
+		goto out;
+	if (smp_processor_id() == run->initiator) {
+		ex_check_corralled(run, "a CPU was not held when the work ran");
+		ex_work(run);
+		ex.t_release = ntc_now();
+	}
+	/* Nobody leaves before the work is done. */
+	ntc_call_dpc_synchronize(call, &sense);
+out:
+	ex_left();
+	ntc_irql_lower(&irql);
+	ntc_call_dpc_done(call);
+}
+
+static int ex_iterate_generic(struct ntc_run *run, u64 *sample)
+{
+	u64 misses = ntc_irql_violations(), t0, t3;
+	int ret;
+
+	ex_arm(run);
+	t0 = ntc_now();
+	ret = ntc_generic_call_dpc(run->p.cpus, ex_generic_routine, run,
+				   run->deadline_ns);
+	t3 = ntc_now();
+	run->counters[EX_C_IRQL_VIOLATIONS] += ntc_irql_violations() - misses;
+	if (ret == -EBUSY) {
+		run->errmsg = "a DPC of an earlier KeGenericCallDpc has not finished";
+		return ret;
+	}
+	if (ret) {
+		run->counters[EX_C_DPC_TIMEOUTS]++;
+		ntc_run_timeout(run, "KeGenericCallDpc: a CPU missed a synchronize");
+		return 1;
+	}
+	ex_check_after(run);
+	run->counters[EX_C_CORRALLED] += run->nr_cpus - 1;
+	sample[EX_WINDOW] = t3 - t0;
+	sample[EX_GAIN] = ex.t_gained - t0;
+	sample[EX_HOLD] = ex.t_release - ex.t_gained;
+	sample[EX_RELEASE] = t3 - ex.t_release;
+	return 0;
+}
+
+struct ex_stop_ctx {
+	struct ntc_run *run;
+	atomic_t arrived;
+	unsigned long released;
+};
+
+static int ex_stop_fn(void *data)
+{
+	struct ex_stop_ctx *ctx = data;
+	struct ntc_run *run = ctx->run;
+	u64 deadline = ntc_deadline(run->deadline_ns);
+
+	ex_arrived();
+	atomic_inc(&ctx->arrived);
+	if (smp_processor_id() == run->initiator) {
+		if (ntc_spin_until(atomic_read(&ctx->arrived) == run->nr_cpus,
+				   deadline)) {
+			ex_check_corralled(run, "a CPU was not held when the work ran");
+			ex_work(run);
+		}
+		ex.t_release = ntc_now();
+		/* Pairs with the acquire below. */
+		smp_store_release(&ctx->released, 1);
+		return 0;
+	}
+	/* Pairs with the release above. */
+	if (!ntc_spin_until(smp_load_acquire(&ctx->released),
+			    deadline + run->deadline_ns))
+		atomic_inc(&ex.dpc_timeouts);
+	ex_left();
+	return 0;
+}
+
+static int ex_iterate_stop_machine(struct ntc_run *run, u64 *sample)
+{
+	struct ex_stop_ctx ctx = { .run = run };
+	u64 t0, t3;
+	int ret;
+
+	ex_arm(run);
+	atomic_set(&ctx.arrived, 0);
+	t0 = ntc_now();
+	ret = stop_machine(ex_stop_fn, &ctx, run->p.cpus);
+	t3 = ntc_now();
+	if (ret) {
+		ntc_run_violation(run, "stop_machine() failed");
+		return 1;
+	}
+	if (atomic_read(&ex.dpc_timeouts) || !ex.work_runs) {
+		run->counters[EX_C_DPC_TIMEOUTS] += atomic_read(&ex.dpc_timeouts);
+		ntc_run_timeout(run, "stop_machine: a CPU did not arrive or leave in time");
+		return 1;
+	}
+	ex_check_after(run);
+	run->counters[EX_C_CORRALLED] += run->nr_cpus - 1;
+	sample[EX_WINDOW] = t3 - t0;
+	sample[EX_GAIN] = ex.t_gained - t0;
+	sample[EX_HOLD] = ex.t_release - ex.t_gained;
+	sample[EX_RELEASE] = t3 - ex.t_release;
+	return 0;
+}
+
+static int ex_setup(struct ntc_run *run)
+{
+	if (run->variant->iterate == ex_iterate_seed &&
+	    !cpumask_equal(run->p.cpus, cpu_online_mask)) {
+		run->errmsg = "the seed variant always targets processors 0..KeNumberProcessors-1: run it without a CPU set";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Unload: a seed DPC array still owned by a late CPU. */
+static void ex_exit(void)
+{
+	while (ex.dpcs && !ex_free_dpcs())
+		pr_warn("!!! unload waits for a GainExclusivity DPC\n");
+}
+
+static const struct ntc_variant ex_variants[] = {
+	{
+		.name = "seed",
+		.description = "the literal GainExclusivity/ReleaseExclusivity/RaiseCPUIrqlAndWait with its two global counters, deadlines added",
+		.iterate = ex_iterate_seed,
+	},
+	{
+		.name = "generic_call_dpc",
+		.description = "the same exclusivity on KeGenericCallDpc with KeSignalCallDpcSynchronize/Done",
+		.iterate = ex_iterate_generic,
+	},
+	{
+		.name = "stop_machine",
+		.description = "baseline: the work under stop_machine() on the run's CPUs",
+		.baseline = true,
+		.holds_hotplug = true,
+		.iterate = ex_iterate_stop_machine,
+	},
+};
+
+const struct ntc_experiment ntc_exclusivity = {
+	.name = "exclusivity",
+	.seed = "003-gain-exclusivity-dpc",
+	.description = "GainExclusivity: targeted DPCs and two global counters hold every other CPU while the caller works",
+	.variants = ex_variants,
+	.nr_variants = ARRAY_SIZE(ex_variants),
+	.metrics = ex_metrics,
+	.nr_metrics = ARRAY_SIZE(ex_metrics),
+	.counters = ex_counters,
+	.nr_counters = ARRAY_SIZE(ex_counters),
+	.setup = ex_setup,
+	.exit = ex_exit,
+};
