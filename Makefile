@@ -15,6 +15,8 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(wildcard /lib/modules/$(VM_KVER)/build))
 TARGET ?= vm
 SMP ?= 4
+# Extra client options for make run, e.g. RUN_ARGS="--iterations 200"
+RUN_ARGS ?=
 CLIENT := userspace/build/ntcorral
 
 .PHONY: all deps module client selftests check run style clean
@@ -42,7 +44,7 @@ run: all
 ifeq ($(TARGET),host)
 	scripts/run-host.sh
 else
-	selftests/vm/vm.sh --smp $(SMP) -- /ntcorral/selftests/report.sh
+	selftests/vm/vm.sh --smp $(SMP) -- ntcorral run all $(RUN_ARGS)
 endif
 
 style:

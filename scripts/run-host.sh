@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make run TARGET=host: run every experiment and variant on this box.
 # Loads ntcorral.ko unless a module is already loaded, runs the client,
-# unloads what it loaded. Needs root. Pass-through: NTCORRAL_RUN_ARGS.
+# unloads what it loaded. Needs root. Extra client options: RUN_ARGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +23,4 @@ cleanup() { [ -z "$loaded" ] || rmmod ntcorral; }
 trap cleanup EXIT
 
 # shellcheck disable=SC2086
-userspace/build/ntcorral run all ${NTCORRAL_RUN_ARGS:-}
+userspace/build/ntcorral run all ${RUN_ARGS:-}

@@ -83,30 +83,50 @@ int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
     RunRequest req = make_run_request(o);
     Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
     auto list = list_experiments(conn);
-    const ExperimentInfo& exp = find_experiment(list, o.experiment);
-    std::vector<std::string> variants = resolve_variants(exp, o.variant);
+
+    // "run all": every experiment the module offers, every variant of each.
+    std::vector<const ExperimentInfo*> exps;
+    if (o.experiment == "all") {
+        if (o.variant != "all")
+            throw UsageError("--variant names a variant of one experiment; with 'run all' "
+                             "every variant runs");
+        for (const auto& e : list)
+            exps.push_back(&e);
+    } else {
+        exps.push_back(&find_experiment(list, o.experiment));
+    }
 
     std::vector<RunResult> results;
-    for (const auto& v : variants) {
-        req.variant = v;
-        NlMsgPtr msg = build_run_request(conn.family(), req);
-        size_t before = results.size();
-        conn.transact(msg.get(), [&](nlmsghdr* h) { results.push_back(parse_result(h)); });
-        if (results.size() != before + 1)
-            throw ReplyError(std::to_string(results.size() - before) + " results for " + exp.name +
-                             "/" + v);
-        if (!o.json) {
-            if (before)
-                out << '\n';
-            render_result(out, results.back());
-            out.flush();
+    std::vector<std::string> summaries;
+    for (const ExperimentInfo* exp : exps) {
+        size_t first = results.size();
+        for (const auto& v : resolve_variants(*exp, o.variant)) {
+            req.experiment = exp->name;
+            req.variant = v;
+            NlMsgPtr msg = build_run_request(conn.family(), req);
+            size_t before = results.size();
+            conn.transact(msg.get(), [&](nlmsghdr* h) { results.push_back(parse_result(h)); });
+            if (results.size() != before + 1)
+                throw ReplyError(std::to_string(results.size() - before) + " results for " +
+                                 exp->name + "/" + v);
+            if (!o.json) {
+                if (before)
+                    out << '\n';
+                render_result(out, results.back());
+                out.flush();
+            }
         }
+        std::vector<RunResult> mine(results.begin() + first, results.end());
+        summaries.push_back(summary_line(exp->name, mine, "variant", "variants"));
     }
-    if (o.json)
+    if (o.json) {
         out << results_to_json(results).dump(2) << '\n';
-    else
-        out << '\n' << summary_line(exp.name, results, "variant", "variants") << '\n';
-    return report_status(exp.name, results, err);
+    } else {
+        out << '\n';
+        for (const auto& line : summaries)
+            out << line << '\n';
+    }
+    return report_status(o.experiment == "all" ? "the run" : exps.front()->name, results, err);
 }
 
 int cmd_stats(const CliOptions& o, std::ostream& out, std::ostream&) {
@@ -202,7 +222,9 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
         if (cmd != "reset")
             sub->add_flag("--json", o.json, "Print JSON instead of tables.");
         if (cmd == "run") {
-            sub->add_option("experiment", o.experiment, "Experiment to run (see 'ntcorral list').")
+            sub->add_option("experiment", o.experiment,
+                            "Experiment to run (see 'ntcorral list'), or 'all' for every "
+                            "experiment.")
                 ->required();
             sub->add_option("--variant", o.variant,
                             "Variant to run, or 'all' for every variant in turn.")
