@@ -77,6 +77,7 @@ void ntc_irql_raise(enum ntc_irql new, struct ntc_irql_saved *saved)
 {
 	saved->old = ntc_irql_current();
 	saved->how = NTC_RAISED_NOTHING;
+	saved->tracked = false;
 	if (new < saved->old) {
 		__ntc_irql_assert(PASSIVE_LEVEL, new, "KeRaiseIrql to a lower level");
 		return;
@@ -90,7 +91,9 @@ void ntc_irql_raise(enum ntc_irql new, struct ntc_irql_saved *saved)
 		saved->how = NTC_RAISED_BH;
 	}
 	if (new >= DISPATCH_LEVEL) {
-		saved->old = max_t(enum ntc_irql, saved->old, PASSIVE_LEVEL);
+		/* Pinned to this CPU now: what we raised over, to restore. */
+		saved->prev = raw_cpu_read(ntc_raised_irql);
+		saved->tracked = true;
 		raw_cpu_write(ntc_raised_irql, new);
 	}
 }
@@ -98,9 +101,8 @@ void ntc_irql_raise(enum ntc_irql new, struct ntc_irql_saved *saved)
 /* KeLowerIrql to the level saved by the matching raise. */
 void ntc_irql_lower(struct ntc_irql_saved *saved)
 {
-	if (saved->old >= DISPATCH_LEVEL || saved->how != NTC_RAISED_NOTHING)
-		raw_cpu_write(ntc_raised_irql,
-			      saved->old >= DISPATCH_LEVEL ? saved->old : 0);
+	if (saved->tracked)
+		raw_cpu_write(ntc_raised_irql, saved->prev);
 	if (saved->how == NTC_RAISED_IRQS)
 		local_irq_restore(saved->flags);
 	else if (saved->how == NTC_RAISED_BH)

@@ -50,6 +50,8 @@ enum ntc_irql ntc_irql_current(void);
 struct ntc_irql_saved {
 	enum ntc_irql old;	/* the level before the raise */
 	u8 how;			/* what the raise did, for the lower */
+	bool tracked;		/* @prev is to be restored */
+	u8 prev;		/* the level this layer had recorded */
 	unsigned long flags;
 };
 

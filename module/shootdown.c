@@ -57,6 +57,7 @@ enum sd_counter {
 	SD_C_TARGET_TIMEOUTS,
 	SD_C_ARRIVAL_TIMEOUTS,
 	SD_C_EXIT_TIMEOUTS,
+	SD_C_IRQL_VIOLATIONS,
 	SD_NR_COUNTERS
 };
 
@@ -70,6 +71,7 @@ static const char *const sd_counters[] = {
 	[SD_C_TARGET_TIMEOUTS]	= "target_timeouts",
 	[SD_C_ARRIVAL_TIMEOUTS]	= "arrival_timeouts",
 	[SD_C_EXIT_TIMEOUTS]	= "exit_timeouts",
+	[SD_C_IRQL_VIOLATIONS]	= "irql_violations",
 };
 
 /* One per CPU, for the module's lifetime: in-flight IPIs may point at it. */
@@ -104,6 +106,7 @@ struct sd_state {
 	bool raw_pci_safe;		/* every online CPU is corralled */
 	u32 pci_api_value;
 	u64 t1, t2;			/* stop_machine: set inside the window */
+	u64 irql_misses;		/* ntc_irql_violations() at sd_arm() */
 	int fatal;
 };
 
@@ -266,6 +269,7 @@ static unsigned long sd_arm(struct sd_state *st)
 	unsigned long gen = ++sd_corral.gen;
 	int cpu;
 
+	st->irql_misses = ntc_irql_violations();
 	sd_corral.work_runs = 0;
 	sd_corral.work_cpu = -1;
 	atomic_set(&sd_corral.barrier, st->nr_targets);
@@ -320,6 +324,7 @@ static int sd_finish(struct ntc_run *run, struct sd_state *st,
 {
 	int cpu, late, tmo;
 
+	run->counters[SD_C_IRQL_VIOLATIONS] += ntc_irql_violations() - st->irql_misses;
 	if (!sd_wait_exits(run, st)) {
 		run->counters[SD_C_EXIT_TIMEOUTS]++;
 		ntc_run_timeout(run, "a CPU did not leave the corral; stopping the run");
