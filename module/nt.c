@@ -244,9 +244,10 @@ int ntc_barrier_wait(struct ntc_barrier *b, int *local_sense)
 		return 1;
 	}
 	deadline = ntc_deadline(b->deadline_ns);
-	/* Pairs with the release above. */
+	/* Both acquires pair with the release above. */
 	if (!ntc_spin_until(smp_load_acquire(&b->sense) == sense ||
 			    READ_ONCE(b->broken), deadline) ||
+	    /* Woken by a break, not by the last arrival? */
 	    smp_load_acquire(&b->sense) != sense) {
 		/* Whoever is missing will find it broken and not wait. */
 		WRITE_ONCE(b->broken, true);

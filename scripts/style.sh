@@ -15,9 +15,14 @@ if [ ! -x "$cp_dir/scripts/checkpatch.pl" ]; then
 fi
 
 rc=0
-perl "$cp_dir/scripts/checkpatch.pl" --no-tree --terse --show-types \
+# LINUX_VERSION_CODE: an out-of-tree module builds against several kernels.
+findings=$(perl "$cp_dir/scripts/checkpatch.pl" --no-tree --terse --show-types \
 	--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
-	-f module/*.c module/*.h uapi/*.h | grep -E 'ERROR|WARNING' && rc=1
+	-f module/*.c module/*.h uapi/*.h | grep -E 'ERROR|WARNING' || true)
+if [ -n "$findings" ]; then
+	echo "$findings"
+	rc=1
+fi
 clang-format --dry-run --Werror userspace/src/*.[ch]pp userspace/tests/*.cpp || rc=1
 [ $rc -eq 0 ] && echo "style: clean"
 exit $rc
