@@ -1067,10 +1067,16 @@ static void check_counters(struct __test_metadata *_metadata,
 	}
 }
 
-/* The reply of a successful RUN of @iterations on the CPUs in @cpus. */
-static void check_run_reply(struct __test_metadata *_metadata,
-			    const struct ntc_result *r, const char *variant,
-			    __u32 iterations, const __u64 cpus[CPU_WORDS])
+/*
+ * The reply of a clean RUN of @experiment/@variant, @iterations on the CPUs
+ * in @cpus: every iteration a sample, no violation, no timeout, and the
+ * primary metric (the first one) is @primary with a sample per iteration.
+ */
+static void check_run_reply_of(struct __test_metadata *_metadata,
+			       const struct ntc_result *r,
+			       const char *experiment, const char *primary,
+			       const char *variant, __u32 iterations,
+			       const __u64 cpus[CPU_WORDS])
 {
 	int nr = 0, words = r->cpus_len / 8;
 
@@ -1080,14 +1086,14 @@ static void check_run_reply(struct __test_metadata *_metadata,
 	    r->has[NTCORRAL_A_TIMEOUTS] &&
 	    (r->samples != iterations || r->violations || r->timeouts ||
 	     r->has[NTCORRAL_A_TRUNCATED]))
-		TH_LOG("%s: %u iterations gave %llu samples, %llu violations, "
-		       "%llu timeouts%s", variant, iterations,
+		TH_LOG("%s/%s: %u iterations gave %llu samples, %llu violations, "
+		       "%llu timeouts%s", experiment, variant, iterations,
 		       (unsigned long long)r->samples,
 		       (unsigned long long)r->violations,
 		       (unsigned long long)r->timeouts,
 		       r->has[NTCORRAL_A_TRUNCATED] ? ", truncated" : "");
 	ASSERT_TRUE(r->has[NTCORRAL_A_EXPERIMENT]);
-	ASSERT_STREQ(EXPERIMENT, r->experiment);
+	ASSERT_STREQ(experiment, r->experiment);
 	ASSERT_TRUE(r->has[NTCORRAL_A_VARIANT]);
 	ASSERT_STREQ(variant, r->variant);
 	ASSERT_TRUE(r->has[NTCORRAL_A_RUNS]);
@@ -1119,7 +1125,7 @@ static void check_run_reply(struct __test_metadata *_metadata,
 	ASSERT_EQ(lowest_cpu(cpus, CPU_WORDS), r->initiator_cpu);
 
 	ASSERT_LT(0, r->nr_metrics);
-	ASSERT_STREQ("window", r->metrics[0].name);
+	ASSERT_STREQ(primary, r->metrics[0].name);
 	for (int i = 0; i < r->nr_metrics; i++) {
 		check_metric(_metadata, &r->metrics[i],
 			     i == 0 ? iterations : r->metrics[i].count);
@@ -1129,6 +1135,15 @@ static void check_run_reply(struct __test_metadata *_metadata,
 		}
 	}
 	check_counters(_metadata, r);
+}
+
+/* The same for the shootdown, whose primary metric is "window". */
+static void check_run_reply(struct __test_metadata *_metadata,
+			    const struct ntc_result *r, const char *variant,
+			    __u32 iterations, const __u64 cpus[CPU_WORDS])
+{
+	check_run_reply_of(_metadata, r, EXPERIMENT, "window", variant,
+			   iterations, cpus);
 }
 
 /* A rejected request: the errno, and an extack message saying why. */
