@@ -6,11 +6,14 @@
 
 #include "ntcorral.h"
 #include "nt.h"
+#include "device.h"
 
 const struct ntc_experiment *const ntc_experiments[] = {
 	&ntc_shootdown,
 	&ntc_ipi_barrier,
 	&ntc_exclusivity,
+	&ntc_spinlock,
+	&ntc_interlocked_queue,
 };
 const unsigned int ntc_nr_experiments = ARRAY_SIZE(ntc_experiments);
 
@@ -51,17 +54,28 @@ static int ntc_experiments_init(void)
 	int ret;
 
 	for (i = 0; i < ntc_nr_experiments; i++) {
+		const struct ntc_experiment *exp = ntc_experiments[i];
+
+		/* A run's arrays are sized by these: refuse to load past them. */
+		if (WARN_ON(exp->nr_metrics > NTC_MAX_METRICS ||
+			    exp->nr_counters > NTC_MAX_COUNTERS ||
+			    !exp->nr_metrics)) {
+			ret = -EINVAL;
+			goto unwind;
+		}
 		if (!ntc_experiments[i]->init)
 			continue;
 		ret = ntc_experiments[i]->init();
-		if (ret) {
-			while (i--)
-				if (ntc_experiments[i]->exit)
-					ntc_experiments[i]->exit();
-			return ret;
-		}
+		if (ret)
+			goto unwind;
 	}
 	return 0;
+
+unwind:
+	while (i--)
+		if (ntc_experiments[i]->exit)
+			ntc_experiments[i]->exit();
+	return ret;
 }
 
 static void ntc_experiments_exit(void)
@@ -83,9 +97,12 @@ static int __init ntc_init(void)
 	ret = ntc_nt_init();
 	if (ret)
 		goto err_stats;
-	ret = ntc_experiments_init();
+	ret = ntc_device_init_module();
 	if (ret)
 		goto err_nt;
+	ret = ntc_experiments_init();
+	if (ret)
+		goto err_device;
 	ret = ntc_debugfs_init();
 	if (ret)
 		goto err_experiments;
@@ -102,6 +119,8 @@ err_debugfs:
 	ntc_debugfs_exit();
 err_experiments:
 	ntc_experiments_exit();
+err_device:
+	ntc_device_exit_module();
 err_nt:
 	ntc_nt_exit();
 err_stats:
@@ -116,6 +135,7 @@ static void __exit ntc_exit(void)
 	ntc_debugfs_exit();
 	/* No run can start now; wait out CPUs that may still be in our code. */
 	ntc_experiments_exit();
+	ntc_device_exit_module();
 	ntc_nt_exit();
 	ntc_stats_exit();
 	pr_info("unloaded\n");

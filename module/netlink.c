@@ -35,7 +35,12 @@ static struct netlink_range_validation ntc_pci_range = {
 	.max = NTCORRAL_MAX_PCI_DEVICE,
 };
 
-static const struct nla_policy ntc_run_policy[NTCORRAL_A_PCI_DEVICE + 1] = {
+static struct netlink_range_validation ntc_rate_range = {
+	.min = NTCORRAL_MIN_RATE_HZ,
+	.max = NTCORRAL_MAX_RATE_HZ,
+};
+
+static const struct nla_policy ntc_run_policy[NTCORRAL_A_RATE_HZ + 1] = {
 	[NTCORRAL_A_EXPERIMENT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
 	[NTCORRAL_A_VARIANT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
 	[NTCORRAL_A_ITERATIONS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_iterations_range),
@@ -44,6 +49,7 @@ static const struct nla_policy ntc_run_policy[NTCORRAL_A_PCI_DEVICE + 1] = {
 	[NTCORRAL_A_DEADLINE_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_deadline_range),
 	[NTCORRAL_A_MAX_RUNTIME_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_runtime_range),
 	[NTCORRAL_A_PCI_DEVICE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_pci_range),
+	[NTCORRAL_A_RATE_HZ]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_rate_range),
 };
 
 /* LIST, GET_STATS and RESET_STATS take only the name filters. */
@@ -73,6 +79,9 @@ static const struct ntc_param_info {
 	{ "pci_device", "PCI device read inside the window, domain 0", "bus<<8|devfn",
 	  NTCORRAL_A_PCI_DEVICE, 0, NTCORRAL_MAX_PCI_DEVICE,
 	  NTCORRAL_DEFAULT_PCI_DEVICE },
+	{ "rate_hz", "interrupts per second on each CPU of the simulated device",
+	  "Hz", NTCORRAL_A_RATE_HZ, NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ,
+	  NTCORRAL_DEFAULT_RATE_HZ },
 };
 
 static u32 ntc_get_u32(const struct nlattr *attr, u32 def)
@@ -407,6 +416,8 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 						    NTCORRAL_DEFAULT_RUNTIME_MS);
 	run->p.pci_device = ntc_get_u32(attrs[NTCORRAL_A_PCI_DEVICE],
 						NTCORRAL_DEFAULT_PCI_DEVICE);
+	run->p.rate_hz = ntc_get_u32(attrs[NTCORRAL_A_RATE_HZ],
+				     NTCORRAL_DEFAULT_RATE_HZ);
 	if (attrs[NTCORRAL_A_CPUS]) {
 		ret = ntc_parse_cpus(attrs[NTCORRAL_A_CPUS], run->p.cpus, info->extack);
 		if (ret)

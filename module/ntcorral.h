@@ -11,7 +11,7 @@
 
 #define NTC_MAX_EXPERIMENTS	16
 #define NTC_MAX_METRICS		4
-#define NTC_MAX_COUNTERS	12
+#define NTC_MAX_COUNTERS	16
 
 struct ntc_run;
 
@@ -40,6 +40,13 @@ struct ntc_experiment {
 	unsigned int nr_metrics;
 	const char *const *counters;
 	unsigned int nr_counters;
+	/*
+	 * A session experiment's @iterate runs once, for the whole run, and
+	 * records its own samples (ntc_run_metric_add(), run->samples);
+	 * @max_samples sizes the metric arrays (default: the iterations).
+	 */
+	bool session;
+	unsigned int (*max_samples)(const struct ntc_run *run);
 	/* Called before the first iteration / after the last, same context. */
 	int (*setup)(struct ntc_run *run);
 	void (*teardown)(struct ntc_run *run);
@@ -54,6 +61,7 @@ struct ntc_run_params {
 	u32 deadline_us;
 	u32 max_runtime_ms;
 	u32 pci_device;
+	u32 rate_hz;
 	cpumask_var_t cpus;
 };
 
@@ -71,7 +79,10 @@ struct ntc_run {
 	u64 timeouts;
 	bool truncated;
 	u64 duration_ns;
-	u64 *metric[NTC_MAX_METRICS];	/* one value per completed sample */
+	u64 *metric[NTC_MAX_METRICS];	/* see ntc_run_metric_add() */
+	atomic_t metric_len[NTC_MAX_METRICS];
+	unsigned int metric_cap;
+	atomic_t metric_dropped;
 	u64 counters[NTC_MAX_COUNTERS];
 	int err;
 	const char *errmsg;		/* extack text for @err */
@@ -107,6 +118,7 @@ int ntc_run_execute(struct ntc_run *run);
 void ntc_run_report(struct ntc_run *run, struct ntc_report *rep);
 void ntc_run_cleanup(struct ntc_run *run);
 bool ntc_run_cpus_present(struct ntc_run *run);
+void ntc_run_metric_add(struct ntc_run *run, unsigned int i, u64 value);
 void ntc_run_violation(struct ntc_run *run, const char *what);
 void ntc_run_timeout(struct ntc_run *run, const char *what);
 
@@ -179,5 +191,7 @@ void ntc_debugfs_exit(void);
 extern const struct ntc_experiment ntc_shootdown;
 extern const struct ntc_experiment ntc_ipi_barrier;
 extern const struct ntc_experiment ntc_exclusivity;
+extern const struct ntc_experiment ntc_spinlock;
+extern const struct ntc_experiment ntc_interlocked_queue;
 
 #endif /* _NTCORRAL_H */

@@ -39,6 +39,20 @@ void ntc_run_timeout(struct ntc_run *run, const char *what)
 			    run->p.deadline_us, what);
 }
 
+/*
+ * Record one value of metric @i. Any context, any CPU, lock-free: values
+ * beyond the capacity are counted, not stored.
+ */
+void ntc_run_metric_add(struct ntc_run *run, unsigned int i, u64 value)
+{
+	unsigned int idx = atomic_inc_return(&run->metric_len[i]) - 1;
+
+	if (idx < run->metric_cap)
+		run->metric[i][idx] = value;
+	else
+		atomic_inc(&run->metric_dropped);
+}
+
 /* Called with hotplug held off: is every CPU of the run still here? */
 bool ntc_run_cpus_present(struct ntc_run *run)
 {
@@ -86,9 +100,12 @@ static void ntc_run_iterations(struct ntc_run *run)
 		}
 		if (ret == 0) {
 			for (i = 0; i < run->exp->nr_metrics; i++)
-				run->metric[i][run->samples] = sample[i];
+				ntc_run_metric_add(run, i, sample[i]);
 			run->samples++;
 		}
+		/* A session records its own samples, once. */
+		if (run->exp->session)
+			break;
 		/* Let RCU, the watchdogs and everyone else breathe. */
 		cond_resched();
 	}
@@ -154,8 +171,13 @@ int ntc_run_execute(struct ntc_run *run)
 		run->errmsg = "another run is in progress";
 		return -EBUSY;
 	}
+	run->initiator = cpumask_first(run->p.cpus);
+	run->nr_cpus = cpumask_weight(run->p.cpus);
+	run->metric_cap = run->exp->max_samples ? run->exp->max_samples(run) :
+			  run->p.iterations;
 	for (i = 0; i < run->exp->nr_metrics; i++) {
-		run->metric[i] = kvcalloc(run->p.iterations, sizeof(u64),
+		atomic_set(&run->metric_len[i], 0);
+		run->metric[i] = kvcalloc(run->metric_cap, sizeof(u64),
 					  GFP_KERNEL);
 		if (!run->metric[i]) {
 			ret = -ENOMEM;
@@ -163,8 +185,6 @@ int ntc_run_execute(struct ntc_run *run)
 			goto out;
 		}
 	}
-	run->initiator = cpumask_first(run->p.cpus);
-	run->nr_cpus = cpumask_weight(run->p.cpus);
 	run->deadline_ns = (u64)run->p.deadline_us * NSEC_PER_USEC;
 	init_completion(&t.done);
 
@@ -205,7 +225,9 @@ void ntc_run_report(struct ntc_run *run, struct ntc_report *rep)
 	rep->truncated = run->truncated;
 	for (i = 0; i < run->exp->nr_metrics; i++)
 		if (run->metric[i])
-			ntc_summarize_samples(run->metric[i], run->samples,
+			ntc_summarize_samples(run->metric[i],
+					      min_t(u64, atomic_read(&run->metric_len[i]),
+						    run->metric_cap),
 					      &rep->metric[i]);
 	memcpy(rep->counters, run->counters, sizeof(rep->counters));
 }

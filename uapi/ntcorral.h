@@ -35,6 +35,8 @@
  *     NTCORRAL_A_DEADLINE_US       u32     bound on every spin of the run
  *     NTCORRAL_A_MAX_RUNTIME_MS    u32     bound on the whole run
  *     NTCORRAL_A_PCI_DEVICE        u32     (bus << 8) | devfn, domain 0
+ *     NTCORRAL_A_RATE_HZ           u32     interrupts per second per CPU of
+ *                                          the simulated device
  *   reply: one message, the result layout below.
  *   errors: EINVAL (bad input, with an extack message), ENOENT (unknown
  *   experiment or variant), EPERM, EBUSY (another run is in progress, or a
@@ -101,6 +103,9 @@
 #define NTCORRAL_MIN_RUNTIME_MS		10
 #define NTCORRAL_MAX_RUNTIME_MS		30000
 #define NTCORRAL_DEFAULT_RUNTIME_MS	10000
+#define NTCORRAL_MIN_RATE_HZ		100
+#define NTCORRAL_MAX_RATE_HZ		100000
+#define NTCORRAL_DEFAULT_RATE_HZ	2000
 #define NTCORRAL_MAX_PCI_DEVICE		0xffff
 #define NTCORRAL_DEFAULT_PCI_DEVICE	0x0000	/* 00:00.0 */
 
@@ -141,6 +146,7 @@ enum ntcorral_attr {
 	NTCORRAL_A_DURATION_NS,		/* u64 */
 	NTCORRAL_A_METRIC,		/* nest, multi */
 	NTCORRAL_A_COUNTER,		/* nest, multi */
+	NTCORRAL_A_RATE_HZ,		/* u32 */
 
 	__NTCORRAL_A_MAX
 };

@@ -254,6 +254,12 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                                 range(NTCORRAL_MIN_RUNTIME_MS, NTCORRAL_MAX_RUNTIME_MS,
                                       NTCORRAL_DEFAULT_RUNTIME_MS))
                 ->type_name("N");
+            sub->add_option(
+                   "--rate-hz", o.rate_hz,
+                   "Interrupts per second on each CPU of the simulated device "
+                   "(spinlock, interlocked_queue), in " +
+                       range(NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ, NTCORRAL_DEFAULT_RATE_HZ))
+                ->type_name("N");
             sub->add_option("--pci-device", o.pci_device,
                             "PCI device BB:DD.F (hex, domain 0) for experiments that touch one; "
                             "module default 00:00.0.")
@@ -275,6 +281,7 @@ RunRequest make_run_request(const CliOptions& o) {
     req.hold_us = o.hold_us;
     req.deadline_us = o.deadline_us;
     req.max_runtime_ms = o.max_runtime_ms;
+    req.rate_hz = o.rate_hz;
     if (o.pci_device)
         req.pci_device = parse_pci_device(*o.pci_device);
     return req;

@@ -29,6 +29,7 @@ struct CliOptions {
     std::optional<uint32_t> hold_us;
     std::optional<uint32_t> deadline_us;
     std::optional<uint32_t> max_runtime_ms;
+    std::optional<uint32_t> rate_hz;
     std::optional<std::string> pci_device;
 
     // stats, reset

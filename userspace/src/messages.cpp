@@ -141,6 +141,8 @@ std::string option_for_attr(uint32_t attr) {
         return "--max-runtime-ms";
     case NTCORRAL_A_PCI_DEVICE:
         return "--pci-device";
+    case NTCORRAL_A_RATE_HZ:
+        return "--rate-hz";
     default:
         return "";
     }
@@ -166,6 +168,7 @@ NlMsgPtr build_run_request(int family, const RunRequest& req) {
     put_u32(msg.get(), NTCORRAL_A_DEADLINE_US, req.deadline_us);
     put_u32(msg.get(), NTCORRAL_A_MAX_RUNTIME_MS, req.max_runtime_ms);
     put_u32(msg.get(), NTCORRAL_A_PCI_DEVICE, req.pci_device);
+    put_u32(msg.get(), NTCORRAL_A_RATE_HZ, req.rate_hz);
     return msg;
 }
 

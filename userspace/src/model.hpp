@@ -83,6 +83,7 @@ struct RunRequest {
     std::optional<uint32_t> hold_us;
     std::optional<uint32_t> deadline_us;
     std::optional<uint32_t> max_runtime_ms;
+    std::optional<uint32_t> rate_hz;
     std::optional<uint32_t> pci_device;
 };
 

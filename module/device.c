@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ntcorral: the simulated device (see device.h). */
+
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/percpu.h>
+
+#include "ntcorral.h"
+#include "device.h"
+
+struct ntc_device_cpu {
+	struct hrtimer timer;
+	struct ntc_device *dev;
+	u32 remaining;
+	u32 seq;
+	bool active;
+};
+
+static DEFINE_PER_CPU(struct ntc_device_cpu, ntc_device_cpus);
+
+static void ntc_device_cpu_done(struct ntc_device_cpu *c)
+{
+	c->active = false;
+	atomic_dec(&c->dev->cpus_active);
+}
+
+/* The interrupt: a hard hrtimer, so hardirq context even on PREEMPT_RT. */
+static enum hrtimer_restart ntc_device_fire(struct hrtimer *t)
+{
+	struct ntc_device_cpu *c = container_of(t, struct ntc_device_cpu, timer);
+	struct ntc_device *dev = c->dev;
+
+	if (READ_ONCE(dev->stopping) || !c->remaining) {
+		ntc_device_cpu_done(c);
+		return HRTIMER_NORESTART;
+	}
+	c->remaining--;
+	atomic64_inc(&dev->raised);
+	dev->ops->isr(dev, smp_processor_id(), c->seq++);
+	if (!c->remaining) {
+		ntc_device_cpu_done(c);
+		return HRTIMER_NORESTART;
+	}
+	hrtimer_forward_now(t, ns_to_ktime(dev->period_ns));
+	return HRTIMER_RESTART;
+}
+
+static void ntc_device_dpc_routine(struct ntc_dpc *dpc, void *context,
+				   void *arg1, void *arg2)
+{
+	struct ntc_device *dev = context;
+
+	atomic64_inc(&dev->dpc_runs);
+	dev->ops->dpc(dev);
+}
+
+void ntc_device_init(struct ntc_device *dev, const struct ntc_device_ops *ops,
+		     void *context, const struct cpumask *cpus, u32 rate_hz,
+		     u32 per_cpu)
+{
+	dev->ops = ops;
+	dev->context = context;
+	dev->cpus = cpus;
+	dev->period_ns = div_u64(NSEC_PER_SEC, rate_hz);
+	dev->per_cpu = per_cpu;
+	dev->stopping = false;
+	atomic_set(&dev->cpus_active, 0);
+	atomic64_set(&dev->raised, 0);
+	atomic64_set(&dev->dpc_requests, 0);
+	atomic64_set(&dev->dpc_runs, 0);
+	ntc_dpc_init(&dev->dpc, ntc_device_dpc_routine, dev);
+}
+
+/* On each CPU of the device: the timer must be armed there (pinned). */
+static void ntc_device_arm(void *info)
+{
+	struct ntc_device_cpu *c = this_cpu_ptr(&ntc_device_cpus);
+	struct ntc_device *dev = info;
+
+	hrtimer_start(&c->timer, ns_to_ktime(dev->period_ns),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+void ntc_device_start(struct ntc_device *dev)
+{
+	int cpu;
+
+	for_each_cpu(cpu, dev->cpus) {
+		struct ntc_device_cpu *c = per_cpu_ptr(&ntc_device_cpus, cpu);
+
+		c->dev = dev;
+		c->remaining = dev->per_cpu;
+		c->seq = 0;
+		c->active = true;
+		atomic_inc(&dev->cpus_active);
+	}
+	on_each_cpu_mask(dev->cpus, ntc_device_arm, dev, true);
+}
+
+bool ntc_device_active(struct ntc_device *dev)
+{
+	return atomic_read(&dev->cpus_active) > 0;
+}
+
+void ntc_device_request_dpc(struct ntc_device *dev)
+{
+	atomic64_inc(&dev->dpc_requests);
+	/* Already queued: it will see this interrupt's work too (as NT). */
+	ntc_dpc_queue(&dev->dpc, NULL, NULL);
+}
+
+bool ntc_device_stop(struct ntc_device *dev, u64 deadline_ns)
+{
+	int cpu;
+
+	WRITE_ONCE(dev->stopping, true);
+	for_each_cpu(cpu, dev->cpus) {
+		struct ntc_device_cpu *c = per_cpu_ptr(&ntc_device_cpus, cpu);
+
+		/* Waits for a callback in flight; cancelled ones are done too. */
+		if (hrtimer_cancel(&c->timer) && c->active)
+			ntc_device_cpu_done(c);
+	}
+	/* No ISR can request it any more; it may be freed after this. */
+	return ntc_dpc_flush(&dev->dpc, div_u64(deadline_ns, NSEC_PER_MSEC) + 1);
+}
+
+int ntc_device_init_module(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		hrtimer_init(&per_cpu_ptr(&ntc_device_cpus, cpu)->timer,
+			     CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(&ntc_device_cpus, cpu)->timer.function = ntc_device_fire;
+	return 0;
+}
+
+void ntc_device_exit_module(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		hrtimer_cancel(&per_cpu_ptr(&ntc_device_cpus, cpu)->timer);
+}

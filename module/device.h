@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ntcorral: a simulated device that interrupts for real. Its ISR runs in
+ * hardirq context (a hard, pinned hrtimer per CPU) at a set rate on every
+ * CPU of a set at once; its DpcForIsr is one KDPC (struct ntc_dpc, a
+ * tasklet) that any ISR requests, IoRequestDpc-style, on its own CPU. One
+ * device at a time (runs are serialised).
+ */
+#ifndef _NTCORRAL_DEVICE_H
+#define _NTCORRAL_DEVICE_H
+
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+
+#include "nt.h"
+
+struct ntc_device;
+
+struct ntc_device_ops {
+	/* The ISR: hardirq on @cpu, interrupts off; @seq counts from 0. */
+	void (*isr)(struct ntc_device *dev, int cpu, u32 seq);
+	/* DpcForIsr: softirq, on the CPU whose ISR requested it. */
+	void (*dpc)(struct ntc_device *dev);
+};
+
+struct ntc_device {
+	const struct ntc_device_ops *ops;
+	void *context;
+	const struct cpumask *cpus;
+	u64 period_ns;
+	u32 per_cpu;			/* interrupts to raise on each CPU */
+	atomic_t cpus_active;		/* CPUs still to raise interrupts */
+	atomic64_t raised;		/* interrupts raised (ISR entered) */
+	atomic64_t dpc_requests;	/* IoRequestDpc calls */
+	atomic64_t dpc_runs;
+	bool stopping;
+	struct ntc_dpc dpc;
+};
+
+void ntc_device_init(struct ntc_device *dev, const struct ntc_device_ops *ops,
+		     void *context, const struct cpumask *cpus, u32 rate_hz,
+		     u32 per_cpu);
+void ntc_device_start(struct ntc_device *dev);
+bool ntc_device_active(struct ntc_device *dev);
+/* IoRequestDpc, from the ISR. */
+void ntc_device_request_dpc(struct ntc_device *dev);
+/* Stop raising, wait for running ISRs; then wait (sleeping) for the DPC. */
+bool ntc_device_stop(struct ntc_device *dev, u64 deadline_ns);
+
+int ntc_device_init_module(void);
+void ntc_device_exit_module(void);
+
+#endif /* _NTCORRAL_DEVICE_H */

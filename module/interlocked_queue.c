@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ntcorral: interlocked queues, "Extreme DMA" (seed 004-interlocked-queues-
+ * extreme-dma).
+ *
+ * ISRs on every CPU of the set push completed requests onto a done-queue,
+ * the dispatch thread pushes too, and the DpcForIsr drains it. The
+ * ExInterlocked list routines may be called from an ISR because they take
+ * their lock with interrupts off. Variants:
+ *   exinterlocked  ExInterlockedInsertTailList/RemoveHeadList semantics: a
+ *                  spin lock taken with interrupts off around a list (FIFO)
+ *   slist          the lock-free singly linked list, NT's interlocked SList:
+ *                  llist_add() / llist_del_all(), order restored on drain
+ *   naive          the deadlock the thread fears: the DPC takes the list
+ *                  lock without disabling interrupts. An ISR that finds its
+ *                  own CPU holding the lock backs off (counted) and leaves
+ *                  its item on a lock-free side list the DPC also drains.
+ *
+ * naive's lock is kept out of lockdep's validation (see spinlock.c for
+ * why): lockdep_set_novalidate_class().
+ *
+ * One KDPC drains the queue: a tasklet never runs on two CPUs at once, so
+ * there is a single consumer and per-producer order is checkable.
+ */
+
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "ntcorral.h"
+#include "nt.h"
+#include "device.h"
+
+enum iq_metric { IQ_LATENCY, IQ_DEQUEUE, IQ_NR_METRICS };
+
+static const char *const iq_metrics[] = {
+	[IQ_LATENCY]	= "isr_to_dpc",	/* produced -> consumed, per item */
+	[IQ_DEQUEUE]	= "dequeue",	/* consumer cost per item of a batch */
+};
+
+enum iq_counter {
+	IQ_C_PRODUCED,
+	IQ_C_PRODUCED_ISR,
+	IQ_C_PRODUCED_THREAD,
+	IQ_C_CONSUMED,
+	IQ_C_DUPLICATES,
+	IQ_C_LOST,
+	IQ_C_ORDER_BREAKS,
+	IQ_C_BATCHES,
+	IQ_C_MAX_BATCH,
+	IQ_C_WOULD_DEADLOCK,
+	IQ_C_SIDE_LIST,
+	IQ_C_LOCK_TIMEOUTS,
+	IQ_C_ITEMS_PER_SEC,
+	IQ_NR_COUNTERS
+};
+
+static const char *const iq_counters[] = {
+	[IQ_C_PRODUCED]		= "produced",
+	[IQ_C_PRODUCED_ISR]	= "produced_by_isr",
+	[IQ_C_PRODUCED_THREAD]	= "produced_by_thread",
+	[IQ_C_CONSUMED]		= "consumed",
+	[IQ_C_DUPLICATES]	= "duplicates",
+	[IQ_C_LOST]		= "lost",
+	[IQ_C_ORDER_BREAKS]	= "order_breaks",
+	[IQ_C_BATCHES]		= "batches",
+	[IQ_C_MAX_BATCH]	= "max_batch",
+	[IQ_C_WOULD_DEADLOCK]	= "would_be_self_deadlocks",
+	[IQ_C_SIDE_LIST]	= "side_listed",
+	[IQ_C_LOCK_TIMEOUTS]	= "lock_timeouts",
+	[IQ_C_ITEMS_PER_SEC]	= "items_per_sec",
+};
+
+enum iq_kind { IQ_EXINTERLOCKED, IQ_SLIST, IQ_NAIVE };
+
+/* A completed request. */
+struct iq_item {
+	struct list_head entry;		/* exinterlocked, naive */
+	struct llist_node node;		/* slist, naive's side list */
+	u32 producer;			/* CPU of its ISR, or nr_cpu_ids: thread */
+	u32 seq;			/* per producer, from 0 */
+	u64 t_produced;
+};
+
+struct iq_state {
+	struct ntc_run *run;
+	enum iq_kind kind;
+	struct ntc_device dev;
+	u64 deadline_ns;
+	u64 hold_ns;			/* the DPC's work per batch */
+
+	spinlock_t lock;		/* exinterlocked, naive */
+	int owner;			/* CPU holding @lock, or -1 */
+	struct list_head list;
+	struct llist_head slist;
+	struct llist_head side;		/* naive: items whose ISR backed off */
+
+	/* Items: per producer a slice of @iterations; thread's is the last. */
+	struct iq_item *items;
+	u8 *consumed;			/* times each item was consumed */
+	u32 *next_seq;			/* consumer: expected per producer */
+	u32 *produced;			/* producer-side counts */
+	unsigned int nr_producers, per_producer;
+	int *producer_of_cpu;
+
+	atomic64_t would_deadlock, side_listed, lock_timeouts;
+	u64 consumed_total, batches, max_batch, order_breaks, duplicates;
+};
+
+static struct iq_item *iq_item_of(struct iq_state *st, unsigned int producer,
+				  u32 seq)
+{
+	return &st->items[producer * st->per_producer + seq];
+}
+
+/* ExInterlockedInsertTailList: the lock with interrupts off, from anywhere. */
+static bool iq_insert_locked(struct iq_state *st, struct iq_item *it, bool isr)
+{
+	u64 deadline = ntc_deadline(st->deadline_ns);
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (isr && READ_ONCE(st->owner) == smp_processor_id()) {
+		/* naive: we interrupted the DPC holding it on this CPU. */
+		local_irq_restore(flags);
+		atomic64_inc(&st->would_deadlock);
+		return false;
+	}
+	if (!ntc_spin_until(spin_trylock(&st->lock), deadline)) {
+		local_irq_restore(flags);
+		atomic64_inc(&st->lock_timeouts);
+		return false;
+	}
+	WRITE_ONCE(st->owner, smp_processor_id());
+	list_add_tail(&it->entry, &st->list);
+	WRITE_ONCE(st->owner, -1);
+	spin_unlock_irqrestore(&st->lock, flags);
+	return true;
+}
+
+static void iq_produce(struct iq_state *st, unsigned int producer, bool isr)
+{
+	u32 seq = st->produced[producer];
+	struct iq_item *it;
+
+	if (seq >= st->per_producer)
+		return;
+	it = iq_item_of(st, producer, seq);
+	it->t_produced = ntc_now();
+	st->produced[producer] = seq + 1;
+	if (st->kind == IQ_SLIST) {
+		llist_add(&it->node, &st->slist);	/* InterlockedPushEntrySList */
+	} else if (!iq_insert_locked(st, it, isr)) {
+		/* Never dropped: the side list is lock-free and drained too. */
+		atomic64_inc(&st->side_listed);
+		llist_add(&it->node, &st->side);
+	}
+}
+
+static void iq_isr(struct ntc_device *dev, int cpu, u32 seq)
+{
+	struct iq_state *st = dev->context;
+
+	ntc_irql_assert(DEVICE_LEVEL, IPI_LEVEL);
+	iq_produce(st, st->producer_of_cpu[cpu], true);
+	ntc_device_request_dpc(dev);
+}
+
+/* The consumer: exactly-once and per-producer order, from the evidence. */
+static void iq_consume(struct iq_state *st, struct iq_item *it)
+{
+	unsigned int idx = it - st->items;
+	u64 now = ntc_now();
+
+	if (st->consumed[idx]++) {
+		st->duplicates++;
+		return;
+	}
+	st->consumed_total++;
+	if (it->seq != st->next_seq[it->producer])
+		st->order_breaks++;
+	st->next_seq[it->producer] = it->seq + 1;
+	ntc_run_metric_add(st->run, IQ_LATENCY, now - it->t_produced);
+}
+
+/* RemoveHeadList until empty, the lock taken as the variant takes it. */
+/* The DPC's own work on a batch; under the list lock where there is one. */
+static void iq_hold(struct iq_state *st)
+{
+	u64 until = ntc_deadline(st->hold_ns);
+
+	while (!ntc_past(until))
+		cpu_relax();
+}
+
+static unsigned int iq_drain_list(struct iq_state *st)
+{
+	u64 deadline = ntc_deadline(st->deadline_ns);
+	unsigned int n = 0;
+	unsigned long flags = 0;
+	struct iq_item *it;
+
+	for (;;) {
+		if (st->kind == IQ_EXINTERLOCKED)
+			local_irq_save(flags);
+		if (!ntc_spin_until(spin_trylock(&st->lock), deadline)) {
+			if (st->kind == IQ_EXINTERLOCKED)
+				local_irq_restore(flags);
+			atomic64_inc(&st->lock_timeouts);
+			break;
+		}
+		WRITE_ONCE(st->owner, smp_processor_id());
+		if (!n)
+			iq_hold(st);
+		it = list_first_entry_or_null(&st->list, struct iq_item, entry);
+		if (it)
+			list_del(&it->entry);
+		WRITE_ONCE(st->owner, -1);
+		spin_unlock(&st->lock);
+		if (st->kind == IQ_EXINTERLOCKED)
+			local_irq_restore(flags);
+		if (!it)
+			break;
+		iq_consume(st, it);
+		n++;
+	}
+	return n;
+}
+
+static unsigned int iq_drain_llist(struct iq_state *st, struct llist_head *head)
+{
+	struct llist_node *batch = llist_del_all(head);
+	struct iq_item *it, *tmp;
+	unsigned int n = 0;
+
+	/* An SList pops LIFO: restore the order the items came in. */
+	batch = llist_reverse_order(batch);
+	llist_for_each_entry_safe(it, tmp, batch, node) {
+		iq_consume(st, it);
+		n++;
+	}
+	return n;
+}
+
+static void iq_dpc(struct ntc_device *dev)
+{
+	struct iq_state *st = dev->context;
+	u64 t0 = ntc_now();
+	unsigned int n;
+
+	ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
+	if (st->kind == IQ_SLIST) {
+		iq_hold(st);
+		n = iq_drain_llist(st, &st->slist);
+	} else {
+		n = iq_drain_list(st);
+		n += iq_drain_llist(st, &st->side);
+	}
+	if (!n)
+		return;
+	st->batches++;
+	st->max_batch = max_t(u64, st->max_batch, n);
+	ntc_run_metric_add(st->run, IQ_DEQUEUE, div_u64(ntc_now() - t0, n));
+}
+
+static const struct ntc_device_ops iq_device_ops = {
+	.isr = iq_isr,
+	.dpc = iq_dpc,
+};
+
+static unsigned int iq_max_samples(const struct ntc_run *run)
+{
+	return (run->nr_cpus + 1) * run->p.iterations;
+}
+
+static int iq_setup(struct ntc_run *run)
+{
+	struct iq_state *st;
+	unsigned int i, p = 0, total;
+	int cpu;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		goto nomem;
+	st->nr_producers = run->nr_cpus + 1;	/* ISR per CPU, and the thread */
+	st->per_producer = run->p.iterations;
+	total = st->nr_producers * st->per_producer;
+	st->items = kvcalloc(total, sizeof(*st->items), GFP_KERNEL);
+	st->consumed = kvcalloc(total, 1, GFP_KERNEL);
+	st->next_seq = kcalloc(st->nr_producers, sizeof(u32), GFP_KERNEL);
+	st->produced = kcalloc(st->nr_producers, sizeof(u32), GFP_KERNEL);
+	st->producer_of_cpu = kcalloc(nr_cpu_ids, sizeof(int), GFP_KERNEL);
+	if (!st->items || !st->consumed || !st->next_seq || !st->produced ||
+	    !st->producer_of_cpu)
+		goto nomem;
+	for_each_cpu(cpu, run->p.cpus)
+		st->producer_of_cpu[cpu] = p++;
+	for (i = 0; i < total; i++) {
+		st->items[i].producer = i / st->per_producer;
+		st->items[i].seq = i % st->per_producer;
+	}
+	st->run = run;
+	st->kind = (enum iq_kind)(run->variant - run->exp->variants);
+	st->deadline_ns = run->deadline_ns;
+	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
+	st->owner = -1;
+	spin_lock_init(&st->lock);
+	if (st->kind == IQ_NAIVE)
+		lockdep_set_novalidate_class(&st->lock);
+	INIT_LIST_HEAD(&st->list);
+	init_llist_head(&st->slist);
+	init_llist_head(&st->side);
+	ntc_device_init(&st->dev, &iq_device_ops, st, run->p.cpus,
+			run->p.rate_hz, run->p.iterations);
+	run->priv = st;
+	return 0;
+nomem:
+	if (st) {
+		kvfree(st->items);
+		kvfree(st->consumed);
+		kfree(st->next_seq);
+		kfree(st->produced);
+		kfree(st->producer_of_cpu);
+	}
+	kfree(st);
+	run->errmsg = "no memory for the queue's items";
+	return -ENOMEM;
+}
+
+static void iq_teardown(struct ntc_run *run)
+{
+	struct iq_state *st = run->priv;
+
+	kvfree(st->items);
+	kvfree(st->consumed);
+	kfree(st->next_seq);
+	kfree(st->produced);
+	kfree(st->producer_of_cpu);
+	kfree(st);
+	run->priv = NULL;
+}
+
+/* The whole run: the device interrupts while the thread produces too. */
+static int iq_session(struct ntc_run *run, u64 *unused)
+{
+	struct iq_state *st = run->priv;
+	u64 budget = ntc_deadline((u64)run->p.max_runtime_ms * NSEC_PER_MSEC);
+	unsigned int thread = st->nr_producers - 1, i;
+	u64 produced = 0, t0, elapsed, *c = run->counters;
+
+	t0 = ntc_now();
+	ntc_device_start(&st->dev);
+	while (ntc_device_active(&st->dev)) {
+		if (ntc_past(budget)) {
+			run->truncated = true;
+			break;
+		}
+		/* The dispatch routine completes a request of its own. */
+		iq_produce(st, thread, false);
+		ntc_device_request_dpc(&st->dev);
+		usleep_range(20, 50);
+	}
+	if (!ntc_device_stop(&st->dev, run->deadline_ns))
+		ntc_run_timeout(run, "the DPC did not finish after the last interrupt");
+	/* Whatever is still queued (a DPC that hit a lock deadline). */
+	ntc_device_request_dpc(&st->dev);
+	if (!ntc_device_stop(&st->dev, run->deadline_ns))
+		ntc_run_timeout(run, "the final drain did not finish");
+	elapsed = ntc_now() - t0;
+
+	for (i = 0; i < st->nr_producers; i++)
+		produced += st->produced[i];
+	c[IQ_C_PRODUCED] = produced;
+	c[IQ_C_PRODUCED_THREAD] = st->produced[thread];
+	c[IQ_C_PRODUCED_ISR] = produced - st->produced[thread];
+	c[IQ_C_CONSUMED] = st->consumed_total;
+	c[IQ_C_DUPLICATES] = st->duplicates;
+	c[IQ_C_LOST] = produced - st->consumed_total;
+	c[IQ_C_ORDER_BREAKS] = st->order_breaks;
+	c[IQ_C_BATCHES] = st->batches;
+	c[IQ_C_MAX_BATCH] = st->max_batch;
+	c[IQ_C_WOULD_DEADLOCK] = atomic64_read(&st->would_deadlock);
+	c[IQ_C_SIDE_LIST] = atomic64_read(&st->side_listed);
+	c[IQ_C_LOCK_TIMEOUTS] = atomic64_read(&st->lock_timeouts);
+	c[IQ_C_ITEMS_PER_SEC] = elapsed ?
+		div64_u64(st->consumed_total * NSEC_PER_SEC, elapsed) : 0;
+
+	if (c[IQ_C_DUPLICATES])
+		ntc_run_violation(run, "an item was consumed twice");
+	if (c[IQ_C_LOST])
+		ntc_run_violation(run, "an item produced was never consumed");
+	if (!list_empty(&st->list) || !llist_empty(&st->slist) ||
+	    !llist_empty(&st->side))
+		ntc_run_violation(run, "the queue is not empty at the end");
+	/* naive's side list reorders by design: a hazard, counted. */
+	if (c[IQ_C_ORDER_BREAKS] && st->kind != IQ_NAIVE)
+		ntc_run_violation(run, "a producer's items were consumed out of order");
+	if (st->kind != IQ_NAIVE && c[IQ_C_SIDE_LIST])
+		ntc_run_violation(run, "a correct variant's ISR could not insert");
+	run->samples = st->consumed_total;
+	return 0;
+}
+
+static const struct ntc_variant iq_variants[] = {
+	[IQ_EXINTERLOCKED] = {
+		.name = "exinterlocked",
+		.description = "ExInterlockedInsertTailList/RemoveHeadList: a spin lock taken with interrupts off around a FIFO list",
+		.baseline = true,
+		.iterate = iq_session,
+	},
+	[IQ_SLIST] = {
+		.name = "slist",
+		.description = "the interlocked SList: llist_add() from ISRs and thread, llist_del_all() in the DPC, order restored on drain",
+		.iterate = iq_session,
+	},
+	[IQ_NAIVE] = {
+		.name = "naive",
+		.description = "the feared deadlock: the DPC takes the list lock with interrupts on; an ISR that finds its own CPU holding it backs off (counted) to a lock-free side list",
+		.iterate = iq_session,
+	},
+};
+
+const struct ntc_experiment ntc_interlocked_queue = {
+	.name = "interlocked_queue",
+	.seed = "004-interlocked-queues-extreme-dma",
+	.description = "Extreme DMA's done-queue: ISRs on several CPUs and the dispatch thread push completed requests, the DpcForIsr drains them",
+	.variants = iq_variants,
+	.nr_variants = ARRAY_SIZE(iq_variants),
+	.metrics = iq_metrics,
+	.nr_metrics = ARRAY_SIZE(iq_metrics),
+	.counters = iq_counters,
+	.nr_counters = ARRAY_SIZE(iq_counters),
+	.session = true,
+	.max_samples = iq_max_samples,
+	.setup = iq_setup,
+	.teardown = iq_teardown,
+};

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ntcorral: spin locks and IRQL (seed 001-multiprocessor-safe-spinlocks).
+ *
+ * An ISR (hardirq, on every CPU of the set), its DpcForIsr and a dispatch
+ * thread's KeSynchronizeExecution-style critical section share one device
+ * extension: a multi-word record that a torn update would break, plus
+ * totals. "The IRQL assigned to a spin lock is that of the highest-IRQL
+ * routine that can acquire it." Variants:
+ *   irqsave        the rule done right: DPC and thread take the ISR's lock
+ *                  with interrupts off (spin_lock_irqsave), at DIRQL
+ *   raw            the same with raw_spinlock_t, as PREEMPT_RT requires in
+ *                  hard interrupt context
+ *   dispatch_only  the mistake the DDK warns about: DPC and thread take the
+ *                  ISR's lock at DISPATCH_LEVEL only (interrupts on). Run
+ *                  safely: the holder records its CPU, and an ISR that
+ *                  finds its own CPU holding the lock backs off instead of
+ *                  spinning forever, counts a would-be self-deadlock and
+ *                  leaves its event for the DPC (nothing is lost).
+ *
+ * dispatch_only's lock is kept out of lockdep's validation
+ * (lockdep_set_novalidate_class): lockdep would report the inconsistent
+ * {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} use at once, which is the point of the
+ * variant, and then switch itself off for the rest of the suite, hiding
+ * real bugs. The debug-kernel lane checks that verdict in a boot of its own.
+ */
+
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/llist.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "ntcorral.h"
+#include "nt.h"
+#include "device.h"
+
+enum sl_metric { SL_ISR_TO_DPC, SL_HOLD, SL_WAIT, SL_NR_METRICS };
+
+static const char *const sl_metrics[] = {
+	[SL_ISR_TO_DPC]	= "isr_to_dpc",	/* interrupt -> its DPC handled it */
+	[SL_HOLD]	= "hold",	/* lock held, every acquisition */
+	[SL_WAIT]	= "wait",	/* waiting for the lock */
+};
+
+enum sl_counter {
+	SL_C_INTERRUPTS,
+	SL_C_ISR_SECTIONS,
+	SL_C_DPC_RUNS,
+	SL_C_DPC_SECTIONS,
+	SL_C_THREAD_SECTIONS,
+	SL_C_EVENTS_HANDLED,
+	SL_C_TORN_RECORDS,
+	SL_C_WOULD_DEADLOCK,
+	SL_C_DEFERRED,
+	SL_C_LOCK_TIMEOUTS,
+	SL_C_EVENTS_PER_SEC,
+	SL_C_IRQL_VIOLATIONS,
+	SL_NR_COUNTERS
+};
+
+static const char *const sl_counters[] = {
+	[SL_C_INTERRUPTS]	= "interrupts",
+	[SL_C_ISR_SECTIONS]	= "isr_sections",
+	[SL_C_DPC_RUNS]		= "dpc_runs",
+	[SL_C_DPC_SECTIONS]	= "dpc_sections",
+	[SL_C_THREAD_SECTIONS]	= "thread_sections",
+	[SL_C_EVENTS_HANDLED]	= "events_handled",
+	[SL_C_TORN_RECORDS]	= "torn_records",
+	[SL_C_WOULD_DEADLOCK]	= "would_be_self_deadlocks",
+	[SL_C_DEFERRED]		= "deferred_to_dpc",
+	[SL_C_LOCK_TIMEOUTS]	= "lock_timeouts",
+	[SL_C_EVENTS_PER_SEC]	= "events_per_sec",
+	[SL_C_IRQL_VIOLATIONS]	= "irql_violations",
+};
+
+enum sl_kind { SL_IRQSAVE, SL_RAW, SL_DISPATCH_ONLY };
+enum sl_ctx { SL_ISR, SL_DPC, SL_THREAD };
+
+#define SL_MAGIC 0x5a5a5a5a5a5a5a5aULL
+
+/* One interrupt's event, from the ISR to the DPC. */
+struct sl_event {
+	struct llist_node node;
+	u64 t_isr;
+};
+
+struct sl_state {
+	struct ntc_run *run;
+	enum sl_kind kind;
+	struct ntc_device dev;
+	u64 deadline_ns;
+	u64 hold_ns;
+
+	/* The device extension. */
+	spinlock_t lock;
+	raw_spinlock_t raw_lock;
+	int owner;			/* CPU holding the lock, or -1 */
+	u64 t_acquired;
+	struct {
+		u64 seq, a, b, c;	/* b == 2a + 1, c == a ^ MAGIC, seq == a */
+	} rec;
+	u64 sections[3];		/* per enum sl_ctx, under the lock */
+	u64 events_handled;		/* under the lock */
+
+	/* Lock-free, any context. */
+	struct llist_head pending;	/* events waiting for the DPC */
+	atomic64_t torn;
+	atomic64_t would_deadlock;
+	atomic64_t deferred;		/* updates the DPC still owes */
+	atomic64_t deferred_total;
+	atomic64_t lock_timeouts;
+	struct sl_event *events;	/* one per interrupt */
+	atomic_t next_event;
+	unsigned int nr_events;
+};
+
+/*
+ * Take the device extension's lock as @ctx would in this variant. Returns
+ * false (nothing held, nothing raised) when the ISR must back off or the
+ * deadline passed.
+ */
+static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
+		       struct ntc_irql_saved *irql)
+{
+	u64 t0 = ntc_now(), deadline = ntc_deadline(st->deadline_ns);
+	bool correct = st->kind != SL_DISPATCH_ONLY;
+	int me;
+
+	/* The lock's IRQL: DIRQL done right, DISPATCH_LEVEL in the mistake. */
+	if (ctx == SL_ISR)
+		ntc_irql_raise(ntc_irql_current(), irql);	/* already DIRQL */
+	else if (correct)
+		ntc_irql_raise(IPI_LEVEL - 1, irql);		/* KeSynchronizeExecution */
+	else
+		ntc_irql_raise(DISPATCH_LEVEL, irql);		/* KeAcquireSpinLock */
+	if (correct)
+		ntc_irql_assert(DEVICE_LEVEL, IPI_LEVEL);
+	else
+		ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
+
+	me = smp_processor_id();
+	if (ctx == SL_ISR && READ_ONCE(st->owner) == me) {
+		/* We interrupted this lock's holder: spinning would never end. */
+		atomic64_inc(&st->would_deadlock);
+		ntc_irql_lower(irql);
+		return false;
+	}
+	if (!ntc_spin_until(st->kind == SL_RAW ? raw_spin_trylock(&st->raw_lock) :
+						  spin_trylock(&st->lock),
+			    deadline)) {
+		atomic64_inc(&st->lock_timeouts);
+		ntc_irql_lower(irql);
+		return false;
+	}
+	WRITE_ONCE(st->owner, me);
+	st->t_acquired = ntc_now();
+	ntc_run_metric_add(st->run, SL_WAIT, st->t_acquired - t0);
+	return true;
+}
+
+static void sl_release(struct sl_state *st, struct ntc_irql_saved *irql)
+{
+	ntc_run_metric_add(st->run, SL_HOLD, ntc_now() - st->t_acquired);
+	WRITE_ONCE(st->owner, -1);
+	if (st->kind == SL_RAW)
+		raw_spin_unlock(&st->raw_lock);
+	else
+		spin_unlock(&st->lock);
+	ntc_irql_lower(irql);
+}
+
+/* The critical section: check the record whole, update it word by word. */
+static void sl_critical(struct sl_state *st, enum sl_ctx ctx)
+{
+	u64 a = st->rec.a;
+
+	if (st->rec.b != 2 * a + 1 || st->rec.c != (a ^ SL_MAGIC) ||
+	    st->rec.seq != a)
+		atomic64_inc(&st->torn);
+	/* Widen the window a torn update would need. */
+	WRITE_ONCE(st->rec.a, a + 1);
+	cpu_relax();
+	WRITE_ONCE(st->rec.b, 2 * (a + 1) + 1);
+	cpu_relax();
+	WRITE_ONCE(st->rec.c, (a + 1) ^ SL_MAGIC);
+	WRITE_ONCE(st->rec.seq, a + 1);
+	st->sections[ctx]++;
+	/* The DPC's and the thread's own work under the lock (hold_us). */
+	if (ctx != SL_ISR) {
+		u64 until = ntc_deadline(st->hold_ns);
+
+		while (!ntc_past(until))
+			cpu_relax();
+	}
+}
+
+static void sl_isr(struct ntc_device *dev, int cpu, u32 seq)
+{
+	struct sl_state *st = dev->context;
+	unsigned int idx = atomic_inc_return(&st->next_event) - 1;
+	struct ntc_irql_saved irql;
+
+	if (idx < st->nr_events) {
+		st->events[idx].t_isr = ntc_now();
+		llist_add(&st->events[idx].node, &st->pending);
+	}
+	if (sl_acquire(st, SL_ISR, &irql)) {
+		sl_critical(st, SL_ISR);
+		sl_release(st, &irql);
+	} else {
+		/* Its update is the DPC's to make: nothing is lost. */
+		atomic64_inc(&st->deferred);
+		atomic64_inc(&st->deferred_total);
+	}
+	ntc_device_request_dpc(dev);
+}
+
+static void sl_dpc(struct ntc_device *dev)
+{
+	struct sl_state *st = dev->context;
+	struct llist_node *list, *last;
+	struct ntc_irql_saved irql;
+	struct sl_event *ev;
+	u64 now, deferred;
+
+	list = llist_del_all(&st->pending);
+	if (!sl_acquire(st, SL_DPC, &irql)) {
+		/* Deadline: give the events back; the next DPC takes them. */
+		if (list) {
+			for (last = list; last->next; last = last->next)
+				;
+			llist_add_batch(list, last, &st->pending);
+		}
+		ntc_device_request_dpc(dev);
+		return;
+	}
+	sl_critical(st, SL_DPC);
+	now = ntc_now();
+	llist_for_each_entry(ev, list, node) {
+		ntc_run_metric_add(st->run, SL_ISR_TO_DPC, now - ev->t_isr);
+		st->events_handled++;
+	}
+	/* The ISRs that backed off: their updates, made here. */
+	deferred = atomic64_xchg(&st->deferred, 0);
+	while (deferred--)
+		sl_critical(st, SL_ISR);
+	sl_release(st, &irql);
+}
+
+static const struct ntc_device_ops sl_device_ops = {
+	.isr = sl_isr,
+	.dpc = sl_dpc,
+};
+
+static unsigned int sl_max_samples(const struct ntc_run *run)
+{
+	/* Acquisitions: ISR + DPC + thread per interrupt, roughly; capped. */
+	return min_t(u64, (u64)run->p.iterations * run->nr_cpus * 3 + 1024,
+		     1U << 20);
+}
+
+static int sl_setup(struct ntc_run *run)
+{
+	struct sl_state *st;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		goto nomem;
+	st->nr_events = run->p.iterations * run->nr_cpus;
+	st->events = kvcalloc(st->nr_events, sizeof(*st->events), GFP_KERNEL);
+	if (!st->events)
+		goto nomem;
+	st->run = run;
+	st->kind = (enum sl_kind)(run->variant - run->exp->variants);
+	st->deadline_ns = run->deadline_ns;
+	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
+	st->owner = -1;
+	st->rec.b = 1;
+	st->rec.c = SL_MAGIC;
+	spin_lock_init(&st->lock);
+	raw_spin_lock_init(&st->raw_lock);
+	if (st->kind == SL_DISPATCH_ONLY)
+		lockdep_set_novalidate_class(&st->lock);
+	init_llist_head(&st->pending);
+	ntc_device_init(&st->dev, &sl_device_ops, st, run->p.cpus,
+			run->p.rate_hz, run->p.iterations);
+	run->priv = st;
+	return 0;
+nomem:
+	if (st)
+		kvfree(st->events);
+	kfree(st);
+	run->errmsg = "no memory for the device";
+	return -ENOMEM;
+}
+
+static void sl_teardown(struct ntc_run *run)
+{
+	struct sl_state *st = run->priv;
+
+	kvfree(st->events);
+	kfree(st);
+	run->priv = NULL;
+}
+
+/* The whole run: the device interrupts while the thread calls in. */
+static int sl_session(struct ntc_run *run, u64 *unused)
+{
+	struct sl_state *st = run->priv;
+	u64 misses = ntc_irql_violations(), t0, elapsed;
+	u64 budget = ntc_deadline((u64)run->p.max_runtime_ms * NSEC_PER_MSEC);
+	struct ntc_irql_saved irql;
+	u64 raised, *c = run->counters;
+
+	t0 = ntc_now();
+	ntc_device_start(&st->dev);
+	while (ntc_device_active(&st->dev)) {
+		if (ntc_past(budget)) {
+			run->truncated = true;
+			break;
+		}
+		/* The dispatch routine's KeSynchronizeExecution. */
+		if (sl_acquire(st, SL_THREAD, &irql)) {
+			sl_critical(st, SL_THREAD);
+			sl_release(st, &irql);
+		}
+		usleep_range(20, 50);
+	}
+	if (!ntc_device_stop(&st->dev, run->deadline_ns))
+		ntc_run_timeout(run, "the DPC did not finish after the last interrupt");
+	/* Events a timed-out DPC left behind. */
+	if (!llist_empty(&st->pending) || atomic64_read(&st->deferred)) {
+		ntc_device_request_dpc(&st->dev);
+		ntc_device_stop(&st->dev, run->deadline_ns);
+	}
+	elapsed = ntc_now() - t0;
+
+	raised = atomic64_read(&st->dev.raised);
+	c[SL_C_INTERRUPTS] = raised;
+	c[SL_C_ISR_SECTIONS] = st->sections[SL_ISR];
+	c[SL_C_DPC_RUNS] = atomic64_read(&st->dev.dpc_runs);
+	c[SL_C_DPC_SECTIONS] = st->sections[SL_DPC];
+	c[SL_C_THREAD_SECTIONS] = st->sections[SL_THREAD];
+	c[SL_C_EVENTS_HANDLED] = st->events_handled;
+	c[SL_C_TORN_RECORDS] = atomic64_read(&st->torn);
+	c[SL_C_WOULD_DEADLOCK] = atomic64_read(&st->would_deadlock);
+	c[SL_C_LOCK_TIMEOUTS] = atomic64_read(&st->lock_timeouts);
+	c[SL_C_EVENTS_PER_SEC] = elapsed ? div64_u64(raised * NSEC_PER_SEC, elapsed) : 0;
+	c[SL_C_IRQL_VIOLATIONS] = ntc_irql_violations() - misses;
+	/* Deferred updates are made by the DPC as ISR sections. */
+	c[SL_C_DEFERRED] = atomic64_read(&st->deferred_total);
+
+	if (c[SL_C_TORN_RECORDS])
+		ntc_run_violation(run, "a torn device-extension record was observed");
+	if (st->rec.a != st->sections[SL_ISR] + st->sections[SL_DPC] +
+			 st->sections[SL_THREAD])
+		ntc_run_violation(run, "a critical-section update was lost");
+	if (c[SL_C_ISR_SECTIONS] != raised)
+		ntc_run_violation(run, "an interrupt's update was never made");
+	if (c[SL_C_EVENTS_HANDLED] != min_t(u64, raised, st->nr_events))
+		ntc_run_violation(run, "an interrupt was never handled by a DPC");
+	if (st->kind != SL_DISPATCH_ONLY && c[SL_C_IRQL_VIOLATIONS])
+		ntc_run_violation(run, "the IRQL assertion fired in a correct variant");
+	if (c[SL_C_LOCK_TIMEOUTS])
+		ntc_run_timeout(run, "a lock acquisition ran into its deadline");
+	run->samples = raised;
+	return 0;
+}
+
+static const struct ntc_variant sl_variants[] = {
+	[SL_IRQSAVE] = {
+		.name = "irqsave",
+		.description = "the NT rule done right: the lock's IRQL is the ISR's, so the DPC and the thread take it with interrupts off (spin_lock_irqsave)",
+		.baseline = true,
+		.iterate = sl_session,
+	},
+	[SL_RAW] = {
+		.name = "raw",
+		.description = "the same with raw_spinlock_t, as PREEMPT_RT requires in hard interrupt context",
+		.iterate = sl_session,
+	},
+	[SL_DISPATCH_ONLY] = {
+		.name = "dispatch_only",
+		.description = "the mistake: DPC and thread take the ISR's lock at DISPATCH_LEVEL (interrupts on); the ISR detects its own CPU holding it, backs off and counts",
+		.iterate = sl_session,
+	},
+};
+
+const struct ntc_experiment ntc_spinlock = {
+	.name = "spinlock",
+	.seed = "001-multiprocessor-safe-spinlocks",
+	.description = "ISR, DpcForIsr and a KeSynchronizeExecution critical section share a device extension under one spin lock",
+	.variants = sl_variants,
+	.nr_variants = ARRAY_SIZE(sl_variants),
+	.metrics = sl_metrics,
+	.nr_metrics = ARRAY_SIZE(sl_metrics),
+	.counters = sl_counters,
+	.nr_counters = ARRAY_SIZE(sl_counters),
+	.session = true,
+	.max_samples = sl_max_samples,
+	.setup = sl_setup,
+	.teardown = sl_teardown,
+};
