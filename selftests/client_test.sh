@@ -251,6 +251,45 @@ grep ',"variant":"ipi",' "$ntc_tmp/objs" | grep ',"runs":1,' | grep -q ',"sample
 	fail "ipi lost its run"
 end
 
+# ---- run all ---------------------------------------------------------------
+
+# every experiment and its variants, as the module defines them
+all_variants="shootdown:dpc shootdown:ipi shootdown:stop_machine
+ipi_barrier:counter ipi_barrier:lockflag ipi_barrier:sense
+ipi_barrier:stop_machine ipi_barrier:static_key ipi_barrier:bare_ipi
+exclusivity:seed exclusivity:generic_call_dpc exclusivity:stop_machine"
+
+begin run_all_json_prints_one_clean_object_per_variant_of_every_experiment
+cl run all --iterations 5 $slack --json
+expect_status 0
+expect_err_empty
+json_valid_array "$out" || fail "not a JSON array"
+json_objects "$out" >"$ntc_tmp/objs"
+expect_eq "number of objects" "$(wc -l <"$ntc_tmp/objs")" 12
+for ev in $all_variants; do
+	e=${ev%%:*} v=${ev#*:}
+	n=$(grep ",\"experiment\":\"$e\"," "$ntc_tmp/objs" | grep -c ",\"variant\":\"$v\",")
+	[ "$n" = 1 ] || { fail "$n objects for $e/$v"; continue; }
+	line=$(grep ",\"experiment\":\"$e\"," "$ntc_tmp/objs" | grep ",\"variant\":\"$v\",")
+	for kv in '"runs":1' '"iterations":5' '"samples":5' '"violations":0' \
+		  '"timeouts":0' '"truncated":false' "\"nr_cpus\":$cpus"; do
+		case $line in
+		*",$kv,"*) ;;
+		*) fail "$e/$v: no $kv" ;;
+		esac
+	done
+done
+end
+
+begin run_all_with_a_variant_exits_2_saying_every_variant_runs
+cl run all --variant dpc --iterations 1
+expect_status 2
+expect_out_empty
+expect_one_error_line
+expect_err "run all"
+expect_err "every variant"
+end
+
 # ---- without the module --------------------------------------------------
 
 if [ -z "$NTCORRAL_KO" ] || [ ! -f "$NTCORRAL_KO" ]; then
