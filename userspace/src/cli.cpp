@@ -96,8 +96,13 @@ int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
         exps.push_back(&find_experiment(list, o.experiment));
     }
 
+    struct BaselineSpan {
+        size_t begin, end;
+        std::string variant;
+    };
     std::vector<RunResult> results;
     std::vector<std::string> summaries;
+    std::vector<BaselineSpan> baselines;
     for (const ExperimentInfo* exp : exps) {
         size_t first = results.size();
         for (const auto& v : resolve_variants(*exp, o.variant)) {
@@ -118,9 +123,26 @@ int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
         }
         std::vector<RunResult> mine(results.begin() + first, results.end());
         summaries.push_back(summary_line(exp->name, mine, "variant", "variants"));
+        for (const auto& v : exp->variants)
+            if (v.baseline)
+                baselines.push_back({first, results.size(), v.name});
+        if (!o.json && !baselines.empty() && baselines.back().begin == first)
+            render_ratios(out, mine, baselines.back().variant);
     }
     if (o.json) {
-        out << results_to_json(results).dump(2) << '\n';
+        Json all = results_to_json(results);
+        // Each result beside its experiment's baseline of this same run.
+        for (const auto& b : baselines) {
+            const RunResult* base = nullptr;
+            for (size_t i = b.begin; i < b.end; i++)
+                if (results[i].variant == b.variant)
+                    base = &results[i];
+            for (size_t i = b.begin; base && i < b.end; i++)
+                if (&results[i] != base)
+                    all[i]["ratio_to_baseline"] =
+                        ratios_to_json(baseline_ratios(results[i], *base), b.variant);
+        }
+        out << all.dump(2) << '\n';
     } else {
         out << '\n';
         for (const auto& line : summaries)

@@ -294,4 +294,56 @@ Json experiments_to_json(const std::vector<ExperimentInfo>& list) {
     return out;
 }
 
+std::vector<BaselineRatio> baseline_ratios(const RunResult& r, const RunResult& baseline) {
+    std::vector<BaselineRatio> out;
+    if (!r.metrics.empty() && !baseline.metrics.empty() &&
+        r.metrics[0].name == baseline.metrics[0].name && baseline.metrics[0].p50 > 0)
+        out.push_back({"p50 " + r.metrics[0].name,
+                       double(r.metrics[0].p50) / double(baseline.metrics[0].p50)});
+    const std::string suffix = "_per_sec";
+    for (const auto& c : r.counters) {
+        if (c.name.size() <= suffix.size() ||
+            c.name.compare(c.name.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        for (const auto& b : baseline.counters)
+            if (b.name == c.name && b.value > 0)
+                out.push_back({c.name, double(c.value) / double(b.value)});
+    }
+    return out;
+}
+
+void render_ratios(std::ostream& os, const std::vector<RunResult>& results,
+                   const std::string& baseline_variant) {
+    const RunResult* base = nullptr;
+    for (const auto& r : results)
+        if (r.variant == baseline_variant)
+            base = &r;
+    if (!base || results.size() < 2)
+        return;
+    os << "\n"
+       << base->experiment << ": ratios to the baseline " << baseline_variant
+       << ", measured in this run\n";
+    for (const auto& r : results) {
+        if (&r == base)
+            continue;
+        os << "  " << std::left << std::setw(18) << r.variant << std::right;
+        const char* sep = "";
+        for (const auto& q : baseline_ratios(r, *base)) {
+            char buf[32];
+            std::snprintf(buf, sizeof(buf), "%.2fx", q.ratio);
+            os << sep << q.what << " " << buf;
+            sep = ", ";
+        }
+        os << '\n';
+    }
+}
+
+Json ratios_to_json(const std::vector<BaselineRatio>& ratios, const std::string& baseline_variant) {
+    Json j = Json::object();
+    j["baseline"] = baseline_variant;
+    for (const auto& q : ratios)
+        j[q.what] = q.ratio;
+    return j;
+}
+
 } // namespace ntcorral

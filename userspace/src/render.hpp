@@ -46,6 +46,19 @@ void render_result(std::ostream& os, const RunResult& r);
 // Every experiment with its variants, parameters and metrics.
 void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& list);
 
+// How a variant compares with its experiment's baseline measured in the
+// same invocation: the primary metric's p50 (lower is faster) and every
+// counter named *_per_sec (higher is faster), each as variant / baseline.
+struct BaselineRatio {
+    std::string what; // "p50 window", "items_per_sec"
+    double ratio = 0;
+};
+
+std::vector<BaselineRatio> baseline_ratios(const RunResult& r, const RunResult& baseline);
+void render_ratios(std::ostream& os, const std::vector<RunResult>& results,
+                   const std::string& baseline_variant);
+Json ratios_to_json(const std::vector<BaselineRatio>& ratios, const std::string& baseline_variant);
+
 Json histogram_to_json(const Histogram& hist);
 Json result_to_json(const RunResult& r);
 Json results_to_json(const std::vector<RunResult>& results);

@@ -222,3 +222,50 @@ TEST(ListRender, marks_baseline_and_shows_parameter_ranges) {
     EXPECT_NE(s.find("00:00.0  ff:1f.7  00:1f.3"), std::string::npos) << s; // PCI shown as BDF
     EXPECT_NE(s.find("  metrics: latency, arrival\n"), std::string::npos) << s;
 }
+
+namespace {
+RunResult ratio_result(const std::string& variant, uint64_t p50, uint64_t per_sec) {
+    RunResult r;
+    r.experiment = "interlocked_queue";
+    r.variant = variant;
+    Metric m;
+    m.name = "isr_to_dpc";
+    m.p50 = p50;
+    r.metrics.push_back(m);
+    r.counters.push_back({"items_per_sec", per_sec});
+    r.counters.push_back({"lost", 0});
+    return r;
+}
+} // namespace
+
+TEST(BaselineRatio, p50_and_per_sec_counters_divide_by_the_baseline) {
+    auto ratios = baseline_ratios(ratio_result("slist", 50, 3000), ratio_result("ex", 100, 2000));
+    ASSERT_EQ(ratios.size(), 2u);
+    EXPECT_EQ(ratios[0].what, "p50 isr_to_dpc");
+    EXPECT_DOUBLE_EQ(ratios[0].ratio, 0.5);
+    EXPECT_EQ(ratios[1].what, "items_per_sec");
+    EXPECT_DOUBLE_EQ(ratios[1].ratio, 1.5);
+}
+
+TEST(BaselineRatio, a_zero_baseline_gives_no_ratio) {
+    auto ratios = baseline_ratios(ratio_result("slist", 50, 3000), ratio_result("ex", 0, 0));
+    EXPECT_TRUE(ratios.empty());
+}
+
+TEST(BaselineRatio, rendered_for_every_variant_but_the_baseline) {
+    std::ostringstream os;
+    render_ratios(os, {ratio_result("ex", 100, 2000), ratio_result("slist", 50, 3000)}, "ex");
+    const std::string s = os.str();
+    EXPECT_NE(s.find("interlocked_queue: ratios to the baseline ex, measured in this run\n"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("slist"), std::string::npos) << s;
+    EXPECT_NE(s.find("p50 isr_to_dpc 0.50x, items_per_sec 1.50x"), std::string::npos) << s;
+    EXPECT_EQ(s.find("  ex "), std::string::npos) << s;
+}
+
+TEST(BaselineRatio, json_names_the_baseline) {
+    Json j = ratios_to_json({{"items_per_sec", 1.5}}, "exinterlocked");
+    EXPECT_EQ(j["baseline"], "exinterlocked");
+    EXPECT_DOUBLE_EQ(j["items_per_sec"].get<double>(), 1.5);
+}
