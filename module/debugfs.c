@@ -96,6 +96,13 @@ static int ntc_irql_violations_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(ntc_irql_violations);
 
+static int ntc_fault_injected_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%lld\n", (long long)atomic64_read(&ntc_fault.injected));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ntc_fault_injected);
+
 int __init ntc_debugfs_init(void)
 {
 	unsigned int e, v;
@@ -104,6 +111,13 @@ int __init ntc_debugfs_init(void)
 	ntc_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("irql_violations", 0444, ntc_debugfs_root, NULL,
 			    &ntc_irql_violations_fops);
+	/* Fault injection for the reliability tests; see nt.h. */
+	debugfs_create_u32("fault_cpu", 0600, ntc_debugfs_root, &ntc_fault.cpu);
+	debugfs_create_u32("fault_mode", 0600, ntc_debugfs_root, &ntc_fault.mode);
+	debugfs_create_u32("fault_delay_us", 0600, ntc_debugfs_root,
+			   &ntc_fault.delay_us);
+	debugfs_create_file("fault_injected", 0444, ntc_debugfs_root, NULL,
+			    &ntc_fault_injected_fops);
 	for (e = 0; e < ntc_nr_experiments; e++) {
 		const struct ntc_experiment *exp = ntc_experiments[e];
 

@@ -119,6 +119,8 @@ static void ex_raise_and_wait(struct ntc_dpc *dpc, void *context, void *arg1,
 	u64 deadline;
 
 	ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
+	if (ntc_fault_arrive())
+		return;		/* injected: this DPC never arrives */
 	/* Its name notwithstanding, it never raises: defect 6. */
 	ex_arrived();
 	atomic_inc(&ex.g_now);
@@ -297,6 +299,8 @@ static void ex_generic_routine(struct ntc_generic_call *call, void *context)
 
 	ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
 	ntc_irql_raise(IPI_LEVEL - 1, &irql);
+	if (ntc_fault_arrive())
+		goto out;	/* injected: never synchronizes */
 	ex_arrived();
 	/* Everyone is here with interrupts off. */
 	if (ntc_call_dpc_synchronize(call, &sense) < 0)
@@ -355,6 +359,8 @@ static int ex_stop_fn(void *data)
 	struct ntc_run *run = ctx->run;
 	u64 deadline = ntc_deadline(run->deadline_ns);
 
+	if (smp_processor_id() != run->initiator && ntc_fault_arrive())
+		return 0;	/* injected: never arrives */
 	ex_arrived();
 	atomic_inc(&ctx->arrived);
 	if (smp_processor_id() == run->initiator) {

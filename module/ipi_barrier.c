@@ -105,14 +105,20 @@ static struct {
 
 static DEFINE_STATIC_KEY_FALSE(ib_key);
 
-static void ib_arrive(void)
+/* False: an injected fault says this CPU never arrives (a timeout). */
+static bool ib_arrive(void)
 {
 	struct ib_cpu *me = this_cpu_ptr(&ib_cpus);
 
 	ntc_irql_assert(IPI_LEVEL, IPI_LEVEL);
+	if (ntc_fault_arrive()) {
+		me->timed_out = true;
+		return false;
+	}
 	WRITE_ONCE(me->arrived_gen, ib.gen);
 	if (atomic_inc_return(&ib.arrived) == ib.nr_cpus)
 		WRITE_ONCE(ib.t_arrived, ntc_now());
+	return true;
 }
 
 /* Phase 1: "patch the code". Exactly one CPU per iteration. */
@@ -175,6 +181,10 @@ static void ib_counter_fn(void *unused)
 	struct ib_cpu *me = this_cpu_ptr(&ib_cpus);
 
 	ntc_irql_assert(IPI_LEVEL, IPI_LEVEL);
+	if (ntc_fault_arrive()) {
+		me->timed_out = true;
+		return;
+	}
 	WRITE_ONCE(me->arrived_gen, ib.gen);
 	if (atomic_inc_return(&ib.arrived) == ib.nr_cpus) {
 		WRITE_ONCE(ib.t_arrived, ntc_now());
@@ -192,7 +202,8 @@ static void ib_lockflag_fn(void *unused)
 {
 	u64 deadline;
 
-	ib_arrive();
+	if (!ib_arrive())
+		return;
 	deadline = ntc_deadline(ib.deadline_ns);
 	if (!ntc_spin_until(atomic_cmpxchg_acquire(&ib.lock, 0, 1) == 0,
 			    deadline)) {
@@ -214,7 +225,8 @@ static void ib_sense_fn(void *unused)
 {
 	int sense = 0, ret;
 
-	ib_arrive();
+	if (!ib_arrive())
+		return;
 	ret = ntc_barrier_wait(&ib.barrier, &sense);
 	if (ret == 1) {
 		ib_phase1();
@@ -230,7 +242,8 @@ static void ib_sense_fn(void *unused)
 /* stop_machine: every CPU stopped, the initiator is blessed. */
 static int ib_stop_fn(void *unused)
 {
-	ib_arrive();
+	if (!ib_arrive() && smp_processor_id() != ib.blessed)
+		return 0;
 	if (smp_processor_id() == ib.blessed) {
 		u64 deadline = ntc_deadline(ib.deadline_ns);
 
@@ -259,7 +272,8 @@ static void ib_empty_fn(void *unused)
 /* static_key: each CPU reports which way the branch goes now. */
 static void ib_key_check_fn(void *unused)
 {
-	ib_arrive();
+	if (!ib_arrive())
+		return;
 	this_cpu_ptr(&ib_cpus)->key_seen = static_branch_unlikely(&ib_key);
 }
 
@@ -421,7 +435,10 @@ static int ib_iterate_static_key(struct ntc_run *run, u64 *sample)
 	t3 = ntc_now();
 	ret = ib_check(run, false);
 	for_each_cpu(cpu, run->p.cpus) {
-		if (per_cpu_ptr(&ib_cpus, cpu)->key_seen != want) {
+		struct ib_cpu *c = per_cpu_ptr(&ib_cpus, cpu);
+
+		/* A CPU that never arrived (a counted timeout) saw nothing. */
+		if (c->arrived_gen == ib.gen && c->key_seen != want) {
 			run->counters[IB_C_KEY_MISMATCHES]++;
 			ntc_run_violation(run, "a CPU took the old branch after the static key flip");
 		}

@@ -72,6 +72,26 @@ u64 ntc_irql_violations(void)
 	return atomic64_read(&ntc_irql_misses);
 }
 
+struct ntc_fault ntc_fault = { .cpu = 0, .mode = NTC_FAULT_OFF };
+
+bool ntc_fault_arrive(void)
+{
+	u32 mode = READ_ONCE(ntc_fault.mode);
+	u64 until;
+
+	if (mode == NTC_FAULT_OFF || READ_ONCE(ntc_fault.cpu) != raw_smp_processor_id())
+		return false;
+	atomic64_inc(&ntc_fault.injected);
+	if (mode != NTC_FAULT_LATE)
+		return true;
+	/* Bounded like everything else: at most twice the longest deadline. */
+	until = ntc_deadline((u64)min_t(u32, READ_ONCE(ntc_fault.delay_us),
+					2 * NTCORRAL_MAX_DEADLINE_US) * NSEC_PER_USEC);
+	while (!ntc_past(until))
+		cpu_relax();
+	return false;
+}
+
 /* KeRaiseIrql: raising to a lower level is counted and changes nothing. */
 void ntc_irql_raise(enum ntc_irql new, struct ntc_irql_saved *saved)
 {

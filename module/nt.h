@@ -147,6 +147,24 @@ int ntc_call_dpc_synchronize(struct ntc_generic_call *call, int *sense);
 /* KeSignalCallDpcDone */
 void ntc_call_dpc_done(struct ntc_generic_call *call);
 
+/*
+ * Fault injection, for the reliability tests (debugfs fault_*): at every
+ * barrier arrival, CPU ntc_fault.cpu arrives late (busy for delay_us) or
+ * never. A CPU told never to arrive leaves as if it had timed out.
+ */
+enum ntc_fault_mode { NTC_FAULT_OFF, NTC_FAULT_LATE, NTC_FAULT_NEVER };
+
+struct ntc_fault {
+	u32 cpu;
+	u32 mode;
+	u32 delay_us;
+	atomic64_t injected;
+};
+
+extern struct ntc_fault ntc_fault;
+/* Called just before arriving at a barrier: true means "do not arrive". */
+bool ntc_fault_arrive(void);
+
 int ntc_nt_init(void);
 void ntc_nt_exit(void);
 

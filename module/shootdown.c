@@ -155,6 +155,8 @@ static void sd_corralled(struct sd_slot *slot)
 		atomic_inc(&sd_corral.late_arrivals);
 		goto out;
 	}
+	if (ntc_fault_arrive())
+		goto out;	/* injected: this CPU never arrives */
 	WRITE_ONCE(slot->arrived_gen, gen);
 	/* InterlockedDecrement is a full barrier: so is atomic_dec_return. */
 	atomic_dec_return(&sd_corral.barrier);
