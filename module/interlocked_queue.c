@@ -16,8 +16,8 @@
  *                  own CPU holding the lock backs off (counted) and leaves
  *                  its item on a lock-free side list the DPC also drains.
  *
- * naive's lock is kept out of lockdep's validation (see spinlock.c for
- * why): lockdep_set_novalidate_class().
+ * naive's lock is kept out of lockdep's validation (struct
+ * ntc_variant_lock, nt.h, says why) unless lockdep_sees_wrong_variants=1.
  *
  * One KDPC drains the queue: a tasklet never runs on two CPUs at once, so
  * there is a single consumer and per-producer order is checkable.
@@ -92,7 +92,7 @@ struct iq_state {
 	u64 deadline_ns;
 	u64 hold_ns;			/* the DPC's work per batch */
 
-	spinlock_t lock;		/* exinterlocked, naive */
+	struct ntc_variant_lock lock;	/* exinterlocked, naive */
 	int owner;			/* CPU holding @lock, or -1 */
 	struct list_head list;
 	struct llist_head slist;
@@ -129,7 +129,7 @@ static bool iq_insert_locked(struct iq_state *st, struct iq_item *it, bool isr)
 		atomic64_inc(&st->would_deadlock);
 		return false;
 	}
-	if (!ntc_spin_until(spin_trylock(&st->lock), deadline)) {
+	if (!ntc_spin_until(ntc_variant_lock_trylock(&st->lock), deadline)) {
 		local_irq_restore(flags);
 		atomic64_inc(&st->lock_timeouts);
 		return false;
@@ -137,7 +137,8 @@ static bool iq_insert_locked(struct iq_state *st, struct iq_item *it, bool isr)
 	WRITE_ONCE(st->owner, smp_processor_id());
 	list_add_tail(&it->entry, &st->list);
 	WRITE_ONCE(st->owner, -1);
-	spin_unlock_irqrestore(&st->lock, flags);
+	ntc_variant_lock_unlock(&st->lock);
+	local_irq_restore(flags);
 	return true;
 }
 
@@ -206,7 +207,7 @@ static unsigned int iq_drain_list(struct iq_state *st)
 	for (;;) {
 		if (st->kind == IQ_EXINTERLOCKED)
 			local_irq_save(flags);
-		if (!ntc_spin_until(spin_trylock(&st->lock), deadline)) {
+		if (!ntc_spin_until(ntc_variant_lock_trylock(&st->lock), deadline)) {
 			if (st->kind == IQ_EXINTERLOCKED)
 				local_irq_restore(flags);
 			atomic64_inc(&st->lock_timeouts);
@@ -219,7 +220,7 @@ static unsigned int iq_drain_list(struct iq_state *st)
 		if (it)
 			list_del(&it->entry);
 		WRITE_ONCE(st->owner, -1);
-		spin_unlock(&st->lock);
+		ntc_variant_lock_unlock(&st->lock);
 		if (st->kind == IQ_EXINTERLOCKED)
 			local_irq_restore(flags);
 		if (!it)
@@ -307,9 +308,7 @@ static int iq_setup(struct ntc_run *run)
 	st->deadline_ns = run->deadline_ns;
 	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
 	st->owner = -1;
-	spin_lock_init(&st->lock);
-	if (st->kind == IQ_NAIVE)
-		lockdep_set_novalidate_class(&st->lock);
+	ntc_variant_lock_init(&st->lock, st->kind == IQ_NAIVE);
 	INIT_LIST_HEAD(&st->list);
 	init_llist_head(&st->slist);
 	init_llist_head(&st->side);

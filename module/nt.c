@@ -2,6 +2,7 @@
 /* ntcorral: the NT-on-Linux mapping layer (see nt.h for the map). */
 
 #include <linux/delay.h>
+#include <linux/moduleparam.h>
 #include <linux/jiffies.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -70,6 +71,18 @@ bool __ntc_irql_assert(enum ntc_irql min, enum ntc_irql max, const char *who)
 u64 ntc_irql_violations(void)
 {
 	return atomic64_read(&ntc_irql_misses);
+}
+
+static bool lockdep_sees_wrong_variants;
+module_param(lockdep_sees_wrong_variants, bool, 0444);
+MODULE_PARM_DESC(lockdep_sees_wrong_variants,
+		 "let lockdep validate the deliberately wrong variants' locks (it will report them)");
+
+void ntc_variant_lock_init(struct ntc_variant_lock *l, bool wrong_variant)
+{
+	spin_lock_init(&l->lock);
+	l->hidden = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
+	l->visible = !wrong_variant || lockdep_sees_wrong_variants;
 }
 
 struct ntc_fault ntc_fault = { .cpu = 0, .mode = NTC_FAULT_OFF };

@@ -32,6 +32,7 @@
 #include <linux/cpumask.h>
 #include <linux/interrupt.h>
 #include <linux/smp.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 /* x64 NT's numbering. */
@@ -146,6 +147,36 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 int ntc_call_dpc_synchronize(struct ntc_generic_call *call, int *sense);
 /* KeSignalCallDpcDone */
 void ntc_call_dpc_done(struct ntc_generic_call *call);
+
+/*
+ * The lock of a variant. A deliberately wrong variant's lock is an
+ * arch_spinlock_t, which lockdep does not track: lockdep would report the
+ * inconsistent IRQ-safe/IRQ-unsafe use at once (the point of the variant)
+ * and then switch itself off for the rest of the suite, hiding real bugs.
+ * Loaded with lockdep_sees_wrong_variants=1 (the debug lane's verdict
+ * test), it is a plain spinlock_t that lockdep validates. Used only where
+ * preemption is off (hardirq, softirq, raised IRQL).
+ */
+struct ntc_variant_lock {
+	spinlock_t lock;
+	arch_spinlock_t hidden;
+	bool visible;
+};
+
+void ntc_variant_lock_init(struct ntc_variant_lock *l, bool wrong_variant);
+
+static inline bool ntc_variant_lock_trylock(struct ntc_variant_lock *l)
+{
+	return l->visible ? spin_trylock(&l->lock) : arch_spin_trylock(&l->hidden);
+}
+
+static inline void ntc_variant_lock_unlock(struct ntc_variant_lock *l)
+{
+	if (l->visible)
+		spin_unlock(&l->lock);
+	else
+		arch_spin_unlock(&l->hidden);
+}
 
 /*
  * Fault injection, for the reliability tests (debugfs fault_*): at every

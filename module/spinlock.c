@@ -18,11 +18,12 @@
  *                  spinning forever, counts a would-be self-deadlock and
  *                  leaves its event for the DPC (nothing is lost).
  *
- * dispatch_only's lock is kept out of lockdep's validation
- * (lockdep_set_novalidate_class): lockdep would report the inconsistent
+ * dispatch_only's lock is kept out of lockdep's validation (struct
+ * ntc_variant_lock, nt.h): lockdep would report the inconsistent
  * {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} use at once, which is the point of the
  * variant, and then switch itself off for the rest of the suite, hiding
- * real bugs. The debug-kernel lane checks that verdict in a boot of its own.
+ * real bugs. The debug-kernel lane checks that verdict in a boot of its
+ * own, with lockdep_sees_wrong_variants=1.
  */
 
 #include <linux/atomic.h>
@@ -93,7 +94,7 @@ struct sl_state {
 	u64 hold_ns;
 
 	/* The device extension. */
-	spinlock_t lock;
+	struct ntc_variant_lock lock;
 	raw_spinlock_t raw_lock;
 	int owner;			/* CPU holding the lock, or -1 */
 	u64 t_acquired;
@@ -147,7 +148,7 @@ static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
 		return false;
 	}
 	if (!ntc_spin_until(st->kind == SL_RAW ? raw_spin_trylock(&st->raw_lock) :
-						  spin_trylock(&st->lock),
+						  ntc_variant_lock_trylock(&st->lock),
 			    deadline)) {
 		atomic64_inc(&st->lock_timeouts);
 		ntc_irql_lower(irql);
@@ -166,7 +167,7 @@ static void sl_release(struct sl_state *st, struct ntc_irql_saved *irql)
 	if (st->kind == SL_RAW)
 		raw_spin_unlock(&st->raw_lock);
 	else
-		spin_unlock(&st->lock);
+		ntc_variant_lock_unlock(&st->lock);
 	ntc_irql_lower(irql);
 }
 
@@ -278,10 +279,8 @@ static int sl_setup(struct ntc_run *run)
 	st->owner = -1;
 	st->rec.b = 1;
 	st->rec.c = SL_MAGIC;
-	spin_lock_init(&st->lock);
+	ntc_variant_lock_init(&st->lock, st->kind == SL_DISPATCH_ONLY);
 	raw_spin_lock_init(&st->raw_lock);
-	if (st->kind == SL_DISPATCH_ONLY)
-		lockdep_set_novalidate_class(&st->lock);
 	init_llist_head(&st->pending);
 	ntc_device_init(&st->dev, &sl_device_ops, st, run->p.cpus,
 			run->p.rate_hz, run->p.iterations);
