@@ -67,6 +67,7 @@ void ntc_irql_lower(struct ntc_irql_saved *saved);
 	__ntc_irql_assert((min), (max), __func__)
 bool __ntc_irql_assert(enum ntc_irql min, enum ntc_irql max, const char *who);
 u64 ntc_irql_violations(void);
+void ntc_irql_violations_forget(u64 n);
 
 /* KDPC. The routine runs at DISPATCH_LEVEL (softirq) on the target CPU. */
 struct ntc_dpc {

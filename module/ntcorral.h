@@ -171,6 +171,8 @@ unsigned int ntc_hist_bucket(u64 ns);
 u64 ntc_hist_bucket_lo(unsigned int b);
 u64 ntc_hist_bucket_hi(unsigned int b);
 void ntc_summarize_samples(u64 *v, u64 n, struct ntc_metric_summary *s);
+u64 ntc_hist_percentile(const u64 *hist, u64 count, u64 min, u64 max,
+			unsigned int pct);
 void ntc_stats_add_run(const struct ntc_run *run,
 		       const struct ntc_report *rep);
 void ntc_stats_report(const struct ntc_experiment *exp,

@@ -82,19 +82,25 @@ void ntc_summarize_samples(u64 *v, u64 n, struct ntc_metric_summary *s)
  * Percentile estimated from a log2 histogram: the upper edge of the bucket
  * holding the nearest rank, clamped to the observed range.
  */
-static u64 ntc_percentile_hist(const struct ntc_metric_acc *m, unsigned int pct)
+u64 ntc_hist_percentile(const u64 *hist, u64 count, u64 min, u64 max,
+			unsigned int pct)
 {
-	u64 rank = div_u64(m->count * pct + 99, 100), seen = 0;
+	u64 rank = div_u64(count * pct + 99, 100), seen = 0;
 	unsigned int b;
 
 	if (!rank)
 		rank = 1;
 	for (b = 0; b < NTCORRAL_HIST_BUCKETS; b++) {
-		seen += m->hist[b];
+		seen += hist[b];
 		if (seen >= rank)
-			return clamp(ntc_hist_bucket_hi(b) - 1, m->min, m->max);
+			return clamp(ntc_hist_bucket_hi(b) - 1, min, max);
 	}
-	return m->max;
+	return max;
+}
+
+static u64 ntc_percentile_hist(const struct ntc_metric_acc *m, unsigned int pct)
+{
+	return ntc_hist_percentile(m->hist, m->count, m->min, m->max, pct);
 }
 
 static struct ntc_stats *ntc_stats_of(const struct ntc_experiment *exp,
