@@ -1290,6 +1290,11 @@ static void check_param_info(struct __test_metadata *_metadata,
 			max = NTCORRAL_MAX_PCI_DEVICE;
 			def = NTCORRAL_DEFAULT_PCI_DEVICE;
 			break;
+		case NTCORRAL_A_RATE_HZ:
+			min = NTCORRAL_MIN_RATE_HZ;
+			max = NTCORRAL_MAX_RATE_HZ;
+			def = NTCORRAL_DEFAULT_RATE_HZ;
+			break;
 		default:
 			ASSERT_TRUE(false) TH_LOG("param %s names attribute %u, "
 						  "which is no run parameter",
