@@ -1,0 +1,1445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nl_fuzz: the "ntcorral" generic netlink family under malformed and random
+ * requests, over raw AF_NETLINK sockets (no libnl).
+ *
+ * Every request is a well-framed netlink message (nlmsg_len is the datagram's
+ * length: framing is the socket's business, not the family's) with
+ * NLM_F_REQUEST | NLM_F_ACK, so the kernel owes each one an answer: an
+ * NLMSG_ERROR (an ack or an errno) or, for a dump, NLMSG_DONE. What is
+ * inside is anything: unknown commands, truncated genl headers and
+ * attributes, wrong attribute types and lengths, nested garbage, huge and
+ * empty CPU sets, out-of-range values, random bytes, and valid requests:
+ * cheap runs (iterations <= 3, a small deadline and run budget, always the
+ * last attributes of the message, so they win over anything before them),
+ * full dumps, resets. From root and from uid 65534. Then dumps abandoned
+ * half-way (socket closed, process gone) while runs go on.
+ *
+ * Pass: every request is answered within RECV_TIMEOUT_S, every reply parses,
+ * no unprivileged run or reset succeeds; afterwards LIST still names every
+ * experiment and a clean shootdown/ipi run (5 iterations) has 0 violations.
+ *
+ * The PRNG seed is $NTCORRAL_FUZZ_SEED, else the time; it is printed first,
+ * and each test derives its stream from it, so a failure repeats.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "ntcorral.h"
+#include "kselftest_harness.h"
+
+#define RECV_TIMEOUT_S	10		/* an unanswered request: a hang */
+#define MSG_MAX		16384
+#define RECV_BUF	(64 * 1024)
+#define DUMP_SMALL_BUF	4096
+
+/* Budgets: messages and seconds per test, the whole file stays short. */
+#define PRIV_MESSAGES		3000
+#define PRIV_SECONDS		35
+#define UNPRIV_MESSAGES		1500
+#define UNPRIV_SECONDS		15
+#define DUMP_ROUNDS		500
+#define DUMP_SECONDS		15
+
+/* Cheap runs: what a random valid RUN may ask for at most. */
+#define CHEAP_MAX_ITERATIONS	3
+#define CHEAP_MIN_DEADLINE_US	1000
+#define CHEAP_MAX_DEADLINE_US	50000
+#define CHEAP_MAX_RUNTIME_MS	500
+#define CHEAP_MAX_HOLD_US	1000
+
+static const char *const experiments[] = {
+	"shootdown", "ipi_barrier", "exclusivity", "spinlock", "interlocked_queue",
+};
+#define NR_EXPERIMENTS (sizeof(experiments) / sizeof(experiments[0]))
+
+static const char *const variants[NR_EXPERIMENTS][7] = {
+	{ "dpc", "ipi", "stop_machine" },
+	{ "counter", "lockflag", "sense", "stop_machine", "static_key", "bare_ipi" },
+	{ "seed", "generic_call_dpc", "stop_machine" },
+	{ "irqsave", "raw", "dispatch_only" },
+	{ "exinterlocked", "slist", "naive" },
+};
+
+static uint64_t base_seed;
+
+/* ---- PRNG: xorshift64*, one stream per test ----------------------------- */
+
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static uint32_t rnd_below(uint64_t *s, uint32_t n)
+{
+	return n ? (uint32_t)(rnd(s) % n) : 0;
+}
+
+static uint32_t rnd_range(uint64_t *s, uint32_t lo, uint32_t hi)
+{
+	return lo + rnd_below(s, hi - lo + 1);
+}
+
+static void rnd_bytes(uint64_t *s, void *p, size_t n)
+{
+	uint8_t *b = p;
+
+	while (n--)
+		*b++ = (uint8_t)rnd(s);
+}
+
+static uint64_t stream_seed(unsigned int test)
+{
+	uint64_t s = base_seed * 0x9E3779B97F4A7C15ULL + test * 0xBF58476D1CE4E5B9ULL;
+
+	printf("# nl_fuzz seed %" PRIu64 " (NTCORRAL_FUZZ_SEED=%" PRIu64 " repeats it), stream %u\n",
+	       base_seed, base_seed, test);
+	fflush(stdout);
+
+	return s ? s : 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- figures ------------------------------------------------------------ */
+
+struct figures {
+	unsigned long sent, answered, acks, valid_replies, done_ok;
+	unsigned long errnos[200];	/* answered with -errno */
+	unsigned long with_extack;	/* rejections carrying a message */
+	unsigned long runs_ok, runs_busy, unanswered, bad_replies;
+	unsigned long dumps_full, dumps_interrupted, dump_busy;
+};
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EINVAL: return "EINVAL";
+	case ERANGE: return "ERANGE";
+	case EBUSY: return "EBUSY";
+	case ENODEV: return "ENODEV";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EMSGSIZE: return "EMSGSIZE";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENOBUFS: return "ENOBUFS";
+	case EFAULT: return "EFAULT";
+	case E2BIG: return "E2BIG";
+	case ENXIO: return "ENXIO";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	default: return NULL;
+	}
+}
+
+static void print_figures(const char *who, const struct figures *f)
+{
+	char line[1024];
+	size_t n = 0;
+	unsigned int e;
+
+	printf("# %s: sent %lu, answered %lu (acks %lu, valid replies %lu, dumps done %lu), unanswered %lu, bad replies %lu\n",
+	       who, f->sent, f->answered, f->acks, f->valid_replies,
+	       f->done_ok, f->unanswered, f->bad_replies);
+	line[0] = 0;
+	for (e = 1; e < sizeof(f->errnos) / sizeof(f->errnos[0]); e++) {
+		const char *name = errno_name(e);
+
+		if (!f->errnos[e])
+			continue;
+		if (name)
+			n += snprintf(line + n, sizeof(line) - n, " %s %lu,", name, f->errnos[e]);
+		else
+			n += snprintf(line + n, sizeof(line) - n, " errno%u %lu,", e, f->errnos[e]);
+		if (n >= sizeof(line))
+			break;
+	}
+	if (n && n < sizeof(line))
+		line[n - 1] = 0;
+	printf("# %s: errors by errno:%s; %lu of them with an extack message\n",
+	       who, line[0] ? line : " none", f->with_extack);
+	printf("# %s: runs completed %lu, runs EBUSY %lu\n", who, f->runs_ok, f->runs_busy);
+	fflush(stdout);
+}
+
+/* ---- the socket --------------------------------------------------------- */
+
+struct nl {
+	int fd;
+	__u16 family;
+	__u32 seq;
+	__u32 portid;
+	uint8_t *rbuf;
+	size_t rbuf_size;
+};
+
+static int nl_socket(struct nl *s, size_t rbuf_size)
+{
+	struct timeval tv = { .tv_sec = RECV_TIMEOUT_S };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	socklen_t len = sizeof(sa);
+	int one = 1;
+
+	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (s->fd < 0)
+		return -errno;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(s->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
+	    setsockopt(s->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) ||
+	    bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(s->fd, (struct sockaddr *)&sa, &len)) {
+		int e = errno;
+
+		close(s->fd);
+		s->fd = -1;
+		return -e;
+	}
+	s->portid = sa.nl_pid;
+	s->seq = (__u32)time(NULL);
+	s->rbuf_size = rbuf_size;
+	s->rbuf = malloc(rbuf_size);
+	return s->rbuf ? 0 : -ENOMEM;
+}
+
+static void nl_close(struct nl *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	free(s->rbuf);
+	s->rbuf = NULL;
+}
+
+/* A message under construction. */
+struct msg {
+	uint8_t buf[MSG_MAX];
+	size_t len;
+};
+
+static struct nlmsghdr *msg_nlh(struct msg *m)
+{
+	return (struct nlmsghdr *)m->buf;
+}
+
+static void msg_start(struct msg *m, __u16 type, __u16 flags, __u8 cmd, __u8 version)
+{
+	struct genlmsghdr *g;
+
+	memset(m->buf, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	msg_nlh(m)->nlmsg_type = type;
+	msg_nlh(m)->nlmsg_flags = flags;
+	g = (struct genlmsghdr *)(m->buf + NLMSG_HDRLEN);
+	g->cmd = cmd;
+	g->version = version;
+	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
+}
+
+static bool msg_room(struct msg *m, size_t n)
+{
+	return m->len + NLA_ALIGN(n) <= sizeof(m->buf);
+}
+
+/* Append an attribute with a header length of its own (may lie). */
+static void msg_put_raw(struct msg *m, __u16 type, __u16 nla_len, const void *data,
+			size_t dlen)
+{
+	struct nlattr *a;
+
+	if (!msg_room(m, NLA_HDRLEN + dlen))
+		return;
+	a = (struct nlattr *)(m->buf + m->len);
+	a->nla_type = type;
+	a->nla_len = nla_len;
+	if (dlen)
+		memcpy(m->buf + m->len + NLA_HDRLEN, data, dlen);
+	memset(m->buf + m->len + NLA_HDRLEN + dlen, 0,
+	       NLA_ALIGN(NLA_HDRLEN + dlen) - NLA_HDRLEN - dlen);
+	m->len += NLA_ALIGN(NLA_HDRLEN + dlen);
+}
+
+static void msg_put(struct msg *m, __u16 type, const void *data, size_t dlen)
+{
+	msg_put_raw(m, type, NLA_HDRLEN + dlen, data, dlen);
+}
+
+static void msg_put_u32(struct msg *m, __u16 type, __u32 v)
+{
+	msg_put(m, type, &v, sizeof(v));
+}
+
+static void msg_put_str(struct msg *m, __u16 type, const char *str)
+{
+	msg_put(m, type, str, strlen(str) + 1);
+}
+
+/* Open a nest; returns its offset for msg_nest_end(). */
+static size_t msg_nest_start(struct msg *m, __u16 type)
+{
+	size_t off = m->len;
+
+	msg_put(m, type | NLA_F_NESTED, NULL, 0);
+	return off;
+}
+
+static void msg_nest_end(struct msg *m, size_t off)
+{
+	if (off + NLA_HDRLEN <= m->len)
+		((struct nlattr *)(m->buf + off))->nla_len = m->len - off;
+}
+
+/* ---- what came back ----------------------------------------------------- */
+
+enum answer { ANS_ACK, ANS_ERRNO, ANS_DONE, ANS_NONE, ANS_BAD };
+
+struct reply {
+	enum answer ans;
+	int err;		/* positive errno for ANS_ERRNO */
+	bool extack_msg;
+	unsigned int replies;	/* family messages of this seq */
+	bool trunc;
+	char why[160];		/* ANS_BAD / ANS_NONE */
+	/* the last RUN reply, when there was one */
+	uint64_t samples, violations, timeouts;
+	bool truncated, have_result;
+};
+
+static bool attrs_well_formed(const uint8_t *p, int len, int depth)
+{
+	while (len >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
+			return false;
+		if ((a->nla_type & NLA_F_NESTED) && depth < 4 &&
+		    !attrs_well_formed(p + NLA_HDRLEN, a->nla_len - NLA_HDRLEN, depth + 1))
+			return false;
+		len -= NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+	return len == 0 || len < 0;	/* the tail is alignment only */
+}
+
+static uint64_t attr_u64(const struct nlattr *a)
+{
+	uint64_t v = 0;
+
+	if (a->nla_len - NLA_HDRLEN == 8)
+		memcpy(&v, (const uint8_t *)a + NLA_HDRLEN, 8);
+	else if (a->nla_len - NLA_HDRLEN == 4) {
+		uint32_t w;
+
+		memcpy(&w, (const uint8_t *)a + NLA_HDRLEN, 4);
+		v = w;
+	}
+	return v;
+}
+
+/* A family message: genl header, known command, attributes that parse. */
+static bool check_family_msg(const struct nlmsghdr *nlh, struct reply *r)
+{
+	const struct genlmsghdr *g = NLMSG_DATA(nlh);
+	const uint8_t *p = (const uint8_t *)g + GENL_HDRLEN;
+	int len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	bool exp = false;
+
+	if (len < 0) {
+		snprintf(r->why, sizeof(r->why), "a reply of %u bytes, shorter than its genl header",
+			 nlh->nlmsg_len);
+		return false;
+	}
+	if (g->cmd < NTCORRAL_CMD_LIST_EXPERIMENTS || g->cmd > NTCORRAL_CMD_RESET_STATS) {
+		snprintf(r->why, sizeof(r->why), "a reply with command %u", g->cmd);
+		return false;
+	}
+	if (!attrs_well_formed(p, len, 0)) {
+		snprintf(r->why, sizeof(r->why), "a reply (command %u) whose attributes do not parse",
+			 g->cmd);
+		return false;
+	}
+	while (len >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case NTCORRAL_A_EXPERIMENT:
+			exp = true;
+			break;
+		case NTCORRAL_A_SAMPLES:
+			r->samples = attr_u64(a);
+			r->have_result = g->cmd == NTCORRAL_CMD_RUN;
+			break;
+		case NTCORRAL_A_VIOLATIONS:
+			r->violations = attr_u64(a);
+			break;
+		case NTCORRAL_A_TIMEOUTS:
+			r->timeouts = attr_u64(a);
+			break;
+		case NTCORRAL_A_TRUNCATED:
+			r->truncated = true;
+			break;
+		}
+		len -= NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+	if (!exp) {
+		snprintf(r->why, sizeof(r->why), "a reply (command %u) without an experiment name",
+			 g->cmd);
+		return false;
+	}
+	return true;
+}
+
+/* The NLMSG_ERROR's extack message, with NETLINK_CAP_ACK set. */
+static bool has_extack_msg(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+	const uint8_t *p = (const uint8_t *)nlh + NLMSG_ALIGN(off);
+	int len = (int)nlh->nlmsg_len - (int)NLMSG_ALIGN(off);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return false;
+	while (len >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
+			return false;
+		if (a->nla_type == NLMSGERR_ATTR_MSG && a->nla_len > NLA_HDRLEN + 1)
+			return true;
+		len -= NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+	return false;
+}
+
+/*
+ * Read until the answer to @seq: NLMSG_ERROR (ack or errno) or NLMSG_DONE.
+ * @max_recvs > 0 stops early (an interrupted dump): ANS_NONE, no failure.
+ */
+static void nl_receive(struct nl *s, __u32 seq, struct reply *r, int max_recvs)
+{
+	int recvs = 0;
+
+	while (max_recvs <= 0 || recvs < max_recvs) {
+		ssize_t n = recv(s->fd, s->rbuf, s->rbuf_size, MSG_TRUNC);
+		struct nlmsghdr *nlh;
+		int len;
+
+		recvs++;
+		if (n < 0) {
+			r->ans = ANS_NONE;
+			snprintf(r->why, sizeof(r->why), "recv: %s", strerror(errno));
+			return;
+		}
+		if ((size_t)n > s->rbuf_size) {
+			r->trunc = true;
+			if (max_recvs <= 0) {
+				r->ans = ANS_BAD;
+				snprintf(r->why, sizeof(r->why), "a %zd-byte datagram, larger than %zu",
+					 n, s->rbuf_size);
+				return;
+			}
+			continue;
+		}
+		len = (int)n;
+		for (nlh = (struct nlmsghdr *)s->rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;	/* not this request's */
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+				if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e)) {
+					r->ans = ANS_BAD;
+					snprintf(r->why, sizeof(r->why), "a short NLMSG_ERROR");
+					return;
+				}
+				if (e->error > 0) {
+					r->ans = ANS_BAD;
+					snprintf(r->why, sizeof(r->why), "an NLMSG_ERROR with error %d > 0",
+						 e->error);
+					return;
+				}
+				r->ans = e->error ? ANS_ERRNO : ANS_ACK;
+				r->err = -e->error;
+				r->extack_msg = has_extack_msg(nlh);
+				return;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				int err = 0;
+
+				if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+					memcpy(&err, NLMSG_DATA(nlh), sizeof(int));
+				if (err > 0) {
+					r->ans = ANS_BAD;
+					snprintf(r->why, sizeof(r->why), "NLMSG_DONE with error %d > 0", err);
+					return;
+				}
+				r->ans = err ? ANS_ERRNO : ANS_DONE;
+				r->err = -err;
+				r->extack_msg = err && has_extack_msg(nlh);
+				return;
+			}
+			if (nlh->nlmsg_type != s->family) {
+				r->ans = ANS_BAD;
+				snprintf(r->why, sizeof(r->why), "a message of type %u", nlh->nlmsg_type);
+				return;
+			}
+			if (!check_family_msg(nlh, r)) {
+				r->ans = ANS_BAD;
+				return;
+			}
+			r->replies++;
+		}
+	}
+	r->ans = ANS_NONE;
+	snprintf(r->why, sizeof(r->why), "stopped reading after %d recv", recvs);
+}
+
+static int nl_send(struct nl *s, struct msg *m, __u32 *seq)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *nlh = msg_nlh(m);
+
+	nlh->nlmsg_len = m->len;
+	nlh->nlmsg_seq = *seq = ++s->seq;
+	nlh->nlmsg_pid = 0;
+	if (sendto(s->fd, m->buf, m->len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	return 0;
+}
+
+static void xfer(struct nl *s, struct msg *m, struct reply *r)
+{
+	__u32 seq;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = nl_send(s, m, &seq);
+	if (ret) {
+		r->ans = ANS_BAD;
+		snprintf(r->why, sizeof(r->why), "send: %s", strerror(-ret));
+		return;
+	}
+	nl_receive(s, seq, r, 0);
+}
+
+/* CTRL_CMD_GETFAMILY "ntcorral". */
+static int resolve_family(struct nl *s)
+{
+	struct msg m;
+	__u32 seq;
+	ssize_t n;
+	int len;
+
+	msg_start(&m, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, CTRL_CMD_GETFAMILY, 1);
+	msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, NTCORRAL_FAMILY_NAME);
+	if (nl_send(s, &m, &seq))
+		return -errno;
+	s->family = 0;
+	for (;;) {
+		struct nlmsghdr *nlh;
+
+		n = recv(s->fd, s->rbuf, s->rbuf_size, 0);
+		if (n < 0)
+			return -errno;
+		len = (int)n;
+		for (nlh = (struct nlmsghdr *)s->rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				int err = ((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+
+				return err ? err : (s->family ? 0 : -ENOENT);
+			}
+			if (nlh->nlmsg_type == GENL_ID_CTRL) {
+				const uint8_t *p = (const uint8_t *)NLMSG_DATA(nlh) + GENL_HDRLEN;
+				int alen = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+
+				while (alen >= NLA_HDRLEN) {
+					const struct nlattr *a = (const struct nlattr *)p;
+
+					if (a->nla_len < NLA_HDRLEN || a->nla_len > alen)
+						break;
+					if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+						memcpy(&s->family, p + NLA_HDRLEN, sizeof(__u16));
+					alen -= NLA_ALIGN(a->nla_len);
+					p += NLA_ALIGN(a->nla_len);
+				}
+			}
+		}
+	}
+}
+
+static int nl_open(struct nl *s, size_t rbuf_size)
+{
+	int ret = nl_socket(s, rbuf_size);
+
+	if (ret)
+		return ret;
+	ret = resolve_family(s);
+	if (ret)
+		nl_close(s);
+	return ret;
+}
+
+/* ---- the generator ------------------------------------------------------ */
+
+static int nr_cpus_conf(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n > 0 ? (int)n : 1;
+}
+
+static uint64_t online_mask(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	uint64_t mask = 0;
+	int a, b;
+	char c;
+
+	if (!f)
+		return 1;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		c = (char)fgetc(f);
+		if (c == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			c = (char)fgetc(f);
+		}
+		for (; a <= b && a < 64; a++)
+			mask |= 1ULL << a;
+		if (c != ',')
+			break;
+	}
+	fclose(f);
+	return mask ? mask : 1;
+}
+
+static void pick_names(uint64_t *rs, const char **exp, const char **var)
+{
+	unsigned int e = rnd_below(rs, NR_EXPERIMENTS), n = 0;
+
+	while (n < 7 && variants[e][n])
+		n++;
+	*exp = experiments[e];
+	*var = variants[e][rnd_below(rs, n)];
+}
+
+/* Names that are not: empty, too long, no NUL, near misses. */
+static void put_bad_name(struct msg *m, uint64_t *rs, __u16 type)
+{
+	char s[80];
+	unsigned int k = rnd_below(rs, 6), n;
+
+	switch (k) {
+	case 0:
+		msg_put(m, type, "", 1);
+		break;
+	case 1:		/* 40 chars: longer than NTCORRAL_NAME_MAX */
+		memset(s, 'x', 40);
+		s[40] = 0;
+		msg_put_str(m, type, s);
+		break;
+	case 2:		/* no NUL */
+		msg_put(m, type, "shootdown", 9);
+		break;
+	case 3:
+		msg_put_str(m, type, "shootdow");
+		break;
+	case 4:		/* embedded NUL then garbage */
+		msg_put(m, type, "dpc\0garbage", 12);
+		break;
+	default:
+		n = rnd_below(rs, 40);
+		rnd_bytes(rs, s, n);
+		msg_put(m, type, s, n);
+		break;
+	}
+}
+
+/* Cheap parameters, last in the message: they win over anything before. */
+static void put_cheap_params(struct msg *m, uint64_t *rs)
+{
+	msg_put_u32(m, NTCORRAL_A_ITERATIONS, rnd_range(rs, 1, CHEAP_MAX_ITERATIONS));
+	msg_put_u32(m, NTCORRAL_A_DEADLINE_US,
+		    rnd_range(rs, CHEAP_MIN_DEADLINE_US, CHEAP_MAX_DEADLINE_US));
+	msg_put_u32(m, NTCORRAL_A_MAX_RUNTIME_MS,
+		    rnd_range(rs, NTCORRAL_MIN_RUNTIME_MS, CHEAP_MAX_RUNTIME_MS));
+	msg_put_u32(m, NTCORRAL_A_HOLD_US, rnd_range(rs, 0, CHEAP_MAX_HOLD_US));
+}
+
+/* A random attribute: any type (flags included), any length, any bytes. */
+static void put_random_attr(struct msg *m, uint64_t *rs)
+{
+	uint8_t data[256];
+	__u16 type = rnd_below(rs, NTCORRAL_A_MAX + 8);
+	size_t len;
+
+	switch (rnd_below(rs, 4)) {
+	case 0:
+		len = 4;
+		break;
+	case 1:
+		len = 8;
+		break;
+	case 2:
+		len = rnd_below(rs, 12);
+		break;
+	default:
+		len = rnd_below(rs, sizeof(data));
+		break;
+	}
+	if (rnd_below(rs, 8) == 0)
+		type |= NLA_F_NESTED;
+	if (rnd_below(rs, 16) == 0)
+		type |= NLA_F_NET_BYTEORDER;
+	rnd_bytes(rs, data, len);
+	/* Keep the run parameters from naming anything expensive. */
+	if (len == 4 && (type & NLA_TYPE_MASK) == NTCORRAL_A_ITERATIONS)
+		*(uint32_t *)data %= 4;
+	msg_put(m, type, data, len);
+}
+
+/* Garbage inside nests: nests of nests, lying lengths, deep nesting. */
+static void put_nested_garbage(struct msg *m, uint64_t *rs, int depth)
+{
+	unsigned int i, n = rnd_range(rs, 1, 4);
+	size_t off;
+
+	off = msg_nest_start(m, rnd_below(rs, NTCORRAL_A_MAX + 4));
+	for (i = 0; i < n; i++) {
+		if (depth < 12 && rnd_below(rs, 2))
+			put_nested_garbage(m, rs, depth + 1);
+		else
+			put_random_attr(m, rs);
+	}
+	msg_nest_end(m, off);
+	if (rnd_below(rs, 8) == 0 && off + NLA_HDRLEN <= m->len)	/* lie */
+		((struct nlattr *)(m->buf + off))->nla_len += rnd_range(rs, 1, 64);
+}
+
+/* The CPU set, in every wrong (and a few right) shapes. */
+static void put_cpu_set(struct msg *m, uint64_t *rs)
+{
+	uint64_t words[NTCORRAL_CPUS_MAX_BYTES / 8 + 64];
+	uint64_t online = online_mask();
+	unsigned int k = rnd_below(rs, 10);
+	size_t len = 8;
+
+	memset(words, 0, sizeof(words));
+	switch (k) {
+	case 0:		/* empty attribute */
+		len = 0;
+		break;
+	case 1:		/* not whole words */
+		len = rnd_range(rs, 1, 15);
+		if (len == 8)
+			len = 7;
+		words[0] = online;
+		break;
+	case 2:		/* all zeros */
+		len = 8 * rnd_range(rs, 1, 16);
+		break;
+	case 3:		/* all ones: CPUs this machine does not have */
+		len = 8 * rnd_range(rs, 1, 16);
+		memset(words, 0xff, len);
+		break;
+	case 4:		/* huge: beyond NTCORRAL_CPUS_MAX_BYTES */
+		len = NTCORRAL_CPUS_MAX_BYTES + 8 * rnd_range(rs, 1, 60);
+		words[0] = online;
+		break;
+	case 5:		/* exactly the maximum size, the online CPUs */
+		len = NTCORRAL_CPUS_MAX_BYTES;
+		words[0] = online;
+		break;
+	case 6:		/* a CPU just past the last one */
+		words[0] = 1ULL << (nr_cpus_conf() % 64);
+		if (nr_cpus_conf() >= 64)
+			len = 16, words[1] = 1;
+		break;
+	case 7:		/* a far CPU in a later word */
+		len = 8 * rnd_range(rs, 2, 16);
+		words[len / 8 - 1] = 1ULL << rnd_below(rs, 64);
+		break;
+	default:	/* a random subset of the online CPUs: valid */
+		words[0] = rnd(rs) & online;
+		if (!words[0])
+			words[0] = online & -online;
+		break;
+	}
+	msg_put(m, NTCORRAL_A_CPUS, words, len);
+}
+
+/* Values just outside the policy's ranges; the others cheap. */
+static void put_out_of_range(struct msg *m, uint64_t *rs)
+{
+	static const struct { __u16 type; uint32_t v[4]; } bad[] = {
+		{ NTCORRAL_A_ITERATIONS, { 0, NTCORRAL_MAX_ITERATIONS + 1, 0xffffffff, 0x80000000 } },
+		{ NTCORRAL_A_HOLD_US, { NTCORRAL_MAX_HOLD_US + 1, 0xffffffff, 1u << 31, 100000 } },
+		{ NTCORRAL_A_DEADLINE_US, { 0, NTCORRAL_MIN_DEADLINE_US - 1,
+					    NTCORRAL_MAX_DEADLINE_US + 1, 0xffffffff } },
+		{ NTCORRAL_A_MAX_RUNTIME_MS, { 0, NTCORRAL_MIN_RUNTIME_MS - 1,
+					       NTCORRAL_MAX_RUNTIME_MS + 1, 0xffffffff } },
+		{ NTCORRAL_A_PCI_DEVICE, { NTCORRAL_MAX_PCI_DEVICE + 1, 0xffffffff, 0x10000, 0x7fffffff } },
+		{ NTCORRAL_A_RATE_HZ, { 0, NTCORRAL_MIN_RATE_HZ - 1, NTCORRAL_MAX_RATE_HZ + 1,
+					0xffffffff } },
+	};
+	unsigned int i = rnd_below(rs, sizeof(bad) / sizeof(bad[0]));
+	const char *exp, *var;
+
+	pick_names(rs, &exp, &var);
+	msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+	msg_put_str(m, NTCORRAL_A_VARIANT, var);
+	/* Cheap first, the bad value last so it is the one that counts. */
+	put_cheap_params(m, rs);
+	if (rnd_below(rs, 4) == 0)		/* u64 where a u32 belongs */
+		msg_put(m, bad[i].type, (uint64_t[]){ bad[i].v[rnd_below(rs, 4)] }, 8);
+	else
+		msg_put_u32(m, bad[i].type, bad[i].v[rnd_below(rs, 4)]);
+}
+
+/* Right attribute, wrong type or length. */
+static void put_wrong_type(struct msg *m, uint64_t *rs)
+{
+	static const __u16 u32_attrs[] = {
+		NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
+		NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_RATE_HZ,
+	};
+	static const size_t lens[] = { 0, 1, 2, 3, 5, 8, 16 };
+	uint8_t data[16] = { 1 };
+	const char *exp, *var;
+
+	pick_names(rs, &exp, &var);
+	switch (rnd_below(rs, 5)) {
+	case 0:		/* a u32 of the wrong length */
+		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+		msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		put_cheap_params(m, rs);
+		msg_put(m, u32_attrs[rnd_below(rs, 6)], data, lens[rnd_below(rs, 7)]);
+		break;
+	case 1:		/* names as numbers */
+		msg_put_u32(m, NTCORRAL_A_EXPERIMENT, rnd(rs));
+		msg_put_u32(m, NTCORRAL_A_VARIANT, rnd(rs));
+		break;
+	case 2:		/* a bad experiment name */
+		put_bad_name(m, rs, NTCORRAL_A_EXPERIMENT);
+		msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		break;
+	case 3:		/* a bad variant name, or a variant without its experiment */
+		if (rnd_below(rs, 2))
+			msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+		put_bad_name(m, rs, NTCORRAL_A_VARIANT);
+		break;
+	default:	/* attributes the family does not know, or output-only ones */
+		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+		msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		put_cheap_params(m, rs);
+		msg_put_u32(m, rnd_range(rs, NTCORRAL_A_SEED, NTCORRAL_A_MAX + 20), 1);
+		break;
+	}
+}
+
+enum kind {
+	K_UNKNOWN_CMD, K_SHORT_GENL, K_RANDOM_BYTES, K_RANDOM_ATTRS, K_TRUNC_ATTR,
+	K_WRONG_TYPE, K_CPU_SET, K_OUT_OF_RANGE, K_NESTED, K_EMPTY, K_VALID_RUN,
+	K_DUMP, K_RESET, NR_KINDS
+};
+
+static const char *const kind_names[NR_KINDS] = {
+	"unknown command", "truncated genl header", "random bytes", "random attributes",
+	"truncated attribute", "wrong type/length", "CPU set", "out of range",
+	"nested garbage", "empty", "valid run", "dump", "reset",
+};
+
+/* Cumulative weights out of 100. */
+static const unsigned int kind_weight[NR_KINDS] = {
+	6, 4, 8, 15, 6, 12, 9, 10, 8, 3, 5, 9, 5,
+};
+
+static enum kind pick_kind(uint64_t *rs)
+{
+	unsigned int r = rnd_below(rs, 100), acc = 0, k;
+
+	for (k = 0; k < NR_KINDS; k++) {
+		acc += kind_weight[k];
+		if (r < acc)
+			return k;
+	}
+	return K_RANDOM_ATTRS;
+}
+
+static __u8 known_cmd(uint64_t *rs)
+{
+	return rnd_range(rs, NTCORRAL_CMD_LIST_EXPERIMENTS, NTCORRAL_CMD_RESET_STATS);
+}
+
+/* The flags a command wants: dump commands dump, mostly. */
+static __u16 flags_for(uint64_t *rs, __u8 cmd)
+{
+	bool dump = cmd == NTCORRAL_CMD_LIST_EXPERIMENTS || cmd == NTCORRAL_CMD_GET_STATS;
+
+	if (rnd_below(rs, 10) == 0)
+		dump = !dump;
+	return NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
+}
+
+/*
+ * Build one request of kind @k. Returns the command; *cheap_run says the
+ * request may start a run (then its parameters are the cheap ones).
+ */
+static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
+{
+	const char *exp, *var;
+	uint8_t junk[512];
+	unsigned int i, n;
+	__u8 cmd = known_cmd(rs);
+	size_t keep;
+
+	switch (k) {
+	case K_UNKNOWN_CMD:
+		cmd = rnd_below(rs, 4) ? rnd_range(rs, NTCORRAL_CMD_MAX + 1, 255) : 0;
+		msg_start(m, family, flags_for(rs, cmd), cmd, rnd(rs));
+		n = rnd_below(rs, 4);
+		for (i = 0; i < n; i++)
+			put_random_attr(m, rs);
+		break;
+	case K_SHORT_GENL:
+		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		m->len = NLMSG_HDRLEN + rnd_below(rs, GENL_HDRLEN);
+		break;
+	case K_RANDOM_BYTES:
+		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		n = rnd_below(rs, sizeof(junk));
+		rnd_bytes(rs, junk, n);
+		memcpy(m->buf + m->len, junk, n);
+		m->len += n;
+		break;
+	case K_RANDOM_ATTRS:
+		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		if (rnd_below(rs, 2)) {
+			pick_names(rs, &exp, &var);
+			msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+			msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		}
+		n = rnd_range(rs, 1, 8);
+		for (i = 0; i < n; i++)
+			put_random_attr(m, rs);
+		if (cmd == NTCORRAL_CMD_RUN)
+			put_cheap_params(m, rs);
+		break;
+	case K_TRUNC_ATTR:
+		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		pick_names(rs, &exp, &var);
+		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+		msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		if (cmd == NTCORRAL_CMD_RUN)
+			put_cheap_params(m, rs);
+		keep = m->len;
+		put_random_attr(m, rs);
+		switch (rnd_below(rs, 3)) {
+		case 0:		/* the message ends inside the attribute */
+			if (m->len - keep > 1)
+				m->len = keep + rnd_range(rs, 1, m->len - keep - 1);
+			break;
+		case 1:		/* nla_len past the end */
+			((struct nlattr *)(m->buf + keep))->nla_len += rnd_range(rs, 1, 200);
+			break;
+		default:	/* nla_len below the header */
+			((struct nlattr *)(m->buf + keep))->nla_len = rnd_below(rs, NLA_HDRLEN);
+			break;
+		}
+		break;
+	case K_WRONG_TYPE:
+		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		put_wrong_type(m, rs);
+		break;
+	case K_CPU_SET:
+		cmd = NTCORRAL_CMD_RUN;
+		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		pick_names(rs, &exp, &var);
+		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+		msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		put_cpu_set(m, rs);
+		put_cheap_params(m, rs);
+		break;
+	case K_OUT_OF_RANGE:
+		cmd = NTCORRAL_CMD_RUN;
+		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		put_out_of_range(m, rs);
+		break;
+	case K_NESTED:
+		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		n = rnd_range(rs, 1, 3);
+		for (i = 0; i < n; i++)
+			put_nested_garbage(m, rs, 0);
+		if (cmd == NTCORRAL_CMD_RUN)
+			put_cheap_params(m, rs);
+		break;
+	case K_EMPTY:
+		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		break;
+	case K_VALID_RUN:
+		cmd = NTCORRAL_CMD_RUN;
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, 1);
+		pick_names(rs, &exp, &var);
+		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+		msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		if (rnd_below(rs, 3) == 0) {
+			uint64_t w = rnd(rs) & online_mask();
+
+			if (!w)
+				w = online_mask() & -online_mask();
+			msg_put(m, NTCORRAL_A_CPUS, &w, 8);
+		}
+		if (rnd_below(rs, 2))
+			msg_put_u32(m, NTCORRAL_A_RATE_HZ,
+				    rnd_range(rs, NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ));
+		if (rnd_below(rs, 4) == 0)
+			msg_put_u32(m, NTCORRAL_A_PCI_DEVICE, rnd_below(rs, 0x100));
+		put_cheap_params(m, rs);
+		break;
+	case K_DUMP:
+		cmd = rnd_below(rs, 2) ? NTCORRAL_CMD_LIST_EXPERIMENTS : NTCORRAL_CMD_GET_STATS;
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, 1);
+		if (rnd_below(rs, 2)) {
+			pick_names(rs, &exp, &var);
+			msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+			if (rnd_below(rs, 2))
+				msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		}
+		break;
+	case K_RESET:
+		cmd = NTCORRAL_CMD_RESET_STATS;
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, 1);
+		if (rnd_below(rs, 2)) {
+			pick_names(rs, &exp, &var);
+			msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+			if (rnd_below(rs, 2))
+				msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		}
+		break;
+	default:
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, 0, 1);
+		break;
+	}
+	return cmd;
+}
+
+static void hexdump_msg(const struct msg *m)
+{
+	size_t i;
+
+	printf("# the request (%zu bytes):", m->len);
+	for (i = 0; i < m->len && i < 256; i++)
+		printf("%s%02x", i % 32 ? " " : "\n#   ", m->buf[i]);
+	printf("%s\n", m->len > 256 ? " ..." : "");
+	fflush(stdout);
+}
+
+/*
+ * Send up to @max_msgs requests (or for @seconds). Every one must be
+ * answered; returns false at the first that is not (or a bad reply).
+ */
+static bool fuzz(struct nl *s, uint64_t *rs, struct figures *f, unsigned int max_msgs,
+		 double seconds, bool privileged, char *why, size_t why_size)
+{
+	double end = now_s() + seconds;
+	unsigned int i;
+	struct msg *m = malloc(sizeof(*m));
+	struct reply r;
+	bool ok = true;
+
+	if (!m) {
+		snprintf(why, why_size, "no memory");
+		return false;
+	}
+	for (i = 0; i < max_msgs && now_s() < end; i++) {
+		enum kind k = pick_kind(rs);
+		__u8 cmd = build(m, rs, s->family, k);
+		bool dump_flag = (msg_nlh(m)->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+		bool admin = cmd == NTCORRAL_CMD_RUN || cmd == NTCORRAL_CMD_RESET_STATS;
+
+		f->sent++;
+		xfer(s, m, &r);
+		if (r.ans == ANS_NONE || r.ans == ANS_BAD) {
+			if (r.ans == ANS_NONE)
+				f->unanswered++;
+			else
+				f->bad_replies++;
+			snprintf(why, why_size, "request %u (%s, command %u): %s",
+				 i, kind_names[k], cmd, r.why);
+			hexdump_msg(m);
+			ok = false;
+			break;
+		}
+		f->answered++;
+		f->valid_replies += r.replies;
+		if (r.ans == ANS_ACK)
+			f->acks++;
+		else if (r.ans == ANS_DONE)
+			f->done_ok++;
+		else {
+			f->errnos[r.err < 200 ? r.err : 0]++;
+			f->with_extack += r.extack_msg;
+		}
+		if (cmd == NTCORRAL_CMD_RUN && r.have_result)
+			f->runs_ok++;
+		if (cmd == NTCORRAL_CMD_RUN && r.ans == ANS_ERRNO && r.err == EBUSY) {
+			f->runs_busy++;
+			if (!r.extack_msg) {
+				snprintf(why, why_size, "run %u: EBUSY without an extack message", i);
+				ok = false;
+				break;
+			}
+		}
+		if (!privileged && admin && !dump_flag && r.ans != ANS_ERRNO) {
+			snprintf(why, why_size, "unprivileged request %u (%s, command %u) was not refused",
+				 i, kind_names[k], cmd);
+			hexdump_msg(m);
+			ok = false;
+			break;
+		}
+		if (!privileged && k == K_VALID_RUN && r.err != EPERM) {
+			snprintf(why, why_size, "unprivileged valid run %u: errno %d, expected EPERM",
+				 i, r.err);
+			ok = false;
+			break;
+		}
+		if (k == K_DUMP && r.ans == ANS_ERRNO && r.err != ENOENT) {
+			snprintf(why, why_size, "dump %u (command %u): errno %d", i, cmd, r.err);
+			hexdump_msg(m);
+			ok = false;
+			break;
+		}
+	}
+	free(m);
+	return ok;
+}
+
+/* ---- the tests ---------------------------------------------------------- */
+
+/*
+ * Cheap runs in a loop until killed: requests collide with them (EBUSY),
+ * dumps get abandoned while they go on.
+ */
+static void run_loop(void)
+{
+	struct msg *m = malloc(sizeof(*m));
+	struct nl s = { .fd = -1 };
+	uint64_t rs = stream_seed(4);
+	const char *exp, *var;
+	struct reply r;
+
+	if (!m || nl_open(&s, RECV_BUF))
+		_exit(1);
+	for (;;) {
+		msg_start(m, s.family, NLM_F_REQUEST | NLM_F_ACK, NTCORRAL_CMD_RUN, 1);
+		pick_names(&rs, &exp, &var);
+		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+		msg_put_str(m, NTCORRAL_A_VARIANT, var);
+		put_cheap_params(m, &rs);
+		xfer(&s, m, &r);
+		if (r.ans == ANS_NONE || r.ans == ANS_BAD)
+			_exit(2);
+	}
+}
+
+FIXTURE(fuzz) {
+	struct nl s;
+	struct figures f;
+	char why[512];
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	memset(&self->f, 0, sizeof(self->f));
+	self->why[0] = 0;
+	self->s.fd = -1;
+	self->s.rbuf = NULL;
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	nl_close(&self->s);
+}
+
+TEST_F_TIMEOUT(fuzz, privileged_requests_are_all_answered, PRIV_SECONDS + 60)
+{
+	uint64_t rs = stream_seed(1);
+	pid_t runner;
+	int status;
+	bool ok;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root");
+	ASSERT_EQ(0, nl_open(&self->s, RECV_BUF)) TH_LOG("the family does not resolve: is the module loaded?");
+	/* Runs in the background half the time: the fuzz's runs meet EBUSY. */
+	runner = fork();
+	ASSERT_LE(0, runner);
+	if (runner == 0)
+		run_loop();
+	ok = fuzz(&self->s, &rs, &self->f, PRIV_MESSAGES / 2, PRIV_SECONDS / 2, true,
+		  self->why, sizeof(self->why));
+	kill(runner, SIGKILL);
+	ASSERT_EQ(runner, waitpid(runner, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status)) TH_LOG("the run loop exited %d", WEXITSTATUS(status));
+	if (ok)
+		ok = fuzz(&self->s, &rs, &self->f, PRIV_MESSAGES - PRIV_MESSAGES / 2,
+			  PRIV_SECONDS - PRIV_SECONDS / 2, true, self->why, sizeof(self->why));
+	print_figures("root", &self->f);
+	EXPECT_TRUE(ok) TH_LOG("%s", self->why);
+	EXPECT_EQ(self->f.sent, self->f.answered);
+}
+
+TEST_F_TIMEOUT(fuzz, unprivileged_requests_are_all_answered_and_refused, UNPRIV_SECONDS + 60)
+{
+	uint64_t rs = stream_seed(2);
+	bool ok;
+
+	if (geteuid() == 0) {
+		/* The harness runs each test in a child of its own. */
+		ASSERT_EQ(0, setgroups(0, NULL));
+		ASSERT_EQ(0, setgid(65534));
+		ASSERT_EQ(0, setuid(65534));
+	}
+	ASSERT_NE(0, geteuid());
+	ASSERT_EQ(0, nl_open(&self->s, RECV_BUF)) TH_LOG("the family does not resolve as uid %u",
+							 geteuid());
+	ok = fuzz(&self->s, &rs, &self->f, UNPRIV_MESSAGES, UNPRIV_SECONDS, false,
+		  self->why, sizeof(self->why));
+	print_figures("uid 65534", &self->f);
+	EXPECT_TRUE(ok) TH_LOG("%s", self->why);
+	EXPECT_EQ(self->f.sent, self->f.answered);
+	EXPECT_EQ(0, self->f.runs_ok);
+}
+
+TEST_F_TIMEOUT(fuzz, dumps_abandoned_half_way_leave_the_family_working, DUMP_SECONDS + 60)
+{
+	uint64_t rs = stream_seed(3);
+	double end = now_s() + DUMP_SECONDS;
+	unsigned int round, modes[5] = { 0 };
+	struct msg m;
+	pid_t runner;
+	int status;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root");
+	runner = fork();
+	ASSERT_LE(0, runner);
+	if (runner == 0)
+		run_loop();
+
+	for (round = 0; round < DUMP_ROUNDS && now_s() < end; round++) {
+		unsigned int mode = rnd_below(&rs, 5);
+		__u8 cmd = rnd_below(&rs, 3) ? NTCORRAL_CMD_GET_STATS : NTCORRAL_CMD_LIST_EXPERIMENTS;
+		struct nl s = { .fd = -1 };
+		struct reply r;
+		__u32 seq, seq2;
+		struct reply r2;
+		pid_t child;
+
+		modes[mode]++;
+		if (mode == 4) {
+			/* A process that asks for a dump and dies without reading. */
+			child = fork();
+			ASSERT_LE(0, child);
+			if (child == 0) {
+				if (nl_open(&s, DUMP_SMALL_BUF))
+					_exit(1);
+				msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, 1);
+				_exit(nl_send(&s, &m, &seq) ? 1 : 0);
+			}
+			ASSERT_EQ(child, waitpid(child, &status, 0));
+			ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			self->f.sent++;
+			self->f.dumps_interrupted++;
+			continue;
+		}
+		ASSERT_EQ(0, nl_open(&s, DUMP_SMALL_BUF));
+		msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, 1);
+		if (cmd == NTCORRAL_CMD_GET_STATS && rnd_below(&rs, 4) == 0)
+			msg_put_str(&m, NTCORRAL_A_EXPERIMENT, experiments[rnd_below(&rs, NR_EXPERIMENTS)]);
+		ASSERT_EQ(0, nl_send(&s, &m, &seq));
+		self->f.sent++;
+		memset(&r, 0, sizeof(r));
+		switch (mode) {
+		case 0:		/* closed before reading anything */
+			break;
+		case 1:		/* one datagram, maybe truncated */
+			nl_receive(&s, seq, &r, 1);
+			break;
+		case 2:		/* a few datagrams */
+			nl_receive(&s, seq, &r, rnd_range(&rs, 2, 4));
+			break;
+		case 3:		/* a second dump on the same socket mid-way */
+			nl_receive(&s, seq, &r, 1);
+			if (r.ans != ANS_NONE)
+				break;
+			ASSERT_EQ(0, nl_send(&s, &m, &seq2));
+			self->f.sent++;
+			/* Its answer: EBUSY while the first one is not done. */
+			memset(&r2, 0, sizeof(r2));
+			nl_receive(&s, seq2, &r2, 0);
+			ASSERT_TRUE(r2.ans == ANS_ERRNO || r2.ans == ANS_DONE)
+				TH_LOG("round %u: the second dump: answer %d, %s", round, r2.ans, r2.why);
+			self->f.answered++;
+			if (r2.ans == ANS_ERRNO && r2.err == EBUSY)
+				self->f.dump_busy++;
+			break;
+		}
+		if (r.ans == ANS_BAD) {
+			nl_close(&s);
+			kill(runner, SIGKILL);
+			waitpid(runner, NULL, 0);
+			ASSERT_NE(ANS_BAD, r.ans) TH_LOG("round %u: %s", round, r.why);
+		}
+		if (r.ans == ANS_DONE || r.ans == ANS_ERRNO) {
+			self->f.answered++;
+			self->f.dumps_full++;
+		} else {
+			self->f.dumps_interrupted++;
+		}
+		nl_close(&s);
+	}
+	kill(runner, SIGKILL);
+	ASSERT_EQ(runner, waitpid(runner, &status, 0));
+	/* Killed by us, not dead of an unanswered run. */
+	EXPECT_TRUE(WIFSIGNALED(status)) TH_LOG("the run loop exited %d", WEXITSTATUS(status));
+	printf("# dumps: %u rounds, interrupted %lu (closed unread %u, after 1 read %u, after a few %u, second dump %u, process died %u), completed anyway %lu, second dump EBUSY %lu\n",
+	       round, self->f.dumps_interrupted, modes[0], modes[1], modes[2], modes[3],
+	       modes[4], self->f.dumps_full, self->f.dump_busy);
+	fflush(stdout);
+	EXPECT_LT(0, self->f.dumps_interrupted);
+}
+
+/* After all that: LIST names every experiment, a clean run is clean. */
+TEST_F_TIMEOUT(fuzz, family_still_lists_and_runs_clean, 120)
+{
+	bool seen[NR_EXPERIMENTS] = { false };
+	unsigned int e, tries, msgs = 0;
+	struct msg m;
+	struct reply r;
+	__u32 seq;
+
+	ASSERT_EQ(0, nl_open(&self->s, RECV_BUF));
+
+	/* LIST, read by hand to see every experiment's name. */
+	msg_start(&m, self->s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+		  NTCORRAL_CMD_LIST_EXPERIMENTS, 1);
+	msg_nlh(&m)->nlmsg_len = m.len;
+	ASSERT_EQ(0, nl_send(&self->s, &m, &seq));
+	for (;;) {
+		ssize_t n = recv(self->s.fd, self->s.rbuf, self->s.rbuf_size, 0);
+		struct nlmsghdr *nlh;
+		int len;
+		bool done = false;
+
+		ASSERT_LT(0, n) TH_LOG("LIST: recv: %s", strerror(errno));
+		len = (int)n;
+		for (nlh = (struct nlmsghdr *)self->s.rbuf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			const uint8_t *p;
+			int alen;
+
+			if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			ASSERT_EQ(self->s.family, nlh->nlmsg_type);
+			memset(&r, 0, sizeof(r));
+			ASSERT_TRUE(check_family_msg(nlh, &r)) TH_LOG("%s", r.why);
+			msgs++;
+			p = (const uint8_t *)NLMSG_DATA(nlh) + GENL_HDRLEN;
+			alen = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+			while (alen >= NLA_HDRLEN) {
+				const struct nlattr *a = (const struct nlattr *)p;
+
+				if (a->nla_type == NTCORRAL_A_EXPERIMENT)
+					for (e = 0; e < NR_EXPERIMENTS; e++)
+						if (!strncmp((const char *)p + NLA_HDRLEN, experiments[e],
+							     a->nla_len - NLA_HDRLEN)) {
+							EXPECT_FALSE(seen[e]) TH_LOG("%s listed twice",
+										     experiments[e]);
+							seen[e] = true;
+						}
+				alen -= NLA_ALIGN(a->nla_len);
+				p += NLA_ALIGN(a->nla_len);
+			}
+		}
+		if (done) {
+			ASSERT_EQ(NLMSG_DONE, nlh->nlmsg_type);
+			break;
+		}
+	}
+	EXPECT_EQ(NR_EXPERIMENTS, msgs);
+	for (e = 0; e < NR_EXPERIMENTS; e++) {
+		const char *name = experiments[e] ? experiments[e] : "?";
+
+		EXPECT_TRUE(seen[e]) TH_LOG("LIST does not name %s", name);
+	}
+
+	if (geteuid() != 0)
+		SKIP(return, "the clean run needs root");
+	/* A corral the fuzz left owing an answer says EBUSY for a while. */
+	for (tries = 0; tries < 20; tries++) {
+		msg_start(&m, self->s.family, NLM_F_REQUEST | NLM_F_ACK, NTCORRAL_CMD_RUN, 1);
+		msg_put_str(&m, NTCORRAL_A_EXPERIMENT, "shootdown");
+		msg_put_str(&m, NTCORRAL_A_VARIANT, "ipi");
+		msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 5);
+		msg_put_u32(&m, NTCORRAL_A_DEADLINE_US, NTCORRAL_MAX_DEADLINE_US);
+		msg_put_u32(&m, NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_MAX_RUNTIME_MS);
+		xfer(&self->s, &m, &r);
+		if (!(r.ans == ANS_ERRNO && r.err == EBUSY))
+			break;
+		usleep(500000);
+	}
+	ASSERT_EQ(ANS_ACK, r.ans) TH_LOG("the clean run: answer %d errno %d %s", r.ans, r.err, r.why);
+	ASSERT_TRUE(r.have_result);
+	EXPECT_EQ(5, r.samples);
+	EXPECT_EQ(0, r.violations);
+	EXPECT_EQ(0, r.timeouts);
+	EXPECT_FALSE(r.truncated);
+	printf("# clean shootdown/ipi run after the fuzz: %" PRIu64 " samples, %" PRIu64
+	       " violations, %" PRIu64 " timeouts (%u EBUSY retries)\n",
+	       r.samples, r.violations, r.timeouts, tries);
+	fflush(stdout);
+}
+
+static void __attribute__((constructor)) pick_seed(void)
+{
+	const char *env = getenv("NTCORRAL_FUZZ_SEED");
+
+	base_seed = env && *env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
+}
+
+TEST_HARNESS_MAIN
