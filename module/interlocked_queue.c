@@ -116,6 +116,33 @@ static struct iq_item *iq_item_of(struct iq_state *st, unsigned int producer,
 	return &st->items[producer * st->per_producer + seq];
 }
 
+/*
+ * The list lock, with its owner recorded while this CPU's interrupts are
+ * off, so that its own ISR never sees it taken without knowing by whom.
+ */
+static bool iq_trylock(struct iq_state *st)
+{
+	unsigned long flags;
+	bool got;
+
+	local_irq_save(flags);
+	got = ntc_variant_lock_trylock(&st->lock);
+	if (got)
+		WRITE_ONCE(st->owner, smp_processor_id());
+	local_irq_restore(flags);
+	return got;
+}
+
+static void iq_unlock(struct iq_state *st)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	WRITE_ONCE(st->owner, -1);
+	ntc_variant_lock_unlock(&st->lock);
+	local_irq_restore(flags);
+}
+
 /* ExInterlockedInsertTailList: the lock with interrupts off, from anywhere. */
 static bool iq_insert_locked(struct iq_state *st, struct iq_item *it, bool isr)
 {
@@ -129,15 +156,13 @@ static bool iq_insert_locked(struct iq_state *st, struct iq_item *it, bool isr)
 		atomic64_inc(&st->would_deadlock);
 		return false;
 	}
-	if (!ntc_spin_until(ntc_variant_lock_trylock(&st->lock), deadline)) {
+	if (!ntc_spin_until(iq_trylock(st), deadline)) {
 		local_irq_restore(flags);
 		atomic64_inc(&st->lock_timeouts);
 		return false;
 	}
-	WRITE_ONCE(st->owner, smp_processor_id());
 	list_add_tail(&it->entry, &st->list);
-	WRITE_ONCE(st->owner, -1);
-	ntc_variant_lock_unlock(&st->lock);
+	iq_unlock(st);
 	local_irq_restore(flags);
 	return true;
 }
@@ -207,20 +232,18 @@ static unsigned int iq_drain_list(struct iq_state *st)
 	for (;;) {
 		if (st->kind == IQ_EXINTERLOCKED)
 			local_irq_save(flags);
-		if (!ntc_spin_until(ntc_variant_lock_trylock(&st->lock), deadline)) {
+		if (!ntc_spin_until(iq_trylock(st), deadline)) {
 			if (st->kind == IQ_EXINTERLOCKED)
 				local_irq_restore(flags);
 			atomic64_inc(&st->lock_timeouts);
 			break;
 		}
-		WRITE_ONCE(st->owner, smp_processor_id());
 		if (!n)
 			iq_hold(st);
 		it = list_first_entry_or_null(&st->list, struct iq_item, entry);
 		if (it)
 			list_del(&it->entry);
-		WRITE_ONCE(st->owner, -1);
-		ntc_variant_lock_unlock(&st->lock);
+		iq_unlock(st);
 		if (st->kind == IQ_EXINTERLOCKED)
 			local_irq_restore(flags);
 		if (!it)
@@ -432,6 +455,7 @@ const struct ntc_experiment ntc_interlocked_queue = {
 	.nr_metrics = ARRAY_SIZE(iq_metrics),
 	.counters = iq_counters,
 	.nr_counters = ARRAY_SIZE(iq_counters),
+	.params = BIT_ULL(NTCORRAL_A_HOLD_US) | BIT_ULL(NTCORRAL_A_RATE_HZ),
 	.session = true,
 	.max_samples = iq_max_samples,
 	.setup = iq_setup,

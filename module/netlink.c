@@ -67,7 +67,7 @@ static const struct ntc_param_info {
 	{ "iterations", "iterations to run", "count", NTCORRAL_A_ITERATIONS,
 	  NTCORRAL_MIN_ITERATIONS, NTCORRAL_MAX_ITERATIONS,
 	  NTCORRAL_DEFAULT_ITERATIONS },
-	{ "hold_us", "time the initiator holds the window after its work",
+	{ "hold_us", "work done holding the window (shootdown) or the lock (DPC and thread of the device experiments)",
 	  "us", NTCORRAL_A_HOLD_US, 0, NTCORRAL_MAX_HOLD_US,
 	  NTCORRAL_DEFAULT_HOLD_US },
 	{ "deadline_us", "bound on every spin and wait of an iteration", "us",
@@ -87,6 +87,13 @@ static const struct ntc_param_info {
 static u32 ntc_get_u32(const struct nlattr *attr, u32 def)
 {
 	return attr ? nla_get_u32(attr) : def;
+}
+
+/* Every experiment takes these; the others only where it lists them. */
+static bool ntc_param_used(const struct ntc_experiment *exp, u32 attr)
+{
+	return attr == NTCORRAL_A_ITERATIONS || attr == NTCORRAL_A_DEADLINE_US ||
+	       attr == NTCORRAL_A_MAX_RUNTIME_MS || (exp->params & BIT_ULL(attr));
 }
 
 /* The request's attributes in a dump: the API moved in 6.2. */
@@ -281,6 +288,8 @@ static int ntc_put_experiment(struct sk_buff *skb, const struct ntc_experiment *
 		nla_nest_end(skb, nest);
 	}
 	for (p = ntc_params; p < ntc_params + ARRAY_SIZE(ntc_params); p++) {
+		if (!ntc_param_used(exp, p->attr))
+			continue;
 		nest = nla_nest_start(skb, NTCORRAL_A_PARAM_INFO);
 		if (!nest ||
 		    nla_put_string(skb, NTCORRAL_PARAM_A_NAME, p->name) ||
@@ -375,6 +384,7 @@ out:
 
 static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	const struct ntc_param_info *p;
 	struct nlattr **attrs = info->attrs;
 	struct ntc_report *rep = NULL;
 	struct sk_buff *msg = NULL;
@@ -405,6 +415,15 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = ntc_parse_filter(attrs, info->extack, &run->exp, &run->variant);
 	if (ret)
 		goto out;
+
+	for (p = ntc_params; p < ntc_params + ARRAY_SIZE(ntc_params); p++) {
+		if (attrs[p->attr] && !ntc_param_used(run->exp, p->attr)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[p->attr],
+					    "this experiment does not take that parameter; the list command shows the ones it does");
+			ret = -EINVAL;
+			goto out;
+		}
+	}
 
 	run->p.iterations = ntc_get_u32(attrs[NTCORRAL_A_ITERATIONS],
 						NTCORRAL_DEFAULT_ITERATIONS);

@@ -3,6 +3,7 @@
 #ifndef _NTCORRAL_H
 #define _NTCORRAL_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/cpumask.h>
 #include <linux/mutex.h>
@@ -40,6 +41,8 @@ struct ntc_experiment {
 	unsigned int nr_metrics;
 	const char *const *counters;
 	unsigned int nr_counters;
+	/* Run attributes it uses beyond the common ones, BIT_ULL(attr). */
+	u64 params;
 	/*
 	 * A session experiment's @iterate runs once, for the whole run, and
 	 * records its own samples (ntc_run_metric_add(), run->samples);

@@ -98,14 +98,14 @@ static void ntc_run_iterations(struct ntc_run *run)
 			run->truncated = true;
 			break;
 		}
+		/* A session runs once and records its own samples. */
+		if (run->exp->session)
+			break;
 		if (ret == 0) {
 			for (i = 0; i < run->exp->nr_metrics; i++)
 				ntc_run_metric_add(run, i, sample[i]);
 			run->samples++;
 		}
-		/* A session records its own samples, once. */
-		if (run->exp->session)
-			break;
 		/* Let RCU, the watchdogs and everyone else breathe. */
 		cond_resched();
 	}

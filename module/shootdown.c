@@ -601,6 +601,7 @@ const struct ntc_experiment ntc_shootdown = {
 	.nr_metrics = ARRAY_SIZE(sd_metrics),
 	.counters = sd_counters,
 	.nr_counters = ARRAY_SIZE(sd_counters),
+	.params = BIT_ULL(NTCORRAL_A_HOLD_US) | BIT_ULL(NTCORRAL_A_PCI_DEVICE),
 	.setup = sd_setup,
 	.teardown = sd_teardown,
 	.init = sd_init,

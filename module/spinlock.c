@@ -117,6 +117,25 @@ struct sl_state {
 };
 
 /*
+ * One try. The owner is recorded with this CPU's interrupts off, so that
+ * its own ISR never sees the lock taken without knowing who holds it (it
+ * would spin on its own CPU's lock until the deadline).
+ */
+static bool sl_trylock(struct sl_state *st, int me)
+{
+	unsigned long flags;
+	bool got;
+
+	local_irq_save(flags);
+	got = st->kind == SL_RAW ? raw_spin_trylock(&st->raw_lock) :
+				   ntc_variant_lock_trylock(&st->lock);
+	if (got)
+		WRITE_ONCE(st->owner, me);
+	local_irq_restore(flags);
+	return got;
+}
+
+/*
  * Take the device extension's lock as @ctx would in this variant. Returns
  * false (nothing held, nothing raised) when the ISR must back off or the
  * deadline passed.
@@ -147,14 +166,11 @@ static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
 		ntc_irql_lower(irql);
 		return false;
 	}
-	if (!ntc_spin_until(st->kind == SL_RAW ? raw_spin_trylock(&st->raw_lock) :
-						  ntc_variant_lock_trylock(&st->lock),
-			    deadline)) {
+	if (!ntc_spin_until(sl_trylock(st, me), deadline)) {
 		atomic64_inc(&st->lock_timeouts);
 		ntc_irql_lower(irql);
 		return false;
 	}
-	WRITE_ONCE(st->owner, me);
 	st->t_acquired = ntc_now();
 	ntc_run_metric_add(st->run, SL_WAIT, st->t_acquired - t0);
 	return true;
@@ -162,12 +178,17 @@ static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
 
 static void sl_release(struct sl_state *st, struct ntc_irql_saved *irql)
 {
+	unsigned long flags;
+
 	ntc_run_metric_add(st->run, SL_HOLD, ntc_now() - st->t_acquired);
+	/* The owner and the lock change together for this CPU's ISR. */
+	local_irq_save(flags);
 	WRITE_ONCE(st->owner, -1);
 	if (st->kind == SL_RAW)
 		raw_spin_unlock(&st->raw_lock);
 	else
 		ntc_variant_lock_unlock(&st->lock);
+	local_irq_restore(flags);
 	ntc_irql_lower(irql);
 }
 
@@ -396,6 +417,7 @@ const struct ntc_experiment ntc_spinlock = {
 	.nr_metrics = ARRAY_SIZE(sl_metrics),
 	.counters = sl_counters,
 	.nr_counters = ARRAY_SIZE(sl_counters),
+	.params = BIT_ULL(NTCORRAL_A_HOLD_US) | BIT_ULL(NTCORRAL_A_RATE_HZ),
 	.session = true,
 	.max_samples = sl_max_samples,
 	.setup = sl_setup,

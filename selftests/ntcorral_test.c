@@ -1248,11 +1248,24 @@ FIXTURE_TEARDOWN(ntcorral)
 
 /* ---- LIST_EXPERIMENTS ---------------------------------------------------- */
 
-/* Parameters: complete, ordered, and the uapi's own ranges. */
+#define PARAM(attr)	(1ULL << (attr))
+/* What every experiment takes; the others only where it uses them. */
+#define COMMON_PARAMS	(PARAM(NTCORRAL_A_ITERATIONS) | \
+			 PARAM(NTCORRAL_A_DEADLINE_US) | \
+			 PARAM(NTCORRAL_A_MAX_RUNTIME_MS))
+
+/* Parameters: exactly @want, and the uapi's own ranges. */
 static void check_param_info(struct __test_metadata *_metadata,
-			     const struct ntc_experiment *ex)
+			     const struct ntc_experiment *ex, __u64 want)
 {
+	__u64 seen = 0;
+
 	ASSERT_LT(0, ex->nr_params);
+	for (int i = 0; i < ex->nr_params; i++)
+		seen |= PARAM(ex->params[i].attr);
+	ASSERT_EQ(want, seen) TH_LOG("%s lists parameters %#llx, not %#llx",
+				     ex->name, (unsigned long long)seen,
+				     (unsigned long long)want);
 	for (int i = 0; i < ex->nr_params; i++) {
 		const struct ntc_param_info *pi = &ex->params[i];
 		__u64 min, max, def;
@@ -1353,7 +1366,8 @@ TEST_F_TIMEOUT(ntcorral, family_resolves_and_lists_shootdown, 30)
 		ASSERT_EQ(1, found) TH_LOG("variant %s", variants[v]);
 	}
 
-	check_param_info(_metadata, ex);
+	check_param_info(_metadata, ex, COMMON_PARAMS |
+			 PARAM(NTCORRAL_A_HOLD_US) | PARAM(NTCORRAL_A_PCI_DEVICE));
 
 	ASSERT_LT(0, ex->nr_metric_names);
 	for (int i = 0; i < ex->nr_metric_names; i++)
@@ -1563,6 +1577,22 @@ TEST_F_TIMEOUT(ntcorral, run_rejects_pci_device_out_of_range, 30)
 {
 	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_PCI_DEVICE,
 				NTCORRAL_MAX_PCI_DEVICE + 1, "pci_device max+1");
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_a_parameter_its_experiment_does_not_take, 30)
+{
+	struct ntc_msg m;
+	size_t off;
+
+	/* The IPI barrier holds no window; the shootdown has no device. */
+	run_msg(&self->s, &m, "ipi_barrier", "counter");
+	off = msg_put_u32(&m, NTCORRAL_A_HOLD_US, 5);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "ipi_barrier with hold_us");
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	off = msg_put_u32(&m, NTCORRAL_A_RATE_HZ, 1000);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "shootdown with rate_hz");
 }
 
 TEST_F_TIMEOUT(ntcorral, run_rejects_iterations_of_the_wrong_width, 30)
@@ -2322,7 +2352,7 @@ static void check_listed(struct __test_metadata *_metadata,
 					   d->variants[v]);
 	}
 
-	check_param_info(_metadata, ex);
+	check_param_info(_metadata, ex, COMMON_PARAMS);
 
 	ASSERT_EQ((int)d->nr_metrics, ex->nr_metric_names)
 		TH_LOG("%s lists %d metric names", d->name, ex->nr_metric_names);

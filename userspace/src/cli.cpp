@@ -105,10 +105,11 @@ int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
     std::vector<BaselineSpan> baselines;
     for (const ExperimentInfo* exp : exps) {
         size_t first = results.size();
+        RunRequest exp_req = request_for(req, *exp, o.experiment != "all");
         for (const auto& v : resolve_variants(*exp, o.variant)) {
-            req.experiment = exp->name;
-            req.variant = v;
-            NlMsgPtr msg = build_run_request(conn.family(), req);
+            exp_req.experiment = exp->name;
+            exp_req.variant = v;
+            NlMsgPtr msg = build_run_request(conn.family(), exp_req);
             size_t before = results.size();
             conn.transact(msg.get(), [&](nlmsghdr* h) { results.push_back(parse_result(h)); });
             if (results.size() != before + 1)
@@ -346,6 +347,25 @@ const ExperimentInfo& find_experiment(const std::vector<ExperimentInfo>& list,
         names.push_back(e.name);
     }
     throw UsageError(unknown_name("experiment", name, "", names));
+}
+
+RunRequest request_for(const RunRequest& base, const ExperimentInfo& exp, bool strict) {
+    RunRequest req = base;
+    auto takes = [&](uint32_t attr) {
+        return std::any_of(exp.params.begin(), exp.params.end(),
+                           [&](const ParamInfo& p) { return p.attr == attr; });
+    };
+    auto only_if_taken = [&](auto& field, uint32_t attr, const char* option) {
+        if (!field || takes(attr))
+            return;
+        if (strict)
+            throw UsageError(exp.name + " takes no " + option + " (see 'ntcorral list')");
+        field.reset();
+    };
+    only_if_taken(req.hold_us, NTCORRAL_A_HOLD_US, "--hold-us");
+    only_if_taken(req.rate_hz, NTCORRAL_A_RATE_HZ, "--rate-hz");
+    only_if_taken(req.pci_device, NTCORRAL_A_PCI_DEVICE, "--pci-device");
+    return req;
 }
 
 std::vector<std::string> resolve_variants(const ExperimentInfo& exp, std::string_view variant,

@@ -68,6 +68,10 @@ const ExperimentInfo& find_experiment(const std::vector<ExperimentInfo>& list,
 
 // The variants `variant` stands for ("all" is every one, in the module's
 // order), or UsageError as find_experiment.
+// The run options that @exp takes. An option it does not list (see
+// `ntcorral list`) is a usage error when @strict, else dropped (run all).
+RunRequest request_for(const RunRequest& base, const ExperimentInfo& exp, bool strict);
+
 std::vector<std::string> resolve_variants(const ExperimentInfo& exp, std::string_view variant,
                                           bool allow_all = true);
 

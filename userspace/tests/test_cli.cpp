@@ -226,3 +226,47 @@ TEST(Status, violations_or_timeouts_give_3_and_name_the_result) {
     EXPECT_EQ(summary_line("shootdown", {ok}, "variant", "variants"),
               "shootdown: 1 variant, 0 violations, 0 timeouts");
 }
+
+namespace {
+ExperimentInfo exp_with_params(std::initializer_list<uint32_t> attrs) {
+    ExperimentInfo e;
+    e.name = "shootdown";
+    for (uint32_t a : attrs) {
+        ParamInfo p;
+        p.attr = a;
+        e.params.push_back(p);
+    }
+    return e;
+}
+} // namespace
+
+TEST(RequestFor, keeps_the_options_the_experiment_lists) {
+    RunRequest base;
+    base.hold_us = 7;
+    base.pci_device = 0x0008;
+    RunRequest r =
+        request_for(base, exp_with_params({NTCORRAL_A_HOLD_US, NTCORRAL_A_PCI_DEVICE}), true);
+    EXPECT_EQ(r.hold_us, 7u);
+    EXPECT_EQ(r.pci_device, 0x0008u);
+}
+
+TEST(RequestFor, an_option_the_experiment_lacks_is_a_usage_error_for_one_experiment) {
+    RunRequest base;
+    base.rate_hz = 500;
+    try {
+        request_for(base, exp_with_params({NTCORRAL_A_HOLD_US}), true);
+        FAIL() << "no error";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("shootdown takes no --rate-hz"), std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(RequestFor, run_all_drops_what_an_experiment_lacks) {
+    RunRequest base;
+    base.rate_hz = 500;
+    base.iterations = 3;
+    RunRequest r = request_for(base, exp_with_params({}), false);
+    EXPECT_FALSE(r.rate_hz);
+    EXPECT_EQ(r.iterations, 3u);
+}
