@@ -150,16 +150,34 @@ void ntc_irql_lower(struct ntc_irql_saved *saved)
 		local_bh_enable();
 }
 
-static void ntc_dpc_tasklet(struct tasklet_struct *t)
+static void ntc_dpc_run(struct ntc_dpc *dpc)
 {
-	struct ntc_dpc *dpc = from_tasklet(dpc, t, tasklet);
-
 	/* As in NT, the DPC is out of the queue before its routine runs. */
 	atomic_set(&dpc->queued, 0);
 	dpc->routine(dpc, dpc->context, dpc->arg1, dpc->arg2);
 	/* Pairs with the acquire in ntc_dpc_idle(): last touch of @dpc. */
 	atomic_dec_return_release(&dpc->running);
 }
+
+static void ntc_dpc_tasklet(struct tasklet_struct *t)
+{
+	struct ntc_dpc *dpc = from_tasklet(dpc, t, tasklet);
+
+	ntc_dpc_run(dpc);
+}
+
+#ifdef NTC_HAVE_BH_WORK
+static void ntc_dpc_bh_work(struct work_struct *work)
+{
+	ntc_dpc_run(container_of(work, struct ntc_dpc, bh_work));
+}
+
+void ntc_dpc_use_bh_work(struct ntc_dpc *dpc)
+{
+	INIT_WORK(&dpc->bh_work, ntc_dpc_bh_work);
+	dpc->use_bh_work = true;
+}
+#endif
 
 /* The IPI half of a targeted DPC: queue it on the CPU it arrived at. */
 static void ntc_dpc_remote(void *info)
@@ -179,6 +197,9 @@ void ntc_dpc_init(struct ntc_dpc *dpc,
 	dpc->routine = routine;
 	dpc->context = context;
 	dpc->target = -1;
+#ifdef NTC_HAVE_BH_WORK
+	dpc->use_bh_work = false;
+#endif
 	atomic_set(&dpc->queued, 0);
 	atomic_set(&dpc->running, 0);
 }
@@ -202,6 +223,17 @@ bool ntc_dpc_queue(struct ntc_dpc *dpc, void *arg1, void *arg2)
 	atomic_inc(&dpc->running);
 	dpc->arg1 = arg1;
 	dpc->arg2 = arg2;
+#ifdef NTC_HAVE_BH_WORK
+	if (dpc->use_bh_work) {
+		cpu = dpc->target < 0 ? raw_smp_processor_id() : dpc->target;
+		if (cpu_online(cpu) &&
+		    queue_work_on(cpu, system_bh_wq, &dpc->bh_work))
+			return true;
+		atomic_dec(&dpc->running);
+		atomic_set(&dpc->queued, 0);
+		return false;
+	}
+#endif
 	cpu = get_cpu();
 	if (dpc->target < 0 || dpc->target == cpu) {
 		tasklet_schedule(&dpc->tasklet);
@@ -229,6 +261,12 @@ bool ntc_dpc_flush(struct ntc_dpc *dpc, unsigned int timeout_ms)
 			return false;
 		usleep_range(1000, 2000);
 	}
+#ifdef NTC_HAVE_BH_WORK
+	if (dpc->use_bh_work) {
+		cancel_work_sync(&dpc->bh_work);
+		return true;
+	}
+#endif
 	tasklet_kill(&dpc->tasklet);
 	return true;
 }

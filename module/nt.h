@@ -34,6 +34,8 @@
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/version.h>
+#include <linux/workqueue.h>
 
 /* x64 NT's numbering. */
 enum ntc_irql {
@@ -70,9 +72,22 @@ u64 ntc_irql_violations(void);
 void ntc_irql_violations_forget(u64 n);
 
 /* KDPC. The routine runs at DISPATCH_LEVEL (softirq) on the target CPU. */
+/*
+ * Kernels with BH workqueues (WQ_BH, 6.9 on) offer a second flavour of a
+ * DPC: a work item on system_bh_wq, run in softirq on the CPU it was
+ * queued on (queue_work_on() kicks a remote CPU itself).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define NTC_HAVE_BH_WORK 1
+#endif
+
 struct ntc_dpc {
 	struct tasklet_struct tasklet;
 	call_single_data_t csd;		/* the IPI that queues it remotely */
+#ifdef NTC_HAVE_BH_WORK
+	struct work_struct bh_work;
+	bool use_bh_work;
+#endif
 	void (*routine)(struct ntc_dpc *dpc, void *context, void *arg1,
 			void *arg2);
 	void *context;
@@ -87,6 +102,10 @@ void ntc_dpc_init(struct ntc_dpc *dpc,
 				  void *arg1, void *arg2),
 		  void *context);
 void ntc_dpc_set_target(struct ntc_dpc *dpc, int cpu);
+#ifdef NTC_HAVE_BH_WORK
+/* The BH-workqueue flavour: queued with queue_work_on(system_bh_wq). */
+void ntc_dpc_use_bh_work(struct ntc_dpc *dpc);
+#endif
 bool ntc_dpc_queue(struct ntc_dpc *dpc, void *arg1, void *arg2);
 /* Not an NT call: true once the DPC is neither queued nor running. */
 bool ntc_dpc_idle(struct ntc_dpc *dpc);

@@ -77,6 +77,9 @@ static const char *const sd_counters[] = {
 /* One per CPU, for the module's lifetime: in-flight IPIs may point at it. */
 struct sd_slot {
 	struct ntc_dpc dpc;		/* dpc: RaiseIrqlAndWait's KDPC */
+#ifdef NTC_HAVE_BH_WORK
+	struct ntc_dpc dpc_bh;		/* dpc_bh: the same on a BH workqueue */
+#endif
 	unsigned long gen;		/* iteration this CPU was queued for */
 	unsigned long arrived_gen;	/* evidence: entered the corral */
 	unsigned long left_gen;		/* evidence: left the corral */
@@ -367,8 +370,20 @@ static void sd_record(u64 *sample, u64 t0, struct sd_state *st, u64 t3)
 	sample[SD_RELEASE] = t3 - st->t2;
 }
 
-/* dpc and ipi: the initiator corrals from DISPATCH_LEVEL. */
-static int sd_iterate_targeted(struct ntc_run *run, u64 *sample, bool dpc)
+enum sd_send { SD_SEND_DPC, SD_SEND_DPC_BH, SD_SEND_IPI };
+
+static struct ntc_dpc *sd_dpc_of(int cpu, enum sd_send how)
+{
+#ifdef NTC_HAVE_BH_WORK
+	if (how == SD_SEND_DPC_BH)
+		return &sd_slot_of(cpu)->dpc_bh;
+#endif
+	return &sd_slot_of(cpu)->dpc;
+}
+
+/* dpc, dpc_bh and ipi: the initiator corrals from DISPATCH_LEVEL. */
+static int sd_iterate_targeted(struct ntc_run *run, u64 *sample,
+			       enum sd_send how)
 {
 	struct sd_state *st = run->priv;
 	int late0, tmo0, cpu, ret;
@@ -384,9 +399,9 @@ static int sd_iterate_targeted(struct ntc_run *run, u64 *sample, bool dpc)
 	ntc_irql_raise(DISPATCH_LEVEL, &irql);
 	gen = sd_arm(st);
 	t0 = ntc_now();
-	if (dpc) {
+	if (how != SD_SEND_IPI) {
 		for_each_cpu(cpu, st->targets) {
-			struct ntc_dpc *d = &sd_slot_of(cpu)->dpc;
+			struct ntc_dpc *d = sd_dpc_of(cpu, how);
 
 			ntc_dpc_set_target(d, cpu);
 			if (!ntc_dpc_queue(d, NULL, NULL))
@@ -414,12 +429,19 @@ static int sd_iterate_targeted(struct ntc_run *run, u64 *sample, bool dpc)
 
 static int sd_iterate_dpc(struct ntc_run *run, u64 *sample)
 {
-	return sd_iterate_targeted(run, sample, true);
+	return sd_iterate_targeted(run, sample, SD_SEND_DPC);
 }
+
+#ifdef NTC_HAVE_BH_WORK
+static int sd_iterate_dpc_bh(struct ntc_run *run, u64 *sample)
+{
+	return sd_iterate_targeted(run, sample, SD_SEND_DPC_BH);
+}
+#endif
 
 static int sd_iterate_ipi(struct ntc_run *run, u64 *sample)
 {
-	return sd_iterate_targeted(run, sample, false);
+	return sd_iterate_targeted(run, sample, SD_SEND_IPI);
 }
 
 struct sd_stop_ctx {
@@ -545,6 +567,10 @@ static int sd_init(void)
 		struct sd_slot *slot = sd_slot_of(cpu);
 
 		ntc_dpc_init(&slot->dpc, sd_dpc_routine, slot);
+#ifdef NTC_HAVE_BH_WORK
+		ntc_dpc_init(&slot->dpc_bh, sd_dpc_routine, slot);
+		ntc_dpc_use_bh_work(&slot->dpc_bh);
+#endif
 	}
 	return 0;
 }
@@ -568,6 +594,10 @@ static void sd_exit(void)
 		}
 		while (!ntc_dpc_flush(&slot->dpc, 1000))
 			pr_warn("!!! unload waits for CPU %d's DPC\n", cpu);
+#ifdef NTC_HAVE_BH_WORK
+		while (!ntc_dpc_flush(&slot->dpc_bh, 1000))
+			pr_warn("!!! unload waits for CPU %d's BH-work DPC\n", cpu);
+#endif
 	}
 }
 
@@ -577,6 +607,13 @@ static const struct ntc_variant sd_variants[] = {
 		.description = "literal NT port: a DPC (IPI -> tasklet) per other CPU raises to IPI_LEVEL-1 (irqs off), decrements the barrier and spins",
 		.iterate = sd_iterate_dpc,
 	},
+#ifdef NTC_HAVE_BH_WORK
+	{
+		.name = "dpc_bh",
+		.description = "the literal port with the DPC a BH work item (system_bh_wq, WQ_BH) instead of a tasklet",
+		.iterate = sd_iterate_dpc_bh,
+	},
+#endif
 	{
 		.name = "ipi",
 		.description = "the same corral held inside smp_call_function_many() handlers (hardirq, irqs off)",

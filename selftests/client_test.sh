@@ -26,6 +26,11 @@ if ! module_loaded; then
 fi
 
 variants="dpc ipi stop_machine"
+# Kernels with BH workqueues (6.9 on) have the dpc_bh flavour too.
+case $(uname -r) in
+6.9.* | 6.[1-9][0-9].* | [7-9].*) variants="$variants dpc_bh" ;;
+esac
+nr_variants=$(echo $variants | wc -w)
 cpus=$(online_cpus)
 
 # ---- list ----------------------------------------------------------------
@@ -68,7 +73,7 @@ expect_status 0
 expect_err_empty
 json_valid_array "$out" || fail "not a JSON array"
 json_objects "$out" >"$ntc_tmp/objs"
-expect_eq "number of objects" "$(wc -l <"$ntc_tmp/objs")" 3
+expect_eq "number of objects" "$(wc -l <"$ntc_tmp/objs")" "$nr_variants"
 for v in $variants; do
 	line=$(grep ",\"variant\":\"$v\"," "$ntc_tmp/objs")
 	[ -n "$line" ] || { fail "no object for variant $v"; continue; }
