@@ -1435,9 +1435,59 @@ TEST_F_TIMEOUT(fuzz, family_still_lists_and_runs_clean, 120)
 	fflush(stdout);
 }
 
+/*
+ * NTCORRAL_FUZZ_HOLD_DUMP=S: not the tests, a helper for stress_test.sh.
+ * Start a GET_STATS dump, read its first datagram, say "# held" and keep
+ * the dump half-read for S seconds; then read the rest. Exit 0 when the
+ * dump came to its end (DONE or an errno), 1 otherwise.
+ */
+static void hold_dump(const char *seconds)
+{
+	struct nl s = { .fd = -1 };
+	struct reply r;
+	struct msg m;
+	__u32 seq;
+	int ret;
+
+	ret = nl_open(&s, DUMP_SMALL_BUF);
+	if (ret) {
+		printf("# hold: the family does not resolve: %s\n", strerror(-ret));
+		fflush(stdout);
+		_exit(1);
+	}
+	msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, NTCORRAL_CMD_GET_STATS, 1);
+	if (nl_send(&s, &m, &seq)) {
+		printf("# hold: send: %s\n", strerror(errno));
+		fflush(stdout);
+		_exit(1);
+	}
+	memset(&r, 0, sizeof(r));
+	nl_receive(&s, seq, &r, 1);
+	printf("# held: %u messages read, the dump %s\n", r.replies,
+	       r.ans == ANS_NONE ? "half-way" : "already ended");
+	fflush(stdout);
+	sleep(atoi(seconds));
+	if (r.ans == ANS_NONE) {
+		unsigned int first = r.replies;
+
+		memset(&r, 0, sizeof(r));
+		nl_receive(&s, seq, &r, 0);
+		r.replies += first;
+	}
+	printf("# rest: %u messages in all, %s (errno %d) %s\n", r.replies,
+	       r.ans == ANS_DONE ? "DONE" : r.ans == ANS_ERRNO ? "an error" :
+	       r.ans == ANS_ACK ? "an ack" : "no end", r.err, r.why);
+	fflush(stdout);
+	_exit(r.ans == ANS_DONE || r.ans == ANS_ERRNO ? 0 : 1);
+}
+
 static void __attribute__((constructor)) pick_seed(void)
 {
 	const char *env = getenv("NTCORRAL_FUZZ_SEED");
+	const char *hold = getenv("NTCORRAL_FUZZ_HOLD_DUMP");
+
+	if (hold && *hold)
+		hold_dump(hold);
 
 	base_seed = env && *env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
 }
