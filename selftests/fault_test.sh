@@ -1,0 +1,174 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# fault_test.sh: one CPU that never arrives, or arrives late, at every
+# barrier kind (debugfs fault_cpu, fault_mode, fault_delay_us,
+# fault_injected; module/nt.h). TAP ("ok N fault.NAME"). Runs as root in
+# the test VM with >= 2 CPUs; always leaves fault_mode at 0.
+#
+# For every variant of shootdown, ipi_barrier and exclusivity:
+#  - never (mode 2), CPU 1, 3 iterations, --deadline-us 20000: the run
+#    returns, the client exits 3 naming the variant and its timeouts, the
+#    result has timeouts > 0 and no violation, the fault was injected;
+#  - late (mode 1, 50000 us > the deadline): the same for the variants
+#    that wait for every CPU; lockflag (phase 1 does not wait for the
+#    others), static_key and bare_ipi (nobody waits inside the IPI) only
+#    run late, they must return without violations (module/ipi_barrier.c);
+#  - after each, with mode 0, the same variant runs clean: every CPU was
+#    released (samples == iterations, 0 timeouts, 0 violations).
+
+# $slack is split on purpose
+# shellcheck disable=SC2086
+ntc_prefix=fault
+. "$(dirname "$0")/lib.sh"
+
+echo "TAP version 13"
+
+dbg=/sys/kernel/debug/ntcorral
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP needs root"
+	exit 4
+fi
+if [ -z "$client" ] || [ ! -x "$client" ]; then
+	echo "1..0 # SKIP the client (ntcorral) is not on PATH"
+	exit 4
+fi
+if ! module_loaded; then
+	if [ -z "$NTCORRAL_KO" ] || ! insmod "$NTCORRAL_KO"; then
+		echo "1..0 # SKIP the module is not loaded and \$NTCORRAL_KO does not load"
+		exit 4
+	fi
+fi
+if [ ! -w "$dbg/fault_mode" ]; then
+	echo "1..0 # SKIP no $dbg/fault_mode (debugfs not mounted, or a module without fault injection)"
+	exit 4
+fi
+
+fault_off() {
+	echo 0 >"$dbg/fault_mode" 2>/dev/null
+}
+trap fault_off EXIT INT TERM
+
+cpus=$(online_cpus)
+fault_cpu=1
+deadline=20000
+late_us=50000
+call_timeout=120
+
+# Which variants must time out when CPU 1 is late (they wait for every CPU).
+waits_for_all() {
+	case $1/$2 in
+	ipi_barrier/lockflag | ipi_barrier/static_key | ipi_barrier/bare_ipi) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+# top KEY: a top-level member of the last run's result
+top() {
+	json_objects "$out" | sed -n "s/.*,\"$1\":\\([^,]*\\),.*/\\1/p" | head -n 1
+}
+
+injected() {
+	cat "$dbg/fault_injected"
+}
+
+# frun ARGS...: the client under a timeout
+frun() {
+	ntc_cmd="ntcorral $*"
+	timeout -s KILL "$call_timeout" "$client" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
+
+# clean_after EXPERIMENT VARIANT: fault off, the same variant runs clean
+# (a CPU still owing an answer to a late corral says EBUSY: a few retries)
+clean_after() {
+	fault_off
+	tries=0
+	while :; do
+		frun run "$1" --variant "$2" --iterations 3 $slack --json
+		[ "$rc" = 1 ] && grep -q 'module is busy' "$err" && [ $tries -lt 10 ] || break
+		tries=$((tries + 1))
+		sleep 0.5
+	done
+	expect_status 0
+	expect_eq "$1/$2 after the fault: samples" "$(top samples)" 3
+	expect_eq "$1/$2 after the fault: timeouts" "$(top timeouts)" 0
+	expect_eq "$1/$2 after the fault: violations" "$(top violations)" 0
+	expect_eq "$1/$2 after the fault: nr_cpus" "$(top nr_cpus)" "$cpus"
+	[ "$rc" != 0 ] || recovered=$((recovered + 1))
+	[ $tries = 0 ] || echo "#   $1/$2: $tries EBUSY retries before the clean run"
+}
+
+variants="shootdown:dpc shootdown:ipi shootdown:stop_machine
+ipi_barrier:counter ipi_barrier:lockflag ipi_barrier:sense
+ipi_barrier:stop_machine ipi_barrier:static_key ipi_barrier:bare_ipi
+exclusivity:seed exclusivity:generic_call_dpc exclusivity:stop_machine"
+
+total_injected=0 total_timeouts=0 recovered=0 faulty_runs=0
+
+# fault_variants MODE: every variant with CPU 1 in fault MODE, then clean
+fault_variants() {
+	mode=$1
+	for ev in $variants; do
+		e=${ev%%:*} v=${ev#*:}
+		echo "$fault_cpu" >"$dbg/fault_cpu"
+		echo "$late_us" >"$dbg/fault_delay_us"
+		inj0=$(injected)
+		echo "$mode" >"$dbg/fault_mode"
+		t0=$(date +%s)
+		frun run "$e" --variant "$v" --iterations 3 --deadline-us "$deadline" \
+			--max-runtime-ms 30000 --json
+		t=$(($(date +%s) - t0))
+		fault_off
+		inj=$(($(injected) - inj0))
+		faulty_runs=$((faulty_runs + 1))
+		total_injected=$((total_injected + inj))
+		tmo=$(top timeouts)
+		echo "# mode $mode $e/$v: exit $rc in ${t}s, samples $(top samples), timeouts ${tmo:-?}, violations $(top violations), truncated $(top truncated), injected $inj"
+		[ "$inj" -gt 0 ] || fail "$e/$v: fault_injected did not grow"
+		expect_eq "$e/$v: violations" "$(top violations)" 0
+		if [ "$mode" = 2 ] || waits_for_all "$e" "$v"; then
+			expect_status 3
+			grep -Eq "reported violations or timeouts !!! .*$e/$v \\([0-9]+ timeouts?\\)" "$err" ||
+				fail "$e/$v: stderr does not name the variant's timeouts: $(head -n 1 "$err")"
+			[ "${tmo:-0}" -gt 0 ] || fail "$e/$v: no timeout reported"
+			total_timeouts=$((total_timeouts + ${tmo:-0}))
+		else
+			# late only: nobody waits for CPU 1; it returns, nothing breaks
+			case $rc in
+			0 | 3) ;;
+			*) fail "$e/$v: exit $rc: $(head -n 1 "$err")" ;;
+			esac
+			total_timeouts=$((total_timeouts + ${tmo:-0}))
+		fi
+		clean_after "$e" "$v"
+	done
+}
+
+if [ "$cpus" -lt 2 ]; then
+	skip cpu_1_never_arriving_times_out_every_barrier_and_releases_the_rest "needs 2 CPUs"
+	skip cpu_1_arriving_late_times_out_the_barriers_that_wait_for_all "needs 2 CPUs"
+else
+	begin cpu_1_never_arriving_times_out_every_barrier_and_releases_the_rest
+	t0_test=$(date +%s)
+	fault_variants 2
+	echo "# never: $faulty_runs faulty runs, $total_timeouts timeouts, $total_injected faults injected, $recovered clean runs after them ($(($(date +%s) - t0_test))s)"
+	end
+
+	begin cpu_1_arriving_late_times_out_the_barriers_that_wait_for_all
+	t0_test=$(date +%s)
+	total_injected=0 total_timeouts=0 recovered=0 faulty_runs=0
+	fault_variants 1
+	echo "# late (${late_us} us, deadline ${deadline} us): $faulty_runs faulty runs, $total_timeouts timeouts, $total_injected faults injected, $recovered clean runs after them ($(($(date +%s) - t0_test))s)"
+	end
+fi
+
+begin fault_mode_is_off_at_the_end
+fault_off
+expect_eq "fault_mode" "$(cat "$dbg/fault_mode")" 0
+frun run shootdown --variant ipi --iterations 3 $slack --json
+expect_status 0
+expect_eq "samples" "$(top samples)" 3
+end
+
+finish
