@@ -374,7 +374,7 @@ else
 	cycles=$(wc -l <"$ntc_tmp/cycles")
 	echo "# hotplug: $cycles off/on cycles of CPU(s) $hot_cpus ($(sort "$ntc_tmp/cycle_errors" | uniq -c | sed 's/^ *//' | tr '\n' ';') write errors)"
 	echo "# runs during hotplug: $n, clean $ok, timeouts only $tmo, truncated $truncated, failed with a sentence $clean_err"
-	sed 's/^/#   /' "$ntc_tmp/hp_errors" | sort | uniq -c | head -n 20
+	sort "$ntc_tmp/hp_errors" | uniq -c | sed "s/^ */#   /" | head -n 20
 	[ "$cycles" -gt 0 ] || fail "no hotplug cycle completed"
 	[ -z "$(cat "$sysfs_cpu/offline" 2>/dev/null)" ] || fail "CPUs still offline: $(cat "$sysfs_cpu/offline")"
 	expect_eq "online CPUs" "$(online_cpus)" "$cpus"
