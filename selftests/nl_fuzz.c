@@ -71,13 +71,26 @@ static const char *const experiments[] = {
 };
 #define NR_EXPERIMENTS (sizeof(experiments) / sizeof(experiments[0]))
 
-static const char *const variants[NR_EXPERIMENTS][7] = {
-	{ "dpc", "ipi", "stop_machine" },
-	{ "counter", "lockflag", "sense", "stop_machine", "static_key", "bare_ipi" },
-	{ "seed", "generic_call_dpc", "stop_machine" },
-	{ "irqsave", "raw", "dispatch_only" },
-	{ "exinterlocked", "slist", "naive" },
-};
+/*
+ * What the module offers, learned from LIST (learn()): experiment and
+ * variant names (a kernel may have more variants, e.g. shootdown/dpc_bh) and
+ * the run parameters each experiment takes (it refuses the others).
+ */
+#define MAX_KNOWN	16
+#define MAX_VARIANTS	16
+
+static struct known_exp {
+	char name[NTCORRAL_NAME_MAX];
+	char var[MAX_VARIANTS][NTCORRAL_NAME_MAX];
+	unsigned int nvar;
+	uint64_t params;	/* bit n: takes run attribute n */
+} known[MAX_KNOWN];
+static unsigned int nknown;
+
+static uint64_t bit(unsigned int attr)
+{
+	return attr < 64 ? 1ULL << attr : 0;
+}
 
 static uint64_t base_seed;
 
@@ -610,6 +623,126 @@ static int nl_open(struct nl *s, size_t rbuf_size)
 	return ret;
 }
 
+
+/* Copy a string attribute's payload, NUL-terminated, into @dst. */
+static void attr_str(const struct nlattr *a, char *dst, size_t size)
+{
+	size_t n = a->nla_len - NLA_HDRLEN;
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, (const uint8_t *)a + NLA_HDRLEN, n);
+	dst[n] = 0;
+}
+
+/* One nest's attribute of @type, or NULL. */
+static const struct nlattr *nest_find(const struct nlattr *nest, __u16 type)
+{
+	const uint8_t *p = (const uint8_t *)nest + NLA_HDRLEN;
+	int len = nest->nla_len - NLA_HDRLEN;
+
+	while (len >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
+			return NULL;
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+		len -= NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+	return NULL;
+}
+
+/* LIST: the experiments, their variants and the parameters they take. */
+static int learn(struct nl *s)
+{
+	struct msg m;
+	__u32 seq;
+	int ret;
+
+	nknown = 0;
+	msg_start(&m, s->family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+		  NTCORRAL_CMD_LIST_EXPERIMENTS, 1);
+	ret = nl_send(s, &m, &seq);
+	if (ret)
+		return ret;
+	for (;;) {
+		ssize_t n = recv(s->fd, s->rbuf, s->rbuf_size, 0);
+		struct nlmsghdr *nlh;
+		int len;
+
+		if (n < 0)
+			return -errno;
+		len = (int)n;
+		for (nlh = (struct nlmsghdr *)s->rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			struct known_exp *k;
+			const uint8_t *p;
+			int alen;
+
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return nknown ? 0 : -ENOENT;
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(nlh))->error ?: -EPROTO;
+			if (nlh->nlmsg_type != s->family || nknown == MAX_KNOWN)
+				continue;
+			k = &known[nknown++];
+			memset(k, 0, sizeof(*k));
+			p = (const uint8_t *)NLMSG_DATA(nlh) + GENL_HDRLEN;
+			alen = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+			while (alen >= NLA_HDRLEN) {
+				const struct nlattr *a = (const struct nlattr *)p, *x;
+				uint32_t attr;
+
+				if (a->nla_len < NLA_HDRLEN || a->nla_len > alen)
+					return -EPROTO;
+				switch (a->nla_type & NLA_TYPE_MASK) {
+				case NTCORRAL_A_EXPERIMENT:
+					attr_str(a, k->name, sizeof(k->name));
+					break;
+				case NTCORRAL_A_VARIANT_INFO:
+					x = nest_find(a, NTCORRAL_VARIANT_A_NAME);
+					if (x && k->nvar < MAX_VARIANTS)
+						attr_str(x, k->var[k->nvar++], sizeof(k->var[0]));
+					break;
+				case NTCORRAL_A_PARAM_INFO:
+					x = nest_find(a, NTCORRAL_PARAM_A_ATTR);
+					if (x && x->nla_len == NLA_HDRLEN + 4) {
+						memcpy(&attr, (const uint8_t *)x + NLA_HDRLEN, 4);
+						k->params |= bit(attr);
+					}
+					break;
+				}
+				alen -= NLA_ALIGN(a->nla_len);
+				p += NLA_ALIGN(a->nla_len);
+			}
+		}
+	}
+}
+
+static void print_known(void)
+{
+	unsigned int e, v, n = 0;
+
+	for (e = 0; e < nknown; e++)
+		n += known[e].nvar;
+	printf("# the module offers %u experiments, %u variants:", nknown, n);
+	for (e = 0; e < nknown; e++)
+		for (v = 0; v < known[e].nvar; v++)
+			printf(" %s/%s", known[e].name, known[e].var[v]);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Open, resolve and learn what the module offers (once per process). */
+static int nl_open_learn(struct nl *s, size_t rbuf_size)
+{
+	int ret = nl_open(s, rbuf_size);
+
+	if (!ret && !nknown)
+		ret = learn(s);
+	return ret;
+}
 /* ---- the generator ------------------------------------------------------ */
 
 static int nr_cpus_conf(void)
@@ -645,14 +778,14 @@ static uint64_t online_mask(void)
 	return mask ? mask : 1;
 }
 
-static void pick_names(uint64_t *rs, const char **exp, const char **var)
+/* A known experiment and one of its variants; returns the experiment's index. */
+static unsigned int pick_names(uint64_t *rs, const char **exp, const char **var)
 {
-	unsigned int e = rnd_below(rs, NR_EXPERIMENTS), n = 0;
+	unsigned int e = rnd_below(rs, nknown);
 
-	while (n < 7 && variants[e][n])
-		n++;
-	*exp = experiments[e];
-	*var = variants[e][rnd_below(rs, n)];
+	*exp = known[e].name;
+	*var = known[e].nvar ? known[e].var[rnd_below(rs, known[e].nvar)] : "none";
+	return e;
 }
 
 /* Names that are not: empty, too long, no NUL, near misses. */
@@ -687,7 +820,10 @@ static void put_bad_name(struct msg *m, uint64_t *rs, __u16 type)
 	}
 }
 
-/* Cheap parameters, last in the message: they win over anything before. */
+/*
+ * Cheap parameters, last in the message: they win over anything before.
+ * Every experiment takes these three (module/netlink.c, ntc_param_used()).
+ */
 static void put_cheap_params(struct msg *m, uint64_t *rs)
 {
 	msg_put_u32(m, NTCORRAL_A_ITERATIONS, rnd_range(rs, 1, CHEAP_MAX_ITERATIONS));
@@ -695,7 +831,6 @@ static void put_cheap_params(struct msg *m, uint64_t *rs)
 		    rnd_range(rs, CHEAP_MIN_DEADLINE_US, CHEAP_MAX_DEADLINE_US));
 	msg_put_u32(m, NTCORRAL_A_MAX_RUNTIME_MS,
 		    rnd_range(rs, NTCORRAL_MIN_RUNTIME_MS, CHEAP_MAX_RUNTIME_MS));
-	msg_put_u32(m, NTCORRAL_A_HOLD_US, rnd_range(rs, 0, CHEAP_MAX_HOLD_US));
 }
 
 /* A random attribute: any type (flags included), any length, any bytes. */
@@ -921,7 +1056,7 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 {
 	const char *exp, *var;
 	uint8_t junk[512];
-	unsigned int i, n;
+	unsigned int i, n, e;
 	__u8 cmd = known_cmd(rs);
 	size_t keep;
 
@@ -1011,7 +1146,7 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 	case K_VALID_RUN:
 		cmd = NTCORRAL_CMD_RUN;
 		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, 1);
-		pick_names(rs, &exp, &var);
+		e = pick_names(rs, &exp, &var);
 		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
 		msg_put_str(m, NTCORRAL_A_VARIANT, var);
 		if (rnd_below(rs, 3) == 0) {
@@ -1021,11 +1156,14 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 				w = online_mask() & -online_mask();
 			msg_put(m, NTCORRAL_A_CPUS, &w, 8);
 		}
-		if (rnd_below(rs, 2))
+		/* Only what the experiment takes: the others are refused. */
+		if ((known[e].params & bit(NTCORRAL_A_RATE_HZ)) && rnd_below(rs, 2))
 			msg_put_u32(m, NTCORRAL_A_RATE_HZ,
 				    rnd_range(rs, NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ));
-		if (rnd_below(rs, 4) == 0)
+		if ((known[e].params & bit(NTCORRAL_A_PCI_DEVICE)) && rnd_below(rs, 4) == 0)
 			msg_put_u32(m, NTCORRAL_A_PCI_DEVICE, rnd_below(rs, 0x100));
+		if ((known[e].params & bit(NTCORRAL_A_HOLD_US)) && rnd_below(rs, 2))
+			msg_put_u32(m, NTCORRAL_A_HOLD_US, rnd_range(rs, 0, CHEAP_MAX_HOLD_US));
 		put_cheap_params(m, rs);
 		break;
 	case K_DUMP:
@@ -1160,7 +1298,7 @@ static void run_loop(void)
 	const char *exp, *var;
 	struct reply r;
 
-	if (!m || nl_open(&s, RECV_BUF))
+	if (!m || nl_open_learn(&s, RECV_BUF))
 		_exit(1);
 	for (;;) {
 		msg_start(m, s.family, NLM_F_REQUEST | NLM_F_ACK, NTCORRAL_CMD_RUN, 1);
@@ -1202,7 +1340,8 @@ TEST_F_TIMEOUT(fuzz, privileged_requests_are_all_answered, PRIV_SECONDS + 60)
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root");
-	ASSERT_EQ(0, nl_open(&self->s, RECV_BUF)) TH_LOG("the family does not resolve: is the module loaded?");
+	ASSERT_EQ(0, nl_open_learn(&self->s, RECV_BUF)) TH_LOG("the family does not resolve: is the module loaded?");
+	print_known();
 	/* Runs in the background half the time: the fuzz's runs meet EBUSY. */
 	runner = fork();
 	ASSERT_LE(0, runner);
@@ -1233,7 +1372,7 @@ TEST_F_TIMEOUT(fuzz, unprivileged_requests_are_all_answered_and_refused, UNPRIV_
 		ASSERT_EQ(0, setuid(65534));
 	}
 	ASSERT_NE(0, geteuid());
-	ASSERT_EQ(0, nl_open(&self->s, RECV_BUF)) TH_LOG("the family does not resolve as uid %u",
+	ASSERT_EQ(0, nl_open_learn(&self->s, RECV_BUF)) TH_LOG("the family does not resolve as uid %u",
 							 geteuid());
 	ok = fuzz(&self->s, &rs, &self->f, UNPRIV_MESSAGES, UNPRIV_SECONDS, false,
 		  self->why, sizeof(self->why));

@@ -48,15 +48,6 @@ call_timeout=120	# s: longer than any bounded run (30 s budget + deadlines)
 cpus=$(online_cpus)
 sysfs_cpu=/sys/devices/system/cpu
 
-# Every variant of every experiment.
-all_variants="shootdown:dpc shootdown:ipi shootdown:stop_machine
-ipi_barrier:counter ipi_barrier:lockflag ipi_barrier:sense
-ipi_barrier:stop_machine ipi_barrier:static_key ipi_barrier:bare_ipi
-exclusivity:seed exclusivity:generic_call_dpc exclusivity:stop_machine
-spinlock:irqsave spinlock:raw spinlock:dispatch_only
-interlocked_queue:exinterlocked interlocked_queue:slist interlocked_queue:naive"
-nr_variants=$(echo $all_variants | wc -w)
-
 # variant_at N: "EXPERIMENT VARIANT" of the Nth (0-based, modulo) variant
 variant_at() {
 	echo $all_variants | tr ' ' '\n' | sed -n "$(($1 % nr_variants + 1))p" | tr ':' ' '
@@ -192,6 +183,21 @@ stats_consistency() {
 		}
 	'
 }
+
+# Every variant of every experiment, "EXPERIMENT:VARIANT", from the module's
+# own list (a kernel may offer more, e.g. shootdown/dpc_bh where it has WQ_BH).
+cl list --json
+all_variants=$(json_paths "$out" | awk -F '\t' '
+	{ n = split($1, p, ".") }
+	n == 2 && p[2] == "name" { e[p[1]] = $2 }
+	n == 4 && p[2] == "variants" && p[4] == "name" { print e[p[1]] ":" $2 }
+')
+nr_variants=$(echo $all_variants | wc -w)
+if [ "$rc" != 0 ] || [ "$nr_variants" -lt 1 ]; then
+	echo "1..0 # SKIP 'ntcorral list --json' names no variant (exit $rc)"
+	exit 4
+fi
+echo "# $nr_variants variants:" $all_variants
 
 # ---- concurrency -----------------------------------------------------------
 
@@ -484,6 +490,7 @@ else
 	tbegin rmmod_while_a_stats_dump_is_held_half_read
 	# The dump holds a reference on the module: rmmod must refuse until the
 	# reader is done, then succeed; never free what the dump still uses.
+	: >"$ntc_tmp/hold.out"
 	NTCORRAL_FUZZ_HOLD_DUMP=3 "$here/nl_fuzz" >"$ntc_tmp/hold.out" 2>&1 &
 	hold_pid=$!
 	i=0
