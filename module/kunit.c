@@ -7,6 +7,7 @@
 #include <kunit/test.h>
 #include <linux/irq_work.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/slab.h>
 
 #include "ntcorral.h"
