@@ -18,7 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 timeout_s=${NTCORRAL_TEST_TIMEOUT:-900}
 
 if [ $# -eq 0 ]; then
-	set -- ntcorral_test client_test.sh device_test.sh module_reload_test.sh
+	set -- ntcorral_test kunit_test.sh client_test.sh device_test.sh \
+		module_reload_test.sh kmemleak_test.sh
 fi
 
 tmp=$(mktemp -d /tmp/ntcorral-selftests.XXXXXX) || exit 1
