@@ -96,6 +96,7 @@ static struct {
 	u64 target_deadline_ns;
 	atomic_t late_arrivals;
 	atomic_t target_timeouts;
+	atomic_t state;			/* SD_ARMED, SD_WORKING, SD_ABORTED */
 	unsigned int work_runs;		/* initiator only */
 	int work_cpu;
 } sd_corral;
@@ -135,6 +136,32 @@ static bool sd_released(unsigned long gen)
 }
 
 /*
+ * Who wins when a wait runs out: a target giving up and the initiator
+ * starting the work exclude each other through one word per iteration.
+ * Without it a stalled initiator (a vCPU descheduled by the host) could see
+ * "all arrived" after the first arrivals had given up, and do its work with
+ * CPUs out of the corral; running the late-CPU fault showed exactly that.
+ */
+enum { SD_ARMED, SD_WORKING, SD_ABORTED };
+
+/* A target's deadline passed: true if it may leave (nothing has begun). */
+static bool sd_give_up(unsigned long gen)
+{
+	int state = atomic_cmpxchg(&sd_corral.state, SD_ARMED, SD_ABORTED);
+
+	if (state == SD_WORKING)
+		return false;
+	atomic_inc(&sd_corral.target_timeouts);
+	return true;
+}
+
+/* The initiator, everyone arrived: true if no target gave up first. */
+static bool sd_begin_work(void)
+{
+	return atomic_cmpxchg(&sd_corral.state, SD_ARMED, SD_WORKING) == SD_ARMED;
+}
+
+/*
  * A corralled CPU: what the DPC routine does in the recipe. Runs on a
  * target CPU from a tasklet (dpc), an IPI handler (ipi) or a stopper (
  * stop_machine).
@@ -165,8 +192,12 @@ static void sd_corralled(struct sd_slot *slot)
 	atomic_dec_return(&sd_corral.barrier);
 
 	deadline = ntc_deadline(READ_ONCE(sd_corral.target_deadline_ns));
-	if (!ntc_spin_until(sd_released(gen), deadline))
-		atomic_inc(&sd_corral.target_timeouts);
+	if (!ntc_spin_until(sd_released(gen), deadline) && !sd_give_up(gen)) {
+		/* Too late to give up: the work has begun; it is bounded. */
+		deadline = ntc_deadline(READ_ONCE(sd_corral.target_deadline_ns));
+		if (!ntc_spin_until(sd_released(gen), deadline))
+			atomic_inc(&sd_corral.target_timeouts);
+	}
 	/* Pairs with the acquire in sd_check_corralled(): left after the work. */
 	smp_store_release(&slot->left_gen, gen);
 out:
@@ -278,6 +309,7 @@ static unsigned long sd_arm(struct sd_state *st)
 	sd_corral.work_runs = 0;
 	sd_corral.work_cpu = -1;
 	atomic_set(&sd_corral.barrier, st->nr_targets);
+	atomic_set(&sd_corral.state, SD_ARMED);
 	for_each_cpu(cpu, st->targets) {
 		struct sd_slot *slot = sd_slot_of(cpu);
 
@@ -410,7 +442,7 @@ static int sd_iterate_targeted(struct ntc_run *run, u64 *sample,
 	} else {
 		smp_call_function_many(st->targets, sd_ipi_fn, NULL, false);
 	}
-	arrived = sd_wait_arrivals(run);
+	arrived = sd_wait_arrivals(run) && sd_begin_work();
 	if (arrived) {
 		sd_window(run, st, gen);
 	} else {
@@ -466,7 +498,7 @@ static int sd_stop_fn(void *data)
 		sd_release(ctx->gen);
 		return 0;
 	}
-	ctx->arrived = sd_wait_arrivals(run);
+	ctx->arrived = sd_wait_arrivals(run) && sd_begin_work();
 	if (ctx->arrived)
 		sd_window(run, run->priv, ctx->gen);
 	else

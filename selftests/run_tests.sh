@@ -19,7 +19,8 @@ timeout_s=${NTCORRAL_TEST_TIMEOUT:-900}
 
 if [ $# -eq 0 ]; then
 	set -- ntcorral_test kunit_test.sh client_test.sh device_test.sh \
-		module_reload_test.sh kmemleak_test.sh
+		nl_fuzz fault_test.sh stress_test.sh module_reload_test.sh \
+		kmemleak_test.sh
 fi
 
 tmp=$(mktemp -d /tmp/ntcorral-selftests.XXXXXX) || exit 1
