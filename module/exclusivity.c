@@ -351,6 +351,11 @@ struct ex_stop_ctx {
 	struct ntc_run *run;
 	atomic_t arrived;
 	unsigned long released;
+	/*
+	 * Giving up and starting the work exclude each other (as in the
+	 * shootdown): a stalled initiator must not work once a CPU has left.
+	 */
+	atomic_t state;			/* 0 armed, 1 working, 2 aborted */
 };
 
 static int ex_stop_fn(void *data)
@@ -365,7 +370,8 @@ static int ex_stop_fn(void *data)
 	atomic_inc(&ctx->arrived);
 	if (smp_processor_id() == run->initiator) {
 		if (ntc_spin_until(atomic_read(&ctx->arrived) == run->nr_cpus,
-				   deadline)) {
+				   deadline) &&
+		    atomic_cmpxchg(&ctx->state, 0, 1) == 0) {
 			ex_check_corralled(run, "a CPU was not held when the work ran");
 			ex_work(run);
 		}
@@ -376,7 +382,11 @@ static int ex_stop_fn(void *data)
 	}
 	/* Pairs with the release above. */
 	if (!ntc_spin_until(smp_load_acquire(&ctx->released),
-			    deadline + run->deadline_ns))
+			    deadline + run->deadline_ns) &&
+	    (atomic_cmpxchg(&ctx->state, 0, 2) != 1 ||
+	     /* The work has begun: it is bounded, see it out. */
+	     !ntc_spin_until(smp_load_acquire(&ctx->released),
+			     ntc_deadline(2 * run->deadline_ns))))
 		atomic_inc(&ex.dpc_timeouts);
 	ex_left();
 	return 0;
@@ -390,6 +400,7 @@ static int ex_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 
 	ex_arm(run);
 	atomic_set(&ctx.arrived, 0);
+	atomic_set(&ctx.state, 0);
 	t0 = ntc_now();
 	ret = stop_machine(ex_stop_fn, &ctx, run->p.cpus);
 	t3 = ntc_now();
