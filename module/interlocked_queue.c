@@ -130,6 +130,8 @@ static bool iq_trylock(struct iq_state *st)
 	if (got)
 		WRITE_ONCE(st->owner, smp_processor_id());
 	local_irq_restore(flags);
+	if (got)
+		ntc_variant_lock_held(&st->lock);
 	return got;
 }
 
@@ -137,6 +139,7 @@ static void iq_unlock(struct iq_state *st)
 {
 	unsigned long flags;
 
+	ntc_variant_lock_releasing(&st->lock);
 	local_irq_save(flags);
 	WRITE_ONCE(st->owner, -1);
 	ntc_variant_lock_unlock(&st->lock);

@@ -88,9 +88,15 @@ MODULE_PARM_DESC(lockdep_sees_wrong_variants,
 
 void ntc_variant_lock_init(struct ntc_variant_lock *l, bool wrong_variant)
 {
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	static struct lock_class_key key;
+
+	lockdep_init_map(&l->dep_map, "ntc_wrong_variant_lock", &key, 0);
+	l->announce = wrong_variant && lockdep_sees_wrong_variants;
+#endif
 	spin_lock_init(&l->lock);
 	l->hidden = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
-	l->visible = !wrong_variant || lockdep_sees_wrong_variants;
+	l->wrong = wrong_variant;
 }
 
 struct ntc_fault ntc_fault = { .cpu = 0, .mode = NTC_FAULT_OFF };

@@ -174,28 +174,51 @@ void ntc_call_dpc_done(struct ntc_generic_call *call);
  * inconsistent IRQ-safe/IRQ-unsafe use at once (the point of the variant)
  * and then switch itself off for the rest of the suite, hiding real bugs.
  * Loaded with lockdep_sees_wrong_variants=1 (the debug lane's verdict
- * test), it is a plain spinlock_t that lockdep validates. Used only where
- * preemption is off (hardirq, softirq, raised IRQL).
+ * test), each hold of it is also announced to lockdep through a lockdep
+ * map, in the holder's own context (ISR, DPC, thread) and with its real
+ * interrupt state, so that lockdep judges the usage the variant really has.
+ * Used only where preemption is off (hardirq, softirq, raised IRQL).
  */
 struct ntc_variant_lock {
-	spinlock_t lock;
-	arch_spinlock_t hidden;
-	bool visible;
+	spinlock_t lock;		/* correct variants */
+	arch_spinlock_t hidden;		/* wrong variants */
+	bool wrong;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	bool announce;
+	struct lockdep_map dep_map;
+#endif
 };
 
 void ntc_variant_lock_init(struct ntc_variant_lock *l, bool wrong_variant);
 
 static inline bool ntc_variant_lock_trylock(struct ntc_variant_lock *l)
 {
-	return l->visible ? spin_trylock(&l->lock) : arch_spin_trylock(&l->hidden);
+	return l->wrong ? arch_spin_trylock(&l->hidden) : spin_trylock(&l->lock);
 }
 
 static inline void ntc_variant_lock_unlock(struct ntc_variant_lock *l)
 {
-	if (l->visible)
-		spin_unlock(&l->lock);
-	else
+	if (l->wrong)
 		arch_spin_unlock(&l->hidden);
+	else
+		spin_unlock(&l->lock);
+}
+
+/* Held, in the holder's context; and about to be released. */
+static inline void ntc_variant_lock_held(struct ntc_variant_lock *l)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (l->announce)
+		lock_map_acquire(&l->dep_map);
+#endif
+}
+
+static inline void ntc_variant_lock_releasing(struct ntc_variant_lock *l)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (l->announce)
+		lock_map_release(&l->dep_map);
+#endif
 }
 
 /*

@@ -171,6 +171,8 @@ static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
 		ntc_irql_lower(irql);
 		return false;
 	}
+	if (st->kind != SL_RAW)
+		ntc_variant_lock_held(&st->lock);
 	st->t_acquired = ntc_now();
 	ntc_run_metric_add(st->run, SL_WAIT, st->t_acquired - t0);
 	return true;
@@ -181,6 +183,8 @@ static void sl_release(struct sl_state *st, struct ntc_irql_saved *irql)
 	unsigned long flags;
 
 	ntc_run_metric_add(st->run, SL_HOLD, ntc_now() - st->t_acquired);
+	if (st->kind != SL_RAW)
+		ntc_variant_lock_releasing(&st->lock);
 	/* The owner and the lock change together for this CPU's ISR. */
 	local_irq_save(flags);
 	WRITE_ONCE(st->owner, -1);
