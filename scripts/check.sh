@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # What `make check` runs once everything is built: the client's unit tests
-# (ctest) on the host, then the selftests in a QEMU VM (selftests/vm/vm.sh).
+# (ctest) on the host, then the selftests in a QEMU VM (selftests/vm/vm.sh)
+# on Debian's stock kernel, then the debug lane (NTCORRAL_DEBUG_LANE=0 skips
+# it): the selftests on a debug kernel built from linux-source-6.12 and
+# cached (selftests/vm/debug-kernel.sh), lockdep's verdict on the wrong
+# variants, and the kernel's own torture tests (selftests/vm/debug-torture.sh).
 # Ends with exactly one line "N passed, M failed"; exits non-zero on any
 # failure.
 #
@@ -47,63 +51,97 @@ fi
 passed=$((passed + ct_pass))
 failed=$((failed + ct_fail))
 
-# --- selftests in the VM ----------------------------------------------------
+# --- selftests in a VM -----------------------------------------------------
 
-echo "check: selftests in a VM"
-NTCORRAL_VM_STATUS=$tmp/vm.status selftests/vm/vm.sh "$@" | tee "$tmp/vm.log"
-vm_rc=${PIPESTATUS[0]}
+# vm_lane LABEL COMMAND...: run a vm.sh command, count the TAP it prints
+# into the totals; prints "check: LABEL ..." lines.
+lane_lines=()
+vm_lane() {
+	local label=$1
+	shift
+	echo "check: $label"
+	NTCORRAL_VM_STATUS=$tmp/vm.status "$@" | tee "$tmp/vm.log"
+	local vm_rc=${PIPESTATUS[0]}
+	local st_pass st_fail st_skip st_plan missing=0
+	read -r st_pass st_fail st_skip st_plan < <(awk '
+		/^ok($|[ \t])/ { pass++; if (tolower($0) ~ /#[ \t]*skip/) skip++; next }
+		/^not ok($|[ \t])/ { if (tolower($0) ~ /#[ \t]*todo/) pass++; else fail++; next }
+		/^1\.\.[0-9]+/ && plan == "" { plan = substr($1, 4) + 0 }
+		END { print pass + 0, fail + 0, skip + 0, (plan == "" ? -1 : plan) }
+	' "$tmp/vm.log")
+	if [ "$st_plan" -ge 0 ] && [ $((st_pass + st_fail)) -lt "$st_plan" ]; then
+		missing=$((st_plan - st_pass - st_fail))
+		echo "check: $label planned $st_plan results but printed $((st_pass + st_fail)): $missing missing, counted as failed" >&2
+	fi
+	st_fail=$((st_fail + missing))
 
-# pass fail skip plan
-read -r st_pass st_fail st_skip st_plan < <(awk '
-	/^ok($|[ \t])/ { pass++; if (tolower($0) ~ /#[ \t]*skip/) skip++; next }
-	/^not ok($|[ \t])/ { if (tolower($0) ~ /#[ \t]*todo/) pass++; else fail++; next }
-	/^1\.\.[0-9]+/ && plan == "" { plan = substr($1, 4) + 0 }
-	END { print pass + 0, fail + 0, skip + 0, (plan == "" ? -1 : plan) }
-' "$tmp/vm.log")
-
-missing=0
-if [ "$st_plan" -ge 0 ] && [ $((st_pass + st_fail)) -lt "$st_plan" ]; then
-	missing=$((st_plan - st_pass - st_fail))
-	echo "check: the selftests planned $st_plan results but printed $((st_pass + st_fail)): $missing missing, counted as failed" >&2
-fi
-st_fail=$((st_fail + missing))
-
-vm_status=error vm_exit=$vm_rc vm_cmd_exit='' vm_splats=0 vm_boot='' vm_run=''
-if [ -f "$tmp/vm.status" ]; then
-	while IFS='=' read -r key val; do
-		case $key in
-		status) vm_status=$val ;;
-		exit) vm_exit=$val ;;
-		command_exit) vm_cmd_exit=$val ;;
-		splats) vm_splats=$val ;;
-		boot_s) vm_boot=$val ;;
-		run_s) vm_run=$val ;;
-		esac
-	done <"$tmp/vm.status"
-fi
-
-if [ "$vm_status" != ok ]; then
-	if [ "$missing" -eq 0 ]; then
-		echo "check: the VM failed ($vm_status, exit $vm_exit)" >&2
+	local vm_status=error vm_exit=$vm_rc vm_cmd_exit='' vm_splats=0 vm_boot='' vm_run='' key val
+	if [ -f "$tmp/vm.status" ]; then
+		while IFS='=' read -r key val; do
+			case $key in
+			status) vm_status=$val ;;
+			exit) vm_exit=$val ;;
+			command_exit) vm_cmd_exit=$val ;;
+			splats) vm_splats=$val ;;
+			boot_s) vm_boot=$val ;;
+			run_s) vm_run=$val ;;
+			esac
+		done <"$tmp/vm.status"
+		rm -f "$tmp/vm.status"
+	fi
+	if [ "$vm_status" != ok ]; then
+		if [ "$missing" -eq 0 ]; then
+			echo "check: $label: the VM failed ($vm_status, exit $vm_exit)" >&2
+			st_fail=$((st_fail + 1))
+		fi
+	elif [ "${vm_cmd_exit:-0}" -ne 0 ] && [ "$st_fail" -eq 0 ]; then
+		echo "check: $label: the command exited $vm_cmd_exit with no failed result" >&2
 		st_fail=$((st_fail + 1))
 	fi
-elif [ "${vm_cmd_exit:-0}" -ne 0 ] && [ "$st_fail" -eq 0 ]; then
-	echo "check: the selftest runner exited $vm_cmd_exit with no failed result" >&2
-	st_fail=$((st_fail + 1))
+	if [ "$vm_splats" -gt 0 ]; then
+		echo "check: $label: kernel splat (see above)" >&2
+		st_fail=$((st_fail + 1))
+	fi
+	passed=$((passed + st_pass))
+	failed=$((failed + st_fail))
+	lane_lines+=("check: $label: $st_pass passed ($st_skip skipped), $st_fail failed${vm_boot:+; VM booted in ${vm_boot}s, ran ${vm_run}s}")
+}
+
+lane_start=$SECONDS
+vm_lane "stock kernel: selftests" selftests/vm/vm.sh "$@"
+lane_lines+=("check: stock lane took $((SECONDS - lane_start))s")
+
+# --- the debug kernel: lockdep, KASAN, KUnit, kmemleak, CSD-lock... ---------
+
+if [ "${NTCORRAL_DEBUG_LANE:-1}" != 0 ]; then
+	lane_start=$SECONDS
+	echo "check: debug kernel (built once, then cached)"
+	bzImage='' ko=''
+	if dbg=$(selftests/vm/debug-kernel.sh --module "$tmp/debug-module"); then
+		eval "$dbg"
+		dbg_env=(env NTCORRAL_KO="$ko" NTCORRAL_VM_APPEND=csdlock_debug=1)
+		vm_lane "debug kernel: selftests" "${dbg_env[@]}" \
+			selftests/vm/vm.sh --kernel "$bzImage" --timeout 2400 "$@"
+		# lockdep's verdict on each wrong variant, a boot each: the
+		# report's own lines are allowed there, any other splat is not.
+		for wrong in spinlock/dispatch_only interlocked_queue/naive; do
+			vm_lane "debug kernel: lockdep's verdict on $wrong" "${dbg_env[@]}" \
+				NTCORRAL_VM_SPLAT_IGNORE='inconsistent lock state|Call Trace:' \
+				selftests/vm/vm.sh --kernel "$bzImage" "$@" -- \
+				/ntcorral/selftests/lockdep_verdict.sh "${wrong%/*}" "${wrong#*/}"
+		done
+		vm_lane "debug kernel: the kernel's torture tests" \
+			env NTCORRAL_KO="$ko" selftests/vm/debug-torture.sh "$@"
+	else
+		echo "check: the debug kernel could not be built (see above)" >&2
+		failed=$((failed + 1))
+	fi
+	lane_lines+=("check: debug lane took $((SECONDS - lane_start))s")
 fi
-if [ "$vm_splats" -gt 0 ]; then
-	echo "check: kernel splat during the selftests (see above)" >&2
-	st_fail=$((st_fail + 1))
-fi
-passed=$((passed + st_pass))
-failed=$((failed + st_fail))
 
 # --- summary ----------------------------------------------------------------
 
 echo "check: ctest $ct_pass passed, $ct_fail failed"
-echo "check: selftests $st_pass passed ($st_skip skipped), $st_fail failed"
-if [ -n "$vm_boot" ]; then
-	echo "check: VM booted in ${vm_boot}s, selftests ran ${vm_run}s"
-fi
+printf '%s\n' "${lane_lines[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
