@@ -2052,6 +2052,20 @@ TEST_F_TIMEOUT(ntcorral, stats_accumulate_and_reset, 120)
 	free(st);
 }
 
+/* How many variants the module lists for @experiment (kernel-dependent:
+ * the shootdown has dpc_bh where the kernel has BH workqueues). */
+static int listed_variants(struct ntc_sock *s, const char *experiment)
+{
+	struct ntc_list *l = malloc(sizeof(*l));
+	struct ntc_err e;
+	int n = -1;
+
+	if (l && !ntc_list(s, experiment, l, &e) && l->n == 1)
+		n = l->e[0].nr_variants;
+	free(l);
+	return n;
+}
+
 TEST_F_TIMEOUT(ntcorral, reset_of_one_variant_leaves_the_others, 120)
 {
 	struct ntc_stats *st = malloc(sizeof(*st));
@@ -2070,7 +2084,7 @@ TEST_F_TIMEOUT(ntcorral, reset_of_one_variant_leaves_the_others, 120)
 	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, NULL, st, &e))
 		TH_LOG("%s", e.msg);
 	ASSERT_FALSE(st->p.malformed) TH_LOG("%s", st->p.why);
-	ASSERT_EQ(NR_VARIANTS, st->n);
+	ASSERT_EQ(listed_variants(&self->s, EXPERIMENT), st->n);
 	ASSERT_EQ(0, stats_find(st, EXPERIMENT, "dpc")->runs);
 	ASSERT_EQ(0, stats_find(st, EXPERIMENT, "dpc")->samples);
 	ASSERT_EQ(1, stats_find(st, EXPERIMENT, "ipi")->runs);
@@ -2234,7 +2248,7 @@ TEST_F_TIMEOUT(ntcorral, debugfs_agrees_with_stats, 120)
 	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, NULL, st, &e))
 		TH_LOG("%s", e.msg);
 	ASSERT_FALSE(st->p.malformed) TH_LOG("%s", st->p.why);
-	ASSERT_EQ(NR_VARIANTS, st->n);
+	ASSERT_EQ(listed_variants(&self->s, EXPERIMENT), st->n);
 	ASSERT_EQ(2, stats_find(st, EXPERIMENT, "dpc")->runs);
 	ASSERT_EQ(1, stats_find(st, EXPERIMENT, "stop_machine")->runs);
 	for (int i = 0; i < st->n; i++)
