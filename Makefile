@@ -2,8 +2,10 @@
 # ntcorral: build the module, the client and the selftests; test; run.
 #
 #   make            build everything (installs missing Debian packages first)
-#   make check      build, client unit tests, the kselftests in a QEMU VM;
-#                   ends with "N passed, N failed"
+#   make check      build, client unit tests, the kselftests in a QEMU VM on
+#                   the stock kernel and on a cached debug kernel; ends with
+#                   "N passed, N failed"
+#   make check-debug  the debug-kernel lane alone
 #   make run        boot the VM, run every experiment and variant, report
 #   make run TARGET=host   the same on this box: insmod, client, rmmod
 #   make style      checkpatch on the module, clang-format on the client
@@ -19,7 +21,7 @@ SMP ?= 4
 RUN_ARGS ?=
 CLIENT := userspace/build/ntcorral
 
-.PHONY: all deps module client selftests check run style clean
+.PHONY: all deps module client selftests check check-debug run style clean
 
 all: module client selftests
 
@@ -39,6 +41,10 @@ selftests: deps
 
 check: all
 	scripts/check.sh
+
+# The debug-kernel lane alone (lockdep, KASAN, KUnit, kmemleak, torture).
+check-debug: all
+	NTCORRAL_STOCK_LANE=0 scripts/check.sh
 
 run: all
 ifeq ($(TARGET),host)

@@ -107,9 +107,11 @@ vm_lane() {
 	lane_lines+=("check: $label: $st_pass passed ($st_skip skipped), $st_fail failed${vm_boot:+; VM booted in ${vm_boot}s, ran ${vm_run}s}")
 }
 
-lane_start=$SECONDS
-vm_lane "stock kernel: selftests" selftests/vm/vm.sh "$@"
-lane_lines+=("check: stock lane took $((SECONDS - lane_start))s")
+if [ "${NTCORRAL_STOCK_LANE:-1}" != 0 ]; then
+	lane_start=$SECONDS
+	vm_lane "stock kernel: selftests" selftests/vm/vm.sh "$@"
+	lane_lines+=("check: stock lane took $((SECONDS - lane_start))s")
+fi
 
 # --- the debug kernel: lockdep, KASAN, KUnit, kmemleak, CSD-lock... ---------
 

@@ -25,12 +25,8 @@ if ! module_loaded; then
 	[ -n "$NTCORRAL_KO" ] && insmod "$NTCORRAL_KO"
 fi
 
-variants="dpc ipi stop_machine"
-# Kernels with BH workqueues (6.9 on) have the dpc_bh flavour too.
-case $(uname -r) in
-6.9.* | 6.[1-9][0-9].* | [7-9].*) variants="$variants dpc_bh" ;;
-esac
-nr_variants=$(echo $variants | wc -w)
+variants=$(shootdown_variants)
+nr_variants=$(echo "$variants" | wc -w)
 cpus=$(online_cpus)
 
 # ---- list ----------------------------------------------------------------

@@ -209,3 +209,13 @@ online_cpus() {
 module_loaded() {
 	grep -q '^ntcorral ' /proc/modules
 }
+
+# The shootdown's variants: kernels with BH workqueues (6.9 on) have the
+# dpc_bh flavour too.
+shootdown_variants() {
+	case $(uname -r) in
+	6.9.* | 6.[1-9][0-9].* | [7-9].*) echo "dpc ipi stop_machine dpc_bh" ;;
+	*) echo "dpc ipi stop_machine" ;;
+	esac
+}
+
