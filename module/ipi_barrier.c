@@ -166,9 +166,14 @@ static void ib_release_others(void)
 	smp_store_release(&ib.phase1_done, ib.gen);
 }
 
+/*
+ * A waiting CPU outwaits the blessed one's own wait for arrivals (one
+ * deadline) plus phase 1, so that a slow arrival is the blessed CPU's
+ * timeout to report, not a spurious one of every early arriver.
+ */
 static bool ib_wait_release(void)
 {
-	u64 deadline = ntc_deadline(ib.deadline_ns);
+	u64 deadline = ntc_deadline(2 * ib.deadline_ns);
 
 	/* Pairs with the release in ib_release_others(). */
 	return ntc_spin_until(smp_load_acquire(&ib.phase1_done) == ib.gen,
