@@ -6,6 +6,7 @@
 #include <iostream>
 #include <new>
 
+#include "bench.hpp"
 #include "cpulist.hpp"
 #include "error.hpp"
 #include "messages.hpp"
@@ -192,6 +193,10 @@ int cmd_reset(const CliOptions& o, std::ostream& out, std::ostream&) {
     return kExitOk;
 }
 
+int cmd_bench(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    return bench_main(o.bench, out, err);
+}
+
 // "[lo, hi]; module default d." for option help.
 std::string range(long lo, long hi, long def) {
     return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]; module default " +
@@ -223,6 +228,11 @@ const std::vector<Subcommand>& subcommands() {
          cmd_stats},
         {"reset", "Reset cumulative statistics, all or of one experiment/variant (needs root).",
          cmd_reset},
+        {"bench",
+         "Benchmark every variant of each experiment: a warm-up run, then interleaved "
+         "repetitions; medians and ratios to the baseline with their spread (needs root). "
+         "Exit status 3 when any run reports violations or timeouts.",
+         cmd_bench},
     };
     return table;
 }
@@ -242,7 +252,7 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
         CLI::App* sub = app->add_subcommand(s.name, s.description);
         sub->callback([&o, name = s.name] { o.command = name; });
         const std::string cmd = s.name;
-        if (cmd != "reset")
+        if (cmd != "reset" && cmd != "bench")
             sub->add_flag("--json", o.json, "Print JSON instead of tables.");
         if (cmd == "run") {
             sub->add_option("experiment", o.experiment,
@@ -287,6 +297,22 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                             "PCI device BB:DD.F (hex, domain 0) for experiments that touch one; "
                             "module default 00:00.0.")
                 ->type_name("BB:DD.F");
+        } else if (cmd == "bench") {
+            sub->add_option("--experiments", o.bench.experiments,
+                            "Experiments to benchmark, comma-separated; default every one.")
+                ->type_name("LIST");
+            sub->add_option("--iterations", o.bench.iterations, "Iterations of every run.")
+                ->type_name("N")
+                ->check(CLI::Range(NTCORRAL_MIN_ITERATIONS, NTCORRAL_MAX_ITERATIONS))
+                ->capture_default_str();
+            sub->add_option("--repetitions", o.bench.repetitions,
+                            "Measured runs of every variant, interleaved.")
+                ->type_name("R")
+                ->check(CLI::Range(1, 1000))
+                ->capture_default_str();
+            sub->add_option("--json", o.bench.json_file,
+                            "Also write every run, the summary and the host to FILE as JSON.")
+                ->type_name("FILE");
         } else if (cmd == "stats" || cmd == "reset") {
             sub->add_option("experiment", o.filter_experiment, "Only this experiment.");
             sub->add_option("variant", o.filter_variant, "Only this variant of it.");

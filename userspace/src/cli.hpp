@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench.hpp"
 #include "model.hpp"
 
 namespace ntcorral {
@@ -35,6 +36,9 @@ struct CliOptions {
     // stats, reset
     std::optional<std::string> filter_experiment;
     std::optional<std::string> filter_variant;
+
+    // bench
+    BenchOptions bench;
 };
 
 // One subcommand: its name, what it does, and its handler. Handlers return

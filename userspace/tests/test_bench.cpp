@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "bench.hpp"
+#include "cli.hpp"
 
 using namespace ntcorral;
 
@@ -288,4 +289,28 @@ TEST(BenchJson, header_summary_and_every_repetition) {
     EXPECT_DOUBLE_EQ(x["summary"][0]["ratio"].get<double>(), 2.2);
     EXPECT_DOUBLE_EQ(x["summary"][0]["ratio_spread"]["max"].get<double>(), 3.0);
     EXPECT_EQ(j["violations"], 0);
+}
+
+TEST(BenchCli, options_and_defaults) {
+    auto parse = [](std::vector<const char*> args) {
+        args.insert(args.begin(), "ntcorral");
+        CliOptions o;
+        auto app = make_app(o);
+        app->parse(static_cast<int>(args.size()), args.data());
+        return o;
+    };
+    CliOptions o = parse({"bench"});
+    EXPECT_EQ(o.command, "bench");
+    EXPECT_FALSE(o.bench.experiments);
+    EXPECT_EQ(o.bench.iterations, 50u);
+    EXPECT_EQ(o.bench.repetitions, 3u);
+    EXPECT_FALSE(o.bench.json_file);
+    o = parse({"bench", "--experiments", "shootdown,spinlock", "--iterations", "20",
+               "--repetitions", "5", "--json", "/tmp/b.json"});
+    EXPECT_EQ(*o.bench.experiments, "shootdown,spinlock");
+    EXPECT_EQ(o.bench.iterations, 20u);
+    EXPECT_EQ(o.bench.repetitions, 5u);
+    EXPECT_EQ(*o.bench.json_file, "/tmp/b.json");
+    EXPECT_THROW(parse({"bench", "--repetitions", "0"}), CLI::ParseError);
+    EXPECT_THROW(parse({"bench", "--iterations", "0"}), CLI::ParseError);
 }

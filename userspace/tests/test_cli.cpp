@@ -131,8 +131,8 @@ TEST(Main, usage_errors_exit_2_with_one_line) {
 TEST(Main, unknown_command_suggests_the_closest) {
     std::string err;
     EXPECT_EQ(run({"rnu", "shootdown"}, nullptr, &err), 2);
-    EXPECT_EQ(err, "ntcorral: unknown command 'rnu' (valid: list, run, stats, reset); did you mean "
-                   "'run'?; see 'ntcorral --help'\n");
+    EXPECT_EQ(err, "ntcorral: unknown command 'rnu' (valid: list, run, stats, reset, bench); did "
+                   "you mean 'run'?; see 'ntcorral --help'\n");
 }
 
 TEST(Main, bad_cpu_list_exits_2_before_touching_netlink) {
