@@ -21,7 +21,7 @@ SMP ?= 4
 RUN_ARGS ?=
 CLIENT := userspace/build/ntcorral
 
-.PHONY: all deps module client selftests check check-debug run style clean
+.PHONY: all deps module client selftests check check-debug run bench style clean
 
 all: module client selftests
 
@@ -52,6 +52,9 @@ ifeq ($(TARGET),host)
 else
 	selftests/vm/vm.sh --smp $(SMP) -- ntcorral run all $(RUN_ARGS)
 endif
+
+bench: all
+	scripts/bench.sh $(BENCH_ARGS)
 
 style:
 	scripts/style.sh
