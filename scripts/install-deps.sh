@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(
 	build-essential cmake pkg-config kmod bc flex bison libelf-dev libssl-dev
-	libnl-3-dev libnl-genl-3-dev libgtest-dev nlohmann-json3-dev libcli11-dev
+	libnl-3-dev libnl-genl-3-dev libgtest-dev nlohmann-json3-dev libcli11-dev jq
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static cpio xz-utils
 )

@@ -4,7 +4,7 @@
 # with KUnit built in; this reports each case's result, read from the
 # kernel log, as TAP. Without KUnit it skips.
 log=$(dmesg 2>/dev/null)
-cases=$(printf '%s\n' "$log" | sed -n 's/^\[[^]]*\] *//p' |
+cases=$(printf '%s\n' "$log" | sed -n 's/^\[[^]]*\] //p' |
 	grep -E '^ +(not )?ok [0-9]+ ntc_test_' | sed 's/^ *//')
 if [ -z "$cases" ]; then
 	echo "1..0 # SKIP no KUnit results of ntcorral in the kernel log (kernel without KUnit)"
