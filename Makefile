@@ -6,6 +6,7 @@
 #                   the stock kernel and on a cached debug kernel; ends with
 #                   "N passed, N failed"
 #   make check-debug  the debug-kernel lane alone
+#   make bench      ntcorral bench in the VM at 1 .. nproc vCPUs (ratios only)
 #   make run        boot the VM, run every experiment and variant, report
 #   make run TARGET=host   the same on this box: insmod, client, rmmod
 #   make style      checkpatch on the module, clang-format on the client
