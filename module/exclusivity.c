@@ -168,6 +168,15 @@ static void ex_check_after(struct ntc_run *run)
 	run->counters[EX_C_WORK_RUNS] += ex.work_runs;
 }
 
+/* A held iteration's figures, from the request at @t0 to the end at @t3. */
+static void ex_record(u64 *sample, u64 t0, u64 t3)
+{
+	sample[EX_WINDOW] = t3 - t0;
+	sample[EX_GAIN] = ex.t_gained - t0;
+	sample[EX_HOLD] = ex.t_release - ex.t_gained;
+	sample[EX_RELEASE] = t3 - ex.t_release;
+}
+
 /* Flush and free the seed's DPC array at PASSIVE_LEVEL (defect 4). */
 static bool ex_free_dpcs(void)
 {
@@ -283,10 +292,7 @@ static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
 		return 1;
 	ex_check_after(run);
 	run->counters[EX_C_CORRALLED] += nprocs - 1;
-	sample[EX_WINDOW] = t3 - t0;
-	sample[EX_GAIN] = ex.t_gained - t0;
-	sample[EX_HOLD] = ex.t_release - ex.t_gained;
-	sample[EX_RELEASE] = t3 - ex.t_release;
+	ex_record(sample, t0, t3);
 	return 0;
 }
 
@@ -340,10 +346,7 @@ static int ex_iterate_generic(struct ntc_run *run, u64 *sample)
 	}
 	ex_check_after(run);
 	run->counters[EX_C_CORRALLED] += run->nr_cpus - 1;
-	sample[EX_WINDOW] = t3 - t0;
-	sample[EX_GAIN] = ex.t_gained - t0;
-	sample[EX_HOLD] = ex.t_release - ex.t_gained;
-	sample[EX_RELEASE] = t3 - ex.t_release;
+	ex_record(sample, t0, t3);
 	return 0;
 }
 
@@ -415,10 +418,7 @@ static int ex_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 	}
 	ex_check_after(run);
 	run->counters[EX_C_CORRALLED] += run->nr_cpus - 1;
-	sample[EX_WINDOW] = t3 - t0;
-	sample[EX_GAIN] = ex.t_gained - t0;
-	sample[EX_HOLD] = ex.t_release - ex.t_gained;
-	sample[EX_RELEASE] = t3 - ex.t_release;
+	ex_record(sample, t0, t3);
 	return 0;
 }
 
