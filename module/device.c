@@ -2,11 +2,19 @@
 /* ntcorral: the simulated device (see device.h). */
 
 #include <linux/delay.h>
+#include <linux/moduleparam.h>
 #include <linux/hrtimer.h>
 #include <linux/percpu.h>
 
 #include "ntcorral.h"
 #include "device.h"
+
+#ifdef NTC_HAVE_BH_WORK
+static bool device_dpc_bh_work;
+module_param(device_dpc_bh_work, bool, 0644);
+MODULE_PARM_DESC(device_dpc_bh_work,
+		 "the simulated device's DpcForIsr is a BH work item (system_bh_wq) instead of a tasklet");
+#endif
 
 struct ntc_device_cpu {
 	struct hrtimer timer;
@@ -69,6 +77,11 @@ void ntc_device_init(struct ntc_device *dev, const struct ntc_device_ops *ops,
 	atomic64_set(&dev->dpc_requests, 0);
 	atomic64_set(&dev->dpc_runs, 0);
 	ntc_dpc_init(&dev->dpc, ntc_device_dpc_routine, dev);
+#ifdef NTC_HAVE_BH_WORK
+	/* Read once per run: the flavour cannot change under a session. */
+	if (READ_ONCE(device_dpc_bh_work))
+		ntc_dpc_use_bh_work(&dev->dpc);
+#endif
 }
 
 /* On each CPU of the device: the timer must be armed there (pinned). */

@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 timeout_s=${NTCORRAL_TEST_TIMEOUT:-900}
 
 if [ $# -eq 0 ]; then
-	set -- ntcorral_test kunit_test.sh client_test.sh device_test.sh \
+	set -- ntcorral_test kunit_test.sh client_test.sh device_test.sh device_bh_test.sh \
 		nl_fuzz fault_test.sh stress_test.sh module_reload_test.sh \
 		kmemleak_test.sh
 fi
