@@ -110,6 +110,12 @@ static void ntc_run_iterations(struct ntc_run *run)
 		cond_resched();
 	}
 	run->duration_ns = ntc_now() - start;
+	/* Latency samples past a metric's capacity: say so, don't hide it. */
+	if (atomic_read(&run->metric_dropped))
+		pr_info("%s/%s: %d latency samples beyond the %u kept per metric were counted, not stored; the percentiles cover the first %u\n",
+			run->exp->name, run->variant->name,
+			atomic_read(&run->metric_dropped), run->metric_cap,
+			run->metric_cap);
 }
 
 static int ntc_run_thread_fn(void *data)
