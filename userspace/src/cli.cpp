@@ -274,7 +274,8 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                                 "); the lowest is the initiator. Module default: every online CPU.")
                 ->type_name("LIST");
             sub->add_option("--hold-us", o.hold_us,
-                            "Work held inside the window, in microseconds, in " +
+                            "Work done holding the window (shootdown) or the lock (spinlock, "
+                            "interlocked_queue), in microseconds, in " +
                                 range(0, NTCORRAL_MAX_HOLD_US, NTCORRAL_DEFAULT_HOLD_US))
                 ->type_name("N");
             sub->add_option("--deadline-us", o.deadline_us,
