@@ -135,7 +135,7 @@ static void ex_work(struct ntc_run *run)
 {
 	ex.work_runs++;
 	ex.work_cpu = smp_processor_id();
-	ex.t_gained = ntc_now();
+	ex.t_gained = ntc_phase_stamp(run);
 }
 
 static void ex_check_corralled(struct ntc_run *run, const char *when)
@@ -240,7 +240,7 @@ static void ex_release_exclusivity(struct ntc_run *run)
 {
 	u64 deadline;
 
-	ex.t_release = ntc_now();
+	ex.t_release = ntc_phase_stamp(run);
 	atomic_inc(&ex.g_count);
 	deadline = ntc_deadline(run->deadline_ns);
 	if (!ntc_spin_until(atomic_read(&ex.g_now) == 0, deadline)) {
@@ -314,7 +314,7 @@ static void ex_generic_routine(struct ntc_generic_call *call, void *context)
 	if (smp_processor_id() == run->initiator) {
 		ex_check_corralled(run, "a CPU was not held when the work ran");
 		ex_work(run);
-		ex.t_release = ntc_now();
+		ex.t_release = ntc_phase_stamp(run);
 	}
 	/* Nobody leaves before the work is done. */
 	ntc_call_dpc_synchronize(call, &sense);
@@ -378,7 +378,7 @@ static int ex_stop_fn(void *data)
 			ex_check_corralled(run, "a CPU was not held when the work ran");
 			ex_work(run);
 		}
-		ex.t_release = ntc_now();
+		ex.t_release = ntc_phase_stamp(run);
 		/* Pairs with the acquire below. */
 		smp_store_release(&ctx->released, 1);
 		return 0;
@@ -469,6 +469,7 @@ const struct ntc_experiment ntc_exclusivity = {
 	.nr_metrics = ARRAY_SIZE(ex_metrics),
 	.counters = ex_counters,
 	.nr_counters = ARRAY_SIZE(ex_counters),
+	.params = NTC_TIMING_PARAMS,
 	.setup = ex_setup,
 	.exit = ex_exit,
 };

@@ -100,10 +100,17 @@ static struct {
 	bool phase1_early;
 	struct ntc_barrier barrier;	/* sense */
 	u64 t_arrived, t_phase1, t_release;
+	bool stamps;			/* the run's phase_stamps */
 	u8 patch[IB_PATCH_BYTES];	/* the "code" phase 1 patches */
 } ib;
 
 static DEFINE_STATIC_KEY_FALSE(ib_key);
+
+/* A phase timestamp inside the call; none when the run times only it. */
+static u64 ib_stamp(void)
+{
+	return ib.stamps ? ntc_now() : 0;
+}
 
 /* False: an injected fault says this CPU never arrives (a timeout). */
 static bool ib_arrive(void)
@@ -117,14 +124,14 @@ static bool ib_arrive(void)
 	}
 	WRITE_ONCE(me->arrived_gen, ib.gen);
 	if (atomic_inc_return(&ib.arrived) == ib.nr_cpus)
-		WRITE_ONCE(ib.t_arrived, ntc_now());
+		WRITE_ONCE(ib.t_arrived, ib_stamp());
 	return true;
 }
 
 /* Phase 1: "patch the code". Exactly one CPU per iteration. */
 static void ib_phase1(void)
 {
-	WRITE_ONCE(ib.t_phase1, ntc_now());
+	WRITE_ONCE(ib.t_phase1, ib_stamp());
 	atomic_inc(&ib.phase1_runs);
 	/*
 	 * Evidence, not an invariant of the seed: code patched while a CPU is
@@ -161,7 +168,7 @@ static void ib_timed_out(void)
 /* The release word: release/acquire, phase 2 sees what phase 1 wrote. */
 static void ib_release_others(void)
 {
-	WRITE_ONCE(ib.t_release, ntc_now());
+	WRITE_ONCE(ib.t_release, ib_stamp());
 	/* Pairs with the acquire in ib_wait_release(). */
 	smp_store_release(&ib.phase1_done, ib.gen);
 }
@@ -192,7 +199,7 @@ static void ib_counter_fn(void *unused)
 	}
 	WRITE_ONCE(me->arrived_gen, ib.gen);
 	if (atomic_inc_return(&ib.arrived) == ib.nr_cpus) {
-		WRITE_ONCE(ib.t_arrived, ntc_now());
+		WRITE_ONCE(ib.t_arrived, ib_stamp());
 		ib_phase1();
 		ib_release_others();
 	} else if (!ib_wait_release()) {
@@ -218,7 +225,7 @@ static void ib_lockflag_fn(void *unused)
 	if (!ib.done_flag) {
 		ib_phase1();
 		ib.done_flag = true;
-		WRITE_ONCE(ib.t_release, ntc_now());
+		WRITE_ONCE(ib.t_release, ib_stamp());
 	}
 	/* InterlockedExchange: the next owner sees done_flag and the patch. */
 	atomic_set_release(&ib.lock, 0);
@@ -235,7 +242,7 @@ static void ib_sense_fn(void *unused)
 	ret = ntc_barrier_wait(&ib.barrier, &sense);
 	if (ret == 1) {
 		ib_phase1();
-		WRITE_ONCE(ib.t_release, ntc_now());
+		WRITE_ONCE(ib.t_release, ib_stamp());
 	}
 	if (ret < 0 || ntc_barrier_wait(&ib.barrier, &sense) < 0) {
 		ib_timed_out();
@@ -290,6 +297,7 @@ static void ib_arm(struct ntc_run *run)
 	ib.nr_cpus = run->nr_cpus;
 	ib.blessed = run->initiator;
 	ib.deadline_ns = run->deadline_ns;
+	ib.stamps = run->p.phase_stamps;
 	atomic_set(&ib.arrived, 0);
 	atomic_set(&ib.phase1_runs, 0);
 	atomic_set(&ib.lock, 0);
@@ -429,7 +437,7 @@ static int ib_iterate_static_key(struct ntc_run *run, u64 *sample)
 		static_branch_enable(&ib_key);
 	else
 		static_branch_disable(&ib_key);
-	t1 = ntc_now();
+	t1 = ntc_phase_stamp(run);
 	cpus_read_lock();
 	if (!ntc_run_cpus_present(run)) {
 		cpus_read_unlock();
@@ -508,5 +516,6 @@ const struct ntc_experiment ntc_ipi_barrier = {
 	.nr_metrics = ARRAY_SIZE(ib_metrics),
 	.counters = ib_counters,
 	.nr_counters = ARRAY_SIZE(ib_counters),
+	.params = NTC_TIMING_PARAMS,
 	.teardown = ib_teardown,
 };

@@ -40,7 +40,22 @@ static struct netlink_range_validation ntc_rate_range = {
 	.max = NTCORRAL_MAX_RATE_HZ,
 };
 
-static const struct nla_policy ntc_run_policy[NTCORRAL_A_RATE_HZ + 1] = {
+static struct netlink_range_validation ntc_warmup_range = {
+	.min = 0,
+	.max = NTCORRAL_MAX_WARMUP,
+};
+
+static struct netlink_range_validation ntc_phase_stamps_range = {
+	.min = 0,
+	.max = 1,
+};
+
+static struct netlink_range_validation ntc_burst_range = {
+	.min = NTCORRAL_MIN_BURST,
+	.max = NTCORRAL_MAX_BURST,
+};
+
+static const struct nla_policy ntc_run_policy[NTCORRAL_A_BURST + 1] = {
 	[NTCORRAL_A_EXPERIMENT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
 	[NTCORRAL_A_VARIANT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
 	[NTCORRAL_A_ITERATIONS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_iterations_range),
@@ -50,6 +65,10 @@ static const struct nla_policy ntc_run_policy[NTCORRAL_A_RATE_HZ + 1] = {
 	[NTCORRAL_A_MAX_RUNTIME_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_runtime_range),
 	[NTCORRAL_A_PCI_DEVICE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_pci_range),
 	[NTCORRAL_A_RATE_HZ]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_rate_range),
+	[NTCORRAL_A_WARMUP]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_warmup_range),
+	[NTCORRAL_A_COOLDOWN]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_warmup_range),
+	[NTCORRAL_A_PHASE_STAMPS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_phase_stamps_range),
+	[NTCORRAL_A_BURST]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_burst_range),
 };
 
 /* LIST, GET_STATS and RESET_STATS take only the name filters. */
@@ -82,6 +101,17 @@ static const struct ntc_param_info {
 	{ "rate_hz", "interrupts per second on each CPU of the simulated device",
 	  "Hz", NTCORRAL_A_RATE_HZ, NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ,
 	  NTCORRAL_DEFAULT_RATE_HZ },
+	{ "warmup", "iterations run before the measured ones, not recorded (their violations and timeouts count)",
+	  "count", NTCORRAL_A_WARMUP, 0, NTCORRAL_MAX_WARMUP,
+	  NTCORRAL_DEFAULT_WARMUP },
+	{ "cooldown", "iterations run after the measured ones, not recorded",
+	  "count", NTCORRAL_A_COOLDOWN, 0, NTCORRAL_MAX_WARMUP,
+	  NTCORRAL_DEFAULT_COOLDOWN },
+	{ "phase_stamps", "1: time every phase; 0: the primary metric only, no clock read inside its window",
+	  "bool", NTCORRAL_A_PHASE_STAMPS, 0, 1, NTCORRAL_DEFAULT_PHASE_STAMPS },
+	{ "burst", "items each interrupt of the simulated device produces",
+	  "count", NTCORRAL_A_BURST, NTCORRAL_MIN_BURST, NTCORRAL_MAX_BURST,
+	  NTCORRAL_DEFAULT_BURST },
 };
 
 static u32 ntc_get_u32(const struct nlattr *attr, u32 def)
@@ -255,7 +285,16 @@ static int ntc_put_report(struct sk_buff *skb, const struct ntc_report *rep)
 	    (nla_put_u32(skb, NTCORRAL_A_ITERATIONS, run->p.iterations) ||
 	     nla_put_u32(skb, NTCORRAL_A_NR_CPUS, run->nr_cpus) ||
 	     nla_put_u32(skb, NTCORRAL_A_INITIATOR_CPU, run->initiator) ||
-	     ntc_put_cpus(skb, run->p.cpus)))
+	     ntc_put_cpus(skb, run->p.cpus) ||
+	     nla_put_u64_64bit(skb, NTCORRAL_A_CLOCK_READ_NS, run->clock_read_ns,
+			       NTCORRAL_A_PAD) ||
+	     nla_put_u64_64bit(skb, NTCORRAL_A_SAMPLE_OVERHEAD_NS,
+			       run->sample_overhead_ns, NTCORRAL_A_PAD)))
+		return -EMSGSIZE;
+	if (run && (exp->params & BIT_ULL(NTCORRAL_A_WARMUP)) &&
+	    (nla_put_u32(skb, NTCORRAL_A_WARMUP, run->p.warmup) ||
+	     nla_put_u32(skb, NTCORRAL_A_COOLDOWN, run->p.cooldown) ||
+	     nla_put_u32(skb, NTCORRAL_A_PHASE_STAMPS, run->p.phase_stamps)))
 		return -EMSGSIZE;
 	for (i = 0; i < exp->nr_metrics; i++)
 		if (ntc_put_metric(skb, exp->metrics[i], &rep->metric[i]))
@@ -437,6 +476,14 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 						NTCORRAL_DEFAULT_PCI_DEVICE);
 	run->p.rate_hz = ntc_get_u32(attrs[NTCORRAL_A_RATE_HZ],
 				     NTCORRAL_DEFAULT_RATE_HZ);
+	run->p.warmup = ntc_get_u32(attrs[NTCORRAL_A_WARMUP],
+				    NTCORRAL_DEFAULT_WARMUP);
+	run->p.cooldown = ntc_get_u32(attrs[NTCORRAL_A_COOLDOWN],
+				      NTCORRAL_DEFAULT_COOLDOWN);
+	run->p.phase_stamps = ntc_get_u32(attrs[NTCORRAL_A_PHASE_STAMPS],
+					  NTCORRAL_DEFAULT_PHASE_STAMPS);
+	run->p.burst = ntc_get_u32(attrs[NTCORRAL_A_BURST],
+				   NTCORRAL_DEFAULT_BURST);
 	if (attrs[NTCORRAL_A_CPUS]) {
 		ret = ntc_parse_cpus(attrs[NTCORRAL_A_CPUS], run->p.cpus, info->extack);
 		if (ret)

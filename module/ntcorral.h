@@ -16,6 +16,11 @@
 
 struct ntc_run;
 
+/* The timing-method parameters an iterated (not session) experiment takes. */
+#define NTC_TIMING_PARAMS (BIT_ULL(NTCORRAL_A_WARMUP) |			\
+			   BIT_ULL(NTCORRAL_A_COOLDOWN) |		\
+			   BIT_ULL(NTCORRAL_A_PHASE_STAMPS))
+
 /*
  * One way of doing an experiment's idiom. @iterate runs one iteration on the
  * initiator CPU, in a sleepable kthread bound to it, with CPU hotplug held
@@ -65,6 +70,9 @@ struct ntc_run_params {
 	u32 max_runtime_ms;
 	u32 pci_device;
 	u32 rate_hz;
+	u32 warmup, cooldown;	/* iterations around the measured ones */
+	u32 phase_stamps;	/* 0: time the primary metric only */
+	u32 burst;
 	cpumask_var_t cpus;
 };
 
@@ -82,6 +90,9 @@ struct ntc_run {
 	u64 timeouts;
 	bool truncated;
 	u64 duration_ns;
+	u64 clock_read_ns;		/* see ntc_run_measure_overhead() */
+	u64 sample_overhead_ns;
+	bool recording;			/* false in warm-up and cool-down */
 	u64 *metric[NTC_MAX_METRICS];	/* see ntc_run_metric_add() */
 	atomic_t metric_len[NTC_MAX_METRICS];
 	unsigned int metric_cap;
@@ -129,6 +140,17 @@ void ntc_run_timeout(struct ntc_run *run, const char *what);
 static inline u64 ntc_now(void)
 {
 	return ktime_get_mono_fast_ns();
+}
+
+/*
+ * A timestamp inside a measured window, for a phase metric: 0 (no clock
+ * read) when the run times its primary metric only. Where the clock is
+ * emulated a read costs as much as a short IPI; the lean mode keeps it out
+ * of the figure being compared.
+ */
+static inline u64 ntc_phase_stamp(const struct ntc_run *run)
+{
+	return run->p.phase_stamps ? ntc_now() : 0;
 }
 
 /*

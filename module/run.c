@@ -12,6 +12,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/smp.h>
 #include <linux/slab.h>
 
 #include "ntcorral.h"
@@ -79,19 +80,40 @@ static int ntc_run_one(struct ntc_run *run, u64 *sample)
 	return ret;
 }
 
+/*
+ * Metrics an iteration records: all of them, or in a lean run (no phase
+ * timestamps) the primary one only.
+ */
+static unsigned int ntc_run_nr_recorded(const struct ntc_run *run)
+{
+	return run->p.phase_stamps ? run->exp->nr_metrics : 1;
+}
+
+/*
+ * The iterations: @warmup unrecorded ones, the measured ones, @cooldown
+ * unrecorded ones, as refscale brackets its timed loop. Violations and
+ * timeouts count in all three; the experiment's counters too.
+ */
 static void ntc_run_iterations(struct ntc_run *run)
 {
 	u64 start = ntc_now(), budget = (u64)run->p.max_runtime_ms * NSEC_PER_MSEC;
+	u32 first = run->p.warmup, last = first + run->p.iterations;
+	u32 total = last + run->p.cooldown;
 	u64 sample[NTC_MAX_METRICS];
 	unsigned int i;
 	u32 it;
 	int ret;
 
-	for (it = 0; it < run->p.iterations; it++) {
+	if (run->exp->session) {
+		first = 0;
+		last = total = 1;
+	}
+	for (it = 0; it < total; it++) {
 		if (ntc_now() - start > budget) {
 			run->truncated = true;
 			break;
 		}
+		run->recording = it >= first && it < last;
 		memset(sample, 0, sizeof(sample));
 		ret = ntc_run_one(run, sample);
 		if (ret < 0) {
@@ -99,16 +121,18 @@ static void ntc_run_iterations(struct ntc_run *run)
 			break;
 		}
 		/* A session runs once and records its own samples. */
-		if (run->exp->session)
-			break;
-		if (ret == 0) {
-			for (i = 0; i < run->exp->nr_metrics; i++)
+		if (ret == 0 && run->recording && !run->exp->session) {
+			for (i = 0; i < ntc_run_nr_recorded(run); i++)
 				ntc_run_metric_add(run, i, sample[i]);
 			run->samples++;
 		}
 		/* Let RCU, the watchdogs and everyone else breathe. */
 		cond_resched();
 	}
+	/* A cool-down cut short is no loss; a measured iteration cut is. */
+	if (run->truncated && it >= last && !run->exp->session)
+		run->truncated = false;
+	run->recording = false;
 	run->duration_ns = ntc_now() - start;
 	/* Latency samples past a metric's capacity: say so, don't hide it. */
 	if (atomic_read(&run->metric_dropped))
@@ -116,6 +140,86 @@ static void ntc_run_iterations(struct ntc_run *run)
 			run->exp->name, run->variant->name,
 			atomic_read(&run->metric_dropped), run->metric_cap,
 			run->metric_cap);
+}
+
+/*
+ * The instrumentation's own cost, on the initiator with interrupts off,
+ * timed from outside: a run of back-to-back timestamps, and a run of empty
+ * timed sections (two timestamps and one recorded sample, what every
+ * sample carries). The least disturbed of a few tries is the figure.
+ */
+#define NTC_OVERHEAD_LOOPS	32
+#define NTC_OVERHEAD_TRIES	5
+
+static void ntc_run_measure_overhead(struct ntc_run *run)
+{
+	u64 scratch[NTC_OVERHEAD_LOOPS], t0, t1, a, b;
+	u64 best_read = U64_MAX, best_sample = U64_MAX;
+	unsigned long flags;
+	unsigned int try, i, idx;
+	atomic_t len;
+
+	for (try = 0; try < NTC_OVERHEAD_TRIES; try++) {
+		local_irq_save(flags);
+		t0 = ntc_now();
+		for (i = 0; i < NTC_OVERHEAD_LOOPS; i++)
+			scratch[i] = ntc_now();
+		t1 = ntc_now();
+		best_read = min(best_read, div_u64(t1 - t0, NTC_OVERHEAD_LOOPS + 1));
+
+		atomic_set(&len, 0);
+		t0 = ntc_now();
+		for (i = 0; i < NTC_OVERHEAD_LOOPS; i++) {
+			a = ntc_now();
+			b = ntc_now();
+			/* ntc_run_metric_add()'s append, on a scratch array. */
+			idx = atomic_inc_return(&len) - 1;
+			if (idx < NTC_OVERHEAD_LOOPS)
+				WRITE_ONCE(scratch[idx], b - a);
+		}
+		t1 = ntc_now();
+		best_sample = min(best_sample, div_u64(t1 - t0, NTC_OVERHEAD_LOOPS));
+		local_irq_restore(flags);
+		cond_resched();
+	}
+	run->clock_read_ns = best_read;
+	run->sample_overhead_ns = best_sample;
+}
+
+/*
+ * The start barrier: every CPU of the set checks in, interrupts off, before
+ * the first iteration, so that no participant starts the run asleep in a
+ * deep idle state (or, under emulation, descheduled) while the others are
+ * warm. Bounded by the run's deadline; a CPU that does not come is a
+ * timeout of the run, not a hang.
+ */
+struct ntc_start_barrier {
+	atomic_t arrived;
+	unsigned int nr;
+	u64 deadline;
+	atomic_t late;
+};
+
+static void ntc_start_barrier_fn(void *data)
+{
+	struct ntc_start_barrier *sb = data;
+
+	atomic_inc(&sb->arrived);
+	if (!ntc_spin_until(atomic_read(&sb->arrived) >= sb->nr, sb->deadline))
+		atomic_inc(&sb->late);
+}
+
+static void ntc_run_start_barrier(struct ntc_run *run)
+{
+	struct ntc_start_barrier sb = { .nr = run->nr_cpus };
+
+	atomic_set(&sb.arrived, 0);
+	atomic_set(&sb.late, 0);
+	sb.deadline = ntc_deadline(run->deadline_ns);
+	/* The set is online: the caller holds hotplug off. */
+	on_each_cpu_mask(run->p.cpus, ntc_start_barrier_fn, &sb, true);
+	if (atomic_read(&sb.late))
+		ntc_run_timeout(run, "not every CPU of the set reached the start barrier");
 }
 
 static int ntc_run_thread_fn(void *data)
@@ -130,7 +234,9 @@ static int ntc_run_thread_fn(void *data)
 		run->errmsg = "a CPU of the set went offline before the run started";
 		goto out;
 	}
+	ntc_run_start_barrier(run);
 	cpus_read_unlock();
+	ntc_run_measure_overhead(run);
 	if (run->exp->setup) {
 		run->err = run->exp->setup(run);
 		if (run->err)

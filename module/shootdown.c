@@ -343,11 +343,11 @@ static void sd_window(struct ntc_run *run, struct sd_state *st,
 	/* Interrupts off here too (stop_machine has them off already). */
 	ntc_irql_raise(max_t(enum ntc_irql, ntc_irql_current(), IPI_LEVEL - 1),
 		       &irql);
-	st->t1 = ntc_now();
+	st->t1 = ntc_phase_stamp(run);
 	sd_check_corralled(run, st, gen, "before");
 	sd_work(run, st);
 	sd_check_corralled(run, st, gen, "after");
-	st->t2 = ntc_now();
+	st->t2 = ntc_phase_stamp(run);
 	ntc_irql_lower(&irql);
 	sd_release(gen);
 }
@@ -670,7 +670,8 @@ const struct ntc_experiment ntc_shootdown = {
 	.nr_metrics = ARRAY_SIZE(sd_metrics),
 	.counters = sd_counters,
 	.nr_counters = ARRAY_SIZE(sd_counters),
-	.params = BIT_ULL(NTCORRAL_A_HOLD_US) | BIT_ULL(NTCORRAL_A_PCI_DEVICE),
+	.params = BIT_ULL(NTCORRAL_A_HOLD_US) | BIT_ULL(NTCORRAL_A_PCI_DEVICE) |
+		  NTC_TIMING_PARAMS,
 	.setup = sd_setup,
 	.teardown = sd_teardown,
 	.init = sd_init,

@@ -948,6 +948,10 @@ static void put_out_of_range(struct msg *m, uint64_t *rs)
 		{ NTCORRAL_A_PCI_DEVICE, { NTCORRAL_MAX_PCI_DEVICE + 1, 0xffffffff, 0x10000, 0x7fffffff } },
 		{ NTCORRAL_A_RATE_HZ, { 0, NTCORRAL_MIN_RATE_HZ - 1, NTCORRAL_MAX_RATE_HZ + 1,
 					0xffffffff } },
+		{ NTCORRAL_A_WARMUP, { NTCORRAL_MAX_WARMUP + 1, 0xffffffff, 1u << 31, 100000 } },
+		{ NTCORRAL_A_COOLDOWN, { NTCORRAL_MAX_WARMUP + 1, 0xffffffff, 1u << 31, 100000 } },
+		{ NTCORRAL_A_PHASE_STAMPS, { 2, 3, 0xffffffff, 1u << 31 } },
+		{ NTCORRAL_A_BURST, { 0, NTCORRAL_MAX_BURST + 1, 0xffffffff, 1u << 31 } },
 	};
 	unsigned int i = rnd_below(rs, sizeof(bad) / sizeof(bad[0]));
 	const char *exp, *var;
@@ -969,6 +973,8 @@ static void put_wrong_type(struct msg *m, uint64_t *rs)
 	static const __u16 u32_attrs[] = {
 		NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
 		NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_RATE_HZ,
+		NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS,
+		NTCORRAL_A_BURST,
 	};
 	static const size_t lens[] = { 0, 1, 2, 3, 5, 8, 16 };
 	uint8_t data[16] = { 1 };
@@ -980,7 +986,8 @@ static void put_wrong_type(struct msg *m, uint64_t *rs)
 		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
 		msg_put_str(m, NTCORRAL_A_VARIANT, var);
 		put_cheap_params(m, rs);
-		msg_put(m, u32_attrs[rnd_below(rs, 6)], data, lens[rnd_below(rs, 7)]);
+		msg_put(m, u32_attrs[rnd_below(rs, sizeof(u32_attrs) / sizeof(u32_attrs[0]))],
+			data, lens[rnd_below(rs, 7)]);
 		break;
 	case 1:		/* names as numbers */
 		msg_put_u32(m, NTCORRAL_A_EXPERIMENT, rnd(rs));

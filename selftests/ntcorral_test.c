@@ -365,6 +365,8 @@ struct ntc_result {
 	char variant[NTCORRAL_NAME_MAX];
 	__u64 runs, samples, violations, timeouts, duration_ns;
 	__u32 iterations, nr_cpus, initiator_cpu;
+	__u32 warmup, cooldown, phase_stamps;
+	__u64 clock_read_ns, sample_overhead_ns;
 	__u64 cpus[NTCORRAL_CPUS_MAX_BYTES / 8];
 	int cpus_len;
 	int nr_metrics;
@@ -489,6 +491,17 @@ static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r)
 			ok = get_u32(a, &r->initiator_cpu);
 			break;
 		case NTCORRAL_A_DURATION_NS: ok = get_u64(a, &r->duration_ns); break;
+		case NTCORRAL_A_WARMUP: ok = get_u32(a, &r->warmup); break;
+		case NTCORRAL_A_COOLDOWN: ok = get_u32(a, &r->cooldown); break;
+		case NTCORRAL_A_PHASE_STAMPS:
+			ok = get_u32(a, &r->phase_stamps);
+			break;
+		case NTCORRAL_A_CLOCK_READ_NS:
+			ok = get_u64(a, &r->clock_read_ns);
+			break;
+		case NTCORRAL_A_SAMPLE_OVERHEAD_NS:
+			ok = get_u64(a, &r->sample_overhead_ns);
+			break;
 		case NTCORRAL_A_CPUS:
 			ok = attr_len(a) > 0 && attr_len(a) % 8 == 0 &&
 			     attr_len(a) <= (int)sizeof(r->cpus);
@@ -1253,6 +1266,10 @@ FIXTURE_TEARDOWN(ntcorral)
 #define COMMON_PARAMS	(PARAM(NTCORRAL_A_ITERATIONS) | \
 			 PARAM(NTCORRAL_A_DEADLINE_US) | \
 			 PARAM(NTCORRAL_A_MAX_RUNTIME_MS))
+/* The timing method's, of every iterated (not session) experiment. */
+#define TIMING_PARAMS	(PARAM(NTCORRAL_A_WARMUP) | \
+			 PARAM(NTCORRAL_A_COOLDOWN) | \
+			 PARAM(NTCORRAL_A_PHASE_STAMPS))
 
 /* Parameters: exactly @want, and the uapi's own ranges. */
 static void check_param_info(struct __test_metadata *_metadata,
@@ -1307,6 +1324,26 @@ static void check_param_info(struct __test_metadata *_metadata,
 			min = NTCORRAL_MIN_RATE_HZ;
 			max = NTCORRAL_MAX_RATE_HZ;
 			def = NTCORRAL_DEFAULT_RATE_HZ;
+			break;
+		case NTCORRAL_A_WARMUP:
+			min = 0;
+			max = NTCORRAL_MAX_WARMUP;
+			def = NTCORRAL_DEFAULT_WARMUP;
+			break;
+		case NTCORRAL_A_COOLDOWN:
+			min = 0;
+			max = NTCORRAL_MAX_WARMUP;
+			def = NTCORRAL_DEFAULT_COOLDOWN;
+			break;
+		case NTCORRAL_A_PHASE_STAMPS:
+			min = 0;
+			max = 1;
+			def = NTCORRAL_DEFAULT_PHASE_STAMPS;
+			break;
+		case NTCORRAL_A_BURST:
+			min = NTCORRAL_MIN_BURST;
+			max = NTCORRAL_MAX_BURST;
+			def = NTCORRAL_DEFAULT_BURST;
 			break;
 		default:
 			ASSERT_TRUE(false) TH_LOG("param %s names attribute %u, "
@@ -1366,7 +1403,7 @@ TEST_F_TIMEOUT(ntcorral, family_resolves_and_lists_shootdown, 30)
 		ASSERT_EQ(1, found) TH_LOG("variant %s", variants[v]);
 	}
 
-	check_param_info(_metadata, ex, COMMON_PARAMS |
+	check_param_info(_metadata, ex, COMMON_PARAMS | TIMING_PARAMS |
 			 PARAM(NTCORRAL_A_HOLD_US) | PARAM(NTCORRAL_A_PCI_DEVICE));
 
 	ASSERT_LT(0, ex->nr_metric_names);
@@ -2366,7 +2403,7 @@ static void check_listed(struct __test_metadata *_metadata,
 					   d->variants[v]);
 	}
 
-	check_param_info(_metadata, ex, COMMON_PARAMS);
+	check_param_info(_metadata, ex, COMMON_PARAMS | TIMING_PARAMS);
 
 	ASSERT_EQ((int)d->nr_metrics, ex->nr_metric_names)
 		TH_LOG("%s lists %d metric names", d->name, ex->nr_metric_names);
@@ -2713,6 +2750,154 @@ TEST_F_TIMEOUT(ntcorral, irql_assertion_never_fired_during_the_suite, 30)
 		TH_LOG("irql_violations reads '%s'", buf);
 	ASSERT_EQ(0, v) TH_LOG("%llu calls at the wrong IRQL since the module "
 			       "was loaded (the console has the first)", v);
+}
+
+/* ---- the timing method (warm-up, cool-down, lean runs, overhead) --------- */
+
+static __u64 counter_value(struct __test_metadata *_metadata,
+			   const struct ntc_result *r, const char *name)
+{
+	const struct ntc_counter *c = counter_find(r, name);
+
+	EXPECT_NE(NULL, c) TH_LOG("%s/%s has no counter %s", r->experiment,
+				  r->variant, name);
+	return c ? c->value : 0;
+}
+
+/*
+ * Warm-up and cool-down iterations run (the work ran once per iteration of
+ * all three stretches) but only the measured ones are samples; the reply
+ * says what was asked, and carries the instrumentation's measured cost.
+ */
+TEST_F_TIMEOUT(ntcorral, warmup_and_cooldown_run_but_are_not_recorded, 120)
+{
+	struct ntc_result r;
+	struct ntc_msg m;
+	struct ntc_err e;
+
+	run_msg(&self->s, &m, EXPERIMENT, "ipi");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 10);
+	msg_put_u32(&m, NTCORRAL_A_WARMUP, 5);
+	msg_put_u32(&m, NTCORRAL_A_COOLDOWN, 3);
+	msg_put_u32(&m, NTCORRAL_A_HOLD_US, 0);
+	put_slack(&m);
+	ASSERT_EQ(0, ntc_run(&self->s, &m, &r, &e)) TH_LOG("%s", e.msg);
+	check_run_reply(_metadata, &r, "ipi", 10, self->online);
+	ASSERT_TRUE(r.has[NTCORRAL_A_WARMUP]);
+	ASSERT_EQ(5, r.warmup);
+	ASSERT_TRUE(r.has[NTCORRAL_A_COOLDOWN]);
+	ASSERT_EQ(3, r.cooldown);
+	ASSERT_TRUE(r.has[NTCORRAL_A_PHASE_STAMPS]);
+	ASSERT_EQ(1, r.phase_stamps);
+	ASSERT_EQ(18, counter_value(_metadata, &r, "work_runs"))
+		TH_LOG("the work ran once per iteration of warm-up, measured run and cool-down");
+	for (int i = 0; i < r.nr_metrics; i++) {
+		ASSERT_EQ(10, r.metrics[i].count)
+			TH_LOG("metric %s", r.metrics[i].name);
+	}
+	ASSERT_TRUE(r.has[NTCORRAL_A_CLOCK_READ_NS]);
+	ASSERT_TRUE(r.has[NTCORRAL_A_SAMPLE_OVERHEAD_NS]);
+	ASSERT_LT(0, r.sample_overhead_ns);
+	/* Two timestamps and a record cost at least one timestamp. */
+	ASSERT_LE(r.clock_read_ns, r.sample_overhead_ns);
+	TH_LOG("one timestamp %llu ns, an empty timed sample %llu ns",
+	       (unsigned long long)r.clock_read_ns,
+	       (unsigned long long)r.sample_overhead_ns);
+}
+
+/* A lean run times its primary metric only, and still checks everything. */
+TEST_F_TIMEOUT(ntcorral, lean_run_times_the_primary_metric_only, 120)
+{
+	struct ntc_result r;
+	struct ntc_msg m;
+	struct ntc_err e;
+
+	run_msg(&self->s, &m, "ipi_barrier", "sense");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 10);
+	msg_put_u32(&m, NTCORRAL_A_PHASE_STAMPS, 0);
+	put_slack(&m);
+	ASSERT_EQ(0, ntc_run(&self->s, &m, &r, &e)) TH_LOG("%s", e.msg);
+	check_run_reply_of(_metadata, &r, "ipi_barrier", "call", "sense", 10,
+			   self->online);
+	ASSERT_TRUE(r.has[NTCORRAL_A_PHASE_STAMPS]);
+	ASSERT_EQ(0, r.phase_stamps);
+	ASSERT_LT(1, r.nr_metrics);
+	for (int i = 1; i < r.nr_metrics; i++) {
+		ASSERT_EQ(0, r.metrics[i].count)
+			TH_LOG("phase metric %s", r.metrics[i].name);
+	}
+	ASSERT_EQ(10, counter_value(_metadata, &r, "phase1_runs"));
+}
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_out_of_range, 30)
+{
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_WARMUP,
+				NTCORRAL_MAX_WARMUP + 1, "warmup max+1");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_COOLDOWN,
+				NTCORRAL_MAX_WARMUP + 1, "cooldown max+1");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_PHASE_STAMPS,
+				2, "phase_stamps 2");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BURST, 0,
+				"burst 0");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BURST,
+				NTCORRAL_MAX_BURST + 1, "burst max+1");
+}
+
+/* Warm-up is for iterated experiments, bursts for the queue's device. */
+TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_where_not_taken, 30)
+{
+	struct ntc_msg m;
+	size_t off;
+
+	run_msg(&self->s, &m, "interlocked_queue", "slist");
+	off = msg_put_u32(&m, NTCORRAL_A_WARMUP, 5);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "interlocked_queue with warmup");
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	off = msg_put_u32(&m, NTCORRAL_A_BURST, 4);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "shootdown with burst");
+}
+
+/*
+ * Bursts: every interrupt produces @burst items; every item produced is
+ * consumed exactly once, in order, and the throughput window is non-empty.
+ * A session's reply has no warm-up to echo but its overhead figures.
+ */
+TEST_F_TIMEOUT(ntcorral, queue_bursts_lose_nothing, 120)
+{
+	static const char *const kinds[] = { "exinterlocked", "slist" };
+
+	for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+		struct ntc_result r;
+		struct ntc_msg m;
+		struct ntc_err e;
+		__u64 produced, isr;
+
+		run_msg(&self->s, &m, "interlocked_queue", kinds[k]);
+		msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 64);
+		msg_put_u32(&m, NTCORRAL_A_BURST, 16);
+		msg_put_u32(&m, NTCORRAL_A_RATE_HZ, 1000);
+		put_slack(&m);
+		ASSERT_EQ(0, ntc_run(&self->s, &m, &r, &e))
+			TH_LOG("%s: %s", kinds[k], e.msg);
+		ASSERT_FALSE(r.p.malformed) TH_LOG("malformed reply: %s", r.p.why);
+		ASSERT_EQ(0, r.violations) TH_LOG("%s", kinds[k]);
+		ASSERT_FALSE(r.has[NTCORRAL_A_TRUNCATED]) TH_LOG("%s", kinds[k]);
+		ASSERT_FALSE(r.has[NTCORRAL_A_WARMUP]);
+		ASSERT_TRUE(r.has[NTCORRAL_A_SAMPLE_OVERHEAD_NS]);
+		produced = counter_value(_metadata, &r, "produced");
+		isr = counter_value(_metadata, &r, "produced_by_isr");
+		ASSERT_EQ((__u64)self->nr_online * 64, isr)
+			TH_LOG("%s: every CPU's ISRs produce their 64 items in bursts of 16",
+			       kinds[k]);
+		ASSERT_EQ(produced, counter_value(_metadata, &r, "consumed"))
+			TH_LOG("%s", kinds[k]);
+		ASSERT_EQ(0, counter_value(_metadata, &r, "lost"));
+		ASSERT_EQ(0, counter_value(_metadata, &r, "duplicates"));
+		ASSERT_EQ(0, counter_value(_metadata, &r, "order_breaks"));
+		ASSERT_LT(0, counter_value(_metadata, &r, "items_per_sec"));
+	}
 }
 
 TEST_HARNESS_MAIN

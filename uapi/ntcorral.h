@@ -37,6 +37,17 @@
  *     NTCORRAL_A_PCI_DEVICE        u32     (bus << 8) | devfn, domain 0
  *     NTCORRAL_A_RATE_HZ           u32     interrupts per second per CPU of
  *                                          the simulated device
+ *     NTCORRAL_A_WARMUP            u32     iterations run before the measured
+ *                                          ones, not recorded (their
+ *                                          violations and timeouts count)
+ *     NTCORRAL_A_COOLDOWN          u32     iterations run after them, the same
+ *     NTCORRAL_A_PHASE_STAMPS      u32     1: every metric; 0: the primary
+ *                                          metric only, no clock read inside
+ *                                          its window (the phase metrics are
+ *                                          then empty)
+ *     NTCORRAL_A_BURST             u32     items each interrupt produces
+ *   Every experiment takes ITERATIONS, CPUS, DEADLINE_US and MAX_RUNTIME_MS;
+ *   the others only where its PARAM_INFO lists them (else EINVAL).
  *   reply: one message, the result layout below.
  *   errors: EINVAL (bad input, with an extack message), ENOENT (unknown
  *   experiment or variant), EPERM, EBUSY (another run is in progress, or a
@@ -62,6 +73,14 @@
  *   NTCORRAL_A_INITIATOR_CPU    u32  (run reply only)
  *   NTCORRAL_A_CPUS             binary CPUs taking part (run reply only)
  *   NTCORRAL_A_DURATION_NS      u64  wall time of the run(s)
+ *   NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS  u32
+ *                                    as run (run reply, where taken)
+ *   NTCORRAL_A_CLOCK_READ_NS    u64  cost of one timestamp, measured on the
+ *                                    initiator before the run (run reply)
+ *   NTCORRAL_A_SAMPLE_OVERHEAD_NS u64 cost of an empty timed section: two
+ *                                    timestamps and one recorded sample, the
+ *                                    instrumentation every sample carries
+ *                                    (run reply)
  *   NTCORRAL_A_METRIC           nest [multi], the first is the primary one
  *     NTCORRAL_METRIC_A_NAME, _COUNT, _MIN_NS, _MEAN_NS, _P50_NS, _P90_NS,
  *     _P99_NS, _MAX_NS (u64), _HIST (binary: u64[NTCORRAL_HIST_BUCKETS])
@@ -106,6 +125,13 @@
 #define NTCORRAL_MIN_RATE_HZ		100
 #define NTCORRAL_MAX_RATE_HZ		100000
 #define NTCORRAL_DEFAULT_RATE_HZ	2000
+#define NTCORRAL_MAX_WARMUP		10000	/* also the cool-down's cap */
+#define NTCORRAL_DEFAULT_WARMUP		0
+#define NTCORRAL_DEFAULT_COOLDOWN	0
+#define NTCORRAL_DEFAULT_PHASE_STAMPS	1
+#define NTCORRAL_MIN_BURST		1
+#define NTCORRAL_MAX_BURST		1024
+#define NTCORRAL_DEFAULT_BURST		1
 #define NTCORRAL_MAX_PCI_DEVICE		0xffff
 #define NTCORRAL_DEFAULT_PCI_DEVICE	0x0000	/* 00:00.0 */
 
@@ -147,6 +173,12 @@ enum ntcorral_attr {
 	NTCORRAL_A_METRIC,		/* nest, multi */
 	NTCORRAL_A_COUNTER,		/* nest, multi */
 	NTCORRAL_A_RATE_HZ,		/* u32 */
+	NTCORRAL_A_WARMUP,		/* u32 */
+	NTCORRAL_A_COOLDOWN,		/* u32 */
+	NTCORRAL_A_PHASE_STAMPS,	/* u32: 0 or 1 */
+	NTCORRAL_A_BURST,		/* u32 */
+	NTCORRAL_A_CLOCK_READ_NS,	/* u64 */
+	NTCORRAL_A_SAMPLE_OVERHEAD_NS,	/* u64 */
 
 	__NTCORRAL_A_MAX
 };
