@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // ntcorral client: `ntcorral bench`, interleaved repetitions of every variant
-// of each experiment and their summary against the baseline.
+// of each experiment, their summary against the baseline and a reference,
+// and the instrumentation's own cost.
 #include "bench.hpp"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <ostream>
 #include <sstream>
+#include <tuple>
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "error.hpp"
 #include "messages.hpp"
 #include "netlink.hpp"
+#include "targets.hpp"
 
 namespace ntcorral {
 
@@ -70,6 +73,185 @@ Json spread_json(const std::optional<Spread>& s) {
     return s ? Json{{"min", s->min}, {"max", s->max}} : Json(nullptr);
 }
 
+std::string pct(const std::optional<double>& v, bool sign = false) {
+    if (!v)
+        return "n/a";
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), sign ? "%+.1f%%" : "%.1f%%", *v);
+    return buf;
+}
+
+// One row's runs, round by round (nullptr where a round lacks it).
+using Lane = std::vector<const RunResult*>;
+
+Lane variant_lane(const BenchExperiment& e, size_t i) {
+    Lane out;
+    for (const auto& rep : e.reps)
+        out.push_back(i < rep.size() ? &rep[i] : nullptr);
+    return out;
+}
+
+Lane reference_lane(const BenchExperiment& e) {
+    Lane out;
+    for (const auto& r : e.reference_reps)
+        out.push_back(&r);
+    return out;
+}
+
+// A row's own figures: p50, p99 and max of the primary metric, the
+// instrumentation, what the phase stamps add, and every run's failures.
+BenchRow row_of(const std::string& variant, const Lane& runs, const RunResult* warmup,
+                const RunResult* stamped) {
+    BenchRow row;
+    row.variant = variant;
+    std::vector<double> p50, p99, clock, overhead;
+    auto failures = [&](const RunResult& r) {
+        row.violations += r.violations;
+        row.timeouts += r.timeouts;
+        row.truncated += r.truncated;
+    };
+    for (const RunResult* r : runs) {
+        if (!r)
+            continue;
+        if (const Metric* m = primary(*r)) {
+            p50.push_back(double(m->p50));
+            p99.push_back(double(m->p99));
+            row.max = std::max(row.max, m->max);
+        }
+        if (r->clock_read_ns)
+            clock.push_back(double(*r->clock_read_ns));
+        if (r->sample_overhead_ns)
+            overhead.push_back(double(*r->sample_overhead_ns));
+        failures(*r);
+    }
+    if (warmup)
+        failures(*warmup);
+    if (stamped)
+        failures(*stamped);
+    row.median_p50 = median(p50);
+    row.p99 = median(p99);
+    if (!clock.empty())
+        row.clock_read_ns = median(clock);
+    if (!overhead.empty()) {
+        row.sample_overhead_ns = median(overhead);
+        if (auto q = ratio(*row.sample_overhead_ns, row.median_p50))
+            row.overhead_pct = *q * 100;
+    }
+    if (const Metric* m = stamped ? primary(*stamped) : nullptr) {
+        row.stamped_p50 = double(m->p50);
+        if (auto q = ratio(double(m->p50), row.median_p50))
+            row.stamps_overhead_pct = (*q - 1) * 100;
+    }
+    return row;
+}
+
+// `mine` against `theirs`: the ratio of the medians, and the spread of the
+// per-round ratios. With `same_metric`, a round counts only where both
+// primary metrics have the same name (a variant against its baseline).
+std::pair<std::optional<double>, std::optional<Spread>> p50_ratio(const BenchRow& mine,
+                                                                  const Lane& a,
+                                                                  const BenchRow& theirs,
+                                                                  const Lane& b, bool same_metric) {
+    std::vector<double> per_round;
+    for (size_t k = 0; k < a.size() && k < b.size(); k++) {
+        const Metric* m = a[k] ? primary(*a[k]) : nullptr;
+        const Metric* bm = b[k] ? primary(*b[k]) : nullptr;
+        if (m && bm && (!same_metric || m->name == bm->name))
+            if (auto q = ratio(double(m->p50), double(bm->p50)))
+                per_round.push_back(*q);
+    }
+    return {ratio(mine.median_p50, theirs.median_p50), spread(per_round)};
+}
+
+// Every *_per_sec counter of `a`, against the same counter of `b`.
+std::vector<ThroughputRow> throughput_of(const Lane& a, const Lane& b) {
+    std::vector<std::string> counters;
+    for (const RunResult* r : a)
+        for (const auto& c : r ? r->counters : std::vector<Counter>{})
+            if (ends_with(c.name, "_per_sec") &&
+                std::find(counters.begin(), counters.end(), c.name) == counters.end())
+                counters.push_back(c.name);
+    std::vector<ThroughputRow> out;
+    for (const auto& name : counters) {
+        ThroughputRow t;
+        t.counter = name;
+        std::vector<double> mine, theirs, q;
+        for (size_t k = 0; k < a.size() && k < b.size(); k++) {
+            if (!a[k] || !b[k])
+                continue;
+            auto v = counter(*a[k], name);
+            auto bv = counter(*b[k], name);
+            if (v)
+                mine.push_back(double(*v));
+            if (bv)
+                theirs.push_back(double(*bv));
+            if (v && bv)
+                if (auto r = ratio(double(*v), double(*bv)))
+                    q.push_back(*r);
+        }
+        t.median = median(mine);
+        if (!theirs.empty())
+            t.ratio = ratio(t.median, median(theirs));
+        t.ratio_spread = spread(q);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+std::string row_name(const BenchRow& row) {
+    return row.reference ? row.experiment + "/" + row.variant : row.variant;
+}
+
+Json row_json(const BenchRow& row) {
+    Json tp = Json::object();
+    for (const auto& t : row.throughput)
+        tp[t.counter] = {{"median", t.median},
+                         {"ratio", opt_json(t.ratio)},
+                         {"ratio_spread", spread_json(t.ratio_spread)}};
+    Json j = {{"variant", row.variant}, {"baseline", row.baseline}, {"reference", row.reference}};
+    if (row.reference)
+        j["experiment"] = row.experiment;
+    j.update(Json{{"median_p50_ns", row.median_p50},
+                  {"p99_ns", row.p99},
+                  {"max_ns", row.max},
+                  {"ratio", opt_json(row.ratio)},
+                  {"ratio_spread", spread_json(row.ratio_spread)},
+                  {"throughput", std::move(tp)},
+                  {"ratio_to_reference", opt_json(row.ratio_to_reference)},
+                  {"ratio_to_reference_spread", spread_json(row.reference_spread)},
+                  {"clock_read_ns", opt_json(row.clock_read_ns)},
+                  {"sample_overhead_ns", opt_json(row.sample_overhead_ns)},
+                  {"overhead_pct", opt_json(row.overhead_pct)},
+                  {"stamped_p50_ns", opt_json(row.stamped_p50)},
+                  {"stamps_overhead_pct", opt_json(row.stamps_overhead_pct)},
+                  {"violations", row.violations},
+                  {"timeouts", row.timeouts},
+                  {"truncated", row.truncated}});
+    return j;
+}
+
+Json request_json(const RunRequest& r) {
+    Json j = Json::object();
+    auto put = [&](const char* key, const std::optional<uint32_t>& v) {
+        if (v)
+            j[key] = *v;
+    };
+    put("iterations", r.iterations);
+    put("deadline_us", r.deadline_us);
+    put("max_runtime_ms", r.max_runtime_ms);
+    put("warmup", r.warmup);
+    put("cooldown", r.cooldown);
+    put("phase_stamps", r.phase_stamps);
+    put("hold_us", r.hold_us);
+    put("burst", r.burst);
+    put("rate_hz", r.rate_hz);
+    return j;
+}
+
+Json opt_result_json(const std::optional<RunResult>& r) {
+    return r ? result_to_json(*r) : Json(nullptr);
+}
+
 } // namespace
 
 double median(std::vector<double> v) {
@@ -101,8 +283,38 @@ std::optional<double> ratio(double a, double b) {
     return a / b;
 }
 
+RunRequest bench_request(const ExperimentInfo& exp, const BenchOptions& opts, bool stamped) {
+    RunRequest base;
+    base.experiment = exp.name;
+    base.iterations = opts.iterations;
+    base.deadline_us = kBenchDeadlineUs;
+    base.max_runtime_ms = kBenchMaxRuntimeMs;
+    base.warmup = opts.warmup;
+    base.cooldown = opts.cooldown;
+    if (takes_param(exp, NTCORRAL_A_PHASE_STAMPS)) {
+        base.phase_stamps = stamped ? 1 : 0;
+        base.hold_us = 0;
+    }
+    if (takes_param(exp, NTCORRAL_A_BURST)) {
+        base.burst = kBenchBurst;
+        base.rate_hz = kBenchRateHz;
+    }
+    return request_for(base, exp, false);
+}
+
+std::optional<BenchReference> reference_for(const std::string& experiment) {
+    static const std::vector<std::pair<std::string, BenchReference>> table = {
+        {"shootdown", {"ipi_barrier", "bare_ipi"}},
+    };
+    for (const auto& [name, ref] : table)
+        if (name == experiment)
+            return ref;
+    return std::nullopt;
+}
+
 void summarize(BenchExperiment& e) {
     e.rows.clear();
+    e.reference_row.reset();
     size_t nv = e.variants.size();
     std::optional<size_t> base;
     for (size_t i = 0; i < nv; i++)
@@ -114,81 +326,44 @@ void summarize(BenchExperiment& e) {
                 e.metric = primary(r)->name;
 
     for (size_t i = 0; i < nv; i++) {
-        BenchRow row;
-        row.variant = e.variants[i];
+        BenchRow row =
+            row_of(e.variants[i], variant_lane(e, i), i < e.warmup.size() ? &e.warmup[i] : nullptr,
+                   i < e.stamped.size() ? &e.stamped[i] : nullptr);
         row.baseline = base && *base == i;
-        std::vector<double> p50, p99;
-        for (const auto& rep : e.reps) {
-            if (i >= rep.size())
-                continue;
-            const RunResult& r = rep[i];
-            if (const Metric* m = primary(r)) {
-                p50.push_back(double(m->p50));
-                p99.push_back(double(m->p99));
-                row.max = std::max(row.max, m->max);
-            }
-            row.violations += r.violations;
-            row.timeouts += r.timeouts;
-            row.truncated += r.truncated;
-        }
-        if (i < e.warmup.size()) {
-            row.violations += e.warmup[i].violations;
-            row.timeouts += e.warmup[i].timeouts;
-            row.truncated += e.warmup[i].truncated;
-        }
-        row.median_p50 = median(p50);
-        row.p99 = median(p99);
         e.rows.push_back(std::move(row));
     }
-    if (!base)
-        return;
+    const Lane ref_lane = reference_lane(e);
+    if (e.reference && !e.reference_reps.empty()) {
+        BenchRow row = row_of(e.reference->variant, ref_lane,
+                              e.reference_warmup ? &*e.reference_warmup : nullptr,
+                              e.reference_stamped ? &*e.reference_stamped : nullptr);
+        row.reference = true;
+        row.experiment = e.reference->experiment;
+        e.reference_row = std::move(row);
+    }
 
-    // Ratios to the baseline: of the medians, and repetition by repetition
-    // (the same round of the interleaving) for their spread.
-    const size_t b = *base;
-    for (size_t i = 0; i < nv; i++) {
-        BenchRow& row = e.rows[i];
-        row.ratio = ratio(row.median_p50, e.rows[b].median_p50);
-        std::vector<double> per_rep;
-        std::vector<std::string> counters;
-        for (const auto& rep : e.reps) {
-            if (i >= rep.size() || b >= rep.size())
-                continue;
-            const Metric* m = primary(rep[i]);
-            const Metric* bm = primary(rep[b]);
-            if (m && bm && m->name == bm->name)
-                if (auto q = ratio(double(m->p50), double(bm->p50)))
-                    per_rep.push_back(*q);
-            for (const auto& c : rep[i].counters)
-                if (ends_with(c.name, "_per_sec") &&
-                    std::find(counters.begin(), counters.end(), c.name) == counters.end())
-                    counters.push_back(c.name);
+    // Ratios to the baseline: of the medians, and round by round (the same
+    // round of the interleaving) for their spread. The reference's metric
+    // is another experiment's: its rounds count whatever the names.
+    if (base) {
+        const BenchRow& b = e.rows[*base];
+        const Lane base_lane = variant_lane(e, *base);
+        for (size_t i = 0; i < nv; i++) {
+            BenchRow& row = e.rows[i];
+            std::tie(row.ratio, row.ratio_spread) =
+                p50_ratio(row, variant_lane(e, i), b, base_lane, true);
+            row.throughput = throughput_of(variant_lane(e, i), base_lane);
         }
-        row.ratio_spread = spread(per_rep);
-
-        for (const auto& name : counters) {
-            ThroughputRow t;
-            t.counter = name;
-            std::vector<double> mine, theirs, q;
-            for (const auto& rep : e.reps) {
-                if (i >= rep.size() || b >= rep.size())
-                    continue;
-                auto v = counter(rep[i], name);
-                auto bv = counter(rep[b], name);
-                if (v)
-                    mine.push_back(double(*v));
-                if (bv)
-                    theirs.push_back(double(*bv));
-                if (v && bv)
-                    if (auto r = ratio(double(*v), double(*bv)))
-                        q.push_back(*r);
-            }
-            t.median = median(mine);
-            if (!theirs.empty())
-                t.ratio = ratio(t.median, median(theirs));
-            t.ratio_spread = spread(q);
-            row.throughput.push_back(std::move(t));
-        }
+        if (e.reference_row)
+            std::tie(e.reference_row->ratio, e.reference_row->ratio_spread) =
+                p50_ratio(*e.reference_row, ref_lane, b, base_lane, false);
+    }
+    if (e.reference_row) {
+        for (size_t i = 0; i < nv; i++)
+            std::tie(e.rows[i].ratio_to_reference, e.rows[i].reference_spread) =
+                p50_ratio(e.rows[i], variant_lane(e, i), *e.reference_row, ref_lane, false);
+        std::tie(e.reference_row->ratio_to_reference, e.reference_row->reference_spread) =
+            p50_ratio(*e.reference_row, ref_lane, *e.reference_row, ref_lane, false);
     }
 }
 
@@ -230,7 +405,8 @@ BenchHost probe_host() {
 
 BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& opts,
                                  const BenchRunner& run,
-                                 const std::function<void(const RunResult&)>& on_run) {
+                                 const std::function<void(const RunResult&)>& on_run,
+                                 const std::vector<ExperimentInfo>& module) {
     BenchExperiment e;
     e.experiment = exp.name;
     for (const auto& v : exp.variants) {
@@ -240,26 +416,67 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
     }
     if (!exp.metric_names.empty())
         e.metric = exp.metric_names.front();
+    e.request = bench_request(exp, opts);
+    const RunRequest stamped_req = bench_request(exp, opts, true);
 
-    RunRequest base;
-    base.iterations = opts.iterations;
-    base.deadline_us = kBenchDeadlineUs;
-    base.max_runtime_ms = kBenchMaxRuntimeMs;
-    RunRequest req = request_for(base, exp, false);
-    req.experiment = exp.name;
+    // The reference rides in every round as one more variant.
+    std::optional<RunRequest> ref_req, ref_stamped_req;
+    if (auto ref = reference_for(exp.name)) {
+        auto it = std::find_if(module.begin(), module.end(), [&](const ExperimentInfo& x) {
+            return x.name == ref->experiment &&
+                   std::any_of(x.variants.begin(), x.variants.end(),
+                               [&](const VariantInfo& v) { return v.name == ref->variant; });
+        });
+        if (it != module.end()) {
+            e.reference = *ref;
+            ref_req = bench_request(*it, opts);
+            ref_stamped_req = bench_request(*it, opts, true);
+            ref_req->variant = ref_stamped_req->variant = ref->variant;
+        } else {
+            e.reference_note =
+                ref->experiment + "/" + ref->variant + " is not in the module's list";
+        }
+    }
+    const size_t nv = e.variants.size();
+    const size_t lanes = nv + (ref_req ? 1 : 0);
 
-    auto one = [&](size_t v) {
-        req.variant = e.variants[v];
+    auto one = [&](size_t v, bool stamped) {
+        RunRequest req;
+        if (v < nv) {
+            req = stamped ? stamped_req : e.request;
+            req.variant = e.variants[v];
+        } else {
+            req = stamped ? *ref_stamped_req : *ref_req;
+        }
         RunResult r = run(req);
         if (on_run)
             on_run(r);
         return r;
     };
-    for (size_t v = 0; v < e.variants.size(); v++)
-        e.warmup.push_back(one(v));
+    for (size_t v = 0; v < lanes; v++) {
+        RunResult r = one(v, false);
+        if (v < nv)
+            e.warmup.push_back(std::move(r));
+        else
+            e.reference_warmup = std::move(r);
+    }
     e.reps.assign(opts.repetitions, {});
-    for (const Slot& s : interleaved_order(e.variants.size(), opts.repetitions))
-        e.reps[s.repetition].push_back(one(s.variant));
+    for (const Slot& s : interleaved_order(lanes, opts.repetitions)) {
+        RunResult r = one(s.variant, false);
+        if (s.variant < nv)
+            e.reps[s.repetition].push_back(std::move(r));
+        else
+            e.reference_reps.push_back(std::move(r));
+    }
+    if (takes_param(exp, NTCORRAL_A_PHASE_STAMPS)) {
+        for (size_t v = 0; v < lanes; v++) {
+            RunResult r = one(v, true);
+            if (v < nv)
+                e.stamped.push_back(std::move(r));
+            else
+                e.reference_stamped = std::move(r);
+        }
+    }
     summarize(e);
     return e;
 }
@@ -288,44 +505,91 @@ void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iteration
     else
         os << "ratios to the baseline " << e.baseline << " of this bench\n";
 
-    std::vector<std::string> counters;
+    // How every run was made, where it differs from the module's defaults.
+    std::vector<std::string> how;
+    const RunRequest& q = e.request;
+    if (q.warmup || q.cooldown)
+        how.push_back(std::to_string(q.warmup.value_or(0)) + " warm-up and " +
+                      std::to_string(q.cooldown.value_or(0)) +
+                      " cool-down iterations in the module, not recorded");
+    if (q.phase_stamps && !*q.phase_stamps)
+        how.push_back("lean (no clock read inside the timed window)");
+    if (q.hold_us)
+        how.push_back("hold " + std::to_string(*q.hold_us) + "us");
+    if (q.burst)
+        how.push_back("burst " + std::to_string(*q.burst) + " at " +
+                      std::to_string(q.rate_hz.value_or(NTCORRAL_DEFAULT_RATE_HZ)) +
+                      " Hz (the producers saturate the queue: a throughput figure)");
+    if (!e.stamped.empty())
+        how.push_back("then one round with phase stamps on");
+    for (size_t i = 0; i < how.size(); i++)
+        os << (i ? ", " : "  runs: ") << how[i] << (i + 1 == how.size() ? "\n" : "");
+    if (e.reference_row)
+        os << "  reference: " << row_name(*e.reference_row)
+           << ", run in the same rounds after the variants (A B C R A B C R ...)\n";
+    else if (!e.reference_note.empty())
+        os << "  reference: not measured, " << e.reference_note << '\n';
+
+    std::vector<const BenchRow*> rows;
     for (const auto& row : e.rows)
-        for (const auto& t : row.throughput)
+        rows.push_back(&row);
+    if (e.reference_row)
+        rows.push_back(&*e.reference_row);
+    bool overhead = false, stamps = false;
+    std::vector<std::string> counters;
+    for (const BenchRow* row : rows) {
+        overhead |= row->overhead_pct.has_value();
+        stamps |= row->stamps_overhead_pct.has_value();
+        for (const auto& t : row->throughput)
             if (std::find(counters.begin(), counters.end(), t.counter) == counters.end())
                 counters.push_back(t.counter);
+    }
+    const bool ref = e.reference_row.has_value();
 
     std::vector<std::string> header = {"variant", "median", "p99", "max", "ratio", "spread"};
+    if (ref) {
+        header.push_back("to ref");
+        header.push_back("ref spread");
+    }
     for (const auto& c : counters) {
         header.push_back(c);
         header.push_back("ratio");
         header.push_back("spread");
     }
+    if (overhead)
+        header.push_back("overhead");
+    if (stamps)
+        header.push_back("stamps");
     header.push_back("violations");
     header.push_back("timeouts");
     Table t(header);
     bool footnote = false;
     uint64_t violations = 0, timeouts = 0, truncated = 0;
-    for (const auto& row : e.rows) {
-        std::string sp = row.baseline ? "baseline" : format_spread(row.ratio_spread);
-        if (!row.baseline && crosses_one(row.ratio_spread)) {
+    for (const BenchRow* row : rows) {
+        std::string sp = row->baseline ? "baseline" : format_spread(row->ratio_spread);
+        if (!row->baseline && crosses_one(row->ratio_spread)) {
             sp += " *";
             footnote = true;
         }
-        std::vector<std::string> cells = {row.variant,
-                                          format_ns(uint64_t(row.median_p50 + 0.5)),
-                                          format_ns(uint64_t(row.p99 + 0.5)),
-                                          format_ns(row.max),
-                                          e.baseline.empty() ? "" : format_ratio(row.ratio),
+        std::vector<std::string> cells = {row_name(*row),
+                                          format_ns(uint64_t(row->median_p50 + 0.5)),
+                                          format_ns(uint64_t(row->p99 + 0.5)),
+                                          format_ns(row->max),
+                                          e.baseline.empty() ? "" : format_ratio(row->ratio),
                                           e.baseline.empty() ? "" : sp};
+        if (ref) {
+            cells.push_back(row->reference ? "reference" : format_ratio(row->ratio_to_reference));
+            cells.push_back(row->reference ? "" : format_spread(row->reference_spread));
+        }
         for (const auto& c : counters) {
-            auto it = std::find_if(row.throughput.begin(), row.throughput.end(),
+            auto it = std::find_if(row->throughput.begin(), row->throughput.end(),
                                    [&](const ThroughputRow& x) { return x.counter == c; });
-            if (it == row.throughput.end()) {
+            if (it == row->throughput.end()) {
                 cells.insert(cells.end(), {"", "", ""});
                 continue;
             }
-            std::string tsp = row.baseline ? "baseline" : format_spread(it->ratio_spread);
-            if (!row.baseline && crosses_one(it->ratio_spread)) {
+            std::string tsp = row->baseline ? "baseline" : format_spread(it->ratio_spread);
+            if (!row->baseline && crosses_one(it->ratio_spread)) {
                 tsp += " *";
                 footnote = true;
             }
@@ -333,12 +597,16 @@ void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iteration
             cells.push_back(format_ratio(it->ratio));
             cells.push_back(tsp);
         }
-        cells.push_back(mark(row.violations));
-        cells.push_back(mark(row.timeouts));
+        if (overhead)
+            cells.push_back(row->overhead_pct ? pct(row->overhead_pct) : "");
+        if (stamps)
+            cells.push_back(row->stamps_overhead_pct ? pct(row->stamps_overhead_pct, true) : "");
+        cells.push_back(mark(row->violations));
+        cells.push_back(mark(row->timeouts));
         t.add(std::move(cells));
-        violations += row.violations;
-        timeouts += row.timeouts;
-        truncated += row.truncated;
+        violations += row->violations;
+        timeouts += row->timeouts;
+        truncated += row->truncated;
     }
     t.print(os, "  ");
     os << "  spread: the lowest..highest of the per-repetition ratios (each variant against the "
@@ -346,8 +614,20 @@ void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iteration
     if (footnote)
         os << "  * the ratio falls on both sides of 1.00x across the repetitions: no clear "
               "difference from the baseline\n";
-    os << "  " << e.experiment << ": " << e.variants.size() * reps << " runs + " << e.warmup.size()
-       << " warm-up, " << violations << " violations, " << timeouts << " timeouts";
+    if (ref)
+        os << "  to ref: the median against the reference's; ref spread: per round, the same "
+              "way\n";
+    if (overhead)
+        os << "  overhead: an empty timed sample (two timestamps and a recorded sample, measured "
+              "by the module before each run) as a share of the median\n";
+    if (stamps)
+        os << "  stamps: what the phase timestamps add to the median when they are on (one "
+              "round)\n";
+    size_t runs = e.variants.size() * reps + e.reference_reps.size() + e.stamped.size() +
+                  (e.reference_stamped ? 1 : 0);
+    size_t warmups = e.warmup.size() + (e.reference_warmup ? 1 : 0);
+    os << "  " << e.experiment << ": " << runs << " runs + " << warmups << " warm-up, "
+       << violations << " violations, " << timeouts << " timeouts";
     if (truncated)
         os << ", " << truncated << " truncated (the run budget ended them early)";
     os << ((violations || timeouts) ? "  !!!\n" : "\n");
@@ -366,56 +646,65 @@ Json bench_to_json(const BenchHost& host, const BenchOptions& opts,
     j["host"] = bench_host_to_json(host);
     j["params"] = {{"iterations", opts.iterations},
                    {"repetitions", opts.repetitions},
+                   {"warmup", opts.warmup},
+                   {"cooldown", opts.cooldown},
                    {"deadline_us", kBenchDeadlineUs},
                    {"max_runtime_ms", kBenchMaxRuntimeMs},
                    {"order", "one warm-up run of each variant, discarded; then the repetitions "
-                             "interleaved, every variant in turn"}};
+                             "interleaved, every variant in turn and the reference last; then, "
+                             "where the experiment takes phase_stamps, one round with them on"}};
     uint64_t violations = 0, timeouts = 0;
     Json list = Json::array();
     for (const auto& e : exps) {
         Json summary = Json::array();
         for (const auto& row : e.rows) {
-            Json tp = Json::object();
-            for (const auto& t : row.throughput)
-                tp[t.counter] = {{"median", t.median},
-                                 {"ratio", opt_json(t.ratio)},
-                                 {"ratio_spread", spread_json(t.ratio_spread)}};
-            summary.push_back({{"variant", row.variant},
-                               {"baseline", row.baseline},
-                               {"median_p50_ns", row.median_p50},
-                               {"p99_ns", row.p99},
-                               {"max_ns", row.max},
-                               {"ratio", opt_json(row.ratio)},
-                               {"ratio_spread", spread_json(row.ratio_spread)},
-                               {"throughput", std::move(tp)},
-                               {"violations", row.violations},
-                               {"timeouts", row.timeouts},
-                               {"truncated", row.truncated}});
+            summary.push_back(row_json(row));
             violations += row.violations;
             timeouts += row.timeouts;
         }
         Json reps = Json::array();
         for (const auto& rep : e.reps)
             reps.push_back(results_to_json(rep));
+        Json reference = nullptr;
+        if (e.reference && e.reference_row) {
+            reference = {{"experiment", e.reference->experiment},
+                         {"variant", e.reference->variant},
+                         {"summary", row_json(*e.reference_row)},
+                         {"warmup", opt_result_json(e.reference_warmup)},
+                         {"repetitions", results_to_json(e.reference_reps)},
+                         {"stamped", opt_result_json(e.reference_stamped)}};
+            violations += e.reference_row->violations;
+            timeouts += e.reference_row->timeouts;
+        }
         list.push_back({{"experiment", e.experiment},
                         {"metric", e.metric},
                         {"baseline", e.baseline.empty() ? Json(nullptr) : Json(e.baseline)},
                         {"variants", e.variants},
+                        {"run_params", request_json(e.request)},
                         {"summary", std::move(summary)},
                         {"warmup", results_to_json(e.warmup)},
-                        {"repetitions", std::move(reps)}});
+                        {"repetitions", std::move(reps)},
+                        {"stamped", results_to_json(e.stamped)},
+                        {"reference", std::move(reference)},
+                        {"reference_note",
+                         e.reference_note.empty() ? Json(nullptr) : Json(e.reference_note)}});
     }
     j["experiments"] = std::move(list);
     j["violations"] = violations;
     j["timeouts"] = timeouts;
+    j["targets"] = targets_to_json(evaluate_targets(exps, host));
+    j["instrumentation"] = instrumentation_to_json(exps);
     return j;
 }
 
 int bench_status(const std::vector<BenchExperiment>& exps) {
-    for (const auto& e : exps)
+    for (const auto& e : exps) {
         for (const auto& row : e.rows)
             if (row.violations || row.timeouts)
                 return kExitViolations;
+        if (e.reference_row && (e.reference_row->violations || e.reference_row->timeouts))
+            return kExitViolations;
+    }
     return kExitOk;
 }
 
@@ -426,6 +715,9 @@ int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err) {
                          std::to_string(NTCORRAL_MAX_ITERATIONS) + "]");
     if (opts.repetitions < 1)
         throw UsageError("--repetitions wants at least 1");
+    if (opts.warmup > NTCORRAL_MAX_WARMUP || opts.cooldown > NTCORRAL_MAX_WARMUP)
+        throw UsageError("--warmup and --cooldown want a count in [0, " +
+                         std::to_string(NTCORRAL_MAX_WARMUP) + "]");
 
     Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
     std::vector<ExperimentInfo> list;
@@ -468,10 +760,12 @@ int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err) {
     std::vector<BenchExperiment> done;
     for (const ExperimentInfo* exp : exps) {
         out << '\n';
-        done.push_back(bench_experiment(*exp, opts, runner));
+        done.push_back(bench_experiment(*exp, opts, runner, {}, list));
         render_bench(out, done.back(), opts.iterations);
         out.flush();
     }
+    out << '\n';
+    render_targets(out, evaluate_targets(done, host));
 
     if (opts.json_file) {
         std::ofstream f(*opts.json_file, std::ios::trunc);
@@ -482,12 +776,17 @@ int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err) {
     int status = bench_status(done);
     if (status != kExitOk) {
         std::vector<std::string> bad;
-        for (const auto& e : done)
+        auto add = [&](const std::string& name, const BenchRow& row) {
+            if (row.violations || row.timeouts)
+                bad.push_back(name + " (" + std::to_string(row.violations) + " violations, " +
+                              std::to_string(row.timeouts) + " timeouts)");
+        };
+        for (const auto& e : done) {
             for (const auto& row : e.rows)
-                if (row.violations || row.timeouts)
-                    bad.push_back(e.experiment + "/" + row.variant + " (" +
-                                  std::to_string(row.violations) + " violations, " +
-                                  std::to_string(row.timeouts) + " timeouts)");
+                add(e.experiment + "/" + row.variant, row);
+            if (e.reference_row)
+                add(e.experiment + "'s reference " + row_name(*e.reference_row), *e.reference_row);
+        }
         std::string which;
         for (size_t i = 0; i < bad.size(); i++)
             which += (i ? ", " : "") + bad[i];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // ntcorral client: `ntcorral bench`, interleaved repetitions of every variant
-// of each experiment and their summary against the baseline.
+// of each experiment, their summary against the baseline and a reference,
+// the instrumentation's own cost, and the targets.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +21,36 @@ struct BenchOptions {
     std::optional<std::string> experiments; // "a,b"; default every one
     uint32_t iterations = 50;
     uint32_t repetitions = 3;
+    uint32_t warmup = 20;  // unrecorded iterations the module runs before the measured ones
+    uint32_t cooldown = 5; // and after them (where the experiment takes them)
     std::optional<std::string> json_file;
 };
 
 // Every run of a bench uses these bounds (the caps of uapi/ntcorral.h).
 inline constexpr uint32_t kBenchDeadlineUs = 1000000;
 inline constexpr uint32_t kBenchMaxRuntimeMs = 30000;
+// Where an experiment takes a burst: the producers saturate the queue, so
+// its *_per_sec counter is a throughput figure.
+inline constexpr uint32_t kBenchBurst = 64;
+inline constexpr uint32_t kBenchRateHz = 20000;
+
+// The request every run of `exp` in a bench sends, variant left empty: the
+// iterations and bounds; warm-up and cool-down where it takes them; where it
+// times phases, the corral's own cost (hold 0) lean (phase_stamps 0), or with
+// the phase stamps on when `stamped`; saturating bursts where it takes a
+// burst. What it does not take is dropped, as request_for() does.
+RunRequest bench_request(const ExperimentInfo& exp, const BenchOptions& opts, bool stamped = false);
+
+// Another experiment's variant measured in the same rounds as an
+// experiment's own variants (A B C R A B C R ...), each compared with it.
+struct BenchReference {
+    std::string experiment; // "ipi_barrier"
+    std::string variant;    // "bare_ipi"
+};
+
+// The reference of `experiment`, if it has one: shootdown's corrals against
+// the bare broadcast IPI.
+std::optional<BenchReference> reference_for(const std::string& experiment);
 
 // Median of the values; the mean of the two middle ones for an even count,
 // 0 for none.
@@ -60,13 +85,22 @@ struct ThroughputRow {
 struct BenchRow {
     std::string variant;
     bool baseline = false;
+    bool reference = false; // the reference row; `experiment` names its experiment
+    std::string experiment;
     double median_p50 = 0;       // median over the repetitions of the primary metric's p50 (ns)
     double p99 = 0;              // median over the repetitions of its p99
     uint64_t max = 0;            // max over the repetitions of its max
     std::optional<double> ratio; // median_p50 / the baseline's median_p50
     std::optional<Spread> ratio_spread; // of p50 / the baseline's p50, repetition by repetition
     std::vector<ThroughputRow> throughput;
-    uint64_t violations = 0; // every run, the warm-up included
+    std::optional<double> ratio_to_reference;  // median_p50 / the reference's median_p50
+    std::optional<Spread> reference_spread;    // of the per-round ratios to the reference
+    std::optional<double> clock_read_ns;       // median over the repetitions
+    std::optional<double> sample_overhead_ns;  // median over the repetitions
+    std::optional<double> overhead_pct;        // sample_overhead_ns / median_p50 * 100
+    std::optional<double> stamped_p50;         // p50 of the run with phase stamps on
+    std::optional<double> stamps_overhead_pct; // (stamped_p50 / median_p50 - 1) * 100
+    uint64_t violations = 0;                   // every run, the warm-up included
     uint64_t timeouts = 0;
     uint64_t truncated = 0;
 };
@@ -79,10 +113,19 @@ struct BenchExperiment {
     std::vector<std::string> variants;
     std::vector<RunResult> warmup;            // one per variant, discarded
     std::vector<std::vector<RunResult>> reps; // [repetition][variant]
+    std::vector<RunResult> stamped;           // one per variant, phase stamps on; may be empty
     std::vector<BenchRow> rows;               // one per variant
+    RunRequest request;                       // what every measured run sent (variant aside)
+
+    std::optional<BenchReference> reference; // set when it was measured
+    std::string reference_note;              // why a reference was not measured
+    std::optional<RunResult> reference_warmup;
+    std::vector<RunResult> reference_reps; // [repetition]
+    std::optional<RunResult> reference_stamped;
+    std::optional<BenchRow> reference_row;
 };
 
-// Fill `rows` of an experiment from its warm-up and repetitions.
+// Fill `rows` (and `reference_row`) of an experiment from its runs.
 void summarize(BenchExperiment& e);
 
 // The box the bench ran on.
@@ -102,14 +145,19 @@ BenchHost probe_host();
 // One run of a request; the live one sends it to the module.
 using BenchRunner = std::function<RunResult(const RunRequest&)>;
 
-// Warm-up and interleaved repetitions of every variant of `exp`, then the
-// summary. `on_run` (if set) hears of each run as it ends.
+// A warm-up round, the interleaved repetitions and, where `exp` takes
+// phase_stamps, one more round with the stamps on; every round runs each
+// variant in turn and then the reference (reference_for()) when `module`
+// lists it. Then the summary. `on_run` (if set) hears of each run as it ends.
 BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& opts,
                                  const BenchRunner& run,
-                                 const std::function<void(const RunResult&)>& on_run = {});
+                                 const std::function<void(const RunResult&)>& on_run = {},
+                                 const std::vector<ExperimentInfo>& module = {});
 
 // The experiment's table: variant, median, p99, max, ratio and its spread,
-// the throughput ratios, violations and timeouts (non-zero marked !!!).
+// the ratio to the reference and its spread, the throughput ratios, the
+// instrumentation's share, what phase stamps add, violations and timeouts
+// (non-zero marked !!!). The columns without data are left out.
 void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iterations);
 
 // "1.52x", or "n/a".
@@ -118,11 +166,13 @@ std::string format_ratio(const std::optional<double>& r);
 std::string format_spread(const std::optional<Spread>& s);
 
 Json bench_host_to_json(const BenchHost& h);
+// The host, the parameters, every experiment (runs and summary), the
+// targets and the worst instrumentation figures.
 Json bench_to_json(const BenchHost& host, const BenchOptions& opts,
                    const std::vector<BenchExperiment>& exps);
 
 // Exit status of a bench: 0, or 3 when any run reported violations or
-// timeouts.
+// timeouts (the reference's included).
 int bench_status(const std::vector<BenchExperiment>& exps);
 
 // The whole subcommand against the module. Throws UsageError, NlError,

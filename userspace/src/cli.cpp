@@ -230,7 +230,9 @@ const std::vector<Subcommand>& subcommands() {
          cmd_reset},
         {"bench",
          "Benchmark every variant of each experiment: a warm-up run, then interleaved "
-         "repetitions; medians and ratios to the baseline with their spread (needs root). "
+         "repetitions (lean, with the module's warm-up and cool-down iterations); medians and "
+         "ratios to the baseline and to a reference with their spread, the instrumentation's "
+         "own cost, and the issue's targets, each beside its measured value (needs root). "
          "Exit status 3 when any run reports violations or timeouts.",
          cmd_bench},
     };
@@ -298,6 +300,26 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                             "PCI device BB:DD.F (hex, domain 0) for experiments that touch one; "
                             "module default 00:00.0.")
                 ->type_name("BB:DD.F");
+            sub->add_option("--warmup", o.warmup,
+                            "Iterations run before the measured ones and not recorded (their "
+                            "violations and timeouts count), in " +
+                                range(0, NTCORRAL_MAX_WARMUP, NTCORRAL_DEFAULT_WARMUP))
+                ->type_name("N");
+            sub->add_option("--cooldown", o.cooldown,
+                            "Iterations run after the measured ones and not recorded, in " +
+                                range(0, NTCORRAL_MAX_WARMUP, NTCORRAL_DEFAULT_COOLDOWN))
+                ->type_name("N");
+            sub->add_option("--phase-stamps", o.phase_stamps,
+                            "1: time every metric; 0 (lean): time the primary metric only, no "
+                            "clock read inside its window, the other metrics left empty; in " +
+                                range(0, 1, NTCORRAL_DEFAULT_PHASE_STAMPS))
+                ->type_name("0|1");
+            sub->add_option(
+                   "--burst", o.burst,
+                   "Items each interrupt of the simulated device produces "
+                   "(interlocked_queue), in " +
+                       range(NTCORRAL_MIN_BURST, NTCORRAL_MAX_BURST, NTCORRAL_DEFAULT_BURST))
+                ->type_name("N");
         } else if (cmd == "bench") {
             sub->add_option("--experiments", o.bench.experiments,
                             "Experiments to benchmark, comma-separated; default every one.")
@@ -310,6 +332,17 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                             "Measured runs of every variant, interleaved.")
                 ->type_name("R")
                 ->check(CLI::Range(1, 1000))
+                ->capture_default_str();
+            sub->add_option("--warmup", o.bench.warmup,
+                            "Unrecorded iterations the module runs before the measured ones of "
+                            "every run, where the experiment takes them.")
+                ->type_name("N")
+                ->check(CLI::Range(0, NTCORRAL_MAX_WARMUP))
+                ->capture_default_str();
+            sub->add_option("--cooldown", o.bench.cooldown,
+                            "Unrecorded iterations the module runs after them.")
+                ->type_name("N")
+                ->check(CLI::Range(0, NTCORRAL_MAX_WARMUP))
                 ->capture_default_str();
             sub->add_option("--json", o.bench.json_file,
                             "Also write every run, the summary and the host to FILE as JSON.")
@@ -334,6 +367,10 @@ RunRequest make_run_request(const CliOptions& o) {
     req.rate_hz = o.rate_hz;
     if (o.pci_device)
         req.pci_device = parse_pci_device(*o.pci_device);
+    req.warmup = o.warmup;
+    req.cooldown = o.cooldown;
+    req.phase_stamps = o.phase_stamps;
+    req.burst = o.burst;
     return req;
 }
 
@@ -376,14 +413,15 @@ const ExperimentInfo& find_experiment(const std::vector<ExperimentInfo>& list,
     throw UsageError(unknown_name("experiment", name, "", names));
 }
 
+bool takes_param(const ExperimentInfo& exp, uint32_t attr) {
+    return std::any_of(exp.params.begin(), exp.params.end(),
+                       [&](const ParamInfo& p) { return p.attr == attr; });
+}
+
 RunRequest request_for(const RunRequest& base, const ExperimentInfo& exp, bool strict) {
     RunRequest req = base;
-    auto takes = [&](uint32_t attr) {
-        return std::any_of(exp.params.begin(), exp.params.end(),
-                           [&](const ParamInfo& p) { return p.attr == attr; });
-    };
     auto only_if_taken = [&](auto& field, uint32_t attr, const char* option) {
-        if (!field || takes(attr))
+        if (!field || takes_param(exp, attr))
             return;
         if (strict)
             throw UsageError(exp.name + " takes no " + option + " (see 'ntcorral list')");
@@ -392,6 +430,10 @@ RunRequest request_for(const RunRequest& base, const ExperimentInfo& exp, bool s
     only_if_taken(req.hold_us, NTCORRAL_A_HOLD_US, "--hold-us");
     only_if_taken(req.rate_hz, NTCORRAL_A_RATE_HZ, "--rate-hz");
     only_if_taken(req.pci_device, NTCORRAL_A_PCI_DEVICE, "--pci-device");
+    only_if_taken(req.warmup, NTCORRAL_A_WARMUP, "--warmup");
+    only_if_taken(req.cooldown, NTCORRAL_A_COOLDOWN, "--cooldown");
+    only_if_taken(req.phase_stamps, NTCORRAL_A_PHASE_STAMPS, "--phase-stamps");
+    only_if_taken(req.burst, NTCORRAL_A_BURST, "--burst");
     return req;
 }
 

@@ -32,6 +32,10 @@ struct CliOptions {
     std::optional<uint32_t> max_runtime_ms;
     std::optional<uint32_t> rate_hz;
     std::optional<std::string> pci_device;
+    std::optional<uint32_t> warmup;
+    std::optional<uint32_t> cooldown;
+    std::optional<uint32_t> phase_stamps;
+    std::optional<uint32_t> burst;
 
     // stats, reset
     std::optional<std::string> filter_experiment;
@@ -70,12 +74,15 @@ std::optional<std::string> did_you_mean(std::string_view name,
 const ExperimentInfo& find_experiment(const std::vector<ExperimentInfo>& list,
                                       std::string_view name);
 
-// The variants `variant` stands for ("all" is every one, in the module's
-// order), or UsageError as find_experiment.
+// Whether @exp lists the run attribute @attr among its parameters.
+bool takes_param(const ExperimentInfo& exp, uint32_t attr);
+
 // The run options that @exp takes. An option it does not list (see
 // `ntcorral list`) is a usage error when @strict, else dropped (run all).
 RunRequest request_for(const RunRequest& base, const ExperimentInfo& exp, bool strict);
 
+// The variants `variant` stands for ("all" is every one, in the module's
+// order), or UsageError as find_experiment.
 std::vector<std::string> resolve_variants(const ExperimentInfo& exp, std::string_view variant,
                                           bool allow_all = true);
 

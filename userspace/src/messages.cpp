@@ -46,10 +46,12 @@ struct Policies {
             top[a].type = NLA_STRING;
         for (int a : {NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
                       NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_NR_CPUS,
-                      NTCORRAL_A_INITIATOR_CPU})
+                      NTCORRAL_A_INITIATOR_CPU, NTCORRAL_A_RATE_HZ, NTCORRAL_A_WARMUP,
+                      NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST})
             top[a].type = NLA_U32;
-        for (int a : {NTCORRAL_A_RUNS, NTCORRAL_A_SAMPLES, NTCORRAL_A_VIOLATIONS,
-                      NTCORRAL_A_TIMEOUTS, NTCORRAL_A_DURATION_NS})
+        for (int a :
+             {NTCORRAL_A_RUNS, NTCORRAL_A_SAMPLES, NTCORRAL_A_VIOLATIONS, NTCORRAL_A_TIMEOUTS,
+              NTCORRAL_A_DURATION_NS, NTCORRAL_A_CLOCK_READ_NS, NTCORRAL_A_SAMPLE_OVERHEAD_NS})
             top[a].type = NLA_U64;
         top[NTCORRAL_A_TRUNCATED].type = NLA_FLAG;
         top[NTCORRAL_A_CPUS].type = NLA_UNSPEC;
@@ -99,6 +101,12 @@ std::optional<uint32_t> get_opt_u32(nlattr* const* tb, int attr) {
     return nla_get_u32(tb[attr]);
 }
 
+std::optional<uint64_t> get_opt_u64(nlattr* const* tb, int attr) {
+    if (!tb[attr])
+        return std::nullopt;
+    return nla_get_u64(tb[attr]);
+}
+
 template <size_t N>
 void parse_nested(nlattr* (&tb)[N], nlattr* nest, const nla_policy* policy, const char* what) {
     if (int rc = nla_parse_nested(tb, N - 1, nest, const_cast<nla_policy*>(policy)); rc < 0)
@@ -143,6 +151,14 @@ std::string option_for_attr(uint32_t attr) {
         return "--pci-device";
     case NTCORRAL_A_RATE_HZ:
         return "--rate-hz";
+    case NTCORRAL_A_WARMUP:
+        return "--warmup";
+    case NTCORRAL_A_COOLDOWN:
+        return "--cooldown";
+    case NTCORRAL_A_PHASE_STAMPS:
+        return "--phase-stamps";
+    case NTCORRAL_A_BURST:
+        return "--burst";
     default:
         return "";
     }
@@ -169,6 +185,10 @@ NlMsgPtr build_run_request(int family, const RunRequest& req) {
     put_u32(msg.get(), NTCORRAL_A_MAX_RUNTIME_MS, req.max_runtime_ms);
     put_u32(msg.get(), NTCORRAL_A_PCI_DEVICE, req.pci_device);
     put_u32(msg.get(), NTCORRAL_A_RATE_HZ, req.rate_hz);
+    put_u32(msg.get(), NTCORRAL_A_WARMUP, req.warmup);
+    put_u32(msg.get(), NTCORRAL_A_COOLDOWN, req.cooldown);
+    put_u32(msg.get(), NTCORRAL_A_PHASE_STAMPS, req.phase_stamps);
+    put_u32(msg.get(), NTCORRAL_A_BURST, req.burst);
     return msg;
 }
 
@@ -248,6 +268,11 @@ RunResult parse_result(const nlmsghdr* hdr) {
         r.cpus = cpus_from_bitmap(words);
     }
     r.duration_ns = get_u64(tb, NTCORRAL_A_DURATION_NS);
+    r.warmup = get_opt_u32(tb, NTCORRAL_A_WARMUP);
+    r.cooldown = get_opt_u32(tb, NTCORRAL_A_COOLDOWN);
+    r.phase_stamps = get_opt_u32(tb, NTCORRAL_A_PHASE_STAMPS);
+    r.clock_read_ns = get_opt_u64(tb, NTCORRAL_A_CLOCK_READ_NS);
+    r.sample_overhead_ns = get_opt_u64(tb, NTCORRAL_A_SAMPLE_OVERHEAD_NS);
 
     for_each_attr(hdr, NTCORRAL_A_METRIC, [&](nlattr* nest) {
         nlattr* mt[NTCORRAL_METRIC_A_MAX + 1];

@@ -70,6 +70,11 @@ struct RunResult {
     std::optional<uint32_t> initiator_cpu;
     std::optional<std::vector<unsigned>> cpus;
     uint64_t duration_ns = 0;
+    std::optional<uint32_t> warmup; // as run, where the experiment takes them
+    std::optional<uint32_t> cooldown;
+    std::optional<uint32_t> phase_stamps;
+    std::optional<uint64_t> clock_read_ns;      // one timestamp, on the initiator
+    std::optional<uint64_t> sample_overhead_ns; // an empty timed section: what every sample carries
     std::vector<Metric> metrics;
     std::vector<Counter> counters;
 };
@@ -85,6 +90,10 @@ struct RunRequest {
     std::optional<uint32_t> max_runtime_ms;
     std::optional<uint32_t> rate_hz;
     std::optional<uint32_t> pci_device;
+    std::optional<uint32_t> warmup;       // unrecorded iterations before the measured ones
+    std::optional<uint32_t> cooldown;     // and after them
+    std::optional<uint32_t> phase_stamps; // 0: time the primary metric only
+    std::optional<uint32_t> burst;        // items each simulated interrupt produces
 };
 
 } // namespace ntcorral

@@ -28,7 +28,50 @@ std::string mark(uint64_t n) {
     return std::to_string(n) + (n ? "  !!!" : "");
 }
 
+std::string pct(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.1f%%", v);
+    return buf;
+}
+
+// "warm-up 20 and cool-down 5 iterations (not recorded); phase stamps off (lean)".
+std::string timing_line(const RunResult& r) {
+    std::vector<std::string> parts;
+    if (r.warmup || r.cooldown)
+        parts.push_back("warm-up " + std::to_string(r.warmup.value_or(0)) + " and cool-down " +
+                        std::to_string(r.cooldown.value_or(0)) + " iterations (not recorded)");
+    if (r.phase_stamps)
+        parts.push_back(*r.phase_stamps
+                            ? "phase stamps on (every metric timed)"
+                            : "phase stamps off (lean: the primary metric only, no clock read "
+                              "inside its window)");
+    std::string s;
+    for (size_t i = 0; i < parts.size(); i++)
+        s += (i ? "; " : "") + parts[i];
+    return s;
+}
+
 } // namespace
+
+std::optional<double> sample_overhead_pct(const RunResult& r) {
+    if (!r.sample_overhead_ns || r.metrics.empty() || !r.metrics.front().count ||
+        !r.metrics.front().p50)
+        return std::nullopt;
+    return double(*r.sample_overhead_ns) / double(r.metrics.front().p50) * 100;
+}
+
+std::string instrumentation_line(const RunResult& r) {
+    std::string s;
+    if (r.clock_read_ns)
+        s = "one timestamp " + format_ns(*r.clock_read_ns);
+    if (r.sample_overhead_ns) {
+        s += (s.empty() ? "" : "; ") + std::string("an empty timed sample ") +
+             format_ns(*r.sample_overhead_ns);
+        if (auto p = sample_overhead_pct(r))
+            s += " = " + pct(*p) + " of the p50";
+    }
+    return s;
+}
 
 std::string format_ns(uint64_t ns) {
     if (ns < 1000)
@@ -141,7 +184,11 @@ void render_result(std::ostream& os, const RunResult& r) {
         t.add({"cpus", cpus});
     }
     t.add({"duration", format_ns(r.duration_ns)});
+    if (r.warmup || r.cooldown || r.phase_stamps)
+        t.add({"timing", timing_line(r)});
     t.print(os, "  ");
+    if (auto line = instrumentation_line(r); !line.empty())
+        os << "  instrumentation: " << line << '\n';
 
     if (!r.metrics.empty()) {
         os << '\n';
@@ -238,6 +285,18 @@ Json result_to_json(const RunResult& r) {
     if (r.cpus)
         j["cpus"] = *r.cpus;
     j["duration_ns"] = r.duration_ns;
+    if (r.warmup)
+        j["warmup"] = *r.warmup;
+    if (r.cooldown)
+        j["cooldown"] = *r.cooldown;
+    if (r.phase_stamps)
+        j["phase_stamps"] = *r.phase_stamps;
+    if (r.clock_read_ns)
+        j["clock_read_ns"] = *r.clock_read_ns;
+    if (r.sample_overhead_ns)
+        j["sample_overhead_ns"] = *r.sample_overhead_ns;
+    if (auto p = sample_overhead_pct(r))
+        j["sample_overhead_pct"] = *p;
     if (!r.metrics.empty()) {
         const Metric& p = r.metrics.front();
         j["latency_ns"] = {{"metric", p.name}, {"count", p.count}, {"min", p.min}, {"mean", p.mean},

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,14 @@ void render_histogram(std::ostream& os, const Histogram& hist, const std::string
 // A run reply or a stats record as a table, counters and the histogram of
 // the primary (first) metric. Fields the record lacks are left out.
 void render_result(std::ostream& os, const RunResult& r);
+
+// The instrumentation's cost as a percentage of the primary metric's p50:
+// sample_overhead_ns / p50 * 100, when both exist (and the p50 is not 0).
+std::optional<double> sample_overhead_pct(const RunResult& r);
+
+// "one timestamp 812ns; an empty timed sample 1.90us = 4.1% of the p50",
+// the parts the result has; "" for none.
+std::string instrumentation_line(const RunResult& r);
 
 // Every experiment with its variants, parameters and metrics.
 void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& list);

@@ -71,6 +71,19 @@ inline NlMsgPtr run_reply(uint64_t violations = 0, uint64_t timeouts = 0, bool t
     return msg;
 }
 
+// A lean run reply of a timed experiment: run_reply() plus the timing
+// parameters echoed and the instrumentation's cost.
+inline NlMsgPtr timed_run_reply() {
+    NlMsgPtr msg = run_reply();
+    nl_msg* m = msg.get();
+    nla_put_u32(m, NTCORRAL_A_WARMUP, 20);
+    nla_put_u32(m, NTCORRAL_A_COOLDOWN, 5);
+    nla_put_u32(m, NTCORRAL_A_PHASE_STAMPS, 0);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_CLOCK_READ_NS, 812);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_SAMPLE_OVERHEAD_NS, 1900);
+    return msg;
+}
+
 // A stats record: no iterations, CPUs or initiator.
 inline NlMsgPtr stats_reply() {
     NlMsgPtr msg = reply_header(NTCORRAL_CMD_GET_STATS);

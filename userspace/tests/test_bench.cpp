@@ -8,8 +8,10 @@
 
 #include "bench.hpp"
 #include "cli.hpp"
+#include "fake_bench.hpp"
 
 using namespace ntcorral;
+using namespace ntcorral::test;
 
 namespace {
 
@@ -304,13 +306,389 @@ TEST(BenchCli, options_and_defaults) {
     EXPECT_FALSE(o.bench.experiments);
     EXPECT_EQ(o.bench.iterations, 50u);
     EXPECT_EQ(o.bench.repetitions, 3u);
+    EXPECT_EQ(o.bench.warmup, 20u);
+    EXPECT_EQ(o.bench.cooldown, 5u);
     EXPECT_FALSE(o.bench.json_file);
     o = parse({"bench", "--experiments", "shootdown,spinlock", "--iterations", "20",
-               "--repetitions", "5", "--json", "/tmp/b.json"});
+               "--repetitions", "5", "--warmup", "0", "--cooldown", "10000", "--json",
+               "/tmp/b.json"});
     EXPECT_EQ(*o.bench.experiments, "shootdown,spinlock");
     EXPECT_EQ(o.bench.iterations, 20u);
     EXPECT_EQ(o.bench.repetitions, 5u);
+    EXPECT_EQ(o.bench.warmup, 0u);
+    EXPECT_EQ(o.bench.cooldown, 10000u);
     EXPECT_EQ(*o.bench.json_file, "/tmp/b.json");
     EXPECT_THROW(parse({"bench", "--repetitions", "0"}), CLI::ParseError);
     EXPECT_THROW(parse({"bench", "--iterations", "0"}), CLI::ParseError);
+    EXPECT_THROW(parse({"bench", "--warmup", "10001"}), CLI::ParseError);
+    EXPECT_THROW(parse({"bench", "--cooldown", "10001"}), CLI::ParseError);
+}
+
+TEST(BenchRequest, timed_experiments_run_lean_with_no_hold_and_the_warm_up) {
+    BenchOptions o;
+    o.iterations = 30;
+    RunRequest r = bench_request(shootdown_info(), o);
+    EXPECT_EQ(r.experiment, "shootdown");
+    EXPECT_EQ(r.variant, "");
+    EXPECT_EQ(r.iterations, 30u);
+    EXPECT_EQ(r.deadline_us, kBenchDeadlineUs);
+    EXPECT_EQ(r.max_runtime_ms, kBenchMaxRuntimeMs);
+    EXPECT_EQ(r.warmup, 20u);
+    EXPECT_EQ(r.cooldown, 5u);
+    ASSERT_TRUE(r.phase_stamps);
+    EXPECT_EQ(*r.phase_stamps, 0u);
+    ASSERT_TRUE(r.hold_us);
+    EXPECT_EQ(*r.hold_us, 0u);
+    EXPECT_FALSE(r.burst);
+    EXPECT_FALSE(r.rate_hz);
+    EXPECT_FALSE(r.pci_device);
+    EXPECT_FALSE(r.cpus);
+    EXPECT_EQ(bench_request(shootdown_info(), o, true).phase_stamps, 1u);
+
+    // ipi_barrier takes no hold: dropped, not sent.
+    r = bench_request(ipi_barrier_info(), o);
+    EXPECT_EQ(r.phase_stamps, 0u);
+    EXPECT_EQ(r.warmup, 20u);
+    EXPECT_FALSE(r.hold_us);
+}
+
+TEST(BenchRequest, the_queue_runs_saturating_bursts_and_spinlock_its_defaults) {
+    BenchOptions o;
+    o.warmup = 7;
+    RunRequest r = bench_request(interlocked_queue_info(), o);
+    EXPECT_EQ(r.burst, kBenchBurst);
+    EXPECT_EQ(r.burst, 64u);
+    EXPECT_EQ(r.rate_hz, kBenchRateHz);
+    EXPECT_EQ(r.rate_hz, 20000u);
+    EXPECT_FALSE(r.hold_us) << "the module's default hold";
+    EXPECT_FALSE(r.warmup) << "a session takes no warm-up";
+    EXPECT_FALSE(r.cooldown);
+    EXPECT_FALSE(r.phase_stamps);
+    EXPECT_EQ(bench_request(interlocked_queue_info(), o, true).phase_stamps, std::nullopt);
+
+    r = bench_request(spinlock_info(), o);
+    EXPECT_EQ(r.iterations, 50u);
+    EXPECT_FALSE(r.hold_us);
+    EXPECT_FALSE(r.rate_hz);
+    EXPECT_FALSE(r.burst);
+    EXPECT_FALSE(r.warmup);
+    EXPECT_FALSE(r.phase_stamps);
+}
+
+TEST(BenchReference, shootdown_is_compared_with_the_bare_ipi) {
+    auto ref = reference_for("shootdown");
+    ASSERT_TRUE(ref);
+    EXPECT_EQ(ref->experiment, "ipi_barrier");
+    EXPECT_EQ(ref->variant, "bare_ipi");
+    EXPECT_FALSE(reference_for("ipi_barrier"));
+    EXPECT_FALSE(reference_for("spinlock"));
+}
+
+namespace {
+// Runs every request, recording it; the p50 grows with every call.
+struct Recorder {
+    std::vector<RunRequest> reqs;
+    uint64_t n = 0;
+    BenchRunner runner() {
+        return [this](const RunRequest& req) {
+            reqs.push_back(req);
+            RunResult r = timed_run(req.experiment, req.variant, 1000 + n++,
+                                    req.experiment == "shootdown" ? "window" : "call");
+            r.phase_stamps = req.phase_stamps;
+            return r;
+        };
+    }
+    std::vector<std::string> order() const {
+        std::vector<std::string> out;
+        for (const auto& r : reqs)
+            out.push_back((r.experiment == "shootdown" ? "" : r.experiment + "/") + r.variant +
+                          (r.phase_stamps.value_or(0) ? "+stamps" : ""));
+        return out;
+    }
+};
+} // namespace
+
+TEST(BenchReference, runs_in_every_round_after_the_variants_then_a_stamped_round) {
+    Recorder rec;
+    BenchOptions o;
+    o.repetitions = 2;
+    std::vector<ExperimentInfo> module = {shootdown_info(), ipi_barrier_info()};
+    BenchExperiment e = bench_experiment(shootdown_info(), o, rec.runner(), {}, module);
+    std::vector<std::string> want = {// warm-up round
+                                     "dpc", "ipi", "stop_machine", "ipi_barrier/bare_ipi",
+                                     // the repetitions
+                                     "dpc", "ipi", "stop_machine", "ipi_barrier/bare_ipi", "dpc",
+                                     "ipi", "stop_machine", "ipi_barrier/bare_ipi",
+                                     // one round with the phase stamps on
+                                     "dpc+stamps", "ipi+stamps", "stop_machine+stamps",
+                                     "ipi_barrier/bare_ipi+stamps"};
+    EXPECT_EQ(rec.order(), want);
+    for (const auto& r : rec.reqs) {
+        EXPECT_EQ(r.iterations, 50u);
+        EXPECT_EQ(r.deadline_us, kBenchDeadlineUs);
+        EXPECT_EQ(r.max_runtime_ms, kBenchMaxRuntimeMs);
+        EXPECT_EQ(r.warmup, 20u);
+        EXPECT_EQ(r.cooldown, 5u);
+        EXPECT_FALSE(r.cpus);
+        EXPECT_FALSE(r.burst);
+        if (r.experiment == "shootdown")
+            EXPECT_EQ(r.hold_us, 0u);
+        else
+            EXPECT_FALSE(r.hold_us) << "ipi_barrier takes no hold";
+    }
+    // Where every run went.
+    ASSERT_EQ(e.warmup.size(), 3u);
+    ASSERT_TRUE(e.reference_warmup);
+    EXPECT_EQ(e.reference_warmup->metrics[0].p50, 1003u);
+    ASSERT_EQ(e.reps.size(), 2u);
+    EXPECT_EQ(e.reps[1][0].metrics[0].p50, 1008u);
+    ASSERT_EQ(e.reference_reps.size(), 2u);
+    EXPECT_EQ(e.reference_reps[0].metrics[0].p50, 1007u);
+    EXPECT_EQ(e.reference_reps[1].metrics[0].p50, 1011u);
+    ASSERT_EQ(e.stamped.size(), 3u);
+    EXPECT_EQ(e.stamped[2].metrics[0].p50, 1014u);
+    ASSERT_TRUE(e.reference_stamped);
+    EXPECT_EQ(e.reference_stamped->metrics[0].p50, 1015u);
+    ASSERT_TRUE(e.reference_row);
+    EXPECT_TRUE(e.reference_row->reference);
+    EXPECT_EQ(e.reference_row->experiment, "ipi_barrier");
+    EXPECT_EQ(e.reference_row->variant, "bare_ipi");
+    EXPECT_EQ(e.reference_row->median_p50, (1007 + 1011) / 2.0);
+    EXPECT_TRUE(e.reference_note.empty());
+}
+
+TEST(BenchReference, missing_from_the_module_is_skipped_with_a_note) {
+    Recorder rec;
+    BenchOptions o;
+    o.repetitions = 1;
+    ExperimentInfo no_bare = ipi_barrier_info();
+    no_bare.variants.pop_back();
+    for (const auto& module : {std::vector<ExperimentInfo>{shootdown_info()},
+                               std::vector<ExperimentInfo>{shootdown_info(), no_bare}}) {
+        rec.reqs.clear();
+        BenchExperiment e = bench_experiment(shootdown_info(), o, rec.runner(), {}, module);
+        std::vector<std::string> want = {"dpc",        "ipi",        "stop_machine",
+                                         "dpc",        "ipi",        "stop_machine",
+                                         "dpc+stamps", "ipi+stamps", "stop_machine+stamps"};
+        EXPECT_EQ(rec.order(), want);
+        EXPECT_FALSE(e.reference);
+        EXPECT_FALSE(e.reference_row);
+        EXPECT_EQ(e.reference_note, "ipi_barrier/bare_ipi is not in the module's list");
+        std::ostringstream os;
+        render_bench(os, e, 50);
+        EXPECT_NE(os.str().find("  reference: not measured, ipi_barrier/bare_ipi is not in the "
+                                "module's list\n"),
+                  std::string::npos)
+            << os.str();
+        EXPECT_EQ(os.str().find("to ref"), std::string::npos) << os.str();
+    }
+}
+
+TEST(BenchReference, no_stamped_round_where_the_experiment_takes_no_phase_stamps) {
+    Recorder rec;
+    BenchOptions o;
+    o.repetitions = 1;
+    BenchExperiment e = bench_experiment(interlocked_queue_info(), o, rec.runner());
+    EXPECT_EQ(rec.reqs.size(), 6u);
+    EXPECT_TRUE(e.stamped.empty());
+    for (const auto& row : e.rows)
+        EXPECT_FALSE(row.stamps_overhead_pct);
+}
+
+TEST(BenchReference, ratio_of_the_medians_and_spread_per_round_across_metric_names) {
+    // dpc / bare_ipi per round: 1100/1000, 1300/1000, 1200/1100 (1.09).
+    BenchExperiment e = shootdown_bench({1100, 1300, 1200}, {900, 1000, 1100}, {5000, 5000, 5000},
+                                        {1000, 1000, 1100});
+    const BenchRow& dpc = e.rows[0];
+    ASSERT_TRUE(dpc.ratio_to_reference);
+    EXPECT_DOUBLE_EQ(*dpc.ratio_to_reference, 1200.0 / 1000);
+    ASSERT_TRUE(dpc.reference_spread);
+    EXPECT_DOUBLE_EQ(dpc.reference_spread->min, 1200.0 / 1100);
+    EXPECT_DOUBLE_EQ(dpc.reference_spread->max, 1.3);
+    // The reference against the baseline too, round by round.
+    ASSERT_TRUE(e.reference_row);
+    EXPECT_DOUBLE_EQ(*e.reference_row->ratio, 1000.0 / 5000);
+    EXPECT_DOUBLE_EQ(e.reference_row->ratio_spread->max, 1100.0 / 5000);
+    EXPECT_DOUBLE_EQ(*e.reference_row->ratio_to_reference, 1.0);
+    // The baseline's own ratios are unchanged by the reference.
+    EXPECT_DOUBLE_EQ(*e.rows[2].ratio, 1.0);
+    EXPECT_DOUBLE_EQ(*e.rows[0].ratio, 1200.0 / 5000);
+}
+
+TEST(BenchOverhead, medians_of_the_instrumentation_and_its_share) {
+    BenchExperiment e;
+    e.experiment = "exp";
+    e.baseline = "base";
+    e.variants = {"a", "base"};
+    e.reps = {{timed_run("exp", "a", 2000, "window", 100, 40), timed_run("exp", "base", 1000)},
+              {timed_run("exp", "a", 4000, "window", 300, 60), timed_run("exp", "base", 1000)},
+              {timed_run("exp", "a", 3000, "window", 200, 50), timed_run("exp", "base", 1000)}};
+    e.stamped = {timed_run("exp", "a", 3600), timed_run("exp", "base", 900)};
+    summarize(e);
+    const BenchRow& a = e.rows[0];
+    EXPECT_EQ(a.median_p50, 3000);
+    EXPECT_EQ(a.sample_overhead_ns, 200);
+    EXPECT_EQ(a.clock_read_ns, 50);
+    ASSERT_TRUE(a.overhead_pct);
+    EXPECT_DOUBLE_EQ(*a.overhead_pct, 200.0 / 3000 * 100);
+    ASSERT_TRUE(a.stamped_p50);
+    EXPECT_EQ(*a.stamped_p50, 3600);
+    ASSERT_TRUE(a.stamps_overhead_pct);
+    EXPECT_NEAR(*a.stamps_overhead_pct, 20.0, 1e-9);
+    EXPECT_NEAR(*e.rows[1].stamps_overhead_pct, -10.0, 1e-9);
+    // The stamped round does not move the lean figures.
+    EXPECT_EQ(e.rows[1].median_p50, 1000);
+}
+
+TEST(BenchOverhead, none_without_the_figures_or_a_p50) {
+    BenchExperiment e = three_reps({300, 200, 220}, {90, 100, 110}, {0, 0, 0});
+    for (const auto& row : e.rows) {
+        EXPECT_FALSE(row.clock_read_ns);
+        EXPECT_FALSE(row.sample_overhead_ns);
+        EXPECT_FALSE(row.overhead_pct);
+        EXPECT_FALSE(row.stamped_p50);
+        EXPECT_FALSE(row.stamps_overhead_pct);
+    }
+    e.reps[0][2].sample_overhead_ns = 100;
+    summarize(e);
+    EXPECT_EQ(e.rows[2].sample_overhead_ns, 100);
+    EXPECT_FALSE(e.rows[2].overhead_pct) << "a p50 of 0";
+}
+
+TEST(BenchOverhead, the_stamped_round_and_the_reference_count_in_the_status) {
+    BenchExperiment e = shootdown_bench({1, 1}, {1, 1}, {1, 1}, {1, 1});
+    EXPECT_EQ(bench_status({e}), 0);
+    e.reference_reps[1].violations = 1;
+    summarize(e);
+    EXPECT_EQ(e.reference_row->violations, 1u);
+    EXPECT_EQ(bench_status({e}), 3);
+    e.reference_reps[1].violations = 0;
+    e.stamped = {timed_run("shootdown", "dpc", 1), timed_run("shootdown", "ipi", 1),
+                 timed_run("shootdown", "stop_machine", 1)};
+    e.stamped[1].timeouts = 2;
+    summarize(e);
+    EXPECT_EQ(e.rows[1].timeouts, 2u);
+    EXPECT_EQ(bench_status({e}), 3);
+}
+
+TEST(BenchRender, reference_row_and_the_instrumentation_columns) {
+    BenchExperiment e = shootdown_bench({1100, 1300, 1200}, {900, 1000, 1100}, {5000, 5000, 5000},
+                                        {1000, 1000, 1100});
+    e.request = bench_request(shootdown_info(), BenchOptions{});
+    e.stamped = {timed_run("shootdown", "dpc", 1320), timed_run("shootdown", "ipi", 1000),
+                 timed_run("shootdown", "stop_machine", 5500)};
+    e.reference_stamped = timed_run("ipi_barrier", "bare_ipi", 1000, "call");
+    summarize(e);
+    std::ostringstream os;
+    render_bench(os, e, 50);
+    std::string want =
+        "shootdown: p50 of window, 3 repetitions of 50 iterations, interleaved after a warm-up; "
+        "ratios to the baseline stop_machine of this bench\n"
+        "  runs: 20 warm-up and 5 cool-down iterations in the module, not recorded, lean (no "
+        "clock read inside the timed window), hold 0us, then one round with phase stamps on\n"
+        "  reference: ipi_barrier/bare_ipi, run in the same rounds after the variants (A B C R "
+        "A B C R ...)\n"
+        "  variant               median     p99     max  ratio        spread     to ref    "
+        "ref spread  overhead  stamps  violations  timeouts\n"
+        "  dpc                   1.20us  1.20us  1.30us  0.24x  0.22x..0.26x      1.20x  "
+        "1.09x..1.30x      8.3%  +10.0%           0         0\n"
+        "  ipi                   1.00us  1.00us  1.10us  0.20x  0.18x..0.22x      1.00x  "
+        "0.90x..1.00x     10.0%   +0.0%           0         0\n"
+        "  stop_machine          5.00us  5.00us  5.00us  1.00x      baseline      5.00x  "
+        "4.55x..5.00x      2.0%  +10.0%           0         0\n"
+        "  ipi_barrier/bare_ipi  1.00us  1.00us  1.10us  0.20x  0.20x..0.22x  reference"
+        "                   10.0%   +0.0%           0         0\n"
+        "  spread: the lowest..highest of the per-repetition ratios (each variant against the "
+        "baseline of the same round)\n"
+        "  to ref: the median against the reference's; ref spread: per round, the same way\n"
+        "  overhead: an empty timed sample (two timestamps and a recorded sample, measured by the "
+        "module before each run) as a share of the median\n"
+        "  stamps: what the phase timestamps add to the median when they are on (one round)\n"
+        "  shootdown: 16 runs + 0 warm-up, 0 violations, 0 timeouts\n";
+    EXPECT_EQ(os.str(), want);
+}
+
+TEST(BenchRender, the_queue_says_it_measures_throughput) {
+    BenchExperiment e = queue_bench({1000, 1000}, {2000, 2000});
+    e.request = bench_request(interlocked_queue_info(), BenchOptions{});
+    std::ostringstream os;
+    render_bench(os, e, 50);
+    EXPECT_NE(os.str().find("  runs: burst 64 at 20000 Hz (the producers saturate the queue: a "
+                            "throughput figure)\n"),
+              std::string::npos)
+        << os.str();
+    EXPECT_EQ(os.str().find("stamps:"), std::string::npos) << os.str();
+    EXPECT_EQ(os.str().find("phase stamps"), std::string::npos) << os.str();
+    EXPECT_EQ(os.str().find("reference"), std::string::npos) << os.str();
+}
+
+TEST(BenchJson, new_row_fields_the_reference_the_targets_and_the_instrumentation) {
+    BenchExperiment e = shootdown_bench({1100, 1300, 1200}, {900, 1000, 1100}, {5000, 5000, 5000},
+                                        {1000, 1000, 1100});
+    e.request = bench_request(shootdown_info(), BenchOptions{});
+    e.stamped = {timed_run("shootdown", "dpc", 1320), timed_run("shootdown", "ipi", 1000),
+                 timed_run("shootdown", "stop_machine", 5500)};
+    e.reference_warmup = timed_run("ipi_barrier", "bare_ipi", 7, "call");
+    summarize(e);
+    BenchOptions o;
+    o.warmup = 11;
+    o.cooldown = 3;
+    Json j = bench_to_json({"6.1.0", "QEMU", 4, true}, o, {e});
+    EXPECT_EQ(j["params"]["warmup"], 11);
+    EXPECT_EQ(j["params"]["cooldown"], 3);
+    const Json& x = j["experiments"][0];
+    EXPECT_EQ(x["run_params"], Json({{"iterations", 50},
+                                     {"deadline_us", kBenchDeadlineUs},
+                                     {"max_runtime_ms", kBenchMaxRuntimeMs},
+                                     {"warmup", 20},
+                                     {"cooldown", 5},
+                                     {"phase_stamps", 0},
+                                     {"hold_us", 0}}));
+    const Json& dpc = x["summary"][0];
+    for (const char* k :
+         {"variant", "baseline", "reference", "median_p50_ns", "p99_ns", "max_ns", "ratio",
+          "ratio_spread", "throughput", "ratio_to_reference", "ratio_to_reference_spread",
+          "clock_read_ns", "sample_overhead_ns", "overhead_pct", "stamped_p50_ns",
+          "stamps_overhead_pct", "violations", "timeouts", "truncated"})
+        EXPECT_TRUE(dpc.contains(k)) << k;
+    EXPECT_EQ(dpc["reference"], false);
+    EXPECT_DOUBLE_EQ(dpc["ratio_to_reference"].get<double>(), 1.2);
+    EXPECT_DOUBLE_EQ(dpc["ratio_to_reference_spread"]["max"].get<double>(), 1.3);
+    EXPECT_DOUBLE_EQ(dpc["overhead_pct"].get<double>(), 100.0 / 1200 * 100);
+    EXPECT_DOUBLE_EQ(dpc["stamped_p50_ns"].get<double>(), 1320);
+    EXPECT_NEAR(dpc["stamps_overhead_pct"].get<double>(), 10.0, 1e-9);
+    EXPECT_EQ(x["stamped"].size(), 3u);
+    EXPECT_EQ(x["summary"].size(), 3u) << "the reference is apart";
+
+    const Json& ref = x["reference"];
+    EXPECT_EQ(ref["experiment"], "ipi_barrier");
+    EXPECT_EQ(ref["variant"], "bare_ipi");
+    EXPECT_EQ(ref["summary"]["reference"], true);
+    EXPECT_EQ(ref["summary"]["experiment"], "ipi_barrier");
+    EXPECT_DOUBLE_EQ(ref["summary"]["median_p50_ns"].get<double>(), 1000);
+    EXPECT_EQ(ref["repetitions"].size(), 3u);
+    EXPECT_EQ(ref["warmup"]["latency_ns"]["p50"], 7);
+    EXPECT_TRUE(ref["stamped"].is_null());
+    EXPECT_TRUE(x["reference_note"].is_null());
+
+    ASSERT_EQ(j["targets"].size(), 4u);
+    EXPECT_EQ(j["targets"][0]["id"], "T1");
+    EXPECT_EQ(j["targets"][0]["verdict"], "met");
+    EXPECT_EQ(j["targets"][1]["verdict"], "not measured");
+    EXPECT_DOUBLE_EQ(j["instrumentation"]["worst_overhead_pct"].get<double>(), 10.0);
+    EXPECT_EQ(j["instrumentation"]["worst_overhead_row"], "shootdown/ipi");
+    EXPECT_NEAR(j["instrumentation"]["worst_stamps_overhead_pct"].get<double>(), 10.0, 1e-9);
+}
+
+TEST(BenchJson, an_experiment_without_a_reference) {
+    BenchExperiment e = three_reps({3000, 2000, 2200}, {900, 1000, 1200}, {1000, 1000, 1100});
+    Json j = bench_to_json({}, {}, {e});
+    const Json& x = j["experiments"][0];
+    EXPECT_TRUE(x["reference"].is_null());
+    EXPECT_TRUE(x["stamped"].is_array());
+    EXPECT_TRUE(x["stamped"].empty());
+    EXPECT_TRUE(x["summary"][0]["ratio_to_reference"].is_null());
+    EXPECT_TRUE(x["summary"][0]["overhead_pct"].is_null());
+    EXPECT_TRUE(j["instrumentation"]["worst_overhead_pct"].is_null());
+    EXPECT_EQ(j["targets"][3]["verdict"], "not measured");
 }

@@ -73,6 +73,38 @@ TEST(Args, run_takes_every_option) {
     EXPECT_EQ(req.iterations, 50u);
 }
 
+TEST(Args, run_takes_the_timing_options_and_the_burst) {
+    CliOptions o = parse({"run", "shootdown", "--warmup", "20", "--cooldown", "5", "--phase-stamps",
+                          "0", "--burst", "64"});
+    EXPECT_EQ(o.warmup, 20u);
+    EXPECT_EQ(o.cooldown, 5u);
+    EXPECT_EQ(o.phase_stamps, 0u);
+    EXPECT_EQ(o.burst, 64u);
+    RunRequest req = make_run_request(o);
+    EXPECT_EQ(req.warmup, 20u);
+    EXPECT_EQ(req.cooldown, 5u);
+    ASSERT_TRUE(req.phase_stamps);
+    EXPECT_EQ(*req.phase_stamps, 0u);
+    EXPECT_EQ(req.burst, 64u);
+    RunRequest none = make_run_request(parse({"run", "shootdown"}));
+    EXPECT_FALSE(none.warmup);
+    EXPECT_FALSE(none.cooldown);
+    EXPECT_FALSE(none.phase_stamps);
+    EXPECT_FALSE(none.burst);
+}
+
+TEST(Args, run_help_gives_the_ranges_of_the_uapi_header) {
+    std::string out, err;
+    EXPECT_EQ(run({"run", "--help"}, &out, &err), 0);
+    for (const std::string& want : std::vector<std::string>{
+             "--warmup", "--cooldown", "--phase-stamps", "--burst",
+             "[0, " + std::to_string(NTCORRAL_MAX_WARMUP) + "]; module default 0.",
+             "[0, 1]; module default 1.",
+             "[" + std::to_string(NTCORRAL_MIN_BURST) + ", " + std::to_string(NTCORRAL_MAX_BURST) +
+                 "]; module default 1."})
+        EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
+}
+
 TEST(Args, unknown_option_is_rejected) {
     EXPECT_THROW(parse({"run", "shootdown", "--bogus"}), CLI::ParseError);
     EXPECT_THROW(parse({"list", "--iterations", "3"}), CLI::ParseError);
@@ -260,6 +292,48 @@ TEST(RequestFor, an_option_the_experiment_lacks_is_a_usage_error_for_one_experim
         EXPECT_NE(std::string(e.what()).find("shootdown takes no --rate-hz"), std::string::npos)
             << e.what();
     }
+}
+
+TEST(RequestFor, the_timing_options_and_the_burst_only_where_listed) {
+    RunRequest base;
+    base.warmup = 20;
+    base.cooldown = 5;
+    base.phase_stamps = 0;
+    RunRequest r = request_for(
+        base, exp_with_params({NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS}),
+        true);
+    EXPECT_EQ(r.warmup, 20u);
+    EXPECT_EQ(r.cooldown, 5u);
+    EXPECT_EQ(r.phase_stamps, 0u);
+
+    auto refused = [](RunRequest req, const char* option) {
+        try {
+            request_for(req, exp_with_params({NTCORRAL_A_HOLD_US}), true);
+            ADD_FAILURE() << option << " accepted";
+        } catch (const UsageError& e) {
+            EXPECT_EQ(std::string(e.what()),
+                      std::string("shootdown takes no ") + option + " (see 'ntcorral list')");
+        }
+    };
+    RunRequest one;
+    one.warmup = 1;
+    refused(one, "--warmup");
+    one = {};
+    one.cooldown = 1;
+    refused(one, "--cooldown");
+    one = {};
+    one.phase_stamps = 1;
+    refused(one, "--phase-stamps");
+    one = {};
+    one.burst = 64;
+    refused(one, "--burst");
+
+    base.burst = 64;
+    r = request_for(base, exp_with_params({NTCORRAL_A_BURST}), false);
+    EXPECT_FALSE(r.warmup);
+    EXPECT_FALSE(r.cooldown);
+    EXPECT_FALSE(r.phase_stamps);
+    EXPECT_EQ(r.burst, 64u);
 }
 
 TEST(RequestFor, run_all_drops_what_an_experiment_lacks) {

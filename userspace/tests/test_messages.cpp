@@ -121,6 +121,52 @@ TEST(RunRequest, extack_offsets_map_back_to_the_attribute) {
     EXPECT_EQ(option_for_attr(NTCORRAL_A_EXPERIMENT), "");
 }
 
+TEST(RunRequest, carries_the_timing_options_and_the_burst) {
+    RunRequest req;
+    req.experiment = "shootdown";
+    req.variant = "ipi";
+    req.warmup = 20;
+    req.cooldown = 5;
+    req.phase_stamps = 0; // lean is a value, not "unset"
+    req.burst = 64;
+    NlMsgPtr msg = build_run_request(kFamily, req);
+    Parsed p = parse_request(msg.get());
+    EXPECT_EQ(count_present(p), 6);
+    for (int a :
+         {NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST}) {
+        ASSERT_TRUE(p.tb[a]) << a;
+        EXPECT_EQ(nla_len(p.tb[a]), 4) << a;
+    }
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_WARMUP]), 20u);
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_COOLDOWN]), 5u);
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_PHASE_STAMPS]), 0u);
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_BURST]), 64u);
+}
+
+TEST(RunRequest, extack_names_the_timing_options) {
+    RunRequest req;
+    req.experiment = "shootdown";
+    req.variant = "ipi";
+    req.warmup = 1;
+    req.cooldown = 2;
+    req.phase_stamps = 3;
+    req.burst = 4;
+    NlMsgPtr msg = build_run_request(kFamily, req);
+    Parsed p = parse_request(msg.get());
+    for (int a :
+         {NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST}) {
+        auto off = static_cast<uint32_t>(reinterpret_cast<char*>(p.tb[a]) -
+                                         reinterpret_cast<char*>(p.hdr));
+        EXPECT_EQ(request_attr_at(p.hdr, off), a);
+    }
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_WARMUP), "--warmup");
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_COOLDOWN), "--cooldown");
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_PHASE_STAMPS), "--phase-stamps");
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_BURST), "--burst");
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_RATE_HZ), "--rate-hz");
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_CLOCK_READ_NS), "") << "a reply attribute";
+}
+
 TEST(ListRequest, is_a_dump_optionally_filtered) {
     NlMsgPtr msg = build_list_request(kFamily);
     Parsed p = parse_request(msg.get());
@@ -204,6 +250,38 @@ TEST(ParseResult, stats_record_leaves_run_only_fields_unset) {
     EXPECT_FALSE(r.truncated);
     ASSERT_EQ(r.metrics.size(), 1u);
     EXPECT_TRUE(r.counters.empty());
+}
+
+TEST(ParseResult, timed_run_reply_has_the_timing_and_the_instrumentation) {
+    NlMsgPtr msg = timed_run_reply();
+    RunResult r = parse_result(nlmsg_hdr(msg.get()));
+    EXPECT_EQ(r.warmup, 20u);
+    EXPECT_EQ(r.cooldown, 5u);
+    ASSERT_TRUE(r.phase_stamps);
+    EXPECT_EQ(*r.phase_stamps, 0u);
+    EXPECT_EQ(r.clock_read_ns, 812u);
+    EXPECT_EQ(r.sample_overhead_ns, 1900u);
+    EXPECT_EQ(r.metrics.size(), 2u);
+}
+
+TEST(ParseResult, run_and_stats_without_them_leave_them_unset) {
+    for (bool stats : {false, true}) {
+        NlMsgPtr msg = stats ? stats_reply() : run_reply();
+        RunResult r = parse_result(nlmsg_hdr(msg.get()));
+        EXPECT_FALSE(r.warmup);
+        EXPECT_FALSE(r.cooldown);
+        EXPECT_FALSE(r.phase_stamps);
+        EXPECT_FALSE(r.clock_read_ns);
+        EXPECT_FALSE(r.sample_overhead_ns);
+    }
+}
+
+TEST(ParseResult, rejects_a_u32_instrumentation_figure) {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_RUN);
+    nla_put_string(msg.get(), NTCORRAL_A_EXPERIMENT, "shootdown");
+    nla_put_string(msg.get(), NTCORRAL_A_VARIANT, "ipi");
+    nla_put_u32(msg.get(), NTCORRAL_A_SAMPLE_OVERHEAD_NS, 5); // u64 expected
+    EXPECT_THROW(parse_result(nlmsg_hdr(msg.get())), ReplyError);
 }
 
 TEST(ParseResult, rejects_missing_names_and_bad_lengths) {

@@ -269,3 +269,64 @@ TEST(BaselineRatio, json_names_the_baseline) {
     EXPECT_EQ(j["baseline"], "exinterlocked");
     EXPECT_DOUBLE_EQ(j["items_per_sec"].get<double>(), 1.5);
 }
+
+namespace {
+RunResult timed_run(uint64_t p50) {
+    NlMsgPtr msg = timed_run_reply();
+    RunResult r = parse_result(nlmsg_hdr(msg.get()));
+    r.metrics[0].p50 = p50;
+    return r;
+}
+} // namespace
+
+TEST(Instrumentation, share_of_the_primary_p50) {
+    RunResult r = timed_run(46341);
+    ASSERT_TRUE(sample_overhead_pct(r));
+    EXPECT_NEAR(*sample_overhead_pct(r), 1900.0 / 46341 * 100, 1e-9);
+    EXPECT_EQ(instrumentation_line(r),
+              "one timestamp 812ns; an empty timed sample 1.90us = 4.1% of the p50");
+    r.metrics[0].p50 = 0;
+    EXPECT_FALSE(sample_overhead_pct(r));
+    EXPECT_EQ(instrumentation_line(r), "one timestamp 812ns; an empty timed sample 1.90us");
+    r.metrics.clear();
+    EXPECT_FALSE(sample_overhead_pct(r));
+    r.sample_overhead_ns.reset();
+    EXPECT_EQ(instrumentation_line(r), "one timestamp 812ns");
+    r.clock_read_ns.reset();
+    EXPECT_EQ(instrumentation_line(r), "");
+}
+
+TEST(Instrumentation, run_output_has_the_timing_and_the_instrumentation_line) {
+    std::ostringstream os;
+    render_result(os, timed_run(46341));
+    const std::string s = os.str();
+    EXPECT_NE(s.find("  timing      warm-up 20 and cool-down 5 iterations (not recorded); phase "
+                     "stamps off (lean: the primary metric only, no clock read inside its "
+                     "window)\n"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("  duration    5.000s\n  timing"), std::string::npos) << s;
+    EXPECT_NE(s.find("\n  instrumentation: one timestamp 812ns; an empty timed sample 1.90us = "
+                     "4.1% of the p50\n"),
+              std::string::npos)
+        << s;
+
+    std::ostringstream plain;
+    render_result(plain, sample_run());
+    EXPECT_EQ(plain.str().find("timing"), std::string::npos) << plain.str();
+    EXPECT_EQ(plain.str().find("instrumentation"), std::string::npos) << plain.str();
+}
+
+TEST(Instrumentation, json_has_the_new_fields_only_where_the_reply_had_them) {
+    Json j = result_to_json(timed_run(46341));
+    EXPECT_EQ(j["warmup"], 20);
+    EXPECT_EQ(j["cooldown"], 5);
+    EXPECT_EQ(j["phase_stamps"], 0);
+    EXPECT_EQ(j["clock_read_ns"], 812);
+    EXPECT_EQ(j["sample_overhead_ns"], 1900);
+    EXPECT_NEAR(j["sample_overhead_pct"].get<double>(), 4.1, 0.01);
+    Json plain = result_to_json(sample_stats());
+    for (const char* k : {"warmup", "cooldown", "phase_stamps", "clock_read_ns",
+                          "sample_overhead_ns", "sample_overhead_pct"})
+        EXPECT_FALSE(plain.contains(k)) << k;
+}
