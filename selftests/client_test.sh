@@ -302,6 +302,34 @@ expect_err "run all"
 expect_err "every variant"
 end
 
+# ---- bench ---------------------------------------------------------------
+
+# A short bench of the experiments the targets rest on: every target is
+# measured (met or missed, never "not measured"), the shootdown carries its
+# bare-IPI reference, the instrumentation's cost is reported, nothing is lost.
+# Timings are not asserted: this is the bench's plumbing, not its figures.
+begin bench_measures_every_target_beside_its_goal
+cl bench --experiments shootdown,ipi_barrier,interlocked_queue --iterations 5 \
+	--repetitions 1 --warmup 2 --cooldown 1 --json "$ntc_tmp/bench.json"
+expect_status 0
+expect_out '^shootdown: '
+expect_out 'ipi_barrier/bare_ipi .*reference'
+expect_out '^targets: '
+for t in T1 T2 T3 T4; do
+	expect_out "^  $t  (met|missed) "
+done
+expect_no_out 'not measured'
+tr -d ' \n\t' <"$ntc_tmp/bench.json" >"$ntc_tmp/flat"
+grep -q '"targets":\[' "$ntc_tmp/flat" || fail "the JSON has no targets"
+n=$(grep -o '"verdict":"\(met\|missed\)"' "$ntc_tmp/flat" | wc -l)
+[ "$n" = 4 ] || fail "the JSON has $n measured verdicts, not 4"
+grep -q '"sample_overhead_ns":[1-9]' "$ntc_tmp/flat" ||
+	fail "no run reported the instrumentation's cost"
+grep -q '"ratio_to_reference":[0-9]' "$ntc_tmp/flat" ||
+	fail "no shootdown row has a ratio to the bare IPI"
+! grep -q '"lost":[1-9]' "$ntc_tmp/flat" || fail "a queue run lost items"
+end
+
 # ---- without the module --------------------------------------------------
 
 if [ -z "$NTCORRAL_KO" ] || [ ! -f "$NTCORRAL_KO" ]; then
