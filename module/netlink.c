@@ -95,7 +95,7 @@ static const struct ntc_param_info {
 	{ "max_runtime_ms", "bound on the whole run; it stops early (truncated) when reached",
 	  "ms", NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_MIN_RUNTIME_MS,
 	  NTCORRAL_MAX_RUNTIME_MS, NTCORRAL_DEFAULT_RUNTIME_MS },
-	{ "pci_device", "PCI device read inside the window, domain 0", "bus<<8|devfn",
+	{ "pci_device", "PCI device read inside the window, domain 0; 0x10000: none", "bus<<8|devfn",
 	  NTCORRAL_A_PCI_DEVICE, 0, NTCORRAL_MAX_PCI_DEVICE,
 	  NTCORRAL_DEFAULT_PCI_DEVICE },
 	{ "rate_hz", "interrupts per second on each CPU of the simulated device",

@@ -571,7 +571,8 @@ static int sd_setup(struct ntc_run *run)
 	 */
 	st->raw_pci_safe = cpumask_equal(run->p.cpus, cpu_online_mask) ||
 			   run->variant->iterate == sd_iterate_stop_machine;
-	if (IS_ENABLED(CONFIG_X86) && IS_ENABLED(CONFIG_PCI))
+	if (IS_ENABLED(CONFIG_X86) && IS_ENABLED(CONFIG_PCI) &&
+	    run->p.pci_device != NTCORRAL_PCI_DEVICE_NONE)
 		st->pdev = pci_get_domain_bus_and_slot(0, run->p.pci_device >> 8,
 						       run->p.pci_device & 0xff);
 

@@ -945,7 +945,7 @@ static void put_out_of_range(struct msg *m, uint64_t *rs)
 					    NTCORRAL_MAX_DEADLINE_US + 1, 0xffffffff } },
 		{ NTCORRAL_A_MAX_RUNTIME_MS, { 0, NTCORRAL_MIN_RUNTIME_MS - 1,
 					       NTCORRAL_MAX_RUNTIME_MS + 1, 0xffffffff } },
-		{ NTCORRAL_A_PCI_DEVICE, { NTCORRAL_MAX_PCI_DEVICE + 1, 0xffffffff, 0x10000, 0x7fffffff } },
+		{ NTCORRAL_A_PCI_DEVICE, { NTCORRAL_MAX_PCI_DEVICE + 1, 0xffffffff, 0x20000, 0x7fffffff } },
 		{ NTCORRAL_A_RATE_HZ, { 0, NTCORRAL_MIN_RATE_HZ - 1, NTCORRAL_MAX_RATE_HZ + 1,
 					0xffffffff } },
 		{ NTCORRAL_A_WARMUP, { NTCORRAL_MAX_WARMUP + 1, 0xffffffff, 1u << 31, 100000 } },

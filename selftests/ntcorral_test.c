@@ -2900,4 +2900,37 @@ TEST_F_TIMEOUT(ntcorral, queue_bursts_lose_nothing, 120)
 	}
 }
 
+/*
+ * The thread's work is a raw PCI config read of 00:00.0 (QEMU's host bridge,
+ * as on most PCs) with the whole machine corralled: once per iteration, and
+ * it agrees with the kernel's own read. NTCORRAL_PCI_DEVICE_NONE takes it
+ * out of the window, as the bench does to time the corral alone.
+ */
+TEST_F_TIMEOUT(ntcorral, shootdown_reads_pci_config_raw_unless_told_none, 120)
+{
+	struct ntc_result r;
+	struct ntc_msg m;
+	struct ntc_err e;
+
+	if (access("/sys/bus/pci/devices/0000:00:00.0", F_OK))
+		SKIP(return, "no PCI device 00:00.0 on this machine");
+	run_msg(&self->s, &m, EXPERIMENT, "ipi");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 5);
+	put_slack(&m);
+	ASSERT_EQ(0, ntc_run(&self->s, &m, &r, &e)) TH_LOG("%s", e.msg);
+	check_run_reply(_metadata, &r, "ipi", 5, self->online);
+	ASSERT_EQ(5, counter_value(_metadata, &r, "pci_reads"));
+	ASSERT_EQ(0, counter_value(_metadata, &r, "pci_mismatches"));
+
+	run_msg(&self->s, &m, EXPERIMENT, "ipi");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 5);
+	msg_put_u32(&m, NTCORRAL_A_PCI_DEVICE, NTCORRAL_PCI_DEVICE_NONE);
+	put_slack(&m);
+	ASSERT_EQ(0, ntc_run(&self->s, &m, &r, &e)) TH_LOG("%s", e.msg);
+	check_run_reply(_metadata, &r, "ipi", 5, self->online);
+	ASSERT_EQ(0, counter_value(_metadata, &r, "pci_reads"));
+	ASSERT_EQ(0, counter_value(_metadata, &r, "pci_skipped"));
+	ASSERT_EQ(5, counter_value(_metadata, &r, "work_runs"));
+}
+
 TEST_HARNESS_MAIN

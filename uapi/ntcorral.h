@@ -34,7 +34,8 @@
  *     NTCORRAL_A_HOLD_US           u32     work held inside the window
  *     NTCORRAL_A_DEADLINE_US       u32     bound on every spin of the run
  *     NTCORRAL_A_MAX_RUNTIME_MS    u32     bound on the whole run
- *     NTCORRAL_A_PCI_DEVICE        u32     (bus << 8) | devfn, domain 0
+ *     NTCORRAL_A_PCI_DEVICE        u32     (bus << 8) | devfn, domain 0, or
+ *                                          NTCORRAL_PCI_DEVICE_NONE
  *     NTCORRAL_A_RATE_HZ           u32     interrupts per second per CPU of
  *                                          the simulated device
  *     NTCORRAL_A_WARMUP            u32     iterations run before the measured
@@ -132,7 +133,8 @@
 #define NTCORRAL_MIN_BURST		1
 #define NTCORRAL_MAX_BURST		1024
 #define NTCORRAL_DEFAULT_BURST		1
-#define NTCORRAL_MAX_PCI_DEVICE		0xffff
+#define NTCORRAL_PCI_DEVICE_NONE	0x10000	/* no PCI access in the window */
+#define NTCORRAL_MAX_PCI_DEVICE		NTCORRAL_PCI_DEVICE_NONE
 #define NTCORRAL_DEFAULT_PCI_DEVICE	0x0000	/* 00:00.0 */
 
 enum ntcorral_cmd {

@@ -294,6 +294,8 @@ RunRequest bench_request(const ExperimentInfo& exp, const BenchOptions& opts, bo
     if (takes_param(exp, NTCORRAL_A_PHASE_STAMPS)) {
         base.phase_stamps = stamped ? 1 : 0;
         base.hold_us = 0;
+        // The corral's own cost: no raw PCI read in the window either.
+        base.pci_device = NTCORRAL_PCI_DEVICE_NONE;
     }
     if (takes_param(exp, NTCORRAL_A_BURST)) {
         base.burst = kBenchBurst;

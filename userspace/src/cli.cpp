@@ -297,8 +297,8 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                        range(NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ, NTCORRAL_DEFAULT_RATE_HZ))
                 ->type_name("N");
             sub->add_option("--pci-device", o.pci_device,
-                            "PCI device BB:DD.F (hex, domain 0) for experiments that touch one; "
-                            "module default 00:00.0.")
+                            "PCI device BB:DD.F (hex, domain 0) for experiments that touch one, "
+                            "or none: no PCI access; module default 00:00.0.")
                 ->type_name("BB:DD.F");
             sub->add_option("--warmup", o.warmup,
                             "Iterations run before the measured ones and not recorded (their "

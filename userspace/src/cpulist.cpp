@@ -118,9 +118,11 @@ std::string format_cpu_list(const std::vector<unsigned>& cpus) {
 }
 
 uint32_t parse_pci_device(std::string_view text) {
+    if (text == "none")
+        return NTCORRAL_PCI_DEVICE_NONE;
     auto bad = [&](const std::string& reason) -> UsageError {
         return UsageError("bad PCI device '" + std::string(text) + "': " + reason +
-                          "; expected BB:DD.F in hex, e.g. 00:1f.3");
+                          "; expected BB:DD.F in hex, e.g. 00:1f.3, or none");
     };
     std::string_view s = text;
     size_t c1 = s.find(':');
@@ -152,6 +154,8 @@ uint32_t parse_pci_device(std::string_view text) {
 }
 
 std::string format_pci_device(uint32_t bdf) {
+    if (bdf == NTCORRAL_PCI_DEVICE_NONE)
+        return "none";
     char buf[16];
     std::snprintf(buf, sizeof(buf), "%02x:%02x.%x", (bdf >> 8) & 0xff, (bdf >> 3) & 0x1f, bdf & 7);
     return buf;

@@ -341,7 +341,7 @@ TEST(BenchRequest, timed_experiments_run_lean_with_no_hold_and_the_warm_up) {
     EXPECT_EQ(*r.hold_us, 0u);
     EXPECT_FALSE(r.burst);
     EXPECT_FALSE(r.rate_hz);
-    EXPECT_FALSE(r.pci_device);
+    EXPECT_EQ(r.pci_device, uint32_t(NTCORRAL_PCI_DEVICE_NONE)) << "no PCI read in the window";
     EXPECT_FALSE(r.cpus);
     EXPECT_EQ(bench_request(shootdown_info(), o, true).phase_stamps, 1u);
 

@@ -91,6 +91,8 @@ TEST(PciDevice, parses_bus_device_function) {
     EXPECT_EQ(parse_pci_device("3a:02.1"), 0x3a11u);
     EXPECT_EQ(parse_pci_device("3A:2.1"), 0x3a11u);
     EXPECT_EQ(parse_pci_device("0000:01:00.0"), 0x0100u);
+    EXPECT_EQ(parse_pci_device("none"), uint32_t(NTCORRAL_PCI_DEVICE_NONE));
+    EXPECT_EQ(format_pci_device(NTCORRAL_PCI_DEVICE_NONE), "none");
 }
 
 TEST(PciDevice, rejects_out_of_range_and_garbage) {
