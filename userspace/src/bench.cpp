@@ -283,6 +283,11 @@ std::optional<double> ratio(double a, double b) {
     return a / b;
 }
 
+uint32_t bench_queue_items(uint32_t iterations) {
+    uint64_t items = uint64_t(iterations) * kBenchBurst;
+    return uint32_t(std::min<uint64_t>(items, NTCORRAL_MAX_ITERATIONS));
+}
+
 RunRequest bench_request(const ExperimentInfo& exp, const BenchOptions& opts, bool stamped) {
     RunRequest base;
     base.experiment = exp.name;
@@ -300,6 +305,7 @@ RunRequest bench_request(const ExperimentInfo& exp, const BenchOptions& opts, bo
     if (takes_param(exp, NTCORRAL_A_BURST)) {
         base.burst = kBenchBurst;
         base.rate_hz = kBenchRateHz;
+        base.iterations = bench_queue_items(opts.iterations);
     }
     return request_for(base, exp, false);
 }
@@ -518,8 +524,11 @@ void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iteration
         how.push_back("lean (no clock read inside the timed window)");
     if (q.hold_us)
         how.push_back("hold " + std::to_string(*q.hold_us) + "us");
+    if (q.pci_device && *q.pci_device == NTCORRAL_PCI_DEVICE_NONE)
+        how.push_back("no PCI read in the window");
     if (q.burst)
-        how.push_back("burst " + std::to_string(*q.burst) + " at " +
+        how.push_back(std::to_string(q.iterations.value_or(0)) + " items per producer, burst " +
+                      std::to_string(*q.burst) + " at " +
                       std::to_string(q.rate_hz.value_or(NTCORRAL_DEFAULT_RATE_HZ)) +
                       " Hz (the producers saturate the queue: a throughput figure)");
     if (!e.stamped.empty())

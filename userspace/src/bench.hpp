@@ -33,6 +33,9 @@ inline constexpr uint32_t kBenchMaxRuntimeMs = 30000;
 // its *_per_sec counter is a throughput figure.
 inline constexpr uint32_t kBenchBurst = 64;
 inline constexpr uint32_t kBenchRateHz = 20000;
+// There each iteration is an interrupt's burst of items: the run asks for
+// iterations x burst items per producer (capped), enough for a throughput.
+uint32_t bench_queue_items(uint32_t iterations);
 
 // The request every run of `exp` in a bench sends, variant left empty: the
 // iterations and bounds; warm-up and cool-down where it takes them; where it

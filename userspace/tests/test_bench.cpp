@@ -360,6 +360,11 @@ TEST(BenchRequest, the_queue_runs_saturating_bursts_and_spinlock_its_defaults) {
     EXPECT_EQ(r.burst, 64u);
     EXPECT_EQ(r.rate_hz, kBenchRateHz);
     EXPECT_EQ(r.rate_hz, 20000u);
+    EXPECT_EQ(r.iterations, 50u * 64u) << "each iteration a burst of items";
+    o.iterations = 5000;
+    EXPECT_EQ(bench_request(interlocked_queue_info(), o).iterations,
+              uint32_t(NTCORRAL_MAX_ITERATIONS))
+        << "capped";
     EXPECT_FALSE(r.hold_us) << "the module's default hold";
     EXPECT_FALSE(r.warmup) << "a session takes no warm-up";
     EXPECT_FALSE(r.cooldown);
@@ -367,7 +372,7 @@ TEST(BenchRequest, the_queue_runs_saturating_bursts_and_spinlock_its_defaults) {
     EXPECT_EQ(bench_request(interlocked_queue_info(), o, true).phase_stamps, std::nullopt);
 
     r = bench_request(spinlock_info(), o);
-    EXPECT_EQ(r.iterations, 50u);
+    EXPECT_EQ(r.iterations, 5000u);
     EXPECT_FALSE(r.hold_us);
     EXPECT_FALSE(r.rate_hz);
     EXPECT_FALSE(r.burst);
@@ -585,7 +590,8 @@ TEST(BenchRender, reference_row_and_the_instrumentation_columns) {
         "shootdown: p50 of window, 3 repetitions of 50 iterations, interleaved after a warm-up; "
         "ratios to the baseline stop_machine of this bench\n"
         "  runs: 20 warm-up and 5 cool-down iterations in the module, not recorded, lean (no "
-        "clock read inside the timed window), hold 0us, then one round with phase stamps on\n"
+        "clock read inside the timed window), hold 0us, no PCI read in the window, then one "
+        "round with phase stamps on\n"
         "  reference: ipi_barrier/bare_ipi, run in the same rounds after the variants (A B C R "
         "A B C R ...)\n"
         "  variant               median     p99     max  ratio        spread     to ref    "
@@ -613,7 +619,8 @@ TEST(BenchRender, the_queue_says_it_measures_throughput) {
     e.request = bench_request(interlocked_queue_info(), BenchOptions{});
     std::ostringstream os;
     render_bench(os, e, 50);
-    EXPECT_NE(os.str().find("  runs: burst 64 at 20000 Hz (the producers saturate the queue: a "
+    EXPECT_NE(os.str().find("  runs: 3200 items per producer, burst 64 at 20000 Hz (the producers "
+                            "saturate the queue: a "
                             "throughput figure)\n"),
               std::string::npos)
         << os.str();
