@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.hpp"
+#include "cpulist.hpp"
 #include "error.hpp"
 #include "messages.hpp"
 #include "netlink.hpp"
@@ -245,6 +246,8 @@ Json request_json(const RunRequest& r) {
     put("hold_us", r.hold_us);
     put("burst", r.burst);
     put("rate_hz", r.rate_hz);
+    if (r.pci_device)
+        j["pci_device"] = format_pci_device(*r.pci_device);
     return j;
 }
 

@@ -19,8 +19,8 @@ namespace ntcorral {
 // What the bench subcommand's options say (CliOptions::bench).
 struct BenchOptions {
     std::optional<std::string> experiments; // "a,b"; default every one
-    uint32_t iterations = 50;
-    uint32_t repetitions = 3;
+    uint32_t iterations = 200;
+    uint32_t repetitions = 5;
     uint32_t warmup = 20;  // unrecorded iterations the module runs before the measured ones
     uint32_t cooldown = 5; // and after them (where the experiment takes them)
     std::optional<std::string> json_file;

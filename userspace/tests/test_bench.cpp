@@ -276,6 +276,8 @@ TEST(BenchJson, header_summary_and_every_repetition) {
     e.warmup = {result("a", 1), result("b", 1), result("base", 1)};
     BenchHost h{"6.1.0-56-amd64", "QEMU TCG CPU version 2.5+", 2, true};
     BenchOptions o;
+    o.iterations = 50;
+    o.repetitions = 3;
     Json j = bench_to_json(h, o, {e});
     EXPECT_EQ(j["host"]["kernel"], "6.1.0-56-amd64");
     EXPECT_EQ(j["host"]["online_cpus"], 2);
@@ -304,8 +306,8 @@ TEST(BenchCli, options_and_defaults) {
     CliOptions o = parse({"bench"});
     EXPECT_EQ(o.command, "bench");
     EXPECT_FALSE(o.bench.experiments);
-    EXPECT_EQ(o.bench.iterations, 50u);
-    EXPECT_EQ(o.bench.repetitions, 3u);
+    EXPECT_EQ(o.bench.iterations, 200u);
+    EXPECT_EQ(o.bench.repetitions, 5u);
     EXPECT_EQ(o.bench.warmup, 20u);
     EXPECT_EQ(o.bench.cooldown, 5u);
     EXPECT_FALSE(o.bench.json_file);
@@ -360,7 +362,7 @@ TEST(BenchRequest, the_queue_runs_saturating_bursts_and_spinlock_its_defaults) {
     EXPECT_EQ(r.burst, 64u);
     EXPECT_EQ(r.rate_hz, kBenchRateHz);
     EXPECT_EQ(r.rate_hz, 20000u);
-    EXPECT_EQ(r.iterations, 50u * 64u) << "each iteration a burst of items";
+    EXPECT_EQ(r.iterations, 200u * 64u) << "each iteration a burst of items";
     o.iterations = 5000;
     EXPECT_EQ(bench_request(interlocked_queue_info(), o).iterations,
               uint32_t(NTCORRAL_MAX_ITERATIONS))
@@ -416,6 +418,7 @@ struct Recorder {
 TEST(BenchReference, runs_in_every_round_after_the_variants_then_a_stamped_round) {
     Recorder rec;
     BenchOptions o;
+    o.iterations = 50;
     o.repetitions = 2;
     std::vector<ExperimentInfo> module = {shootdown_info(), ipi_barrier_info()};
     BenchExperiment e = bench_experiment(shootdown_info(), o, rec.runner(), {}, module);
@@ -619,7 +622,7 @@ TEST(BenchRender, the_queue_says_it_measures_throughput) {
     e.request = bench_request(interlocked_queue_info(), BenchOptions{});
     std::ostringstream os;
     render_bench(os, e, 50);
-    EXPECT_NE(os.str().find("  runs: 3200 items per producer, burst 64 at 20000 Hz (the producers "
+    EXPECT_NE(os.str().find("  runs: 12800 items per producer, burst 64 at 20000 Hz (the producers "
                             "saturate the queue: a "
                             "throughput figure)\n"),
               std::string::npos)
@@ -644,13 +647,14 @@ TEST(BenchJson, new_row_fields_the_reference_the_targets_and_the_instrumentation
     EXPECT_EQ(j["params"]["warmup"], 11);
     EXPECT_EQ(j["params"]["cooldown"], 3);
     const Json& x = j["experiments"][0];
-    EXPECT_EQ(x["run_params"], Json({{"iterations", 50},
+    EXPECT_EQ(x["run_params"], Json({{"iterations", 200},
                                      {"deadline_us", kBenchDeadlineUs},
                                      {"max_runtime_ms", kBenchMaxRuntimeMs},
                                      {"warmup", 20},
                                      {"cooldown", 5},
                                      {"phase_stamps", 0},
-                                     {"hold_us", 0}}));
+                                     {"hold_us", 0},
+                                     {"pci_device", "none"}}));
     const Json& dpc = x["summary"][0];
     for (const char* k :
          {"variant", "baseline", "reference", "median_p50_ns", "p99_ns", "max_ns", "ratio",
