@@ -265,7 +265,7 @@ static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
 	}
 	ex_arm(run);
 	ntc_irql_raise(DISPATCH_LEVEL, &irql);
-	t0 = ntc_now();
+	t0 = ntc_window_stamp(run);
 	dpcs = ex_gain_exclusivity(run, nprocs);
 	gained = dpcs && atomic_read(&ex.g_now) == nprocs - 1;
 	if (gained) {
@@ -274,7 +274,7 @@ static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
 	}
 	if (dpcs)
 		ex_release_exclusivity(run);
-	t3 = ntc_now();
+	t3 = ntc_window_stamp(run);
 	ntc_irql_lower(&irql);
 
 	run->counters[EX_C_IRQL_VIOLATIONS] += ntc_irql_violations() - misses;
@@ -330,10 +330,10 @@ static int ex_iterate_generic(struct ntc_run *run, u64 *sample)
 	int ret;
 
 	ex_arm(run);
-	t0 = ntc_now();
+	t0 = ntc_window_stamp(run);
 	ret = ntc_generic_call_dpc(run->p.cpus, ex_generic_routine, run,
 				   run->deadline_ns);
-	t3 = ntc_now();
+	t3 = ntc_window_stamp(run);
 	run->counters[EX_C_IRQL_VIOLATIONS] += ntc_irql_violations() - misses;
 	if (ret == -EBUSY) {
 		run->errmsg = "a DPC of an earlier KeGenericCallDpc has not finished";
@@ -404,9 +404,9 @@ static int ex_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 	ex_arm(run);
 	atomic_set(&ctx.arrived, 0);
 	atomic_set(&ctx.state, 0);
-	t0 = ntc_now();
+	t0 = ntc_window_stamp(run);
 	ret = stop_machine(ex_stop_fn, &ctx, run->p.cpus);
-	t3 = ntc_now();
+	t3 = ntc_window_stamp(run);
 	if (ret) {
 		ntc_run_violation(run, "stop_machine() failed");
 		return 1;

@@ -370,9 +370,9 @@ static int ib_iterate_ipi(struct ntc_run *run, u64 *sample,
 	int ret;
 
 	ib_arm(run);
-	t0 = ntc_now();
+	t0 = ntc_window_stamp(run);
 	ntc_ipi_generic_call(run->p.cpus, fn, NULL);
-	t3 = ntc_now();
+	t3 = ntc_window_stamp(run);
 	ret = ib_check(run, two_phase);
 	run->counters[IB_C_IRQL_VIOLATIONS] += ntc_irql_violations() - misses;
 	if (ret == 0)
@@ -406,9 +406,9 @@ static int ib_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 	int ret;
 
 	ib_arm(run);
-	t0 = ntc_now();
+	t0 = ntc_window_stamp(run);
 	ret = stop_machine(ib_stop_fn, NULL, run->p.cpus);
-	t3 = ntc_now();
+	t3 = ntc_window_stamp(run);
 	if (ret) {
 		ntc_run_violation(run, "stop_machine() failed");
 		return 1;
@@ -432,7 +432,7 @@ static int ib_iterate_static_key(struct ntc_run *run, u64 *sample)
 	int cpu, ret;
 
 	ib_arm(run);
-	t0 = ntc_now();
+	t0 = ntc_window_stamp(run);
 	if (want)
 		static_branch_enable(&ib_key);
 	else
@@ -445,7 +445,7 @@ static int ib_iterate_static_key(struct ntc_run *run, u64 *sample)
 	}
 	ntc_ipi_generic_call(run->p.cpus, ib_key_check_fn, NULL);
 	cpus_read_unlock();
-	t3 = ntc_now();
+	t3 = ntc_window_stamp(run);
 	ret = ib_check(run, false);
 	for_each_cpu(cpu, run->p.cpus) {
 		struct ib_cpu *c = per_cpu_ptr(&ib_cpus, cpu);

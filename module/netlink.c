@@ -55,7 +55,13 @@ static struct netlink_range_validation ntc_burst_range = {
 	.max = NTCORRAL_MAX_BURST,
 };
 
-static const struct nla_policy ntc_run_policy[NTCORRAL_A_BURST + 1] = {
+static struct netlink_range_validation ntc_batch_range = {
+	.min = NTCORRAL_MIN_BATCH,
+	.max = NTCORRAL_MAX_BATCH,
+};
+
+/* Reply-only attributes between BURST and BATCH are rejected as unknown. */
+static const struct nla_policy ntc_run_policy[NTCORRAL_A_BATCH + 1] = {
 	[NTCORRAL_A_EXPERIMENT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
 	[NTCORRAL_A_VARIANT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
 	[NTCORRAL_A_ITERATIONS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_iterations_range),
@@ -69,6 +75,9 @@ static const struct nla_policy ntc_run_policy[NTCORRAL_A_BURST + 1] = {
 	[NTCORRAL_A_COOLDOWN]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_warmup_range),
 	[NTCORRAL_A_PHASE_STAMPS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_phase_stamps_range),
 	[NTCORRAL_A_BURST]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_burst_range),
+	[NTCORRAL_A_CLOCK_READ_NS] = { .type = NLA_REJECT },
+	[NTCORRAL_A_SAMPLE_OVERHEAD_NS] = { .type = NLA_REJECT },
+	[NTCORRAL_A_BATCH]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_batch_range),
 };
 
 /* LIST, GET_STATS and RESET_STATS take only the name filters. */
@@ -109,6 +118,9 @@ static const struct ntc_param_info {
 	  NTCORRAL_DEFAULT_COOLDOWN },
 	{ "phase_stamps", "1: time every phase; 0: the primary metric only, no clock read inside its window",
 	  "bool", NTCORRAL_A_PHASE_STAMPS, 0, 1, NTCORRAL_DEFAULT_PHASE_STAMPS },
+	{ "batch", "iterations timed together between two timestamps; the primary metric's sample is their mean (> 1: phase_stamps 0)",
+	  "count", NTCORRAL_A_BATCH, NTCORRAL_MIN_BATCH, NTCORRAL_MAX_BATCH,
+	  NTCORRAL_DEFAULT_BATCH },
 	{ "burst", "items each interrupt of the simulated device produces",
 	  "count", NTCORRAL_A_BURST, NTCORRAL_MIN_BURST, NTCORRAL_MAX_BURST,
 	  NTCORRAL_DEFAULT_BURST },
@@ -294,7 +306,8 @@ static int ntc_put_report(struct sk_buff *skb, const struct ntc_report *rep)
 	if (run && (exp->params & BIT_ULL(NTCORRAL_A_WARMUP)) &&
 	    (nla_put_u32(skb, NTCORRAL_A_WARMUP, run->p.warmup) ||
 	     nla_put_u32(skb, NTCORRAL_A_COOLDOWN, run->p.cooldown) ||
-	     nla_put_u32(skb, NTCORRAL_A_PHASE_STAMPS, run->p.phase_stamps)))
+	     nla_put_u32(skb, NTCORRAL_A_PHASE_STAMPS, run->p.phase_stamps) ||
+	     nla_put_u32(skb, NTCORRAL_A_BATCH, run->p.batch)))
 		return -EMSGSIZE;
 	for (i = 0; i < exp->nr_metrics; i++)
 		if (ntc_put_metric(skb, exp->metrics[i], &rep->metric[i]))
@@ -484,6 +497,11 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 					  NTCORRAL_DEFAULT_PHASE_STAMPS);
 	run->p.burst = ntc_get_u32(attrs[NTCORRAL_A_BURST],
 				   NTCORRAL_DEFAULT_BURST);
+	run->p.batch = ntc_get_u32(attrs[NTCORRAL_A_BATCH],
+				   NTCORRAL_DEFAULT_BATCH);
+	/* A batch is timed from outside: no timestamp inside it. */
+	if (run->p.batch > 1)
+		run->p.phase_stamps = 0;
 	if (attrs[NTCORRAL_A_CPUS]) {
 		ret = ntc_parse_cpus(attrs[NTCORRAL_A_CPUS], run->p.cpus, info->extack);
 		if (ret)

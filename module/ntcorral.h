@@ -19,7 +19,8 @@ struct ntc_run;
 /* The timing-method parameters an iterated (not session) experiment takes. */
 #define NTC_TIMING_PARAMS (BIT_ULL(NTCORRAL_A_WARMUP) |			\
 			   BIT_ULL(NTCORRAL_A_COOLDOWN) |		\
-			   BIT_ULL(NTCORRAL_A_PHASE_STAMPS))
+			   BIT_ULL(NTCORRAL_A_PHASE_STAMPS) |		\
+			   BIT_ULL(NTCORRAL_A_BATCH))
 
 /*
  * One way of doing an experiment's idiom. @iterate runs one iteration on the
@@ -72,6 +73,7 @@ struct ntc_run_params {
 	u32 rate_hz;
 	u32 warmup, cooldown;	/* iterations around the measured ones */
 	u32 phase_stamps;	/* 0: time the primary metric only */
+	u32 batch;		/* iterations timed together, see run.c */
 	u32 burst;
 	cpumask_var_t cpus;
 };
@@ -151,6 +153,15 @@ static inline u64 ntc_now(void)
 static inline u64 ntc_phase_stamp(const struct ntc_run *run)
 {
 	return run->p.phase_stamps ? ntc_now() : 0;
+}
+
+/*
+ * The primary metric's own timestamps around one iteration's window: none
+ * when iterations are timed in batches, from outside (run.c).
+ */
+static inline u64 ntc_window_stamp(const struct ntc_run *run)
+{
+	return run->p.batch > 1 ? 0 : ntc_now();
 }
 
 /*

@@ -9,6 +9,7 @@
 
 #include <linux/completion.h>
 #include <linux/cpu.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -90,6 +91,43 @@ static unsigned int ntc_run_nr_recorded(const struct ntc_run *run)
 }
 
 /*
+ * A batch of the measured iterations timed from outside, refscale-style:
+ * two timestamps around @n iterations, none inside them. The primary
+ * metric gets their mean when every one of them counted; the bookkeeping
+ * between them (arming, checks, the hotplug lock, cond_resched()) is in
+ * the figure. A timeout voids the batch and ends it.
+ */
+static int ntc_run_batch(struct ntc_run *run, u32 n, u32 *done,
+			 unsigned long end)
+{
+	u64 sample[NTC_MAX_METRICS], t0, t1;
+	unsigned int ok = 0;
+	int ret = 0;
+
+	t0 = ntc_now();
+	for (*done = 0; *done < n;) {
+		/* The run's budget, by jiffies: no clock read in the batch. */
+		if (time_after(jiffies, end)) {
+			ret = -ETIME;
+			break;
+		}
+		ret = ntc_run_one(run, sample);
+		if (ret < 0)
+			break;
+		(*done)++;
+		if (ret)	/* abandoned, a counted timeout: the batch is void */
+			break;
+		ok++;
+		cond_resched();
+	}
+	t1 = ntc_now();
+	run->samples += ok;
+	if (ok == n)
+		ntc_run_metric_add(run, 0, div_u64(t1 - t0, n));
+	return ret < 0 ? ret : 0;
+}
+
+/*
  * The iterations: @warmup unrecorded ones, the measured ones, @cooldown
  * unrecorded ones, as refscale brackets its timed loop. Violations and
  * timeouts count in all three; the experiment's counters too.
@@ -98,7 +136,8 @@ static void ntc_run_iterations(struct ntc_run *run)
 {
 	u64 start = ntc_now(), budget = (u64)run->p.max_runtime_ms * NSEC_PER_MSEC;
 	u32 first = run->p.warmup, last = first + run->p.iterations;
-	u32 total = last + run->p.cooldown;
+	u32 total = last + run->p.cooldown, done;
+	unsigned long end = jiffies + msecs_to_jiffies(run->p.max_runtime_ms);
 	u64 sample[NTC_MAX_METRICS];
 	unsigned int i;
 	u32 it;
@@ -114,6 +153,18 @@ static void ntc_run_iterations(struct ntc_run *run)
 			break;
 		}
 		run->recording = it >= first && it < last;
+		if (run->recording && run->p.batch > 1) {
+			ret = ntc_run_batch(run, min(run->p.batch, last - it),
+					    &done, end);
+			it += done - 1;
+			if (ret < 0) {
+				run->truncated = true;
+				it++;
+				break;
+			}
+			cond_resched();
+			continue;
+		}
 		memset(sample, 0, sizeof(sample));
 		ret = ntc_run_one(run, sample);
 		if (ret < 0) {

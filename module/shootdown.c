@@ -430,7 +430,7 @@ static int sd_iterate_targeted(struct ntc_run *run, u64 *sample,
 
 	ntc_irql_raise(DISPATCH_LEVEL, &irql);
 	gen = sd_arm(st);
-	t0 = ntc_now();
+	t0 = ntc_window_stamp(run);
 	if (how != SD_SEND_IPI) {
 		for_each_cpu(cpu, st->targets) {
 			struct ntc_dpc *d = sd_dpc_of(cpu, how);
@@ -451,7 +451,7 @@ static int sd_iterate_targeted(struct ntc_run *run, u64 *sample,
 		sd_release(gen);
 	}
 	ret = sd_finish(run, st, gen, arrived, late0, tmo0);
-	t3 = ntc_now();
+	t3 = ntc_window_stamp(run);
 	ntc_irql_lower(&irql);
 
 	if (ret == 0)
@@ -517,7 +517,7 @@ static int sd_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 	late0 = atomic_read(&sd_corral.late_arrivals);
 	tmo0 = atomic_read(&sd_corral.target_timeouts);
 	ctx.gen = sd_arm(st);
-	t0 = ntc_now();
+	t0 = ntc_window_stamp(run);
 	ret = stop_machine(sd_stop_fn, &ctx, run->p.cpus);
 	if (ret) {
 		ntc_run_violation(run, "stop_machine() failed");
@@ -534,7 +534,7 @@ static int sd_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 		ntc_run_timeout(run, "not every CPU arrived in the corral");
 	}
 	ret = sd_finish(run, st, ctx.gen, ctx.arrived, late0, tmo0);
-	t3 = ntc_now();
+	t3 = ntc_window_stamp(run);
 	if (ret == 0)
 		sd_record(sample, t0, st, t3);
 	return ret;

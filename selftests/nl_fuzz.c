@@ -952,6 +952,7 @@ static void put_out_of_range(struct msg *m, uint64_t *rs)
 		{ NTCORRAL_A_COOLDOWN, { NTCORRAL_MAX_WARMUP + 1, 0xffffffff, 1u << 31, 100000 } },
 		{ NTCORRAL_A_PHASE_STAMPS, { 2, 3, 0xffffffff, 1u << 31 } },
 		{ NTCORRAL_A_BURST, { 0, NTCORRAL_MAX_BURST + 1, 0xffffffff, 1u << 31 } },
+		{ NTCORRAL_A_BATCH, { 0, NTCORRAL_MAX_BATCH + 1, 0xffffffff, 1u << 31 } },
 	};
 	unsigned int i = rnd_below(rs, sizeof(bad) / sizeof(bad[0]));
 	const char *exp, *var;
@@ -974,7 +975,7 @@ static void put_wrong_type(struct msg *m, uint64_t *rs)
 		NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
 		NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_RATE_HZ,
 		NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS,
-		NTCORRAL_A_BURST,
+		NTCORRAL_A_BURST, NTCORRAL_A_BATCH,
 	};
 	static const size_t lens[] = { 0, 1, 2, 3, 5, 8, 16 };
 	uint8_t data[16] = { 1 };

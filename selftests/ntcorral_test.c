@@ -365,7 +365,7 @@ struct ntc_result {
 	char variant[NTCORRAL_NAME_MAX];
 	__u64 runs, samples, violations, timeouts, duration_ns;
 	__u32 iterations, nr_cpus, initiator_cpu;
-	__u32 warmup, cooldown, phase_stamps;
+	__u32 warmup, cooldown, phase_stamps, batch;
 	__u64 clock_read_ns, sample_overhead_ns;
 	__u64 cpus[NTCORRAL_CPUS_MAX_BYTES / 8];
 	int cpus_len;
@@ -499,6 +499,7 @@ static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r)
 		case NTCORRAL_A_CLOCK_READ_NS:
 			ok = get_u64(a, &r->clock_read_ns);
 			break;
+		case NTCORRAL_A_BATCH: ok = get_u32(a, &r->batch); break;
 		case NTCORRAL_A_SAMPLE_OVERHEAD_NS:
 			ok = get_u64(a, &r->sample_overhead_ns);
 			break;
@@ -1269,7 +1270,8 @@ FIXTURE_TEARDOWN(ntcorral)
 /* The timing method's, of every iterated (not session) experiment. */
 #define TIMING_PARAMS	(PARAM(NTCORRAL_A_WARMUP) | \
 			 PARAM(NTCORRAL_A_COOLDOWN) | \
-			 PARAM(NTCORRAL_A_PHASE_STAMPS))
+			 PARAM(NTCORRAL_A_PHASE_STAMPS) | \
+			 PARAM(NTCORRAL_A_BATCH))
 
 /* Parameters: exactly @want, and the uapi's own ranges. */
 static void check_param_info(struct __test_metadata *_metadata,
@@ -1339,6 +1341,11 @@ static void check_param_info(struct __test_metadata *_metadata,
 			min = 0;
 			max = 1;
 			def = NTCORRAL_DEFAULT_PHASE_STAMPS;
+			break;
+		case NTCORRAL_A_BATCH:
+			min = NTCORRAL_MIN_BATCH;
+			max = NTCORRAL_MAX_BATCH;
+			def = NTCORRAL_DEFAULT_BATCH;
 			break;
 		case NTCORRAL_A_BURST:
 			min = NTCORRAL_MIN_BURST;
@@ -2839,8 +2846,46 @@ TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_out_of_range, 30)
 				2, "phase_stamps 2");
 	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BURST, 0,
 				"burst 0");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BATCH, 0,
+				"batch 0");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BATCH,
+				NTCORRAL_MAX_BATCH + 1, "batch max+1");
 	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BURST,
 				NTCORRAL_MAX_BURST + 1, "burst max+1");
+}
+
+/*
+ * Batches: 10 iterations timed in batches of 4 give 10 samples (every
+ * iteration ran and was checked) but 3 primary-metric values (4, 4 and the
+ * last 2), no phase metric, and the reply says the run was lean.
+ */
+TEST_F_TIMEOUT(ntcorral, batches_time_iterations_together, 120)
+{
+	struct ntc_result r;
+	struct ntc_msg m;
+	struct ntc_err e;
+
+	run_msg(&self->s, &m, "ipi_barrier", "bare_ipi");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 10);
+	msg_put_u32(&m, NTCORRAL_A_BATCH, 4);
+	msg_put_u32(&m, NTCORRAL_A_WARMUP, 3);
+	put_slack(&m);
+	ASSERT_EQ(0, ntc_run(&self->s, &m, &r, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(r.p.malformed) TH_LOG("malformed reply: %s", r.p.why);
+	ASSERT_EQ(10, r.samples);
+	ASSERT_EQ(0, r.violations);
+	ASSERT_EQ(0, r.timeouts);
+	ASSERT_FALSE(r.has[NTCORRAL_A_TRUNCATED]);
+	ASSERT_TRUE(r.has[NTCORRAL_A_BATCH]);
+	ASSERT_EQ(4, r.batch);
+	ASSERT_EQ(0, r.phase_stamps) TH_LOG("a batch implies a lean run");
+	ASSERT_LT(1, r.nr_metrics);
+	ASSERT_STREQ("call", r.metrics[0].name);
+	check_metric(_metadata, &r.metrics[0], 3);
+	for (int i = 1; i < r.nr_metrics; i++) {
+		ASSERT_EQ(0, r.metrics[i].count)
+			TH_LOG("phase metric %s", r.metrics[i].name);
+	}
 }
 
 /* Warm-up is for iterated experiments, bursts for the queue's device. */
@@ -2857,6 +2902,10 @@ TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_where_not_taken, 30)
 	off = msg_put_u32(&m, NTCORRAL_A_BURST, 4);
 	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
 			    "shootdown with burst");
+	run_msg(&self->s, &m, "spinlock", "irqsave");
+	off = msg_put_u32(&m, NTCORRAL_A_BATCH, 4);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "spinlock with batch");
 }
 
 /*

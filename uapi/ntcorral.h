@@ -47,6 +47,11 @@
  *                                          its window (the phase metrics are
  *                                          then empty)
  *     NTCORRAL_A_BURST             u32     items each interrupt produces
+ *     NTCORRAL_A_BATCH             u32     iterations timed together, with two
+ *                                          timestamps around all of them: the
+ *                                          primary metric's sample is their
+ *                                          mean, bookkeeping between them
+ *                                          included; > 1 implies phase_stamps 0
  *   Every experiment takes ITERATIONS, CPUS, DEADLINE_US and MAX_RUNTIME_MS;
  *   the others only where its PARAM_INFO lists them (else EINVAL).
  *   reply: one message, the result layout below.
@@ -74,8 +79,9 @@
  *   NTCORRAL_A_INITIATOR_CPU    u32  (run reply only)
  *   NTCORRAL_A_CPUS             binary CPUs taking part (run reply only)
  *   NTCORRAL_A_DURATION_NS      u64  wall time of the run(s)
- *   NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS  u32
- *                                    as run (run reply, where taken)
+ *   NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS,
+ *   NTCORRAL_A_BATCH            u32  as run (run reply, where taken); the
+ *                                    primary metric then counts batches
  *   NTCORRAL_A_CLOCK_READ_NS    u64  cost of one timestamp, measured on the
  *                                    initiator before the run (run reply)
  *   NTCORRAL_A_SAMPLE_OVERHEAD_NS u64 cost of an empty timed section: two
@@ -130,6 +136,9 @@
 #define NTCORRAL_DEFAULT_WARMUP		0
 #define NTCORRAL_DEFAULT_COOLDOWN	0
 #define NTCORRAL_DEFAULT_PHASE_STAMPS	1
+#define NTCORRAL_MIN_BATCH		1
+#define NTCORRAL_MAX_BATCH		1000
+#define NTCORRAL_DEFAULT_BATCH		1
 #define NTCORRAL_MIN_BURST		1
 #define NTCORRAL_MAX_BURST		1024
 #define NTCORRAL_DEFAULT_BURST		1
@@ -181,6 +190,7 @@ enum ntcorral_attr {
 	NTCORRAL_A_BURST,		/* u32 */
 	NTCORRAL_A_CLOCK_READ_NS,	/* u64 */
 	NTCORRAL_A_SAMPLE_OVERHEAD_NS,	/* u64 */
+	NTCORRAL_A_BATCH,		/* u32 */
 
 	__NTCORRAL_A_MAX
 };
