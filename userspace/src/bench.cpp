@@ -121,8 +121,9 @@ BenchRow row_of(const std::string& variant, const Lane& runs, const RunResult* w
         }
         if (r->clock_read_ns)
             clock.push_back(double(*r->clock_read_ns));
-        if (r->sample_overhead_ns)
-            overhead.push_back(double(*r->sample_overhead_ns));
+        if (r->sample_overhead_ns) // per iteration: a batch shares its timestamps
+            overhead.push_back(double(*r->sample_overhead_ns) /
+                               double(std::max(1u, r->batch.value_or(1))));
         failures(*r);
     }
     if (warmup)
@@ -243,6 +244,7 @@ Json request_json(const RunRequest& r) {
     put("warmup", r.warmup);
     put("cooldown", r.cooldown);
     put("phase_stamps", r.phase_stamps);
+    put("batch", r.batch);
     put("hold_us", r.hold_us);
     put("burst", r.burst);
     put("rate_hz", r.rate_hz);
@@ -301,6 +303,9 @@ RunRequest bench_request(const ExperimentInfo& exp, const BenchOptions& opts, bo
     base.cooldown = opts.cooldown;
     if (takes_param(exp, NTCORRAL_A_PHASE_STAMPS)) {
         base.phase_stamps = stamped ? 1 : 0;
+        // The stamped round times phases: one iteration at a time.
+        if (opts.batch > 1 && !stamped)
+            base.batch = opts.batch;
         base.hold_us = 0;
         // The corral's own cost: no raw PCI read in the window either.
         base.pci_device = NTCORRAL_PCI_DEVICE_NONE;
@@ -525,6 +530,9 @@ void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iteration
                       " cool-down iterations in the module, not recorded");
     if (q.phase_stamps && !*q.phase_stamps)
         how.push_back("lean (no clock read inside the timed window)");
+    if (q.batch && *q.batch > 1)
+        how.push_back("in batches of " + std::to_string(*q.batch) +
+                      " iterations timed together (bookkeeping between them included)");
     if (q.hold_us)
         how.push_back("hold " + std::to_string(*q.hold_us) + "us");
     if (q.pci_device && *q.pci_device == NTCORRAL_PCI_DEVICE_NONE)

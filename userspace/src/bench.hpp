@@ -21,6 +21,7 @@ struct BenchOptions {
     std::optional<std::string> experiments; // "a,b"; default every one
     uint32_t iterations = 200;
     uint32_t repetitions = 5;
+    uint32_t batch = 1;    // iterations timed together, where the experiment takes it
     uint32_t warmup = 20;  // unrecorded iterations the module runs before the measured ones
     uint32_t cooldown = 5; // and after them (where the experiment takes them)
     std::optional<std::string> json_file;
@@ -99,7 +100,7 @@ struct BenchRow {
     std::optional<double> ratio_to_reference;  // median_p50 / the reference's median_p50
     std::optional<Spread> reference_spread;    // of the per-round ratios to the reference
     std::optional<double> clock_read_ns;       // median over the repetitions
-    std::optional<double> sample_overhead_ns;  // median over the repetitions
+    std::optional<double> sample_overhead_ns;  // median over the repetitions, per iteration
     std::optional<double> overhead_pct;        // sample_overhead_ns / median_p50 * 100
     std::optional<double> stamped_p50;         // p50 of the run with phase stamps on
     std::optional<double> stamps_overhead_pct; // (stamped_p50 / median_p50 - 1) * 100

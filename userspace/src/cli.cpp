@@ -315,6 +315,13 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                                 range(0, 1, NTCORRAL_DEFAULT_PHASE_STAMPS))
                 ->type_name("0|1");
             sub->add_option(
+                   "--batch", o.batch,
+                   "Iterations timed together between two timestamps, the primary "
+                   "metric's sample their mean (refscale's loop; > 1 implies "
+                   "--phase-stamps 0), in " +
+                       range(NTCORRAL_MIN_BATCH, NTCORRAL_MAX_BATCH, NTCORRAL_DEFAULT_BATCH))
+                ->type_name("N");
+            sub->add_option(
                    "--burst", o.burst,
                    "Items each interrupt of the simulated device produces "
                    "(interlocked_queue), in " +
@@ -338,6 +345,13 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                             "every run, where the experiment takes them.")
                 ->type_name("N")
                 ->check(CLI::Range(0, NTCORRAL_MAX_WARMUP))
+                ->capture_default_str();
+            sub->add_option("--batch", o.bench.batch,
+                            "Iterations timed together between two timestamps in the lean "
+                            "rounds, where the experiment takes it (the stamped round times "
+                            "one at a time).")
+                ->type_name("N")
+                ->check(CLI::Range(NTCORRAL_MIN_BATCH, NTCORRAL_MAX_BATCH))
                 ->capture_default_str();
             sub->add_option("--cooldown", o.bench.cooldown,
                             "Unrecorded iterations the module runs after them.")
@@ -371,6 +385,7 @@ RunRequest make_run_request(const CliOptions& o) {
     req.cooldown = o.cooldown;
     req.phase_stamps = o.phase_stamps;
     req.burst = o.burst;
+    req.batch = o.batch;
     return req;
 }
 
@@ -434,6 +449,7 @@ RunRequest request_for(const RunRequest& base, const ExperimentInfo& exp, bool s
     only_if_taken(req.cooldown, NTCORRAL_A_COOLDOWN, "--cooldown");
     only_if_taken(req.phase_stamps, NTCORRAL_A_PHASE_STAMPS, "--phase-stamps");
     only_if_taken(req.burst, NTCORRAL_A_BURST, "--burst");
+    only_if_taken(req.batch, NTCORRAL_A_BATCH, "--batch");
     return req;
 }
 

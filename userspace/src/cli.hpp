@@ -36,6 +36,7 @@ struct CliOptions {
     std::optional<uint32_t> cooldown;
     std::optional<uint32_t> phase_stamps;
     std::optional<uint32_t> burst;
+    std::optional<uint32_t> batch;
 
     // stats, reset
     std::optional<std::string> filter_experiment;

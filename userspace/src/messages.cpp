@@ -44,10 +44,11 @@ struct Policies {
         for (int a : {NTCORRAL_A_EXPERIMENT, NTCORRAL_A_VARIANT, NTCORRAL_A_SEED,
                       NTCORRAL_A_DESCRIPTION, NTCORRAL_A_METRIC_NAME})
             top[a].type = NLA_STRING;
-        for (int a : {NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
-                      NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_NR_CPUS,
-                      NTCORRAL_A_INITIATOR_CPU, NTCORRAL_A_RATE_HZ, NTCORRAL_A_WARMUP,
-                      NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST})
+        for (int a :
+             {NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
+              NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_NR_CPUS,
+              NTCORRAL_A_INITIATOR_CPU, NTCORRAL_A_RATE_HZ, NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN,
+              NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST, NTCORRAL_A_BATCH})
             top[a].type = NLA_U32;
         for (int a :
              {NTCORRAL_A_RUNS, NTCORRAL_A_SAMPLES, NTCORRAL_A_VIOLATIONS, NTCORRAL_A_TIMEOUTS,
@@ -159,6 +160,8 @@ std::string option_for_attr(uint32_t attr) {
         return "--phase-stamps";
     case NTCORRAL_A_BURST:
         return "--burst";
+    case NTCORRAL_A_BATCH:
+        return "--batch";
     default:
         return "";
     }
@@ -189,6 +192,7 @@ NlMsgPtr build_run_request(int family, const RunRequest& req) {
     put_u32(msg.get(), NTCORRAL_A_COOLDOWN, req.cooldown);
     put_u32(msg.get(), NTCORRAL_A_PHASE_STAMPS, req.phase_stamps);
     put_u32(msg.get(), NTCORRAL_A_BURST, req.burst);
+    put_u32(msg.get(), NTCORRAL_A_BATCH, req.batch);
     return msg;
 }
 
@@ -271,6 +275,7 @@ RunResult parse_result(const nlmsghdr* hdr) {
     r.warmup = get_opt_u32(tb, NTCORRAL_A_WARMUP);
     r.cooldown = get_opt_u32(tb, NTCORRAL_A_COOLDOWN);
     r.phase_stamps = get_opt_u32(tb, NTCORRAL_A_PHASE_STAMPS);
+    r.batch = get_opt_u32(tb, NTCORRAL_A_BATCH);
     r.clock_read_ns = get_opt_u64(tb, NTCORRAL_A_CLOCK_READ_NS);
     r.sample_overhead_ns = get_opt_u64(tb, NTCORRAL_A_SAMPLE_OVERHEAD_NS);
 

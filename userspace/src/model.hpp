@@ -73,6 +73,7 @@ struct RunResult {
     std::optional<uint32_t> warmup; // as run, where the experiment takes them
     std::optional<uint32_t> cooldown;
     std::optional<uint32_t> phase_stamps;
+    std::optional<uint32_t> batch;              // iterations per primary-metric sample
     std::optional<uint64_t> clock_read_ns;      // one timestamp, on the initiator
     std::optional<uint64_t> sample_overhead_ns; // an empty timed section: what every sample carries
     std::vector<Metric> metrics;
@@ -94,6 +95,7 @@ struct RunRequest {
     std::optional<uint32_t> cooldown;     // and after them
     std::optional<uint32_t> phase_stamps; // 0: time the primary metric only
     std::optional<uint32_t> burst;        // items each simulated interrupt produces
+    std::optional<uint32_t> batch;        // iterations timed together
 };
 
 } // namespace ntcorral

@@ -40,6 +40,9 @@ std::string timing_line(const RunResult& r) {
     if (r.warmup || r.cooldown)
         parts.push_back("warm-up " + std::to_string(r.warmup.value_or(0)) + " and cool-down " +
                         std::to_string(r.cooldown.value_or(0)) + " iterations (not recorded)");
+    if (r.batch && *r.batch > 1)
+        parts.push_back("batches of " + std::to_string(*r.batch) +
+                        " iterations timed together (the primary metric: their mean)");
     if (r.phase_stamps)
         parts.push_back(*r.phase_stamps
                             ? "phase stamps on (every metric timed)"
@@ -57,7 +60,10 @@ std::optional<double> sample_overhead_pct(const RunResult& r) {
     if (!r.sample_overhead_ns || r.metrics.empty() || !r.metrics.front().count ||
         !r.metrics.front().p50)
         return std::nullopt;
-    return double(*r.sample_overhead_ns) / double(r.metrics.front().p50) * 100;
+    // A batch's two timestamps are shared by its iterations.
+    double per_iteration =
+        double(*r.sample_overhead_ns) / double(std::max(1u, r.batch.value_or(1)));
+    return per_iteration / double(r.metrics.front().p50) * 100;
 }
 
 std::string instrumentation_line(const RunResult& r) {
@@ -184,7 +190,7 @@ void render_result(std::ostream& os, const RunResult& r) {
         t.add({"cpus", cpus});
     }
     t.add({"duration", format_ns(r.duration_ns)});
-    if (r.warmup || r.cooldown || r.phase_stamps)
+    if (r.warmup || r.cooldown || r.phase_stamps || r.batch)
         t.add({"timing", timing_line(r)});
     t.print(os, "  ");
     if (auto line = instrumentation_line(r); !line.empty())
@@ -291,6 +297,8 @@ Json result_to_json(const RunResult& r) {
         j["cooldown"] = *r.cooldown;
     if (r.phase_stamps)
         j["phase_stamps"] = *r.phase_stamps;
+    if (r.batch)
+        j["batch"] = *r.batch;
     if (r.clock_read_ns)
         j["clock_read_ns"] = *r.clock_read_ns;
     if (r.sample_overhead_ns)

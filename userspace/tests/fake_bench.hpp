@@ -61,14 +61,15 @@ inline ExperimentInfo experiment_info(const std::string& name,
 inline ExperimentInfo shootdown_info() {
     return experiment_info("shootdown", {"dpc", "ipi", "stop_machine"}, "stop_machine",
                            {NTCORRAL_A_HOLD_US, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_WARMUP,
-                            NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS},
+                            NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BATCH},
                            "window");
 }
 
 inline ExperimentInfo ipi_barrier_info() {
-    return experiment_info("ipi_barrier", {"counter", "sense", "bare_ipi"}, "bare_ipi",
-                           {NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS},
-                           "call");
+    return experiment_info(
+        "ipi_barrier", {"counter", "sense", "bare_ipi"}, "bare_ipi",
+        {NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BATCH},
+        "call");
 }
 
 inline ExperimentInfo interlocked_queue_info() {

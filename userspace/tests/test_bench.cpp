@@ -354,6 +354,29 @@ TEST(BenchRequest, timed_experiments_run_lean_with_no_hold_and_the_warm_up) {
     EXPECT_FALSE(r.hold_us);
 }
 
+TEST(BenchRequest, batches_only_in_the_lean_rounds_of_experiments_that_take_them) {
+    BenchOptions o;
+    EXPECT_FALSE(bench_request(shootdown_info(), o).batch) << "the default: one at a time";
+    o.batch = 10;
+    EXPECT_EQ(bench_request(shootdown_info(), o).batch, 10u);
+    EXPECT_FALSE(bench_request(shootdown_info(), o, true).batch) << "the stamped round";
+    EXPECT_FALSE(bench_request(interlocked_queue_info(), o).batch);
+}
+
+TEST(BenchSummary, overhead_is_per_iteration_when_batched) {
+    BenchExperiment e = shootdown_bench({1000, 1000, 1000}, {1000, 1000, 1000}, {5000, 5000, 5000},
+                                        {1000, 1000, 1000});
+    summarize(e);
+    ASSERT_TRUE(e.rows[0].overhead_pct);
+    double unbatched = *e.rows[0].overhead_pct;
+    for (auto& rep : e.reps)
+        for (auto& r : rep)
+            r.batch = 4;
+    summarize(e);
+    ASSERT_TRUE(e.rows[0].overhead_pct);
+    EXPECT_NEAR(*e.rows[0].overhead_pct, unbatched / 4, 1e-9);
+}
+
 TEST(BenchRequest, the_queue_runs_saturating_bursts_and_spinlock_its_defaults) {
     BenchOptions o;
     o.warmup = 7;

@@ -75,7 +75,9 @@ TEST(Args, run_takes_every_option) {
 
 TEST(Args, run_takes_the_timing_options_and_the_burst) {
     CliOptions o = parse({"run", "shootdown", "--warmup", "20", "--cooldown", "5", "--phase-stamps",
-                          "0", "--burst", "64"});
+                          "0", "--burst", "64", "--batch", "10"});
+    EXPECT_EQ(o.batch, 10u);
+    EXPECT_EQ(make_run_request(o).batch, 10u);
     EXPECT_EQ(o.warmup, 20u);
     EXPECT_EQ(o.cooldown, 5u);
     EXPECT_EQ(o.phase_stamps, 0u);
@@ -97,7 +99,7 @@ TEST(Args, run_help_gives_the_ranges_of_the_uapi_header) {
     std::string out, err;
     EXPECT_EQ(run({"run", "--help"}, &out, &err), 0);
     for (const std::string& want : std::vector<std::string>{
-             "--warmup", "--cooldown", "--phase-stamps", "--burst",
+             "--warmup", "--cooldown", "--phase-stamps", "--burst", "--batch",
              "[0, " + std::to_string(NTCORRAL_MAX_WARMUP) + "]; module default 0.",
              "[0, 1]; module default 1.",
              "[" + std::to_string(NTCORRAL_MIN_BURST) + ", " + std::to_string(NTCORRAL_MAX_BURST) +

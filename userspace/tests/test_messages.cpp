@@ -129,9 +129,12 @@ TEST(RunRequest, carries_the_timing_options_and_the_burst) {
     req.cooldown = 5;
     req.phase_stamps = 0; // lean is a value, not "unset"
     req.burst = 64;
+    req.batch = 10;
     NlMsgPtr msg = build_run_request(kFamily, req);
     Parsed p = parse_request(msg.get());
-    EXPECT_EQ(count_present(p), 6);
+    EXPECT_EQ(count_present(p), 7);
+    ASSERT_TRUE(p.tb[NTCORRAL_A_BATCH]);
+    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_BATCH]), 10u);
     for (int a :
          {NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST}) {
         ASSERT_TRUE(p.tb[a]) << a;
@@ -163,6 +166,7 @@ TEST(RunRequest, extack_names_the_timing_options) {
     EXPECT_EQ(option_for_attr(NTCORRAL_A_COOLDOWN), "--cooldown");
     EXPECT_EQ(option_for_attr(NTCORRAL_A_PHASE_STAMPS), "--phase-stamps");
     EXPECT_EQ(option_for_attr(NTCORRAL_A_BURST), "--burst");
+    EXPECT_EQ(option_for_attr(NTCORRAL_A_BATCH), "--batch");
     EXPECT_EQ(option_for_attr(NTCORRAL_A_RATE_HZ), "--rate-hz");
     EXPECT_EQ(option_for_attr(NTCORRAL_A_CLOCK_READ_NS), "") << "a reply attribute";
 }

@@ -285,6 +285,10 @@ TEST(Instrumentation, share_of_the_primary_p50) {
     EXPECT_NEAR(*sample_overhead_pct(r), 1900.0 / 46341 * 100, 1e-9);
     EXPECT_EQ(instrumentation_line(r),
               "one timestamp 812ns; an empty timed sample 1.90us = 4.1% of the p50");
+    // A batch of 10 shares its two timestamps: a tenth of them per iteration.
+    r.batch = 10;
+    EXPECT_NEAR(*sample_overhead_pct(r), 190.0 / 46341 * 100, 1e-9);
+    r.batch.reset();
     r.metrics[0].p50 = 0;
     EXPECT_FALSE(sample_overhead_pct(r));
     EXPECT_EQ(instrumentation_line(r), "one timestamp 812ns; an empty timed sample 1.90us");
