@@ -302,6 +302,21 @@ expect_err "run all"
 expect_err "every variant"
 end
 
+# ---- the timing method ----------------------------------------------------
+
+begin run_with_warmup_and_batches_says_how_it_timed
+cl run ipi_barrier --variant bare_ipi --iterations 8 --warmup 2 --batch 4 $slack
+expect_status 0
+expect_err_empty
+expect_out 'warm-up 2 and cool-down 0 iterations'
+expect_out 'batches of 4 iterations timed together'
+expect_out 'phase stamps off'
+expect_out '^  instrumentation: one timestamp [0-9.]+[mun]?s; an empty timed sample [0-9.]+[mun]?s = [0-9.]+% of the p50'
+cl run spinlock --variant irqsave --batch 4
+expect_status 2
+expect_err 'batch'
+end
+
 # ---- bench ---------------------------------------------------------------
 
 # A short bench of the experiments the targets rest on: every target is
