@@ -16,6 +16,14 @@
 
 struct ntc_run;
 
+/*
+ * A CPU's current chunk of a metric's sample array: the slots
+ * [@next, @end) are its own, no other CPU writes them.
+ */
+struct ntc_metric_cpu {
+	u32 next, end;
+};
+
 /* The timing-method parameters an iterated (not session) experiment takes. */
 #define NTC_TIMING_PARAMS (BIT_ULL(NTCORRAL_A_WARMUP) |			\
 			   BIT_ULL(NTCORRAL_A_COOLDOWN) |		\
@@ -96,8 +104,10 @@ struct ntc_run {
 	u64 sample_overhead_ns;
 	bool recording;			/* false in warm-up and cool-down */
 	u64 *metric[NTC_MAX_METRICS];	/* see ntc_run_metric_add() */
-	atomic_t metric_len[NTC_MAX_METRICS];
-	unsigned int metric_cap;
+	struct ntc_metric_cpu __percpu *metric_cpu[NTC_MAX_METRICS];
+	atomic_t metric_len[NTC_MAX_METRICS];	/* slots handed out, in chunks */
+	unsigned int metric_cap;	/* samples asked for, per metric */
+	unsigned int metric_slots;	/* the arrays' size: cap + chunk slack */
 	atomic_t metric_dropped;
 	u64 counters[NTC_MAX_COUNTERS];
 	int err;

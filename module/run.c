@@ -42,17 +42,67 @@ void ntc_run_timeout(struct ntc_run *run, const char *what)
 }
 
 /*
- * Record one value of metric @i. Any context, any CPU, lock-free: values
- * beyond the capacity are counted, not stored.
+ * The sample arrays are handed out to CPUs in chunks: a CPU appends to its
+ * own chunk (per-CPU state, interrupts off for the two words), and only
+ * every NTC_METRIC_CHUNK-th sample touches the shared counter, so CPUs
+ * recording at once do not bounce a cache line per sample. Slots of a chunk
+ * left unused hold NTC_METRIC_HOLE and are skipped in the summary; the
+ * array has a chunk per possible CPU beyond the capacity asked for, so that
+ * holes never cost a sample.
+ */
+#define NTC_METRIC_CHUNK	64
+#define NTC_METRIC_HOLE		U64_MAX
+
+static bool ntc_metric_append(u64 *arr, atomic_t *len, u32 cap,
+			      struct ntc_metric_cpu __percpu *pcpu, u64 value)
+{
+	struct ntc_metric_cpu *c;
+	unsigned long flags;
+	bool stored = true;
+	u32 base;
+
+	local_irq_save(flags);
+	c = this_cpu_ptr(pcpu);
+	if (c->next == c->end) {
+		if (atomic_read(len) >= cap) {
+			stored = false;
+			goto out;
+		}
+		base = atomic_add_return(NTC_METRIC_CHUNK, len) - NTC_METRIC_CHUNK;
+		if (base >= cap) {
+			stored = false;
+			goto out;
+		}
+		c->next = base;
+		c->end = min(base + NTC_METRIC_CHUNK, cap);
+	}
+	arr[c->next++] = min(value, NTC_METRIC_HOLE - 1);
+out:
+	local_irq_restore(flags);
+	return stored;
+}
+
+/*
+ * Record one value of metric @i. Any context, any CPU, lock-free and
+ * per-CPU: values beyond the capacity are counted, not stored.
  */
 void ntc_run_metric_add(struct ntc_run *run, unsigned int i, u64 value)
 {
-	unsigned int idx = atomic_inc_return(&run->metric_len[i]) - 1;
-
-	if (idx < run->metric_cap)
-		run->metric[i][idx] = value;
-	else
+	if (!ntc_metric_append(run->metric[i], &run->metric_len[i],
+			       run->metric_slots, run->metric_cpu[i], value))
 		atomic_inc(&run->metric_dropped);
+}
+
+/* The stored values of metric @i, holes squeezed out; returns the count. */
+static u64 ntc_run_metric_compact(struct ntc_run *run, unsigned int i)
+{
+	u64 n = min_t(u64, atomic_read(&run->metric_len[i]), run->metric_slots);
+	u64 *v = run->metric[i], k, j = 0;
+
+	for (k = 0; k < n; k++)
+		if (v[k] != NTC_METRIC_HOLE)
+			v[j++] = v[k];
+	return j;
 }
 
 /* Called with hotplug held off: is every CPU of the run still here? */
@@ -189,8 +239,8 @@ static void ntc_run_iterations(struct ntc_run *run)
 	if (atomic_read(&run->metric_dropped))
 		pr_info("%s/%s: %d latency samples beyond the %u kept per metric were counted, not stored; the percentiles cover the first %u\n",
 			run->exp->name, run->variant->name,
-			atomic_read(&run->metric_dropped), run->metric_cap,
-			run->metric_cap);
+			atomic_read(&run->metric_dropped), run->metric_slots,
+			run->metric_slots);
 }
 
 /*
@@ -206,9 +256,14 @@ static void ntc_run_measure_overhead(struct ntc_run *run)
 {
 	u64 scratch[NTC_OVERHEAD_LOOPS], t0, t1, a, b;
 	u64 best_read = U64_MAX, best_sample = U64_MAX;
+	struct ntc_metric_cpu __percpu *pcpu;
 	unsigned long flags;
-	unsigned int try, i, idx;
+	unsigned int try, i;
 	atomic_t len;
+
+	pcpu = alloc_percpu(struct ntc_metric_cpu);
+	if (!pcpu)
+		return;		/* the figures stay 0: not measured */
 
 	for (try = 0; try < NTC_OVERHEAD_TRIES; try++) {
 		local_irq_save(flags);
@@ -219,20 +274,22 @@ static void ntc_run_measure_overhead(struct ntc_run *run)
 		best_read = min(best_read, div_u64(t1 - t0, NTC_OVERHEAD_LOOPS + 1));
 
 		atomic_set(&len, 0);
+		this_cpu_ptr(pcpu)->next = 0;
+		this_cpu_ptr(pcpu)->end = 0;
 		t0 = ntc_now();
 		for (i = 0; i < NTC_OVERHEAD_LOOPS; i++) {
 			a = ntc_now();
 			b = ntc_now();
 			/* ntc_run_metric_add()'s append, on a scratch array. */
-			idx = atomic_inc_return(&len) - 1;
-			if (idx < NTC_OVERHEAD_LOOPS)
-				WRITE_ONCE(scratch[idx], b - a);
+			ntc_metric_append(scratch, &len, NTC_OVERHEAD_LOOPS, pcpu,
+					  b - a);
 		}
 		t1 = ntc_now();
 		best_sample = min(best_sample, div_u64(t1 - t0, NTC_OVERHEAD_LOOPS));
 		local_irq_restore(flags);
 		cond_resched();
 	}
+	free_percpu(pcpu);
 	run->clock_read_ns = best_read;
 	run->sample_overhead_ns = best_sample;
 }
@@ -316,6 +373,8 @@ static void ntc_run_free_metrics(struct ntc_run *run)
 	for (i = 0; i < NTC_MAX_METRICS; i++) {
 		kvfree(run->metric[i]);
 		run->metric[i] = NULL;
+		free_percpu(run->metric_cpu[i]);
+		run->metric_cpu[i] = NULL;
 	}
 }
 
@@ -338,15 +397,19 @@ int ntc_run_execute(struct ntc_run *run)
 	run->nr_cpus = cpumask_weight(run->p.cpus);
 	run->metric_cap = run->exp->max_samples ? run->exp->max_samples(run) :
 			  run->p.iterations;
+	run->metric_slots = run->metric_cap +
+			    NTC_METRIC_CHUNK * num_possible_cpus();
 	for (i = 0; i < run->exp->nr_metrics; i++) {
 		atomic_set(&run->metric_len[i], 0);
-		run->metric[i] = kvcalloc(run->metric_cap, sizeof(u64),
-					  GFP_KERNEL);
-		if (!run->metric[i]) {
+		run->metric[i] = kvmalloc_array(run->metric_slots, sizeof(u64),
+						GFP_KERNEL);
+		run->metric_cpu[i] = alloc_percpu(struct ntc_metric_cpu);
+		if (!run->metric[i] || !run->metric_cpu[i]) {
 			ret = -ENOMEM;
 			run->errmsg = "no memory for the run's samples";
 			goto out;
 		}
+		memset(run->metric[i], 0xff, run->metric_slots * sizeof(u64));
 	}
 	run->deadline_ns = (u64)run->p.deadline_us * NSEC_PER_USEC;
 	init_completion(&t.done);
@@ -389,8 +452,7 @@ void ntc_run_report(struct ntc_run *run, struct ntc_report *rep)
 	for (i = 0; i < run->exp->nr_metrics; i++)
 		if (run->metric[i])
 			ntc_summarize_samples(run->metric[i],
-					      min_t(u64, atomic_read(&run->metric_len[i]),
-						    run->metric_cap),
+					      ntc_run_metric_compact(run, i),
 					      &rep->metric[i]);
 	memcpy(rep->counters, run->counters, sizeof(rep->counters));
 }
