@@ -232,7 +232,8 @@ const std::vector<Subcommand>& subcommands() {
          "Benchmark every variant of each experiment: a warm-up run, then interleaved "
          "repetitions (lean, with the module's warm-up and cool-down iterations); medians and "
          "ratios to the baseline and to a reference with their spread, the instrumentation's "
-         "own cost, and the issue's targets, each beside its measured value (needs root). "
+         "own cost, and ntcorral's performance targets, each beside its measured value (needs "
+         "root). "
          "Exit status 3 when any run reports violations or timeouts.",
          cmd_bench},
     };

@@ -542,7 +542,7 @@ std::vector<Target> evaluate_targets(const std::vector<BenchExperiment>& exps,
 }
 
 void render_targets(std::ostream& os, const std::vector<Target>& targets) {
-    os << "targets: the issue's goals, not assertions; the measured value beside each\n";
+    os << "targets: ntcorral's performance goals, not assertions; the measured value beside each\n";
     size_t width = 0;
     for (const auto& t : targets)
         width = std::max(width, value_text(t).size());

@@ -372,7 +372,7 @@ TEST(TargetRender, one_line_per_target_then_its_figures) {
     std::ostringstream os;
     render_targets(os, evaluate_targets({sd, ib}, kHost));
     std::string want =
-        "targets: the issue's goals, not assertions; the measured value beside each\n"
+        "targets: ntcorral's performance goals, not assertions; the measured value beside each\n"
         "  T1  missed        1.50x (1.40x..1.60x)  targeted corral (dpc, ipi) <= 1.2x a bare "
         "broadcast IPI, clearly < stop_machine\n"
         "      measured: dpc 1.50x (1.40x..1.60x), ipi 1.00x (1.00x..1.00x) of "
