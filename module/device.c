@@ -58,6 +58,7 @@ static void ntc_device_dpc_routine(struct ntc_dpc *dpc, void *context,
 {
 	struct ntc_device *dev = context;
 
+	ntc_fault_dpc();
 	atomic64_inc(&dev->dpc_runs);
 	dev->ops->dpc(dev);
 }
@@ -134,8 +135,21 @@ bool ntc_device_stop(struct ntc_device *dev, u64 deadline_ns)
 		if (hrtimer_cancel(&c->timer) && c->active)
 			ntc_device_cpu_done(c);
 	}
-	/* No ISR can request it any more; it may be freed after this. */
-	return ntc_dpc_flush(&dev->dpc, div_u64(deadline_ns, NSEC_PER_MSEC) + 1);
+	/* No ISR can request it any more. */
+	if (ntc_dpc_flush(&dev->dpc, div_u64(deadline_ns, NSEC_PER_MSEC) + 1))
+		return true;
+	/*
+	 * Late: the caller counts a timeout. But the DPC uses the device, the
+	 * session's state around it and the run's sample arrays, which the
+	 * caller frees next, so return only once it is idle. It will be: no
+	 * interrupt can queue it any more, it requeues itself only when a lock
+	 * wait ran into the deadline, and after the stop nothing else holds
+	 * that lock; one pass is bounded by the run's deadline and hold. The
+	 * wait sleeps, and says so every second.
+	 */
+	while (!ntc_dpc_flush(&dev->dpc, 1000))
+		pr_warn("!!! the device's DPC is still running; its session waits before freeing its state\n");
+	return false;
 }
 
 int ntc_device_init_module(void)

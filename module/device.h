@@ -44,7 +44,11 @@ void ntc_device_start(struct ntc_device *dev);
 bool ntc_device_active(struct ntc_device *dev);
 /* IoRequestDpc, from the ISR. */
 void ntc_device_request_dpc(struct ntc_device *dev);
-/* Stop raising, wait for running ISRs; then wait (sleeping) for the DPC. */
+/*
+ * Stop raising, wait for running ISRs; then wait (sleeping) for the DPC to
+ * be idle. False when that took longer than @deadline_ns (a timeout for the
+ * caller to count); either way the DPC is idle and the device may be freed.
+ */
 bool ntc_device_stop(struct ntc_device *dev, u64 deadline_ns);
 
 int ntc_device_init_module(void);

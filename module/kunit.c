@@ -155,18 +155,58 @@ static void ntc_test_irql_ipi(struct kunit *test)
 static void ntc_test_barrier_breaks_on_timeout(struct kunit *test)
 {
 	struct ntc_barrier b;
-	int sense = 0;
 
 	/* One of two arrives: the round cannot complete, the wait times out. */
 	ntc_barrier_init(&b, 2, NSEC_PER_MSEC);
-	KUNIT_EXPECT_EQ(test, ntc_barrier_wait(&b, &sense), -ETIMEDOUT);
-	KUNIT_EXPECT_TRUE(test, b.broken);
+	KUNIT_EXPECT_EQ(test, ntc_barrier_wait(&b), -ETIMEDOUT);
+	KUNIT_EXPECT_TRUE(test, ntc_barrier_broken(&b));
 	/* Broken stays broken: no later wait spins. */
-	KUNIT_EXPECT_EQ(test, ntc_barrier_wait(&b, &sense), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, ntc_barrier_wait(&b), -ETIMEDOUT);
 	/* A barrier of one completes at once, on its only CPU. */
 	ntc_barrier_init(&b, 1, NSEC_PER_MSEC);
-	KUNIT_EXPECT_EQ(test, ntc_barrier_wait(&b, &sense), 1);
-	KUNIT_EXPECT_EQ(test, ntc_barrier_wait(&b, &sense), 1);
+	KUNIT_EXPECT_EQ(test, ntc_barrier_wait(&b), 1);
+	KUNIT_EXPECT_EQ(test, ntc_barrier_wait(&b), 1);
+}
+
+/*
+ * A waiter's deadline passes just as the last CPU arrives: the waiter's
+ * last look saw the round incomplete, the last arrival then completed it.
+ * Giving up must lose to the completion: the round is reported complete,
+ * the barrier stays whole, the next round works.
+ */
+static void ntc_test_barrier_completion_beats_give_up(struct kunit *test)
+{
+	struct ntc_barrier b;
+	u32 waiter, last;
+
+	ntc_barrier_init(&b, 2, NSEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, ntc_barrier_arrive(&b, &waiter), 0);
+	KUNIT_EXPECT_EQ(test, ntc_barrier_arrive(&b, &last), 1);
+	KUNIT_EXPECT_EQ(test, waiter, last);
+	KUNIT_EXPECT_EQ(test, ntc_barrier_give_up(&b, waiter), 0);
+	KUNIT_EXPECT_FALSE(test, ntc_barrier_broken(&b));
+	/* The next round: a give-up before its completion does break it. */
+	KUNIT_EXPECT_EQ(test, ntc_barrier_arrive(&b, &waiter), 0);
+	KUNIT_EXPECT_EQ(test, ntc_barrier_give_up(&b, waiter), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, ntc_barrier_arrive(&b, &last), -ETIMEDOUT);
+}
+
+/*
+ * A raise to DISPATCH_LEVEL from process context disables BHs, on every
+ * kernel: without CONFIG_PREEMPT_COUNT, !preemptible() holds everywhere
+ * and once made the process context read as DISPATCH_LEVEL already.
+ */
+static void ntc_test_dispatch_raise_disables_bh(struct kunit *test)
+{
+	struct ntc_irql_saved irql;
+
+	KUNIT_ASSERT_EQ(test, ntc_irql_current(), PASSIVE_LEVEL);
+	ntc_irql_raise(DISPATCH_LEVEL, &irql);
+	KUNIT_EXPECT_NE(test, softirq_count(), 0);
+	KUNIT_EXPECT_EQ(test, ntc_irql_current(), DISPATCH_LEVEL);
+	ntc_irql_lower(&irql);
+	KUNIT_EXPECT_EQ(test, softirq_count(), 0);
+	KUNIT_EXPECT_EQ(test, ntc_irql_current(), PASSIVE_LEVEL);
 }
 
 static struct kunit_case ntc_stats_cases[] = {
@@ -183,6 +223,8 @@ static struct kunit_case ntc_nt_cases[] = {
 	KUNIT_CASE(ntc_test_irql_hardirq),
 	KUNIT_CASE(ntc_test_irql_ipi),
 	KUNIT_CASE(ntc_test_barrier_breaks_on_timeout),
+	KUNIT_CASE(ntc_test_barrier_completion_beats_give_up),
+	KUNIT_CASE(ntc_test_dispatch_raise_disables_bh),
 	{}
 };
 

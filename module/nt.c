@@ -32,7 +32,14 @@ const char *ntc_irql_name(enum ntc_irql irql)
 	}
 }
 
-/* The IRQL that the Linux context amounts to. */
+/*
+ * The IRQL that the Linux context amounts to. Without CONFIG_PREEMPT_COUNT
+ * preemptible() is always 0 and preempt_disable() leaves no trace, so there
+ * only a softirq or a BH-disabled section reads as DISPATCH_LEVEL; every
+ * context this module asserts in (DPC, IPI handler, stopper, the run's
+ * thread, what it raised itself) is told apart by the other tests, and a
+ * raise to DISPATCH_LEVEL from process context then really disables BHs.
+ */
 static enum ntc_irql ntc_irql_of_context(void)
 {
 	if (in_nmi())
@@ -41,7 +48,9 @@ static enum ntc_irql ntc_irql_of_context(void)
 		return DEVICE_LEVEL;
 	if (irqs_disabled())
 		return IPI_LEVEL;
-	if (softirq_count() || !preemptible())
+	if (softirq_count())
+		return DISPATCH_LEVEL;
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT) && !preemptible())
 		return DISPATCH_LEVEL;
 	return PASSIVE_LEVEL;
 }
@@ -106,7 +115,8 @@ bool ntc_fault_arrive(void)
 	u32 mode = READ_ONCE(ntc_fault.mode);
 	u64 until;
 
-	if (mode == NTC_FAULT_OFF || READ_ONCE(ntc_fault.cpu) != raw_smp_processor_id())
+	if ((mode != NTC_FAULT_LATE && mode != NTC_FAULT_NEVER) ||
+	    READ_ONCE(ntc_fault.cpu) != raw_smp_processor_id())
 		return false;
 	atomic64_inc(&ntc_fault.injected);
 	if (mode != NTC_FAULT_LATE)
@@ -117,6 +127,24 @@ bool ntc_fault_arrive(void)
 	while (!ntc_past(until))
 		cpu_relax();
 	return false;
+}
+
+/*
+ * The device's DpcForIsr on the fault CPU starts delay_us late: a DPC still
+ * running when its session ends, for the teardown tests.
+ */
+void ntc_fault_dpc(void)
+{
+	u64 until;
+
+	if (READ_ONCE(ntc_fault.mode) != NTC_FAULT_DPC_LATE ||
+	    READ_ONCE(ntc_fault.cpu) != raw_smp_processor_id())
+		return;
+	atomic64_inc(&ntc_fault.injected);
+	until = ntc_deadline((u64)min_t(u32, READ_ONCE(ntc_fault.delay_us),
+					2 * NTCORRAL_MAX_DEADLINE_US) * NSEC_PER_USEC);
+	while (!ntc_past(until))
+		cpu_relax();
 }
 
 /* KeRaiseIrql: raising to a lower level is counted and changes nothing. */
@@ -305,40 +333,94 @@ void ntc_ipi_generic_call(const struct cpumask *cpus, void (*fn)(void *context),
 	on_each_cpu_mask(cpus, ntc_ipi_handler, &call, true);
 }
 
-void ntc_barrier_init(struct ntc_barrier *b, int total, u64 deadline_ns)
+#define NTC_BARRIER_ROUND_SHIFT	32
+#define NTC_BARRIER_REMAINING	GENMASK_ULL(31, 0)
+#define NTC_BARRIER_ROUND	GENMASK_ULL(62, NTC_BARRIER_ROUND_SHIFT)
+
+static u32 ntc_barrier_round(u64 state)
 {
-	atomic_set(&b->remaining, total);
+	return (state & NTC_BARRIER_ROUND) >> NTC_BARRIER_ROUND_SHIFT;
+}
+
+void ntc_barrier_init(struct ntc_barrier *b, u32 total, u64 deadline_ns)
+{
+	atomic64_set(&b->state, total);
 	b->total = total;
-	b->sense = 0;
-	b->broken = false;
 	b->deadline_ns = deadline_ns;
 }
 
-int ntc_barrier_wait(struct ntc_barrier *b, int *local_sense)
+bool ntc_barrier_broken(struct ntc_barrier *b)
 {
-	int sense = !*local_sense;
-	u64 deadline;
+	return atomic64_read(&b->state) & NTC_BARRIER_BROKEN;
+}
 
-	*local_sense = sense;
-	if (READ_ONCE(b->broken))
-		return -ETIMEDOUT;
-	if (atomic_dec_and_test(&b->remaining)) {
-		atomic_set(&b->remaining, b->total);
-		/* Pairs with the acquire below: the next round starts armed. */
-		smp_store_release(&b->sense, sense);
-		return 1;
-	}
+/* Whoever is missing will find it broken and not wait. */
+void ntc_barrier_break(struct ntc_barrier *b)
+{
+	atomic64_or(NTC_BARRIER_BROKEN, &b->state);
+}
+
+/*
+ * Count this CPU in: 1 if it completed the round (the next one starts
+ * armed, in the same atomic step), 0 if it must wait for round @round,
+ * -ETIMEDOUT if the barrier is broken.
+ */
+int ntc_barrier_arrive(struct ntc_barrier *b, u32 *round)
+{
+	s64 old = atomic64_read(&b->state), new;
+
+	do {
+		if (old & NTC_BARRIER_BROKEN)
+			return -ETIMEDOUT;
+		*round = ntc_barrier_round(old);
+		if ((old & NTC_BARRIER_REMAINING) == 1)
+			new = ((u64)(*round + 1) << NTC_BARRIER_ROUND_SHIFT &
+			       NTC_BARRIER_ROUND) | b->total;
+		else
+			new = old - 1;
+		/* Full barrier: what we did before is seen by whoever passes. */
+	} while (!atomic64_try_cmpxchg(&b->state, &old, new));
+	return (old & NTC_BARRIER_REMAINING) == 1;
+}
+
+/*
+ * A waiter's deadline passed: 0 if round @round completed after all (the
+ * completion won), else the barrier is broken now and -ETIMEDOUT.
+ */
+int ntc_barrier_give_up(struct ntc_barrier *b, u32 round)
+{
+	s64 old = atomic64_read(&b->state);
+
+	do {
+		if (ntc_barrier_round(old) != round) {
+			/* Pairs with the cmpxchg of the last arrival. */
+			smp_mb();
+			return 0;
+		}
+		if (old & NTC_BARRIER_BROKEN)
+			return -ETIMEDOUT;
+	} while (!atomic64_try_cmpxchg(&b->state, &old, old | NTC_BARRIER_BROKEN));
+	return -ETIMEDOUT;
+}
+
+int ntc_barrier_wait(struct ntc_barrier *b)
+{
+	u64 deadline;
+	u32 round;
+	s64 now;
+	int ret;
+
+	ret = ntc_barrier_arrive(b, &round);
+	if (ret)
+		return ret;
 	deadline = ntc_deadline(b->deadline_ns);
-	/* Both acquires pair with the release above. */
-	if (!ntc_spin_until(smp_load_acquire(&b->sense) == sense ||
-			    READ_ONCE(b->broken), deadline) ||
-	    /* Woken by a break, not by the last arrival? */
-	    smp_load_acquire(&b->sense) != sense) {
-		/* Whoever is missing will find it broken and not wait. */
-		WRITE_ONCE(b->broken, true);
-		return -ETIMEDOUT;
-	}
-	return 0;
+	if (ntc_spin_until((now = atomic64_read_acquire(&b->state),
+			    ntc_barrier_round(now) != round ||
+			    (now & NTC_BARRIER_BROKEN)), deadline) &&
+	    ntc_barrier_round(now) != round)
+		return 0;
+	/* Broken by another, or our deadline: only an incomplete round fails. */
+	return ntc_barrier_give_up(b, round);
 }
 
 /* One DPC per CPU for KeGenericCallDpc; one call at a time. */
@@ -346,20 +428,52 @@ static DEFINE_PER_CPU(struct ntc_dpc, ntc_generic_dpcs);
 static DEFINE_MUTEX(ntc_generic_lock);
 static struct ntc_generic_call ntc_generic_call_state;
 
+/*
+ * A DPC may run long after its call gave up (a CPU that took its time):
+ * it counts itself inside before it checks the generation, and the caller
+ * retires the generation before it waits for nobody to be inside. Either
+ * the caller sees this DPC inside and waits for it, or this DPC sees the
+ * new generation and leaves without touching the call's context.
+ */
 static void ntc_generic_dpc_routine(struct ntc_dpc *dpc, void *context,
 				    void *arg1, void *arg2)
 {
 	struct ntc_generic_call *call = arg1;
 
-	/* Pairs with the release in ntc_generic_call_dpc(). */
-	if (smp_load_acquire(&call->gen) != (unsigned long)arg2)
-		return;		/* its call timed out and is gone */
-	call->fn(call, call->context);
+	atomic_inc(&call->inside);
+	/* Orders our count before the check; pairs with the caller's smp_mb(). */
+	smp_mb__after_atomic();
+	if (READ_ONCE(call->gen) == (unsigned long)arg2)
+		call->fn(call, call->context);
+	/* Pairs with the acquire in ntc_generic_call_retire(). */
+	atomic_dec_return_release(&call->inside);
 }
 
-int ntc_call_dpc_synchronize(struct ntc_generic_call *call, int *sense)
+int ntc_call_dpc_synchronize(struct ntc_generic_call *call)
 {
-	return ntc_barrier_wait(&call->sync, sense);
+	return ntc_barrier_wait(&call->sync);
+}
+
+/*
+ * End a call: no DPC of it may use the caller's context after this. A DPC
+ * inside the routine is bounded (every wait in it has the call's deadline),
+ * so the wait ends; it is not given up, because giving up here is exactly
+ * the use-after-free it prevents.
+ */
+static void ntc_generic_call_retire(struct ntc_generic_call *call,
+				    unsigned long gen)
+{
+	unsigned int waited_ms = 0;
+
+	WRITE_ONCE(call->gen, gen + 1);
+	/* Pairs with smp_mb__after_atomic() in ntc_generic_dpc_routine(). */
+	smp_mb();
+	while (atomic_read_acquire(&call->inside)) {
+		if (waited_ms && !(waited_ms % 1000))
+			pr_warn("!!! KeGenericCallDpc: a late DPC is still inside its routine\n");
+		usleep_range(1000, 2000);
+		waited_ms++;
+	}
 }
 
 void ntc_call_dpc_done(struct ntc_generic_call *call)
@@ -379,7 +493,9 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 
 	mutex_lock(&ntc_generic_lock);
 	for_each_cpu(cpu, cpus) {
-		if (!ntc_dpc_idle(per_cpu_ptr(&ntc_generic_dpcs, cpu))) {
+		/* A DPC of an earlier call, retired, still to run: it is quick. */
+		if (!ntc_dpc_flush(per_cpu_ptr(&ntc_generic_dpcs, cpu),
+				   div_u64(deadline_ns, NSEC_PER_MSEC) + 1)) {
 			mutex_unlock(&ntc_generic_lock);
 			return -EBUSY;
 		}
@@ -387,11 +503,12 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 	call->fn = fn;
 	call->context = context;
 	ntc_barrier_init(&call->sync, cpumask_weight(cpus), deadline_ns);
+	atomic_set(&call->inside, 0);
 	atomic_set(&call->done_remaining, cpumask_weight(cpus));
 	init_completion(&call->done);
 	gen = call->gen + 1;
-	/* Pairs with the acquire in ntc_generic_dpc_routine(). */
-	smp_store_release(&call->gen, gen);
+	/* Seen by a DPC of this call: ntc_dpc_queue() orders it (full barrier). */
+	WRITE_ONCE(call->gen, gen);
 
 	/*
 	 * Queue at DISPATCH_LEVEL, as NT does: otherwise our own CPU's DPC
@@ -407,7 +524,7 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 		ntc_dpc_set_target(dpc, cpu);
 		if (!ntc_dpc_queue(dpc, call, (void *)gen)) {
 			/* Offline CPU: nobody will arrive in its place. */
-			WRITE_ONCE(call->sync.broken, true);
+			ntc_barrier_break(&call->sync);
 			ntc_call_dpc_done(call);
 			ret = -ETIMEDOUT;
 		}
@@ -415,13 +532,15 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 	/* Our own DPC runs here, as the softirqs do on the way down. */
 	ntc_irql_lower(&irql);
 	if (!wait_for_completion_timeout(&call->done, wait)) {
-		WRITE_ONCE(call->sync.broken, true);
+		ntc_barrier_break(&call->sync);
 		ret = -ETIMEDOUT;
 	}
 	/* A synchronize that timed out broke the call, done or not. */
-	if (READ_ONCE(call->sync.broken))
+	if (ntc_barrier_broken(&call->sync))
 		ret = -ETIMEDOUT;
 	/* The caller's context: no DPC may use it after we return. */
+	ntc_generic_call_retire(call, gen);
+	/* The DPCs still queued will find the generation retired. */
 	for_each_cpu(cpu, cpus) {
 		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
 		u64 until = ntc_deadline(deadline_ns);
@@ -435,8 +554,6 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 			usleep_range(100, 200);
 		}
 	}
-	/* Any DPC still to come finds a stale generation. */
-	smp_store_release(&call->gen, gen + 1);
 	mutex_unlock(&ntc_generic_lock);
 	return ret;
 }

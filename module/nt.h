@@ -28,6 +28,7 @@
 #define _NTCORRAL_NT_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/interrupt.h>
@@ -121,21 +122,33 @@ void ntc_ipi_generic_call(const struct cpumask *cpus, void (*fn)(void *context),
 			  void *context);
 
 /*
- * A reusable all-CPU barrier with a deadline (sense reversing). Returns 1
- * on exactly one CPU per round (the last to arrive), 0 on the others,
- * -ETIMEDOUT when the round did not complete in time; a timed-out barrier
- * is broken and every later wait on it fails at once.
+ * A reusable all-CPU barrier with a deadline. Returns 1 on exactly one CPU
+ * per round (the last to arrive), 0 on the others, -ETIMEDOUT when the
+ * round did not complete in time; a timed-out barrier is broken and every
+ * later wait on it fails at once.
+ *
+ * One word holds the round, the arrivals it still needs and the broken
+ * bit, so that completing a round and giving up on it exclude each other:
+ * a waiter whose deadline passes breaks the barrier only if its own round
+ * is still incomplete at that instant (a compare-exchange on the word), and
+ * a round that completed is reported as completed to every CPU of it,
+ * however late it looked.
  */
 struct ntc_barrier {
-	atomic_t remaining;
-	int total;
-	int sense;
-	bool broken;
+	atomic64_t state;	/* NTC_BARRIER_BROKEN | round << 32 | remaining */
+	u32 total;
 	u64 deadline_ns;
 };
 
-void ntc_barrier_init(struct ntc_barrier *b, int total, u64 deadline_ns);
-int ntc_barrier_wait(struct ntc_barrier *b, int *local_sense);
+#define NTC_BARRIER_BROKEN	BIT_ULL(63)
+
+void ntc_barrier_init(struct ntc_barrier *b, u32 total, u64 deadline_ns);
+int ntc_barrier_wait(struct ntc_barrier *b);
+bool ntc_barrier_broken(struct ntc_barrier *b);
+void ntc_barrier_break(struct ntc_barrier *b);
+/* The two halves of a wait, for the KUnit test of their race. */
+int ntc_barrier_arrive(struct ntc_barrier *b, u32 *round);
+int ntc_barrier_give_up(struct ntc_barrier *b, u32 round);
 
 /*
  * KeGenericCallDpc and the two signals its routine may use. The state is
@@ -146,6 +159,7 @@ struct ntc_generic_call {
 	void (*fn)(struct ntc_generic_call *call, void *context);
 	void *context;
 	unsigned long gen;
+	atomic_t inside;		/* DPCs past the generation check */
 	struct ntc_barrier sync;
 	atomic_t done_remaining;
 	struct completion done;
@@ -162,9 +176,8 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 /*
  * KeSignalCallDpcSynchronize: every CPU of the call waits for the others;
  * 1 on exactly one of them, 0 on the rest, -ETIMEDOUT when the round broke.
- * @sense is the calling CPU's own round parity, 0 at the start of the call.
  */
-int ntc_call_dpc_synchronize(struct ntc_generic_call *call, int *sense);
+int ntc_call_dpc_synchronize(struct ntc_generic_call *call);
 /* KeSignalCallDpcDone */
 void ntc_call_dpc_done(struct ntc_generic_call *call);
 
@@ -224,9 +237,16 @@ static inline void ntc_variant_lock_releasing(struct ntc_variant_lock *l)
 /*
  * Fault injection, for the reliability tests (debugfs fault_*): at every
  * barrier arrival, CPU ntc_fault.cpu arrives late (busy for delay_us) or
- * never. A CPU told never to arrive leaves as if it had timed out.
+ * never. A CPU told never to arrive leaves as if it had timed out. In mode
+ * dpc_late, the simulated device's DpcForIsr on that CPU starts delay_us
+ * late instead (the barriers are left alone).
  */
-enum ntc_fault_mode { NTC_FAULT_OFF, NTC_FAULT_LATE, NTC_FAULT_NEVER };
+enum ntc_fault_mode {
+	NTC_FAULT_OFF,
+	NTC_FAULT_LATE,
+	NTC_FAULT_NEVER,
+	NTC_FAULT_DPC_LATE,
+};
 
 struct ntc_fault {
 	u32 cpu;
@@ -238,6 +258,8 @@ struct ntc_fault {
 extern struct ntc_fault ntc_fault;
 /* Called just before arriving at a barrier: true means "do not arrive". */
 bool ntc_fault_arrive(void);
+/* Called at the start of the simulated device's DPC. */
+void ntc_fault_dpc(void);
 
 int ntc_nt_init(void);
 void ntc_nt_exit(void);
