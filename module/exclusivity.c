@@ -177,19 +177,26 @@ static void ex_record(u64 *sample, u64 t0, u64 t3)
 	sample[EX_RELEASE] = t3 - ex.t_release;
 }
 
-/* Flush and free the seed's DPC array at PASSIVE_LEVEL (defect 4). */
-static bool ex_free_dpcs(void)
+/*
+ * Flush and free the seed's DPC array at PASSIVE_LEVEL (defect 4), waiting
+ * at most @timeout_ms for each DPC; false (the array kept: a DPC may still
+ * run) when one has not finished.
+ */
+static bool ex_free_dpcs(unsigned int timeout_ms)
 {
 	unsigned int i;
 
 	for (i = 0; i < ex.nr_dpcs; i++)
-		if (!ntc_dpc_flush(&ex.dpcs[i], 1 + div_u64(ex.deadline_ns, NSEC_PER_MSEC)))
+		if (!ntc_dpc_flush(&ex.dpcs[i], timeout_ms))
 			return false;	/* keep it: a DPC may still run */
 	kfree(ex.dpcs);
 	ex.dpcs = NULL;
 	ex.nr_dpcs = 0;
 	return true;
 }
+
+/* Longer than a late DPC can take: its two deadlines, the injected delay. */
+#define EX_LATE_DPC_WAIT_MS	(4 * NTCORRAL_MAX_DEADLINE_US / USEC_PER_MSEC)
 
 static void ex_arm(struct ntc_run *run)
 {
@@ -258,10 +265,14 @@ static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
 	bool gained;
 	int dpc_tmo;
 
-	/* Defect 3: never start over DPCs that may still run. */
-	if (ex.dpcs && !ex_free_dpcs()) {
-		run->errmsg = "a DPC of an earlier GainExclusivity has not finished";
-		return -EBUSY;
+	/*
+	 * Defect 3: never start over DPCs that may still run. The last
+	 * iteration's late DPC spins two deadlines at most (plus an injected
+	 * delay): give it that, then end the run early, its timeout counted.
+	 */
+	if (ex.dpcs && !ex_free_dpcs(EX_LATE_DPC_WAIT_MS)) {
+		ntc_run_timeout(run, "a DPC of the last GainExclusivity never finished; stopping the run");
+		return -ETIMEDOUT;
 	}
 	ex_arm(run);
 	ntc_irql_raise(DISPATCH_LEVEL, &irql);
@@ -282,7 +293,7 @@ static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
 		ntc_run_violation(run, "GainExclusivity returned NULL");
 		return 1;
 	}
-	if (!ex_free_dpcs())
+	if (!ex_free_dpcs(1 + div_u64(ex.deadline_ns, NSEC_PER_MSEC)))
 		ntc_run_timeout(run, "a DPC did not finish after the release");
 	dpc_tmo = atomic_read(&ex.dpc_timeouts);
 	run->counters[EX_C_DPC_TIMEOUTS] += dpc_tmo;
@@ -301,7 +312,6 @@ static void ex_generic_routine(struct ntc_generic_call *call, void *context)
 {
 	struct ntc_run *run = context;
 	struct ntc_irql_saved irql;
-	int sense = 0;
 
 	ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
 	ntc_irql_raise(IPI_LEVEL - 1, &irql);
@@ -309,7 +319,7 @@ static void ex_generic_routine(struct ntc_generic_call *call, void *context)
 		goto out;	/* injected: never synchronizes */
 	ex_arrived();
 	/* Everyone is here with interrupts off. */
-	if (ntc_call_dpc_synchronize(call, &sense) < 0)
+	if (ntc_call_dpc_synchronize(call) < 0)
 		goto out;
 	if (smp_processor_id() == run->initiator) {
 		ex_check_corralled(run, "a CPU was not held when the work ran");
@@ -317,7 +327,7 @@ static void ex_generic_routine(struct ntc_generic_call *call, void *context)
 		ex.t_release = ntc_phase_stamp(run);
 	}
 	/* Nobody leaves before the work is done. */
-	ntc_call_dpc_synchronize(call, &sense);
+	ntc_call_dpc_synchronize(call);
 out:
 	ex_left();
 	ntc_irql_lower(&irql);
@@ -336,8 +346,9 @@ static int ex_iterate_generic(struct ntc_run *run, u64 *sample)
 	t3 = ntc_window_stamp(run);
 	run->counters[EX_C_IRQL_VIOLATIONS] += ntc_irql_violations() - misses;
 	if (ret == -EBUSY) {
-		run->errmsg = "a DPC of an earlier KeGenericCallDpc has not finished";
-		return ret;
+		/* The last call's DPC, retired, has not even started. */
+		ntc_run_timeout(run, "a DPC of the last KeGenericCallDpc never ran; stopping the run");
+		return -ETIMEDOUT;
 	}
 	if (ret) {
 		run->counters[EX_C_DPC_TIMEOUTS]++;
@@ -359,6 +370,7 @@ struct ex_stop_ctx {
 	 * shootdown): a stalled initiator must not work once a CPU has left.
 	 */
 	atomic_t state;			/* 0 armed, 1 working, 2 aborted */
+	bool cpu_gone;			/* a CPU of the set went offline */
 };
 
 static int ex_stop_fn(void *data)
@@ -372,8 +384,16 @@ static int ex_stop_fn(void *data)
 	ex_arrived();
 	atomic_inc(&ctx->arrived);
 	if (smp_processor_id() == run->initiator) {
-		if (ntc_spin_until(atomic_read(&ctx->arrived) == run->nr_cpus,
-				   deadline) &&
+		/*
+		 * stop_machine() holds hotplug off: a CPU of the set that
+		 * went offline before it will never arrive. Let everyone go
+		 * and end the run, instead of a timeout per iteration.
+		 */
+		if (!cpumask_subset(run->p.cpus, cpu_online_mask) &&
+		    atomic_cmpxchg(&ctx->state, 0, 2) == 0)
+			ctx->cpu_gone = true;
+		else if (ntc_spin_until(atomic_read(&ctx->arrived) == run->nr_cpus,
+					deadline) &&
 		    atomic_cmpxchg(&ctx->state, 0, 1) == 0) {
 			ex_check_corralled(run, "a CPU was not held when the work ran");
 			ex_work(run);
@@ -411,6 +431,8 @@ static int ex_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 		ntc_run_violation(run, "stop_machine() failed");
 		return 1;
 	}
+	if (ctx.cpu_gone)
+		return -ENODEV;		/* run.c says so and ends the run */
 	if (atomic_read(&ex.dpc_timeouts) || !ex.work_runs) {
 		run->counters[EX_C_DPC_TIMEOUTS] += atomic_read(&ex.dpc_timeouts);
 		ntc_run_timeout(run, "stop_machine: a CPU did not arrive or leave in time");
@@ -424,6 +446,11 @@ static int ex_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 
 static int ex_setup(struct ntc_run *run)
 {
+	/* An earlier run's late DPC: the run is refused, as the uapi says. */
+	if (ex.dpcs && !ex_free_dpcs(1 + div_u64(run->deadline_ns, NSEC_PER_MSEC))) {
+		run->errmsg = "a DPC of an earlier GainExclusivity has not finished; retry when it has";
+		return -EBUSY;
+	}
 	if (run->variant->iterate == ex_iterate_seed &&
 	    !cpumask_equal(run->p.cpus, cpu_online_mask)) {
 		run->errmsg = "the seed variant always targets processors 0..KeNumberProcessors-1: run it without a CPU set";
@@ -435,7 +462,7 @@ static int ex_setup(struct ntc_run *run)
 /* Unload: a seed DPC array still owned by a late CPU. */
 static void ex_exit(void)
 {
-	while (ex.dpcs && !ex_free_dpcs())
+	while (ex.dpcs && !ex_free_dpcs(1000))
 		pr_warn("!!! unload waits for a GainExclusivity DPC\n");
 }
 

@@ -55,6 +55,11 @@ struct ntc_experiment {
 	unsigned int nr_metrics;
 	const char *const *counters;
 	unsigned int nr_counters;
+	/*
+	 * Counters that are a maximum or a rate, BIT(index): the cumulative
+	 * stats keep the highest of the runs instead of adding them up.
+	 */
+	unsigned long counters_highest;
 	/* Run attributes it uses beyond the common ones, BIT_ULL(attr). */
 	u64 params;
 	/*
@@ -64,6 +69,12 @@ struct ntc_experiment {
 	 */
 	bool session;
 	unsigned int (*max_samples)(const struct ntc_run *run);
+	/*
+	 * Parameters that cannot work together, refused before the run:
+	 * -EINVAL with run->errmsg set to the sentence. @run has its
+	 * parameters, initiator and nr_cpus.
+	 */
+	int (*check)(struct ntc_run *run);
 	/* Called before the first iteration / after the last, same context. */
 	int (*setup)(struct ntc_run *run);
 	void (*teardown)(struct ntc_run *run);
@@ -147,6 +158,8 @@ bool ntc_run_cpus_present(struct ntc_run *run);
 void ntc_run_metric_add(struct ntc_run *run, unsigned int i, u64 value);
 void ntc_run_violation(struct ntc_run *run, const char *what);
 void ntc_run_timeout(struct ntc_run *run, const char *what);
+int ntc_run_check_hold(struct ntc_run *run, u64 records_per_cpu,
+		       u64 extra_records);
 
 /* Timestamps for the figures: one clock for every CPU, NMI-safe. */
 static inline u64 ntc_now(void)

@@ -42,6 +42,30 @@ void ntc_run_timeout(struct ntc_run *run, const char *what)
 }
 
 /*
+ * The common check of the device experiments, whose hold is taken under a
+ * lock that others wait for: a waiter gives up after deadline_us, and the
+ * DPC and the thread may each hold the lock hold_us ahead of it, so the
+ * deadline must cover four holds (twice over, for emulated CPUs) or the
+ * run would only show its own deadline. And their per-interrupt records
+ * (@records_per_cpu per CPU of the set plus @extra_records) must fit.
+ */
+#define NTC_MAX_RECORDS		(1U << 20)
+
+int ntc_run_check_hold(struct ntc_run *run, u64 records_per_cpu,
+		       u64 extra_records)
+{
+	if ((u64)run->p.hold_us * 4 > run->p.deadline_us) {
+		run->errmsg = "hold_us must be at most a quarter of deadline_us: others wait for the lock at most deadline_us, and the DPC and the thread can each hold it hold_us ahead of them";
+		return -EINVAL;
+	}
+	if (records_per_cpu * run->nr_cpus + extra_records > NTC_MAX_RECORDS) {
+		run->errmsg = "too many iterations for this many CPUs: the experiment keeps a record per interrupt and allows 1048576 (iterations x CPUs)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * The sample arrays are handed out to CPUs in chunks: a CPU appends to its
  * own chunk (per-CPU state, interrupts off for the two words), and only
  * every NTC_METRIC_CHUNK-th sample touches the shared counter, so CPUs
@@ -112,23 +136,58 @@ bool ntc_run_cpus_present(struct ntc_run *run)
 	       raw_smp_processor_id() == run->initiator;
 }
 
+static int ntc_run_cpu_gone(struct ntc_run *run)
+{
+	pr_info("%s/%s: a CPU of the run went offline; stopping early\n",
+		run->exp->name, run->variant->name);
+	return -ENODEV;
+}
+
+static bool ntc_run_cpus_still_present(struct ntc_run *run)
+{
+	bool present;
+
+	cpus_read_lock();
+	present = ntc_run_cpus_present(run);
+	cpus_read_unlock();
+	return present;
+}
+
 static int ntc_run_one(struct ntc_run *run, u64 *sample)
 {
 	int ret;
 
-	/* stop_machine() takes the hotplug lock itself, and is not reentrant. */
-	if (run->variant->holds_hotplug)
-		return run->variant->iterate(run, sample);
-	cpus_read_lock();
-	if (ntc_run_cpus_present(run)) {
+	/*
+	 * stop_machine() takes the hotplug lock itself, and is not reentrant:
+	 * look before it; the variant looks again inside, where hotplug is
+	 * held off, and returns -ENODEV for a CPU that left in between.
+	 */
+	if (run->variant->holds_hotplug) {
+		if (!ntc_run_cpus_still_present(run))
+			return ntc_run_cpu_gone(run);
 		ret = run->variant->iterate(run, sample);
-	} else {
-		pr_info("%s/%s: a CPU of the run went offline; stopping early\n",
-			run->exp->name, run->variant->name);
-		ret = -ENODEV;
+		return ret == -ENODEV ? ntc_run_cpu_gone(run) : ret;
 	}
+	cpus_read_lock();
+	if (ntc_run_cpus_present(run))
+		ret = run->variant->iterate(run, sample);
+	else
+		ret = ntc_run_cpu_gone(run);
 	cpus_read_unlock();
 	return ret;
+}
+
+/*
+ * How an iteration's error ends the run: a CPU that left (-ENODEV) or a
+ * deadline that leaves the corral unusable (-ETIMEDOUT, counted already)
+ * end it early with its figures; anything else (-EBUSY, -ENOMEM) is the
+ * run's error, with the experiment's sentence in errmsg.
+ */
+static void ntc_run_stop(struct ntc_run *run, int ret)
+{
+	run->truncated = true;
+	if (ret != -ENODEV && ret != -ETIMEDOUT && ret != -ETIME)
+		run->err = ret;
 }
 
 /*
@@ -208,7 +267,7 @@ static void ntc_run_iterations(struct ntc_run *run)
 					    &done, end);
 			it += done - 1;
 			if (ret < 0) {
-				run->truncated = true;
+				ntc_run_stop(run, ret);
 				it++;
 				break;
 			}
@@ -218,7 +277,7 @@ static void ntc_run_iterations(struct ntc_run *run)
 		memset(sample, 0, sizeof(sample));
 		ret = ntc_run_one(run, sample);
 		if (ret < 0) {
-			run->truncated = true;
+			ntc_run_stop(run, ret);
 			break;
 		}
 		/* A session runs once and records its own samples. */
@@ -389,12 +448,17 @@ int ntc_run_execute(struct ntc_run *run)
 	unsigned int i;
 	int ret;
 
+	run->initiator = cpumask_first(run->p.cpus);
+	run->nr_cpus = cpumask_weight(run->p.cpus);
+	if (run->exp->check) {
+		ret = run->exp->check(run);
+		if (ret)
+			return ret;
+	}
 	if (!mutex_trylock(&ntc_run_lock)) {
 		run->errmsg = "another run is in progress";
 		return -EBUSY;
 	}
-	run->initiator = cpumask_first(run->p.cpus);
-	run->nr_cpus = cpumask_weight(run->p.cpus);
 	run->metric_cap = run->exp->max_samples ? run->exp->max_samples(run) :
 			  run->p.iterations;
 	run->metric_slots = run->metric_cap +
@@ -402,7 +466,7 @@ int ntc_run_execute(struct ntc_run *run)
 	for (i = 0; i < run->exp->nr_metrics; i++) {
 		atomic_set(&run->metric_len[i], 0);
 		run->metric[i] = kvmalloc_array(run->metric_slots, sizeof(u64),
-						GFP_KERNEL);
+						GFP_KERNEL | __GFP_NOWARN);
 		run->metric_cpu[i] = alloc_percpu(struct ntc_metric_cpu);
 		if (!run->metric[i] || !run->metric_cpu[i]) {
 			ret = -ENOMEM;

@@ -30,6 +30,7 @@
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/interrupt.h>
+#include <linux/jiffies.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
 #include <linux/smp.h>
@@ -88,9 +89,22 @@ struct sd_slot {
 
 static DEFINE_PER_CPU_ALIGNED(struct sd_slot, sd_slots);
 
+/*
+ * NT's barrier, counting down to 0, tagged with the iteration it counts:
+ * (u32)gen << 32 | CPUs still to arrive. A target arrives only into its own
+ * iteration (one compare-exchange), so an answer owed to an abandoned
+ * corral can never count in a later one.
+ */
+#define SD_BARRIER_LEFT		GENMASK_ULL(31, 0)
+
+static u64 sd_barrier_word(unsigned long gen, unsigned int left)
+{
+	return (u64)(u32)gen << 32 | left;
+}
+
 /* The corral itself; one run at a time uses it. */
 static struct {
-	atomic_t barrier;		/* NT's barrier, counts down to 0 */
+	atomic64_t barrier;
 	unsigned long gen;		/* current iteration */
 	unsigned long released_gen;	/* the release word */
 	u64 target_deadline_ns;
@@ -107,7 +121,6 @@ struct sd_state {
 	unsigned int nr_targets;
 	u64 hold_ns;
 	struct pci_dev *pdev;		/* NULL: the work is a timed hold */
-	bool raw_pci_safe;		/* every online CPU is corralled */
 	u32 pci_api_value;
 	u64 t1, t2;			/* stop_machine: set inside the window */
 	u64 irql_misses;		/* ntc_irql_violations() at sd_arm() */
@@ -129,10 +142,28 @@ static void sd_release(unsigned long gen)
 	smp_store_release(&sd_corral.released_gen, gen);
 }
 
+/*
+ * Released, or stale: the release word has reached @gen, or a later
+ * iteration has begun (a target that took so long its corral is gone).
+ */
 static bool sd_released(unsigned long gen)
 {
 	/* Pairs with the release in sd_release(). */
-	return smp_load_acquire(&sd_corral.released_gen) == gen;
+	return (long)(smp_load_acquire(&sd_corral.released_gen) - gen) >= 0 ||
+	       READ_ONCE(sd_corral.gen) != gen;
+}
+
+/* InterlockedDecrement of the barrier, if it still counts @gen. */
+static bool sd_arrive(unsigned long gen)
+{
+	s64 old = atomic64_read(&sd_corral.barrier);
+
+	do {
+		if ((old >> 32) != (u32)gen || !(old & SD_BARRIER_LEFT))
+			return false;
+		/* A full barrier, as InterlockedDecrement is. */
+	} while (!atomic64_try_cmpxchg(&sd_corral.barrier, &old, old - 1));
+	return true;
 }
 
 /*
@@ -147,7 +178,12 @@ enum { SD_ARMED, SD_WORKING, SD_ABORTED };
 /* A target's deadline passed: true if it may leave (nothing has begun). */
 static bool sd_give_up(unsigned long gen)
 {
-	int state = atomic_cmpxchg(&sd_corral.state, SD_ARMED, SD_ABORTED);
+	int state;
+
+	/* Its iteration is over: the state word is another's now. */
+	if (READ_ONCE(sd_corral.gen) != gen)
+		return true;
+	state = atomic_cmpxchg(&sd_corral.state, SD_ARMED, SD_ABORTED);
 
 	if (state == SD_WORKING)
 		return false;
@@ -180,16 +216,15 @@ static void sd_corralled(struct sd_slot *slot)
 	 */
 	ntc_irql_raise(max_t(enum ntc_irql, ntc_irql_current(), IPI_LEVEL - 1),
 		       &irql);
-	if (sd_released(gen)) {
-		/* The initiator gave up waiting for us. */
+	if (ntc_fault_arrive())
+		goto out;	/* injected: this CPU never arrives */
+	/* After any delay: is our iteration still the current one? */
+	WRITE_ONCE(slot->arrived_gen, gen);
+	if (sd_released(gen) || !sd_arrive(gen)) {
+		/* The initiator gave up waiting for us, or moved on. */
 		atomic_inc(&sd_corral.late_arrivals);
 		goto out;
 	}
-	if (ntc_fault_arrive())
-		goto out;	/* injected: this CPU never arrives */
-	WRITE_ONCE(slot->arrived_gen, gen);
-	/* InterlockedDecrement is a full barrier: so is atomic_dec_return. */
-	atomic_dec_return(&sd_corral.barrier);
 
 	deadline = ntc_deadline(READ_ONCE(sd_corral.target_deadline_ns));
 	if (!ntc_spin_until(sd_released(gen), deadline) && !sd_give_up(gen)) {
@@ -233,6 +268,21 @@ static u32 sd_pci_conf1_read(unsigned int bus, unsigned int devfn,
 }
 #endif
 
+static int sd_iterate_stop_machine(struct ntc_run *run, u64 *sample);
+
+/*
+ * Raw 0xCF8/0xCFC access is only safe when no CPU outside the corral can be
+ * in the middle of its own config access: the run's set is every online CPU
+ * (decided now, inside the window: hotplug is held off, and a CPU onlined
+ * since the last iteration is outside the corral), or stop_machine, which
+ * stops every online CPU whatever the set.
+ */
+static bool sd_raw_pci_safe(struct ntc_run *run)
+{
+	return run->variant->iterate == sd_iterate_stop_machine ||
+	       cpumask_equal(run->p.cpus, cpu_online_mask);
+}
+
 /* The work, on the initiator, inside the window, interrupts off. */
 static void sd_work(struct ntc_run *run, struct sd_state *st)
 {
@@ -241,7 +291,7 @@ static void sd_work(struct ntc_run *run, struct sd_state *st)
 	sd_corral.work_runs++;
 	sd_corral.work_cpu = smp_processor_id();
 #ifdef CONFIG_X86
-	if (st->pdev && st->raw_pci_safe) {
+	if (st->pdev && sd_raw_pci_safe(run)) {
 		u32 raw = sd_pci_conf1_read(st->pdev->bus->number,
 					    st->pdev->devfn, 0);
 
@@ -252,7 +302,7 @@ static void sd_work(struct ntc_run *run, struct sd_state *st)
 		}
 	}
 #endif
-	if (st->pdev && !st->raw_pci_safe)
+	if (st->pdev && !sd_raw_pci_safe(run))
 		run->counters[SD_C_PCI_SKIPPED]++;
 	until = ntc_deadline(st->hold_ns);
 	while (!ntc_past(until))
@@ -282,8 +332,8 @@ static bool sd_wait_arrivals(struct ntc_run *run)
 {
 	u64 deadline = ntc_deadline(run->deadline_ns);
 
-	return ntc_spin_until(atomic_read_acquire(&sd_corral.barrier) <= 0,
-			      deadline);
+	return ntc_spin_until(!(atomic64_read_acquire(&sd_corral.barrier) &
+				SD_BARRIER_LEFT), deadline);
 }
 
 /* Wait until no target can still touch its slot. */
@@ -308,7 +358,7 @@ static unsigned long sd_arm(struct sd_state *st)
 	st->irql_misses = ntc_irql_violations();
 	sd_corral.work_runs = 0;
 	sd_corral.work_cpu = -1;
-	atomic_set(&sd_corral.barrier, st->nr_targets);
+	atomic64_set(&sd_corral.barrier, sd_barrier_word(gen, st->nr_targets));
 	atomic_set(&sd_corral.state, SD_ARMED);
 	for_each_cpu(cpu, st->targets) {
 		struct sd_slot *slot = sd_slot_of(cpu);
@@ -379,7 +429,7 @@ static int sd_finish(struct ntc_run *run, struct sd_state *st,
 	for_each_cpu(cpu, st->targets)
 		if (READ_ONCE(sd_slot_of(cpu)->left_gen) != gen)
 			ntc_run_violation(run, "a CPU has no record of leaving the corral");
-	if (atomic_read(&sd_corral.barrier) != 0)
+	if (atomic64_read(&sd_corral.barrier) != sd_barrier_word(gen, 0))
 		ntc_run_violation(run, "the barrier did not return to idle");
 	if (sd_corral.work_runs != 1 || sd_corral.work_cpu != run->initiator)
 		ntc_run_violation(run, "the work did not run exactly once on the initiator");
@@ -540,10 +590,31 @@ static int sd_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 	return ret;
 }
 
+/*
+ * Any CPU, in the run's set or not, that still owes an answer to an earlier
+ * corral could arrive during this run: wait for it, sleeping, a little
+ * longer than the longest injected delay, then refuse.
+ */
+#define SD_ANSWER_WAIT_MS	(3 * NTCORRAL_MAX_DEADLINE_US / USEC_PER_MSEC)
+
+static bool sd_wait_answered(void)
+{
+	unsigned long until = jiffies + msecs_to_jiffies(SD_ANSWER_WAIT_MS);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		while (atomic_read_acquire(&sd_slot_of(cpu)->pending)) {
+			if (time_after(jiffies, until))
+				return false;
+			usleep_range(1000, 2000);
+		}
+	}
+	return true;
+}
+
 static int sd_setup(struct ntc_run *run)
 {
 	struct sd_state *st;
-	int cpu;
 
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st || !zalloc_cpumask_var(&st->targets, GFP_KERNEL)) {
@@ -556,21 +627,12 @@ static int sd_setup(struct ntc_run *run)
 	st->nr_targets = cpumask_weight(st->targets);
 	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
 
-	for_each_cpu(cpu, st->targets) {
-		if (atomic_read(&sd_slot_of(cpu)->pending)) {
-			free_cpumask_var(st->targets);
-			kfree(st);
-			run->errmsg = "a CPU has not yet answered an earlier corral";
-			return -EBUSY;
-		}
+	if (!sd_wait_answered()) {
+		free_cpumask_var(st->targets);
+		kfree(st);
+		run->errmsg = "a CPU has not yet answered an earlier corral";
+		return -EBUSY;
 	}
-	/*
-	 * Raw 0xCF8/0xCFC access is only safe when no CPU outside the corral
-	 * can be in the middle of its own config access. stop_machine stops
-	 * every online CPU whatever the set.
-	 */
-	st->raw_pci_safe = cpumask_equal(run->p.cpus, cpu_online_mask) ||
-			   run->variant->iterate == sd_iterate_stop_machine;
 	if (IS_ENABLED(CONFIG_X86) && IS_ENABLED(CONFIG_PCI) &&
 	    run->p.pci_device != NTCORRAL_PCI_DEVICE_NONE)
 		st->pdev = pci_get_domain_bus_and_slot(0, run->p.pci_device >> 8,
@@ -654,7 +716,7 @@ static const struct ntc_variant sd_variants[] = {
 	},
 	{
 		.name = "stop_machine",
-		.description = "Linux's own answer: the work runs under stop_machine_cpuslocked(), every online CPU stopped",
+		.description = "Linux's own answer: the work runs under stop_machine(), every online CPU stopped",
 		.baseline = true,
 		.holds_hotplug = true,
 		.iterate = sd_iterate_stop_machine,

@@ -286,6 +286,12 @@ static unsigned int sl_max_samples(const struct ntc_run *run)
 		     1U << 20);
 }
 
+/* One event record per interrupt: iterations per CPU of the set. */
+static int sl_check(struct ntc_run *run)
+{
+	return ntc_run_check_hold(run, run->p.iterations, 0);
+}
+
 static int sl_setup(struct ntc_run *run)
 {
 	struct sl_state *st;
@@ -293,8 +299,10 @@ static int sl_setup(struct ntc_run *run)
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		goto nomem;
+	/* Bounded by sl_check(). */
 	st->nr_events = run->p.iterations * run->nr_cpus;
-	st->events = kvcalloc(st->nr_events, sizeof(*st->events), GFP_KERNEL);
+	st->events = kvcalloc(st->nr_events, sizeof(*st->events),
+			      GFP_KERNEL | __GFP_NOWARN);
 	if (!st->events)
 		goto nomem;
 	st->run = run;
@@ -423,7 +431,9 @@ const struct ntc_experiment ntc_spinlock = {
 	.nr_counters = ARRAY_SIZE(sl_counters),
 	.params = BIT_ULL(NTCORRAL_A_HOLD_US) | BIT_ULL(NTCORRAL_A_RATE_HZ),
 	.session = true,
+	.counters_highest = BIT(SL_C_EVENTS_PER_SEC),
 	.max_samples = sl_max_samples,
+	.check = sl_check,
 	.setup = sl_setup,
 	.teardown = sl_teardown,
 };

@@ -134,8 +134,12 @@ void ntc_stats_add_run(const struct ntc_run *run, const struct ntc_report *rep)
 		for (b = 0; b < NTCORRAL_HIST_BUCKETS; b++)
 			m->hist[b] += s->hist[b];
 	}
+	/* Sums, but for a maximum or a rate: the highest of the runs. */
 	for (i = 0; i < run->exp->nr_counters; i++)
-		st->counters[i] += run->counters[i];
+		if (run->exp->counters_highest & BIT(i))
+			st->counters[i] = max(st->counters[i], run->counters[i]);
+		else
+			st->counters[i] += run->counters[i];
 	mutex_unlock(&ntc_stats_lock);
 }
 
