@@ -1,0 +1,261 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# abort_test.sh: the abort paths, each provoked on purpose and each checked
+# for what it must leave behind. TAP ("ok N abort.NAME"). Root, in the test
+# VM, with 4 CPUs (CPU hotplug for two tests). Always leaves fault_mode at 0
+# and every CPU online.
+#
+#  - a device session whose DPC is still running when the session ends
+#    (fault mode 3, dpc_late) counts a timeout, loses nothing, and frees
+#    nothing before the DPC is done (before the fix: KASAN use-after-free
+#    in sl_dpc on the debug kernel, "an interrupt was never handled");
+#  - a hold longer than a quarter of the deadline is refused up front with
+#    EINVAL and a sentence (spinlock, interlocked_queue);
+#  - a shootdown target that answers an abandoned corral on CPUs 0-3 late
+#    never counts in a later corral on CPUs 0-2: the later run waits for it
+#    and is clean (before: it decremented the later run's barrier);
+#  - a KeGenericCallDpc routine that passed its generation check and then
+#    stalled cannot synchronise on the next call (before: it joined the
+#    next run's barrier and read the freed run);
+#  - an exclusivity/seed run that finds an earlier run's DPC still running
+#    is refused with EBUSY and a sentence (before: truncated, no error);
+#  - ipi_barrier/stop_machine and exclusivity/stop_machine end early,
+#    without a timeout, when a CPU of the set goes offline (before: a
+#    whole-machine stop with interrupts off into the deadline, per
+#    iteration, for the whole budget);
+#  - the raw PCI read of the shootdown is decided per iteration: a CPU
+#    onlined during the run is outside the corral and the read is skipped
+#    (before: decided once, at the start);
+#  - the cumulative stats keep the highest max_batch and items_per_sec of
+#    the runs, not their sum.
+
+# $slack is split on purpose
+# shellcheck disable=SC2086
+ntc_prefix=abort
+. "$(dirname "$0")/lib.sh"
+
+echo "TAP version 13"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP needs root"
+	exit 4
+fi
+if [ -z "$client" ] || [ ! -x "$client" ]; then
+	echo "1..0 # SKIP the client (ntcorral) is not on PATH"
+	exit 4
+fi
+if ! module_loaded; then
+	if [ -z "$NTCORRAL_KO" ] || ! insmod "$NTCORRAL_KO"; then
+		echo "1..0 # SKIP the module is not loaded and \$NTCORRAL_KO does not load"
+		exit 4
+	fi
+fi
+dbg=$ntc_debugfs
+if [ ! -w "$dbg/fault_mode" ]; then
+	echo "1..0 # SKIP no $dbg/fault_mode (debugfs not mounted?)"
+	exit 4
+fi
+if [ "$(online_cpus)" -lt 4 ] || [ ! -w /sys/devices/system/cpu/cpu3/online ]; then
+	echo "1..0 # SKIP needs 4 online CPUs and CPU hotplug (the VM has them)"
+	exit 4
+fi
+
+cleanup() {
+	echo 0 >"$dbg/fault_mode" 2>/dev/null
+	for c in 1 2 3; do
+		echo 1 >/sys/devices/system/cpu/cpu$c/online 2>/dev/null
+	done
+}
+trap cleanup EXIT INT TERM
+
+plan 11
+
+irql0=$(irql_count)
+
+# field PATH: a member of the first result of the last --json run
+field() {
+	jq -r ".[0].$1" "$out" 2>/dev/null
+}
+
+# fault CPU MODE DELAY_US
+fault() {
+	echo "$1" >"$dbg/fault_cpu"
+	echo "$3" >"$dbg/fault_delay_us"
+	echo "$2" >"$dbg/fault_mode"
+}
+
+injected() {
+	cat "$dbg/fault_injected"
+}
+
+cpu_online() {
+	echo "$2" >"/sys/devices/system/cpu/cpu$1/online"
+}
+
+expect_clean_json() {
+	expect_eq "$1: violations" "$(field violations)" 0
+	expect_eq "$1: timeouts" "$(field timeouts)" 0
+}
+
+# ---- device sessions whose DPC outlives them ---------------------------------
+
+for ev in spinlock:raw:interrupts:events_handled \
+	interlocked_queue:exinterlocked:produced:consumed; do
+	exp=${ev%%:*} rest=${ev#*:} var=${rest%%:*} rest=${rest#*:}
+	made=${rest%%:*} done=${rest#*:}
+	begin "${exp}_session_waits_for_its_late_dpc_and_loses_nothing"
+	n0=$(injected)
+	bangs_expected "$exp/$var: a DPC 300 ms late, past a 20 ms deadline"
+	fault 1 3 300000
+	cl run "$exp" --variant "$var" --iterations 5 --rate-hz 5000 \
+		--hold-us 0 --deadline-us 20000 --json
+	echo 0 >"$dbg/fault_mode"
+	bangs_unexpected
+	expect_status 3
+	[ "$(injected)" -gt "$n0" ] || fail "the DPC was never delayed (fault_injected did not move)"
+	[ "$(field timeouts)" -ge 1 ] 2>/dev/null || fail "timeouts is '$(field timeouts)', expected >= 1: the late DPC went unnoticed"
+	expect_eq "violations" "$(field violations)" 0
+	expect_eq "$done (against $made)" "$(field "counters.$done")" "$(field "counters.$made")"
+	dmesg | grep -q "ntcorral: !!! $exp/$var: .*the DPC did not finish" ||
+		fail "no '!!! $exp/$var: ... the DPC did not finish' in the kernel log"
+	# And the next session, fault off, is clean.
+	cl run "$exp" --variant "$var" --iterations 5 --rate-hz 5000 $slack --json
+	expect_status 0
+	expect_clean_json "$exp/$var after the fault"
+	end
+done
+
+# ---- parameter sets that cannot work ------------------------------------------
+
+begin hold_longer_than_a_quarter_of_the_deadline_is_refused
+cl run spinlock --variant raw --hold-us 10000 --deadline-us 100 --iterations 5 --rate-hz 5000
+expect_status 1
+expect_err 'hold_us must be at most a quarter of deadline_us'
+cl run interlocked_queue --variant exinterlocked --hold-us 10000 --deadline-us 1000
+expect_status 1
+expect_err 'hold_us must be at most a quarter of deadline_us'
+cl run spinlock --variant irqsave --hold-us 251 --deadline-us 1000
+expect_status 1
+expect_err 'hold_us must be at most a quarter of deadline_us'
+end
+
+# ---- late answers to corrals that are gone -------------------------------------
+
+begin stale_shootdown_target_never_counts_in_a_later_corral
+bangs_expected "shootdown/dpc: CPU 3 answers 1.5 s late"
+fault 3 1 1500000
+cl run shootdown --variant dpc --cpus 0-3 --iterations 1 --deadline-us 100000 --json
+echo 0 >"$dbg/fault_mode"
+bangs_unexpected
+expect_status 3
+# CPU 3 is still spinning out its delay: this run must not count it.
+cl run shootdown --variant dpc --cpus 0-2 --iterations 2000 --hold-us 100 \
+	--pci-device none $slack --json
+expect_status 0
+expect_clean_json "the later run on CPUs 0-2"
+expect_eq "samples" "$(field samples)" 2000
+end
+
+begin late_generic_call_dpc_cannot_join_the_next_call
+bangs_expected "exclusivity/generic_call_dpc: CPU 1 stalls 1 s inside its DPC"
+fault 1 1 1000000
+cl run exclusivity --variant generic_call_dpc --iterations 1 --deadline-us 20000 --json
+echo 0 >"$dbg/fault_mode"
+bangs_unexpected
+expect_status 3
+cl run exclusivity --variant generic_call_dpc --iterations 200 $slack --json
+expect_status 0
+expect_clean_json "the next run"
+expect_eq "samples" "$(field samples)" 200
+end
+
+begin exclusivity_seed_refuses_a_run_while_an_earlier_dpc_runs
+bangs_expected "exclusivity/seed: CPU 1's DPC 1.5 s late"
+fault 1 1 1500000
+cl run exclusivity --variant seed --iterations 1 --deadline-us 50000 --json
+echo 0 >"$dbg/fault_mode"
+bangs_unexpected
+expect_status 3
+cl run exclusivity --variant seed --iterations 3 --deadline-us 50000
+expect_status 1
+expect_err 'DPC of an earlier GainExclusivity has not finished'
+sleep 2
+cl run exclusivity --variant seed --iterations 3 $slack --json
+expect_status 0
+expect_clean_json "once the DPC is done"
+end
+
+# ---- CPUs that leave or join during a run ---------------------------------------
+
+for ev in ipi_barrier:stop_machine exclusivity:stop_machine; do
+	exp=${ev%%:*} var=${ev#*:}
+	begin "${exp}_${var}_ends_early_without_timeouts_when_a_cpu_leaves"
+	kmsg "abort: $exp/$var hotplug"
+	cl run "$exp" --variant "$var" --iterations 100000 --max-runtime-ms 20000 \
+		--deadline-us 200000 --json &
+	pid=$!
+	sleep 2
+	cpu_online 2 0 || fail "could not take CPU 2 offline"
+	t0=$(date +%s)
+	wait $pid
+	rc=$?
+	t1=$(date +%s)
+	cpu_online 2 1 || fail "could not bring CPU 2 back"
+	expect_status 0
+	expect_eq "truncated" "$(field truncated)" true
+	expect_clean_json "$exp/$var with CPU 2 gone"
+	[ $((t1 - t0)) -le 10 ] || fail "the run went on $((t1 - t0)) s after CPU 2 left"
+	dmesg_since "abort: $exp/$var hotplug" |
+		grep -q "$exp/$var: a CPU of the run went offline; stopping early" ||
+		fail "the kernel log does not say the run stopped for the CPU"
+	end
+done
+
+begin shootdown_skips_the_raw_pci_read_once_a_cpu_joins
+cpu_online 3 0 || fail "could not take CPU 3 offline"
+cl run shootdown --variant ipi --iterations 100000 --max-runtime-ms 6000 \
+	--hold-us 200 --deadline-us 1000000 --json &
+pid=$!
+sleep 2
+cpu_online 3 1 || fail "could not bring CPU 3 back"
+wait $pid
+rc=$?
+expect_status 0
+expect_clean_json "shootdown/ipi"
+expect_eq "the run's CPUs" "$(field nr_cpus)" 3
+[ "$(field counters.pci_reads)" -gt 0 ] 2>/dev/null ||
+	fail "pci_reads is '$(field counters.pci_reads)': the read never ran while the set was every online CPU"
+[ "$(field counters.pci_skipped)" -gt 0 ] 2>/dev/null ||
+	fail "pci_skipped is '$(field counters.pci_skipped)': the raw read ran with CPU 3 online and outside the corral"
+end
+
+# ---- cumulative stats ------------------------------------------------------------
+
+begin stats_keep_the_highest_max_batch_not_the_sum
+cl reset interlocked_queue slist
+expect_status 0
+b1=0 b2=0
+cl run interlocked_queue --variant slist --iterations 200 --burst 8 $slack --json
+expect_status 0
+b1=$(field counters.max_batch)
+r1=$(field counters.items_per_sec)
+cl run interlocked_queue --variant slist --iterations 200 --burst 8 $slack --json
+expect_status 0
+b2=$(field counters.max_batch)
+r2=$(field counters.items_per_sec)
+cl stats interlocked_queue slist --json
+expect_status 0
+want=$b1
+[ "$b2" -gt "$b1" ] 2>/dev/null && want=$b2
+expect_eq "cumulative max_batch ($b1, $b2)" "$(field counters.max_batch)" "$want"
+want=$r1
+[ "$r2" -gt "$r1" ] 2>/dev/null && want=$r2
+expect_eq "cumulative items_per_sec ($r1, $r2)" "$(field counters.items_per_sec)" "$want"
+expect_eq "runs" "$(field runs)" 2
+end
+
+begin irql_assertion_never_fired
+expect_eq "irql_violations since the start" "$(irql_count)" "$irql0"
+end
+
+finish
