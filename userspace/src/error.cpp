@@ -44,8 +44,33 @@ bool NlError::family_missing() const {
     return stage_ == Stage::Resolve && (nle == NLE_OBJ_NOTFOUND || error_ == ENOENT);
 }
 
+NlError NlError::as_unloaded(bool family_back) const {
+    NlError e(Stage::Unloaded, error_, nl_error_, extack_, extack_attr_);
+    e.family_back_ = family_back;
+    return e;
+}
+
+bool unload_suspected(int error, const std::string& extack) {
+    return extack.empty() && (error == ENOENT || error == EPROTONOSUPPORT);
+}
+
+bool family_vanished(int error, const std::string& extack, int family_at_open, int resolved_now) {
+    if (!unload_suspected(error, extack))
+        return false;
+    return error == EPROTONOSUPPORT || resolved_now < 0 || resolved_now != family_at_open;
+}
+
 std::string explain(std::string_view command, const NlError& e) {
     const std::string cmd(command);
+    if (e.family_vanished()) {
+        if (e.family_back())
+            return "the ntcorral module was unloaded while the request was in flight and has "
+                   "been loaded again since; run '" +
+                   cmd + "' again";
+        return "the ntcorral module was unloaded while the request was in flight: the kernel "
+               "module is not loaded now; load it again with 'insmod ntcorral.ko' or "
+               "'modprobe ntcorral' and retry";
+    }
     if (e.family_missing())
         return "the ntcorral kernel module is not loaded (no generic netlink family "
                "\"" NTCORRAL_FAMILY_NAME

@@ -20,7 +20,10 @@ enum ExitStatus : int {
 // and the kernel's extack message when it sent one.
 class NlError : public std::runtime_error {
 public:
-    enum class Stage { Socket, Resolve, Request };
+    // Unloaded: the family resolved when the connection opened was gone (or
+    // going) when a request reached the kernel: generic netlink's own answer,
+    // never the module's (see unload_suspected()).
+    enum class Stage { Socket, Resolve, Request, Unloaded };
 
     NlError(Stage stage, int error, int nl_error, std::string extack = {}, int extack_attr = -1);
 
@@ -33,6 +36,14 @@ public:
     int extack_attr() const { return extack_attr_; }
     // True when the generic netlink family could not be resolved.
     bool family_missing() const;
+    // True when the family was resolved but unregistered before a request
+    // reached it (the module was unloaded while the request was in flight).
+    bool family_vanished() const { return stage_ == Stage::Unloaded; }
+    // With family_vanished(): the family was registered again (under a new id)
+    // by the time the client looked.
+    bool family_back() const { return family_back_; }
+    // The same failure, read as the family having vanished.
+    NlError as_unloaded(bool family_back) const;
 
 private:
     Stage stage_;
@@ -41,7 +52,22 @@ private:
     std::string nl_text_;
     std::string extack_;
     int extack_attr_;
+    bool family_back_ = false;
 };
+
+// Whether a failed request may be generic netlink's answer for a family that
+// is gone or going rather than the module's: the module gives every errno it
+// returns with an extack message, generic netlink gives these without one.
+// ENOENT: genl_rcv_msg() finds no family of the message's id (it was
+// unregistered after the client resolved it). EPROTONOSUPPORT:
+// netlink_dump_start() cannot take a reference on a module being unloaded.
+bool unload_suspected(int error, const std::string& extack);
+
+// The verdict on a suspected unload once the family name has been resolved
+// again: `resolved_now` is its id now, or a negative value when no family of
+// that name is registered. An ENOENT for a family still registered under the
+// same id is a plain rejection; EPROTONOSUPPORT is an unload in any case.
+bool family_vanished(int error, const std::string& extack, int family_at_open, int resolved_now);
 
 // A mistake on the command line, already phrased as one sentence (exit 2).
 class UsageError : public std::runtime_error {

@@ -174,7 +174,24 @@ Connection Connection::open(const std::string& family_name) {
     int family = genl_ctrl_resolve(sock.get(), family_name.c_str());
     if (family < 0)
         throw NlError(NlError::Stage::Resolve, family == -NLE_OBJ_NOTFOUND ? ENOENT : 0, family);
-    return Connection(std::move(sock), family);
+    return Connection(std::move(sock), family, family_name);
+}
+
+NlError Connection::request_error(int error, const std::string& extack, int extack_attr) const {
+    NlError e(NlError::Stage::Request, error, -nl_syserr2nlerr(error), extack, extack_attr);
+    if (!unload_suspected(error, extack))
+        return e;
+    // The name's id now: -1 when no family of that name is registered.
+    int now = -1;
+    try {
+        now = Connection::open(name_).family();
+    } catch (const NlError& again) {
+        if (!again.family_missing())
+            return e; // cannot tell: report what the kernel said
+    }
+    if (!family_vanished(error, extack, family_, now))
+        return e;
+    return e.as_unloaded(now >= 0 && now != family_);
 }
 
 void Connection::transact(nl_msg* msg, const OnMessage& on_message) {
@@ -197,16 +214,14 @@ void Connection::transact(nl_msg* msg, const OnMessage& on_message) {
         if (ex.exception)
             std::rethrow_exception(ex.exception);
         if (ex.error)
-            throw NlError(NlError::Stage::Request, ex.error, -nl_syserr2nlerr(ex.error), ex.extack,
-                          ex.extack_attr);
+            throw request_error(ex.error, ex.extack, ex.extack_attr);
         if (rc < 0)
             throw NlError(NlError::Stage::Request, 0, rc);
     }
     if (ex.exception)
         std::rethrow_exception(ex.exception);
     if (ex.error)
-        throw NlError(NlError::Stage::Request, ex.error, -nl_syserr2nlerr(ex.error), ex.extack,
-                      ex.extack_attr);
+        throw request_error(ex.error, ex.extack, ex.extack_attr);
 }
 
 } // namespace ntcorral

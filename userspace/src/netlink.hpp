@@ -13,6 +13,8 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
+#include "error.hpp"
+
 namespace ntcorral {
 
 using NlSockPtr = std::unique_ptr<nl_sock, decltype(&nl_socket_free)>;
@@ -54,10 +56,17 @@ public:
     void transact(nl_msg* msg, const OnMessage& on_message);
 
 private:
-    Connection(NlSockPtr sock, int family) : sock_(std::move(sock)), family_(family) {}
+    Connection(NlSockPtr sock, int family, std::string name)
+        : sock_(std::move(sock)), family_(family), name_(std::move(name)) {}
+
+    // A request's failure as NlError; when generic netlink (not the module)
+    // may have answered for a family gone since open(), the name is resolved
+    // again on a fresh socket to tell an unload from a rejection.
+    NlError request_error(int error, const std::string& extack, int extack_attr) const;
 
     NlSockPtr sock_;
     int family_;
+    std::string name_;
 };
 
 } // namespace ntcorral

@@ -166,3 +166,53 @@ TEST(Extack, read_from_dump_done_with_its_errno) {
     std::memcpy(NLMSG_DATA(hdr), &err, sizeof(err));
     EXPECT_EQ(done_error(hdr), 0);
 }
+
+TEST(Unload, only_errnos_without_the_modules_sentence_are_suspected) {
+    // genl_rcv_msg(): no family of that id; netlink_dump_start(): module going.
+    EXPECT_TRUE(unload_suspected(ENOENT, ""));
+    EXPECT_TRUE(unload_suspected(EPROTONOSUPPORT, ""));
+    // The module's own ENOENT always carries its sentence.
+    EXPECT_FALSE(unload_suspected(ENOENT, "unknown experiment; the list command shows the "
+                                          "valid ones"));
+    EXPECT_FALSE(unload_suspected(EINVAL, ""));
+    EXPECT_FALSE(unload_suspected(EPERM, ""));
+}
+
+TEST(Unload, enoent_is_an_unload_only_when_the_family_is_gone_or_has_a_new_id) {
+    EXPECT_TRUE(family_vanished(ENOENT, "", 30, -1));
+    EXPECT_TRUE(family_vanished(ENOENT, "", 30, 31));
+    // Still registered under the id the request used: a plain rejection.
+    EXPECT_FALSE(family_vanished(ENOENT, "", 30, 30));
+    EXPECT_FALSE(family_vanished(ENOENT, "no such variant", 30, -1));
+    // Only a module being unloaded makes a dump EPROTONOSUPPORT.
+    EXPECT_TRUE(family_vanished(EPROTONOSUPPORT, "", 30, 30));
+    EXPECT_FALSE(family_vanished(EBUSY, "", 30, -1));
+}
+
+TEST(Explain, enoent_from_a_vanished_family_says_the_module_was_unloaded) {
+    NlError e = request_error(ENOENT).as_unloaded(false);
+    EXPECT_TRUE(e.family_vanished());
+    EXPECT_FALSE(e.family_missing());
+    EXPECT_EQ(e.error(), ENOENT);
+    const std::string s = explain("run", e);
+    EXPECT_EQ(s, "the ntcorral module was unloaded while the request was in flight: the kernel "
+                 "module is not loaded now; load it again with 'insmod ntcorral.ko' or "
+                 "'modprobe ntcorral' and retry");
+    // What stress_test.sh looks for after an rmmod during a run.
+    EXPECT_NE(s.find("module is not loaded"), std::string::npos);
+    EXPECT_EQ(s.find("rejected"), std::string::npos);
+}
+
+TEST(Explain, a_family_registered_again_says_run_it_again) {
+    NlError e = request_error(ENOENT).as_unloaded(true);
+    EXPECT_TRUE(e.family_back());
+    EXPECT_EQ(explain("stats", e),
+              "the ntcorral module was unloaded while the request was in flight and has been "
+              "loaded again since; run 'stats' again");
+}
+
+TEST(Explain, a_plain_enoent_stays_a_rejection) {
+    EXPECT_EQ(explain("run", request_error(ENOENT)),
+              "the module rejected the request: no such file or directory");
+    EXPECT_FALSE(request_error(ENOENT).family_vanished());
+}
