@@ -384,8 +384,10 @@ int ntc_barrier_arrive(struct ntc_barrier *b, u32 *round)
 }
 
 /*
- * A waiter's deadline passed: 0 if round @round completed after all (the
- * completion won), else the barrier is broken now and -ETIMEDOUT.
+ * How round @round ended, for a waiter that stopped looking (it saw the
+ * round over, or its deadline passed): 0 if it completed, even after the
+ * waiter's last look (the completion won), else the barrier is broken now,
+ * by this call or another, and -ETIMEDOUT.
  */
 int ntc_barrier_give_up(struct ntc_barrier *b, u32 round)
 {
@@ -403,23 +405,30 @@ int ntc_barrier_give_up(struct ntc_barrier *b, u32 round)
 	return -ETIMEDOUT;
 }
 
+/* Round @round is over (completed), or the barrier broke. */
+static bool ntc_barrier_settled(struct ntc_barrier *b, u32 round)
+{
+	/* Pairs with the fully ordered cmpxchg of the last arrival. */
+	s64 now = atomic64_read_acquire(&b->state);
+
+	return ntc_barrier_round(now) != round || (now & NTC_BARRIER_BROKEN);
+}
+
 int ntc_barrier_wait(struct ntc_barrier *b)
 {
 	u64 deadline;
 	u32 round;
-	s64 now;
 	int ret;
 
 	ret = ntc_barrier_arrive(b, &round);
 	if (ret)
 		return ret;
 	deadline = ntc_deadline(b->deadline_ns);
-	if (ntc_spin_until((now = atomic64_read_acquire(&b->state),
-			    ntc_barrier_round(now) != round ||
-			    (now & NTC_BARRIER_BROKEN)), deadline) &&
-	    ntc_barrier_round(now) != round)
-		return 0;
-	/* Broken by another, or our deadline: only an incomplete round fails. */
+	ntc_spin_until(ntc_barrier_settled(b, round), deadline);
+	/*
+	 * Completed, broken by another, or our deadline: the one word
+	 * decides, and only an incomplete round fails.
+	 */
 	return ntc_barrier_give_up(b, round);
 }
 

@@ -159,7 +159,7 @@ static bool sd_arrive(unsigned long gen)
 	s64 old = atomic64_read(&sd_corral.barrier);
 
 	do {
-		if ((old >> 32) != (u32)gen || !(old & SD_BARRIER_LEFT))
+		if ((u64)old >> 32 != (u32)gen || !(old & SD_BARRIER_LEFT))
 			return false;
 		/* A full barrier, as InterlockedDecrement is. */
 	} while (!atomic64_try_cmpxchg(&sd_corral.barrier, &old, old - 1));
