@@ -9,7 +9,13 @@
 #	end                     # "ok N PREFIX.NAME" or "not ok ..." with why
 # Checks never stop the test: every failed one is reported under it.
 # skip NAME REASON prints "ok N PREFIX.NAME # SKIP REASON".
-# finish prints the plan and exits non-zero if anything failed.
+# plan N prints the plan "1..N" up front (before the first result): finish
+# then fails the program unless exactly N results came. Without it finish
+# prints the plan at the end. run_tests.sh fails a program whose results do
+# not match its plan, or that printed none (it ended early).
+# finish exits non-zero if anything failed.
+#
+# Shell tests read JSON with jq (vm.sh puts it in the VM).
 
 ntc_n=0
 ntc_failed=0
@@ -22,6 +28,7 @@ ntc_cmd=
 ntc_why=
 ntc_name=
 ntc_nobody=
+ntc_planned=
 
 client=${NTCORRAL_CLIENT:-$(command -v ntcorral)}
 
@@ -113,8 +120,18 @@ skip() {
 	echo "ok $ntc_n $ntc_prefix.$1 # SKIP $2"
 }
 
+plan() {
+	ntc_planned=$1
+	echo "1..$1"
+}
+
 finish() {
-	echo "1..$ntc_n"
+	if [ -z "$ntc_planned" ]; then
+		echo "1..$ntc_n"
+	elif [ "$ntc_n" -ne "$ntc_planned" ]; then
+		echo "# $ntc_prefix: planned $ntc_planned results, printed $ntc_n"
+		ntc_failed=$((ntc_failed + 1))
+	fi
 	rm -rf "$ntc_tmp"
 	[ "$ntc_failed" -eq 0 ]
 	exit $?
@@ -219,3 +236,81 @@ shootdown_variants() {
 	esac
 }
 
+
+# ---- what the module's variants are ----------------------------------------
+
+# The deliberately wrong variants (their hazard is the lesson: violations
+# and IRQL assertions are what they are for), and the variants with a
+# documented, counted defect (ipi_barrier/lockflag's phase 1 before every CPU
+# arrived, counter phase1_before_all_arrived; exclusivity/seed's offline-CPU
+# defect, counter offline_targets). The module's LIST reply has a baseline
+# flag but no "deliberately wrong" one yet, so this is the one place that
+# names them: every test asks is_wrong/has_hazard. When LIST gains the flag
+# and `ntcorral list --json` shows it as "wrong": true, wrong_variants_from
+# takes it from there instead.
+ntc_wrong_variants="spinlock/dispatch_only interlocked_queue/naive"
+ntc_hazard_variants="ipi_barrier/lockflag exclusivity/seed"
+
+# wrong_variants_from LIST_JSON: use the module's own flag where it has one
+wrong_variants_from() {
+	jq -e 'any(.[].variants[]; has("wrong"))' "$1" >/dev/null 2>&1 || return 0
+	ntc_wrong_variants=$(jq -r '.[] | .name as $e | .variants[] |
+		select(.wrong == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
+}
+
+# is_wrong EXPERIMENT VARIANT: deliberately wrong
+is_wrong() {
+	case " $ntc_wrong_variants " in
+	*" $1/$2 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# has_hazard EXPERIMENT VARIANT: deliberately wrong, or a documented defect
+has_hazard() {
+	is_wrong "$1" "$2" && return 0
+	case " $ntc_hazard_variants " in
+	*" $1/$2 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# list_variants LIST_JSON: "EXPERIMENT:VARIANT", one a line, as listed
+list_variants() {
+	jq -r '.[] | .name as $e | .variants[] | "\($e):\(.name)"' "$1"
+}
+
+# ---- what the kernel says ----------------------------------------------------
+
+ntc_debugfs=/sys/kernel/debug/ntcorral
+
+# irql_count: the module's IRQL assertion counter (Driver Verifier's count
+# of calls at the wrong IRQL since load); empty when it cannot be read
+irql_count() {
+	cat "$ntc_debugfs/irql_violations" 2>/dev/null
+}
+
+# kmsg TEXT: a line in the kernel log, "ntcorral-test: TEXT"
+kmsg() {
+	echo "ntcorral-test: $*" >/dev/kmsg 2>/dev/null || true
+}
+
+# bangs_expected WHY ... bangs_unexpected: the module's "!!!" lines between
+# the two are provoked on purpose (a fault, a hazard, a CPU taken away).
+# vm.sh fails a selftest run on a "!!!" line anywhere else; run_tests.sh
+# closes a section its program left open.
+bangs_expected() {
+	kmsg "expect !!! begin: $ntc_prefix: $*"
+}
+
+bangs_unexpected() {
+	kmsg "expect !!! end"
+}
+
+# dmesg_since MARK: the kernel log after the last line "ntcorral-test: MARK"
+dmesg_since() {
+	dmesg 2>/dev/null | awk -v m="ntcorral-test: $1" '
+		{ l[NR] = $0 }
+		index($0, m) && substr($0, index($0, m)) == m { start = NR }
+		END { for (i = start + 1; i <= NR; i++) print l[i] }'
+}
