@@ -175,6 +175,9 @@ install_elf "$bb" /usr/bin/busybox
 "$bb" --list-full | while read -r applet; do
 	[ -e "$rootfs/$applet" ] || [ -L "$rootfs/$applet" ] || ln -s /usr/bin/busybox "$rootfs/$applet"
 done
+# jq: the shell tests read JSON with it.
+jq=$(command -v jq) || die "jq not found: run scripts/install-deps.sh"
+install_elf "$jq" /usr/bin/jq
 # bash for the test scripts that want it; busybox stays /bin/sh.
 if bash=$(command -v bash); then
 	rm -f "$rootfs/usr/bin/bash"
@@ -286,8 +289,28 @@ if grep -a -q 'NTCORRAL-ERROR:' "$log"; then
 fi
 
 splat='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|inconsistent lock state|possible recursive locking|circular locking|soft lockup|hard LOCKUP|[Rr][Cc][Uu].*\b[Ss][Tt][Aa][Ll][Ll]|non-responsive CSD lock|KASAN|UBSAN|sleeping function called from invalid context'
+# kmemleak's own verdict, the tick, hung tasks, SLUB's poison check, KUnit
+splat="$splat"'|kmemleak: [0-9]+ new suspected memory leak|NOHZ tick-stop error|blocked for more than [0-9]+ seconds|Poison overwritten|EXPECTATION FAILED|ASSERTION FAILED'
 ignore=${NTCORRAL_VM_SPLAT_IGNORE:-}
 hits=$(grep -a -n -E "$splat" "$log" | { if [ -n "$ignore" ]; then grep -a -v -E "$ignore"; else cat; fi; } | cut -d: -f1 || true)
+# The module marks what it counts as an error "!!!" (a deadline hit, an
+# invariant violated, an unload that had to wait). In a selftest run (from
+# run_tests.sh's "ntcorral-test: runner begin" on) such a line is a splat
+# unless a test declared it expected: between "ntcorral-test: expect !!!
+# begin: WHY" and "... expect !!! end" (nested, closed at "ntcorral-test:
+# program PROG end"). Other commands (make run, bench, lockdep's verdict)
+# run wrong variants and short deadlines on purpose: not counted there.
+bangs=$(awk '
+	/ntcorral-test: runner begin$/ { on = 1; depth = 0; next }
+	/ntcorral-test: expect !!! begin/ { depth++; next }
+	/ntcorral-test: expect !!! end$/ { if (depth > 0) depth--; next }
+	/ntcorral-test: program .* end$/ { depth = 0; next }
+	on && depth == 0 && /ntcorral: .*!!!/ { print NR }
+' "$log" || true)
+if [ -n "$bangs" ]; then
+	echo "vm: the module reported $(wc -l <<<"$bangs") '!!!' lines outside the tests' expected sections" >&2
+	hits=$(printf '%s\n%s\n' "$hits" "$bangs" | sed '/^$/d' | sort -n -u)
+fi
 splats=0
 if [ -n "$hits" ]; then
 	splats=$(wc -l <<<"$hits")
