@@ -19,6 +19,13 @@
 # when it fails with nothing in the TAP to show for it (timeout, panic, insmod
 # or rmmod failure, runner exiting non-zero with all results ok), and one
 # when the kernel splatted.
+#
+# What each lane expects is known here, not taken from what ran: ctest must
+# run as many tests as `ctest -N` lists, and more than none; a selftest lane
+# must print the runner's plan and, for every test program in selftests/
+# (`make -C selftests list-progs`: the compiled ones and every *_test.sh),
+# its "# ---- PROGRAM" header and at least one result. A program dropped
+# from the runner, or a runner that died half-way, is a failure.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
@@ -32,9 +39,12 @@ trap 'rm -rf "$tmp"' EXIT
 echo "check: unit tests (ctest)"
 ct_pass=0 ct_fail=0
 if [ -d userspace/build ]; then
+	# how many tests there are, before running them
+	ct_listed=$(ctest --test-dir userspace/build -N 2>/dev/null | sed -n 's/^Total Tests: *\([0-9]*\).*/\1/p')
 	ctest --test-dir userspace/build --output-on-failure 2>&1 | tee "$tmp/ctest.log"
 	ct_rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$tmp/ctest.log" | tail -n 1)
+	ct_total=0
 	if [ -n "$line" ]; then
 		ct_total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
 		ct_fail=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
@@ -43,6 +53,13 @@ if [ -d userspace/build ]; then
 	if [ "$ct_rc" -ne 0 ] && [ "$ct_fail" -eq 0 ]; then
 		echo "check: ctest failed (exit $ct_rc) without a test result" >&2
 		ct_fail=1
+	fi
+	if [ -z "$ct_listed" ] || [ "$ct_listed" -eq 0 ]; then
+		echo "check: ctest -N lists no test: the unit tests are not built" >&2
+		ct_fail=$((ct_fail + 1))
+	elif [ "$ct_total" -ne "$ct_listed" ]; then
+		echo "check: ctest ran $ct_total tests but lists $ct_listed: $((ct_listed - ct_total)) missing, counted as failed" >&2
+		[ "$ct_total" -gt "$ct_listed" ] || ct_fail=$((ct_fail + ct_listed - ct_total))
 	fi
 else
 	echo "check: userspace/build not found: the client is not built" >&2
@@ -53,12 +70,18 @@ failed=$((failed + ct_fail))
 
 # --- selftests in a VM -----------------------------------------------------
 
-# vm_lane LABEL COMMAND...: run a vm.sh command, count the TAP it prints
-# into the totals; prints "check: LABEL ..." lines.
+# The test programs a selftest lane must show (see the top).
+selftest_progs=$(make -s --no-print-directory -C selftests list-progs | tr '\n' ' ')
+[ -n "$selftest_progs" ] || { echo "check: make -C selftests list-progs names no program" >&2; exit 1; }
+
+# vm_lane LABEL EXPECTED COMMAND...: run a vm.sh command, count the TAP it
+# prints into the totals; prints "check: LABEL ..." lines. EXPECTED: the
+# programs the runner must have run (their headers and a result each, and
+# the runner's plan), or "-" for a command that is not the runner.
 lane_lines=()
 vm_lane() {
-	local label=$1
-	shift
+	local label=$1 expected=$2
+	shift 2
 	echo "check: $label"
 	NTCORRAL_VM_STATUS=$tmp/vm.status "$@" | tee "$tmp/vm.log"
 	local vm_rc=${PIPESTATUS[0]}
@@ -74,6 +97,25 @@ vm_lane() {
 		echo "check: $label planned $st_plan results but printed $((st_pass + st_fail)): $missing missing, counted as failed" >&2
 	fi
 	st_fail=$((st_fail + missing))
+	if [ "$expected" != - ]; then
+		local prog absent=0
+		if [ "$st_plan" -lt 0 ]; then
+			echo "check: $label: the runner printed no plan (it died?)" >&2
+			absent=$((absent + 1))
+		fi
+		for prog in $expected; do
+			# its header, then a result before the next header
+			if ! awk -v p="$prog" '
+				$0 == "# ---- " p { inp = 1; seen = 1; next }
+				/^# ---- / { inp = 0 }
+				inp && /^(not )?ok [0-9]+/ { n++ }
+				END { exit !(seen && n > 0) }' "$tmp/vm.log"; then
+				echo "check: $label: $prog did not run (no header or no result), counted as failed" >&2
+				absent=$((absent + 1))
+			fi
+		done
+		[ "$missing" -gt 0 ] || st_fail=$((st_fail + absent))
+	fi
 
 	local vm_status=error vm_exit=$vm_rc vm_cmd_exit='' vm_splats=0 vm_boot='' vm_run='' key val
 	if [ -f "$tmp/vm.status" ]; then
@@ -109,7 +151,7 @@ vm_lane() {
 
 if [ "${NTCORRAL_STOCK_LANE:-1}" != 0 ]; then
 	lane_start=$SECONDS
-	vm_lane "stock kernel: selftests" selftests/vm/vm.sh "$@"
+	vm_lane "stock kernel: selftests" "$selftest_progs" selftests/vm/vm.sh "$@"
 	lane_lines+=("check: stock lane took $((SECONDS - lane_start))s")
 fi
 
@@ -122,17 +164,17 @@ if [ "${NTCORRAL_DEBUG_LANE:-1}" != 0 ]; then
 	if dbg=$(selftests/vm/debug-kernel.sh --module "$tmp/debug-module"); then
 		eval "$dbg"
 		dbg_env=(env NTCORRAL_KO="$ko" NTCORRAL_VM_APPEND=csdlock_debug=1)
-		vm_lane "debug kernel: selftests" "${dbg_env[@]}" \
+		vm_lane "debug kernel: selftests" "$selftest_progs" "${dbg_env[@]}" \
 			selftests/vm/vm.sh --kernel "$bzImage" --timeout 2400 "$@"
 		# lockdep's verdict on each wrong variant, a boot each: the
 		# report's own lines are allowed there, any other splat is not.
 		for wrong in spinlock/dispatch_only interlocked_queue/naive; do
-			vm_lane "debug kernel: lockdep's verdict on $wrong" "${dbg_env[@]}" \
+			vm_lane "debug kernel: lockdep's verdict on $wrong" - "${dbg_env[@]}" \
 				NTCORRAL_VM_SPLAT_IGNORE='inconsistent lock state|Call Trace:' \
 				selftests/vm/vm.sh --kernel "$bzImage" "$@" -- \
 				/ntcorral/selftests/lockdep_verdict.sh "${wrong%/*}" "${wrong#*/}"
 		done
-		vm_lane "debug kernel: the kernel's torture tests" \
+		vm_lane "debug kernel: the kernel's torture tests" - \
 			env NTCORRAL_KO="$ko" selftests/vm/debug-torture.sh "$@"
 	else
 		echo "check: the debug kernel could not be built (see above)" >&2
