@@ -301,6 +301,7 @@ hits=$(grep -a -n -E "$splat" "$log" | { if [ -n "$ignore" ]; then grep -a -v -E
 # program PROG end"). Other commands (make run, bench, lockdep's verdict)
 # run wrong variants and short deadlines on purpose: not counted there.
 bangs=$(awk '
+	{ sub(/\r$/, "") }
 	/ntcorral-test: runner begin$/ { on = 1; depth = 0; next }
 	/ntcorral-test: expect !!! begin/ { depth++; next }
 	/ntcorral-test: expect !!! end$/ { if (depth > 0) depth--; next }
