@@ -12,12 +12,17 @@
  * empty CPU sets, out-of-range values, random bytes, and valid requests:
  * cheap runs (iterations <= 3, a small deadline and run budget, always the
  * last attributes of the message, so they win over anything before them),
- * full dumps, resets. From root and from uid 65534. Then dumps abandoned
- * half-way (socket closed, process gone) while runs go on.
+ * full dumps, resets. From three callers: root, uid 65534 with every
+ * capability dropped, and uid 65534 holding CAP_NET_ADMIN alone (past
+ * GENL_ADMIN_PERM, short of the module's CAP_SYS_ADMIN). Then dumps
+ * abandoned half-way (socket closed, process gone) while runs go on.
  *
- * Pass: every request is answered within RECV_TIMEOUT_S, every reply parses,
- * no unprivileged run or reset succeeds; afterwards LIST still names every
+ * Pass: at least TOTAL_MESSAGES requests across the three callers, every
+ * one answered within RECV_TIMEOUT_S and every reply parsed; each answer is
+ * one its caller may get (check_answer() says which, and why); no run or
+ * reset succeeds without CAP_SYS_ADMIN; afterwards LIST still names every
  * experiment and a clean shootdown/ipi run (5 iterations) has 0 violations.
+ * Each caller's figures are printed as TAP diagnostics.
  *
  * The PRNG seed is $NTCORRAL_FUZZ_SEED, else the time; it is printed first,
  * and each test derives its stream from it, so a failure repeats.
@@ -28,18 +33,23 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -51,13 +61,21 @@
 #define RECV_BUF	(64 * 1024)
 #define DUMP_SMALL_BUF	4096
 
-/* Budgets: messages and seconds per test, the whole file stays short. */
-#define PRIV_MESSAGES		3000
-#define PRIV_SECONDS		35
-#define UNPRIV_MESSAGES		1500
-#define UNPRIV_SECONDS		15
+/*
+ * Messages per caller, all of them sent: the goal is TOTAL_MESSAGES across
+ * the three. Root's cost is its runs (a few ms each under TCG); the
+ * others' requests are refused before anything runs.
+ */
+#define TOTAL_MESSAGES		100000
+#define ROOT_MESSAGES		40000
+#define UNPRIV_MESSAGES		30000
+#define NET_ADMIN_MESSAGES	30000
+#define FUZZ_TIMEOUT_S		300	/* per caller: far above what it takes */
 #define DUMP_ROUNDS		500
 #define DUMP_SECONDS		15
+
+_Static_assert(ROOT_MESSAGES + UNPRIV_MESSAGES + NET_ADMIN_MESSAGES >= TOTAL_MESSAGES,
+	       "the callers' budgets fall short of the goal");
 
 /* Cheap runs: what a random valid RUN may ask for at most. */
 #define CHEAP_MAX_ITERATIONS	3
@@ -146,13 +164,30 @@ static double now_s(void)
 
 /* ---- figures ------------------------------------------------------------ */
 
+/* The callers, by what the kernel checks: see check_answer(). */
+enum caller { C_ROOT, C_UNPRIV, C_NET_ADMIN, NR_CALLERS };
+
+static const char *const caller_names[NR_CALLERS] = {
+	"root", "uid 65534 no caps", "uid 65534 CAP_NET_ADMIN only",
+};
+
+#define NR_ERRNOS	200
+
 struct figures {
 	unsigned long sent, answered, acks, valid_replies, done_ok;
-	unsigned long errnos[200];	/* answered with -errno */
+	unsigned long errnos[NR_ERRNOS];	/* answered with -errno */
 	unsigned long with_extack;	/* rejections carrying a message */
 	unsigned long runs_ok, runs_busy, unanswered, bad_replies;
+	unsigned long admin_eperm, admin_eperm_extack;	/* RUN/RESET refused */
 	unsigned long dumps_full, dumps_interrupted, dump_busy;
+	double seconds;
 };
+
+/*
+ * Each caller's figures, shared with the parent: the harness runs every
+ * test in a child of its own, and the last test adds them up.
+ */
+static struct figures *shared;
 
 static const char *errno_name(int e)
 {
@@ -172,6 +207,8 @@ static const char *errno_name(int e)
 	case E2BIG: return "E2BIG";
 	case ENXIO: return "ENXIO";
 	case ETIMEDOUT: return "ETIMEDOUT";
+	case ETIME: return "ETIME";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
 	default: return NULL;
 	}
 }
@@ -182,17 +219,21 @@ static void print_figures(const char *who, const struct figures *f)
 	size_t n = 0;
 	unsigned int e;
 
-	printf("# %s: sent %lu, answered %lu (acks %lu, valid replies %lu, dumps done %lu), unanswered %lu, bad replies %lu\n",
-	       who, f->sent, f->answered, f->acks, f->valid_replies,
-	       f->done_ok, f->unanswered, f->bad_replies);
+	printf("# %s: %lu sent, %lu answered (acks %lu, replies %lu, dumps done %lu), unanswered %lu, bad replies %lu, in %.1f s (%.0f/s)\n",
+	       who, f->sent, f->answered, f->acks, f->valid_replies, f->done_ok,
+	       f->unanswered, f->bad_replies, f->seconds,
+	       f->seconds > 0 ? f->sent / f->seconds : 0.0);
 	line[0] = 0;
-	for (e = 1; e < sizeof(f->errnos) / sizeof(f->errnos[0]); e++) {
+	for (e = 0; e < NR_ERRNOS; e++) {
 		const char *name = errno_name(e);
 
 		if (!f->errnos[e])
 			continue;
 		if (name)
 			n += snprintf(line + n, sizeof(line) - n, " %s %lu,", name, f->errnos[e]);
+		else if (!e)
+			n += snprintf(line + n, sizeof(line) - n, " errno>=%u %lu,", NR_ERRNOS,
+				      f->errnos[e]);
 		else
 			n += snprintf(line + n, sizeof(line) - n, " errno%u %lu,", e, f->errnos[e]);
 		if (n >= sizeof(line))
@@ -200,9 +241,10 @@ static void print_figures(const char *who, const struct figures *f)
 	}
 	if (n && n < sizeof(line))
 		line[n - 1] = 0;
-	printf("# %s: errors by errno:%s; %lu of them with an extack message\n",
+	printf("# %s: errno histogram:%s; %lu of them with an extack message\n",
 	       who, line[0] ? line : " none", f->with_extack);
-	printf("# %s: runs completed %lu, runs EBUSY %lu\n", who, f->runs_ok, f->runs_busy);
+	printf("# %s: runs completed %lu, runs EBUSY %lu; RUN/RESET_STATS refused with EPERM %lu (%lu with the module's extack)\n",
+	       who, f->runs_ok, f->runs_busy, f->admin_eperm, f->admin_eperm_extack);
 	fflush(stdout);
 }
 
@@ -432,11 +474,15 @@ static bool check_family_msg(const struct nlmsghdr *nlh, struct reply *r)
 	return true;
 }
 
-/* The NLMSG_ERROR's extack message, with NETLINK_CAP_ACK set. */
+/*
+ * The extack message of an NLMSG_ERROR (with NETLINK_CAP_ACK set: the
+ * request is not echoed) or of an NLMSG_DONE: its TLVs follow the
+ * struct nlmsgerr, or the DONE's errno.
+ */
 static bool has_extack_msg(const struct nlmsghdr *nlh)
 {
-	const struct nlmsgerr *e = NLMSG_DATA(nlh);
-	size_t off = NLMSG_HDRLEN + sizeof(*e);
+	size_t off = NLMSG_HDRLEN + (nlh->nlmsg_type == NLMSG_DONE ?
+				     sizeof(int) : sizeof(struct nlmsgerr));
 	const uint8_t *p = (const uint8_t *)nlh + NLMSG_ALIGN(off);
 	int len = (int)nlh->nlmsg_len - (int)NLMSG_ALIGN(off);
 
@@ -1024,17 +1070,23 @@ static const char *const kind_names[NR_KINDS] = {
 	"nested garbage", "empty", "valid run", "dump", "reset",
 };
 
-/* Cumulative weights out of 100. */
-static const unsigned int kind_weight[NR_KINDS] = {
-	6, 4, 8, 15, 6, 12, 9, 10, 8, 3, 5, 9, 5,
+/*
+ * Weights per caller, out of 1000. Root's runs are real ones and cost a few
+ * milliseconds each under TCG; the others' are refused before anything
+ * runs, and their share of RUN/RESET requests is what they are here for.
+ */
+static const unsigned int kind_weight[NR_CALLERS][NR_KINDS] = {
+	[C_ROOT] = { 60, 40, 80, 160, 60, 125, 95, 110, 80, 30, 15, 100, 45 },
+	[C_UNPRIV] = { 60, 40, 80, 150, 60, 120, 90, 100, 80, 30, 50, 90, 50 },
+	[C_NET_ADMIN] = { 60, 40, 80, 150, 60, 120, 90, 100, 80, 30, 50, 90, 50 },
 };
 
-static enum kind pick_kind(uint64_t *rs)
+static enum kind pick_kind(uint64_t *rs, enum caller who)
 {
-	unsigned int r = rnd_below(rs, 100), acc = 0, k;
+	unsigned int r = rnd_below(rs, 1000), acc = 0, k;
 
 	for (k = 0; k < NR_KINDS; k++) {
-		acc += kind_weight[k];
+		acc += kind_weight[who][k];
 		if (r < acc)
 			return k;
 	}
@@ -1213,13 +1265,116 @@ static void hexdump_msg(const struct msg *m)
 }
 
 /*
- * Send up to @max_msgs requests (or for @seconds). Every one must be
- * answered; returns false at the first that is not (or a bad reply).
+ * Whether @r is an answer @who may get to request @i (kind @k, command
+ * @cmd); if not, why not, in @why. What answers first, in the order the
+ * kernel looks (net/netlink/genetlink.c, genl_rcv_msg() and
+ * genl_family_rcv_msg(); module/netlink.c):
+ *
+ *  1. A genl header cut short: EINVAL, whoever asks.
+ *  2. An unknown command, or a known one with the wrong dump flag: EOPNOTSUPP.
+ *     Up to 6.1 the flag is looked at after the permission check (a doit-only
+ *     command sent as a dump finds no dumpit); from 6.2 the split-ops lookup
+ *     takes the flag, before the permission check.
+ *  3. GENL_ADMIN_PERM on RUN and RESET_STATS: EPERM without CAP_NET_ADMIN,
+ *     generic netlink's answer (no extack message).
+ *  4. The command's policy: EINVAL (wrong type or length, unknown or
+ *     reply-only attribute, NLA_REJECT, nesting) or ERANGE (a value or a
+ *     string length outside the policy), lib/nlattr.c.
+ *  5. The module: RUN and RESET_STATS call ntc_check_admin() first, EPERM
+ *     with "this command needs CAP_SYS_ADMIN"; then for root:
+ *     EINVAL (missing name, a parameter the experiment does not take, a bad
+ *     CPU set, a parameter set that cannot work), ENOENT (an unknown
+ *     experiment or variant, also as a dump filter), EBUSY (another run in
+ *     progress: the run loop's; a CPU still owing an earlier corral's
+ *     answer, a DPC of an earlier call not finished). The module sends an
+ *     extack message with every ENOENT and EBUSY: one without it would be
+ *     generic netlink's ENOENT for a family that went away, or a dump
+ *     already running on the socket, neither of which may happen here.
+ *
+ * Nothing else is legitimate: not ENOMEM or EMSGSIZE (a reply that does
+ * not fit is a module bug), not EAGAIN or ENODEV (no CPU goes offline
+ * during the fuzz), not ETIMEDOUT (a run reports its timeouts in its reply).
  */
-static bool fuzz(struct nl *s, uint64_t *rs, struct figures *f, unsigned int max_msgs,
-		 double seconds, bool privileged, char *why, size_t why_size)
+static bool __attribute__((format(printf, 3, 4)))
+refuse(char *why, size_t why_size, const char *fmt, ...)
 {
-	double end = now_s() + seconds;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, why_size, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool check_answer(enum caller who, unsigned int i, enum kind k, __u8 cmd,
+			 bool full_header, bool dump, const struct reply *r,
+			 char *why, size_t why_size)
+{
+	bool admin = full_header &&
+		     (cmd == NTCORRAL_CMD_RUN || cmd == NTCORRAL_CMD_RESET_STATS);
+	bool well_formed = k == K_VALID_RUN || k == K_RESET;
+	int e = r->ans == ANS_ERRNO ? r->err : 0;
+
+	if (k == K_DUMP && e && e != ENOENT)
+		return refuse(why, why_size, "dump %u (command %u): %s, a filter miss is ENOENT", i, cmd, strerror(e));
+	if (admin && who != C_ROOT) {
+		if (!e)
+			return refuse(why, why_size, "%s: %s %u (command %u) was not refused", caller_names[who],
+			       kind_names[k], i, cmd);
+		if (dump && !(e == EOPNOTSUPP || (who == C_UNPRIV && e == EPERM)))
+			return refuse(why, why_size, "%s: %s %u (command %u, a dump): %s, expected EOPNOTSUPP%s",
+			       caller_names[who], kind_names[k], i, cmd, strerror(e),
+			       who == C_UNPRIV ? " or EPERM" : "");
+		if (!dump && who == C_UNPRIV && e != EPERM)
+			return refuse(why, why_size, "%s: %s %u (command %u): %s, expected EPERM (GENL_ADMIN_PERM)",
+			       caller_names[who], kind_names[k], i, cmd, strerror(e));
+		if (!dump && who == C_NET_ADMIN &&
+		    !(e == EPERM || (!well_formed && (e == EINVAL || e == ERANGE))))
+			return refuse(why, why_size, "%s: %s %u (command %u): %s, expected EPERM%s",
+			       caller_names[who], kind_names[k], i, cmd, strerror(e),
+			       well_formed ? "" : " or the policy's EINVAL/ERANGE");
+		if (!dump && who == C_NET_ADMIN && e == EPERM && !r->extack_msg)
+			return refuse(why, why_size, "%s: %s %u (command %u): EPERM without the module's extack: GENL_ADMIN_PERM answered, not ntc_check_admin()",
+			       caller_names[who], kind_names[k], i, cmd);
+		return true;
+	}
+	switch (e) {
+	case 0:
+	case EINVAL:
+	case ERANGE:
+	case EOPNOTSUPP:
+		return true;
+	case EPERM:
+		if (!admin)
+			return refuse(why, why_size, "%s: %s %u (command %u): EPERM for a command anyone may send",
+			       caller_names[who], kind_names[k], i, cmd);
+		return refuse(why, why_size, "root: %s %u (command %u): EPERM", kind_names[k], i, cmd);
+	case ENOENT:
+		if (!r->extack_msg)
+			return refuse(why, why_size, "%s: %s %u (command %u): ENOENT without an extack message: the family went away?",
+			       caller_names[who], kind_names[k], i, cmd);
+		return true;
+	case EBUSY:
+		if (who != C_ROOT || cmd != NTCORRAL_CMD_RUN)
+			return refuse(why, why_size, "%s: %s %u (command %u): EBUSY, only a root RUN may be busy",
+			       caller_names[who], kind_names[k], i, cmd);
+		if (!r->extack_msg)
+			return refuse(why, why_size, "root: run %u: EBUSY without an extack message", i);
+		return true;
+	default:
+		return refuse(why, why_size, "%s: %s %u (command %u): %s (errno %d), not an answer this request may get",
+		       caller_names[who], kind_names[k], i, cmd, strerror(e), e);
+	}
+}
+
+/*
+ * Send @n requests as @who. Every one must be answered, and as
+ * check_answer() allows; returns false at the first that is not.
+ */
+static bool fuzz(struct nl *s, uint64_t *rs, struct figures *f, unsigned int n,
+		 enum caller who, char *why, size_t why_size)
+{
+	double t0 = now_s();
 	unsigned int i;
 	struct msg *m = malloc(sizeof(*m));
 	struct reply r;
@@ -1229,11 +1384,11 @@ static bool fuzz(struct nl *s, uint64_t *rs, struct figures *f, unsigned int max
 		snprintf(why, why_size, "no memory");
 		return false;
 	}
-	for (i = 0; i < max_msgs && now_s() < end; i++) {
-		enum kind k = pick_kind(rs);
+	for (i = 0; i < n; i++) {
+		enum kind k = pick_kind(rs, who);
 		__u8 cmd = build(m, rs, s->family, k);
-		bool dump_flag = (msg_nlh(m)->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-		bool admin = cmd == NTCORRAL_CMD_RUN || cmd == NTCORRAL_CMD_RESET_STATS;
+		bool dump = (msg_nlh(m)->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+		bool full_header = m->len >= NLMSG_HDRLEN + GENL_HDRLEN;
 
 		f->sent++;
 		xfer(s, m, &r);
@@ -1255,39 +1410,25 @@ static bool fuzz(struct nl *s, uint64_t *rs, struct figures *f, unsigned int max
 		else if (r.ans == ANS_DONE)
 			f->done_ok++;
 		else {
-			f->errnos[r.err < 200 ? r.err : 0]++;
+			f->errnos[r.err < NR_ERRNOS ? r.err : 0]++;
 			f->with_extack += r.extack_msg;
 		}
 		if (cmd == NTCORRAL_CMD_RUN && r.have_result)
 			f->runs_ok++;
-		if (cmd == NTCORRAL_CMD_RUN && r.ans == ANS_ERRNO && r.err == EBUSY) {
+		if (cmd == NTCORRAL_CMD_RUN && r.ans == ANS_ERRNO && r.err == EBUSY)
 			f->runs_busy++;
-			if (!r.extack_msg) {
-				snprintf(why, why_size, "run %u: EBUSY without an extack message", i);
-				ok = false;
-				break;
-			}
+		if (full_header && r.ans == ANS_ERRNO && r.err == EPERM &&
+		    (cmd == NTCORRAL_CMD_RUN || cmd == NTCORRAL_CMD_RESET_STATS)) {
+			f->admin_eperm++;
+			f->admin_eperm_extack += r.extack_msg;
 		}
-		if (!privileged && admin && !dump_flag && r.ans != ANS_ERRNO) {
-			snprintf(why, why_size, "unprivileged request %u (%s, command %u) was not refused",
-				 i, kind_names[k], cmd);
-			hexdump_msg(m);
-			ok = false;
-			break;
-		}
-		if (!privileged && k == K_VALID_RUN && r.err != EPERM) {
-			snprintf(why, why_size, "unprivileged valid run %u: errno %d, expected EPERM",
-				 i, r.err);
-			ok = false;
-			break;
-		}
-		if (k == K_DUMP && r.ans == ANS_ERRNO && r.err != ENOENT) {
-			snprintf(why, why_size, "dump %u (command %u): errno %d", i, cmd, r.err);
+		if (!check_answer(who, i, k, cmd, full_header, dump, &r, why, why_size)) {
 			hexdump_msg(m);
 			ok = false;
 			break;
 		}
 	}
+	f->seconds += now_s() - t0;
 	free(m);
 	return ok;
 }
@@ -1339,7 +1480,48 @@ FIXTURE_TEARDOWN(fuzz)
 	nl_close(&self->s);
 }
 
-TEST_F_TIMEOUT(fuzz, privileged_requests_are_all_answered, PRIV_SECONDS + 60)
+/*
+ * Become @who; the harness runs each test in a child of its own. The
+ * CAP_NET_ADMIN-only caller keeps its capabilities across setuid()
+ * (PR_SET_KEEPCAPS) and then sets exactly that one, permitted and
+ * effective; capget() confirms what the kernel will see. Returns 0 or
+ * -errno.
+ */
+static int become(enum caller who)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	uint64_t want = 0, have;
+
+	if (who == C_ROOT)
+		return geteuid() == 0 ? 0 : -EPERM;
+	if (who == C_NET_ADMIN && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		return -errno;
+	if (geteuid() == 0 && (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+		return -errno;
+	memset(d, 0, sizeof(d));
+	if (who == C_NET_ADMIN) {
+		want = 1ULL << CAP_NET_ADMIN;
+		d[CAP_TO_INDEX(CAP_NET_ADMIN)].permitted = CAP_TO_MASK(CAP_NET_ADMIN);
+		d[CAP_TO_INDEX(CAP_NET_ADMIN)].effective = CAP_TO_MASK(CAP_NET_ADMIN);
+		if (syscall(SYS_capset, &h, d))
+			return -errno;
+	}
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	have = d[0].effective | (uint64_t)d[1].effective << 32;
+	return geteuid() != 0 && have == want ? 0 : -EPERM;
+}
+
+static void publish(enum caller who, const struct figures *f)
+{
+	if (shared)
+		shared[who] = *f;
+}
+
+TEST_F_TIMEOUT(fuzz, root_requests_are_all_answered_with_the_errnos_they_may_get,
+	       FUZZ_TIMEOUT_S)
 {
 	uint64_t rs = stream_seed(1);
 	pid_t runner;
@@ -1355,39 +1537,84 @@ TEST_F_TIMEOUT(fuzz, privileged_requests_are_all_answered, PRIV_SECONDS + 60)
 	ASSERT_LE(0, runner);
 	if (runner == 0)
 		run_loop();
-	ok = fuzz(&self->s, &rs, &self->f, PRIV_MESSAGES / 2, PRIV_SECONDS / 2, true,
+	ok = fuzz(&self->s, &rs, &self->f, ROOT_MESSAGES / 2, C_ROOT,
 		  self->why, sizeof(self->why));
 	kill(runner, SIGKILL);
 	ASSERT_EQ(runner, waitpid(runner, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status)) TH_LOG("the run loop exited %d", WEXITSTATUS(status));
 	if (ok)
-		ok = fuzz(&self->s, &rs, &self->f, PRIV_MESSAGES - PRIV_MESSAGES / 2,
-			  PRIV_SECONDS - PRIV_SECONDS / 2, true, self->why, sizeof(self->why));
-	print_figures("root", &self->f);
+		ok = fuzz(&self->s, &rs, &self->f, ROOT_MESSAGES - ROOT_MESSAGES / 2, C_ROOT,
+			  self->why, sizeof(self->why));
+	print_figures(caller_names[C_ROOT], &self->f);
+	publish(C_ROOT, &self->f);
 	EXPECT_TRUE(ok) TH_LOG("%s", self->why);
+	EXPECT_EQ(ROOT_MESSAGES, self->f.sent);
 	EXPECT_EQ(self->f.sent, self->f.answered);
+	EXPECT_LT(0, self->f.runs_ok) TH_LOG("not one of root's runs ran");
 }
 
-TEST_F_TIMEOUT(fuzz, unprivileged_requests_are_all_answered_and_refused, UNPRIV_SECONDS + 60)
+/* A caller without CAP_SYS_ADMIN: answered, every RUN and RESET refused. */
+static void fuzz_unprivileged(struct __test_metadata *_metadata, struct nl *s,
+			      struct figures *f, char *why, size_t why_size,
+			      enum caller who, unsigned int n, unsigned int stream)
 {
-	uint64_t rs = stream_seed(2);
+	uint64_t rs = stream_seed(stream);
+	int ret;
 	bool ok;
 
-	if (geteuid() == 0) {
-		/* The harness runs each test in a child of its own. */
-		ASSERT_EQ(0, setgroups(0, NULL));
-		ASSERT_EQ(0, setgid(65534));
-		ASSERT_EQ(0, setuid(65534));
+	if (who == C_NET_ADMIN && geteuid() != 0)
+		SKIP(return, "needs root to keep CAP_NET_ADMIN alone");
+	ret = become(who);
+	ASSERT_EQ(0, ret) TH_LOG("becoming %s: %s", caller_names[who], strerror(-ret));
+	ASSERT_EQ(0, nl_open_learn(s, RECV_BUF)) TH_LOG("the family does not resolve as %s",
+							 caller_names[who]);
+	ok = fuzz(s, &rs, f, n, who, why, why_size);
+	print_figures(caller_names[who], f);
+	publish(who, f);
+	EXPECT_TRUE(ok) TH_LOG("%s", why);
+	EXPECT_EQ(n, f->sent);
+	EXPECT_EQ(f->sent, f->answered);
+	EXPECT_EQ(0, f->runs_ok);
+	EXPECT_LT(0, f->admin_eperm) TH_LOG("no RUN or RESET_STATS was sent");
+	if (who == C_NET_ADMIN)
+		EXPECT_LT(0, f->admin_eperm_extack)
+			TH_LOG("no EPERM came from the module's CAP_SYS_ADMIN check");
+}
+
+TEST_F_TIMEOUT(fuzz, unprivileged_requests_are_all_answered_and_refused, FUZZ_TIMEOUT_S)
+{
+	fuzz_unprivileged(_metadata, &self->s, &self->f, self->why, sizeof(self->why),
+			  C_UNPRIV, UNPRIV_MESSAGES, 2);
+}
+
+TEST_F_TIMEOUT(fuzz, cap_net_admin_only_requests_are_answered_and_refused_cap_sys_admin,
+	       FUZZ_TIMEOUT_S)
+{
+	fuzz_unprivileged(_metadata, &self->s, &self->f, self->why, sizeof(self->why),
+			  C_NET_ADMIN, NET_ADMIN_MESSAGES, 5);
+}
+
+/* The goal: TOTAL_MESSAGES across the three callers, every one answered. */
+TEST_F(fuzz, callers_sent_at_least_100000_messages_all_answered)
+{
+	unsigned long sent = 0, answered = 0;
+	double seconds = 0;
+	unsigned int c;
+
+	if (geteuid() != 0)
+		SKIP(return, "the three callers need root");
+	ASSERT_NE(NULL, shared);
+	for (c = 0; c < NR_CALLERS; c++) {
+		printf("# %s: %lu sent, %lu answered in %.1f s\n", caller_names[c],
+		       shared[c].sent, shared[c].answered, shared[c].seconds);
+		sent += shared[c].sent;
+		answered += shared[c].answered;
+		seconds += shared[c].seconds;
 	}
-	ASSERT_NE(0, geteuid());
-	ASSERT_EQ(0, nl_open_learn(&self->s, RECV_BUF)) TH_LOG("the family does not resolve as uid %u",
-							 geteuid());
-	ok = fuzz(&self->s, &rs, &self->f, UNPRIV_MESSAGES, UNPRIV_SECONDS, false,
-		  self->why, sizeof(self->why));
-	print_figures("uid 65534", &self->f);
-	EXPECT_TRUE(ok) TH_LOG("%s", self->why);
-	EXPECT_EQ(self->f.sent, self->f.answered);
-	EXPECT_EQ(0, self->f.runs_ok);
+	printf("# all callers: %lu sent, %lu answered in %.1f s\n", sent, answered, seconds);
+	fflush(stdout);
+	EXPECT_LE(TOTAL_MESSAGES, sent);
+	EXPECT_EQ(sent, answered);
 }
 
 TEST_F_TIMEOUT(fuzz, dumps_abandoned_half_way_leave_the_family_working, DUMP_SECONDS + 60)
@@ -1637,6 +1864,12 @@ static void __attribute__((constructor)) pick_seed(void)
 		hold_dump(hold);
 
 	base_seed = env && *env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
+	shared = mmap(NULL, NR_CALLERS * sizeof(*shared), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		shared = NULL;
+	else
+		memset(shared, 0, NR_CALLERS * sizeof(*shared));
 }
 
 TEST_HARNESS_MAIN
