@@ -22,14 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -1895,6 +1898,167 @@ TEST_F_TIMEOUT(ntcorral, unprivileged_run_gets_eperm, 60)
 	ASSERT_EQ(0, rep->stats);
 	ASSERT_LE((int)NR_VARIANTS, rep->stats_n);
 	munmap(rep, sizeof(*rep));
+}
+
+/*
+ * CAP_NET_ADMIN without CAP_SYS_ADMIN: past generic netlink's
+ * GENL_ADMIN_PERM, so only the module's own check (ntc_check_admin()) can
+ * refuse RUN and RESET_STATS. The test above drops every capability, and
+ * there GENL_ADMIN_PERM answers first, with no word from the module.
+ */
+struct net_admin_report {
+	int setup;		/* 0, or errno of the uid/capability change */
+	__u64 caps;		/* the effective set the child ended with */
+	int open;
+	int ret;		/* the request's answer */
+	bool has_msg;
+	char msg[STR_MAX];
+	int replies;
+};
+
+/*
+ * uid 65534 holding CAP_NET_ADMIN alone, permitted and effective:
+ * PR_SET_KEEPCAPS keeps the permitted set across setuid(), capset() then
+ * sets exactly one capability. Returns 0 or errno; *caps is the effective
+ * set capget() reports afterwards.
+ */
+static int keep_only_cap_net_admin(__u64 *caps)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	*caps = ~0ULL;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) ||
+	    setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		return errno;
+	memset(d, 0, sizeof(d));
+	d[CAP_TO_INDEX(CAP_NET_ADMIN)].permitted = CAP_TO_MASK(CAP_NET_ADMIN);
+	d[CAP_TO_INDEX(CAP_NET_ADMIN)].effective = CAP_TO_MASK(CAP_NET_ADMIN);
+	if (syscall(SYS_capset, &h, d))
+		return errno;
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d))
+		return errno;
+	*caps = d[0].effective | (__u64)d[1].effective << 32;
+	return geteuid() == 65534 ? 0 : EPERM;
+}
+
+/* Send @cmd (RUN of shootdown/dpc, or RESET_STATS) as that caller. */
+static void as_net_admin_only(struct __test_metadata *_metadata, __u8 cmd,
+			      struct net_admin_report *rep)
+{
+	int status;
+	pid_t pid;
+
+	memset(rep, POISON, sizeof(*rep));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ntc_result r;
+		struct ntc_sock s;
+		struct ntc_err e;
+
+		/* The socket is opened after the change: the kernel checks its opener too. */
+		rep->setup = keep_only_cap_net_admin(&rep->caps);
+		rep->open = rep->setup ? -EPERM : ntc_open(&s);
+		if (rep->setup || rep->open)
+			_exit(1);
+		if (cmd == NTCORRAL_CMD_RUN) {
+			rep->ret = ntc_run_simple(&s, "dpc", 1, &r, &e);
+			rep->replies = r.nr_msgs;
+		} else {
+			rep->ret = ntc_reset(&s, NULL, NULL, &e);
+			rep->replies = 0;
+		}
+		rep->has_msg = e.has_msg;
+		snprintf(rep->msg, sizeof(rep->msg), "%s", e.has_msg ? e.msg : "");
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, rep->setup) TH_LOG("keeping CAP_NET_ADMIN alone as uid 65534: %s",
+					strerror(rep->setup));
+	ASSERT_EQ(1ULL << CAP_NET_ADMIN, rep->caps)
+		TH_LOG("effective capabilities %#llx, not CAP_NET_ADMIN alone",
+		       (unsigned long long)rep->caps);
+	ASSERT_EQ(0, rep->open) TH_LOG("open as CAP_NET_ADMIN only: %s",
+				       strerror(-rep->open));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+/* The refusal is the module's: EPERM, and its sentence naming CAP_SYS_ADMIN. */
+static void expect_module_eperm(struct __test_metadata *_metadata,
+				const struct net_admin_report *rep, const char *what)
+{
+	ASSERT_EQ(-EPERM, rep->ret)
+		TH_LOG("%s with CAP_NET_ADMIN alone: got %d (%s), extack '%s'", what,
+		       rep->ret, rep->ret < 0 ? strerror(-rep->ret) : "success",
+		       rep->has_msg ? rep->msg : "");
+	ASSERT_EQ(0, rep->replies) TH_LOG("%s: a refused request sent a reply", what);
+	ASSERT_TRUE(rep->has_msg)
+		TH_LOG("%s: EPERM without an extack message: generic netlink refused it, not the module",
+		       what);
+	ASSERT_NE(NULL, strstr(rep->msg, "CAP_SYS_ADMIN"))
+		TH_LOG("%s: extack '%s' does not name CAP_SYS_ADMIN", what, rep->msg);
+	TH_LOG("%s with CAP_NET_ADMIN alone: EPERM, extack: %s", what, rep->msg);
+}
+
+TEST_F_TIMEOUT(ntcorral, run_needs_cap_sys_admin_even_with_cap_net_admin, 60)
+{
+	struct ntc_stats *st = malloc(sizeof(*st));
+	struct net_admin_report *rep;
+	struct ntc_err e;
+	__u64 runs;
+
+	ASSERT_NE(NULL, st);
+	if (geteuid() != 0)
+		SKIP(return, "needs root to keep CAP_NET_ADMIN alone");
+	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rep);
+	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, "dpc", st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(1, st->n);
+	runs = st->r[0].runs;
+
+	as_net_admin_only(_metadata, NTCORRAL_CMD_RUN, rep);
+	expect_module_eperm(_metadata, rep, "RUN");
+	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, "dpc", st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(1, st->n);
+	ASSERT_EQ(runs, st->r[0].runs) TH_LOG("the refused run was counted");
+	munmap(rep, sizeof(*rep));
+	free(st);
+}
+
+TEST_F_TIMEOUT(ntcorral, reset_stats_needs_cap_sys_admin_even_with_cap_net_admin, 120)
+{
+	struct ntc_stats *st = malloc(sizeof(*st));
+	struct net_admin_report *rep;
+	struct ntc_result r;
+	struct ntc_err e;
+	__u64 runs;
+	int ret;
+
+	ASSERT_NE(NULL, st);
+	if (geteuid() != 0)
+		SKIP(return, "needs root to keep CAP_NET_ADMIN alone");
+	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rep);
+	/* Something to reset: at least one run in the stats. */
+	ret = ntc_run_simple(&self->s, "dpc", 1, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, "dpc", st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(1, st->n);
+	runs = st->r[0].runs;
+	ASSERT_LE(1, runs);
+
+	as_net_admin_only(_metadata, NTCORRAL_CMD_RESET_STATS, rep);
+	expect_module_eperm(_metadata, rep, "RESET_STATS");
+	ASSERT_EQ(0, ntc_stats(&self->s, EXPERIMENT, "dpc", st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(1, st->n);
+	ASSERT_EQ(runs, st->r[0].runs) TH_LOG("the refused reset cleared the stats");
+	munmap(rep, sizeof(*rep));
+	free(st);
 }
 
 /* ---- concurrency --------------------------------------------------------- */
