@@ -44,6 +44,7 @@ static enum hrtimer_restart ntc_device_fire(struct hrtimer *t)
 	}
 	c->remaining--;
 	atomic64_inc(&dev->raised);
+	ntc_trace_device_irq(smp_processor_id(), c->seq);
 	dev->ops->isr(dev, smp_processor_id(), c->seq++);
 	if (!c->remaining) {
 		ntc_device_cpu_done(c);

@@ -104,12 +104,14 @@ static struct {
 static void ex_arrived(void)
 {
 	WRITE_ONCE(this_cpu_ptr(&ex_cpus)->arrived_gen, ex.gen);
+	ntc_trace_arrive(ex.gen);
 }
 
 static void ex_left(void)
 {
 	/* Pairs with the acquire in ex_check_corralled(). */
 	smp_store_release(&this_cpu_ptr(&ex_cpus)->left_gen, ex.gen);
+	ntc_trace_release(ex.gen);
 }
 
 /* RaiseCPUIrqlAndWait */
@@ -200,6 +202,7 @@ static bool ex_free_dpcs(unsigned int timeout_ms)
 
 static void ex_arm(struct ntc_run *run)
 {
+	ntc_trace_armed();
 	ex.gen++;
 	ex.deadline_ns = run->deadline_ns;
 	ex.work_runs = 0;

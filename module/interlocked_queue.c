@@ -176,6 +176,17 @@ static bool iq_insert_locked(struct iq_state *st, struct iq_item *it, bool isr)
 	return true;
 }
 
+/* For the trace events: items produced and not yet consumed, roughly. */
+static long iq_depth(struct iq_state *st)
+{
+	u64 produced = 0;
+	unsigned int i;
+
+	for (i = 0; i < st->nr_producers; i++)
+		produced += READ_ONCE(st->produced[i]);
+	return produced - READ_ONCE(st->consumed_total);
+}
+
 /* @now: the interrupt's time, one clock read for a whole burst. */
 static void iq_produce(struct iq_state *st, unsigned int producer, bool isr,
 		       u64 now)
@@ -197,6 +208,8 @@ static void iq_produce(struct iq_state *st, unsigned int producer, bool isr,
 		atomic64_inc(&st->side_listed);
 		llist_add(&it->node, &st->side);
 	}
+	if (ntc_trace_queue_enabled())
+		ntc_trace_queue(true, producer, seq, iq_depth(st));
 }
 
 static void iq_isr(struct ntc_device *dev, int cpu, u32 seq)
@@ -235,6 +248,8 @@ static void iq_consume(struct iq_state *st, struct iq_item *it, unsigned int n)
 		st->order_breaks++;
 	st->next_seq[it->producer] = it->seq + 1;
 	ntc_run_metric_add(st->run, IQ_LATENCY, now - it->t_produced);
+	if (ntc_trace_queue_enabled())
+		ntc_trace_queue(false, it->producer, it->seq, iq_depth(st));
 }
 
 /* RemoveHeadList until empty, the lock taken as the variant takes it. */

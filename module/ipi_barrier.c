@@ -135,6 +135,7 @@ static bool ib_arrive(void)
 		return false;
 	}
 	WRITE_ONCE(me->arrived_gen, ib.gen);
+	ntc_trace_arrive(ib.gen);
 	if (atomic_inc_return(&ib.arrived) == ib.nr_cpus)
 		WRITE_ONCE(ib.t_arrived, ib_stamp());
 	return true;
@@ -170,11 +171,13 @@ static void ib_phase2(void)
 #endif
 	me->phase2_runs++;
 	WRITE_ONCE(me->phase2_gen, ib.gen);
+	ntc_trace_release(ib.gen);
 }
 
 static void ib_timed_out(void)
 {
 	this_cpu_ptr(&ib_cpus)->timed_out = true;
+	ntc_trace_release(ib.gen);
 }
 
 /* The release word: release/acquire, phase 2 sees what phase 1 wrote. */
@@ -210,6 +213,7 @@ static void ib_counter_fn(void *unused)
 		return;
 	}
 	WRITE_ONCE(me->arrived_gen, ib.gen);
+	ntc_trace_arrive(ib.gen);
 	if (atomic_inc_return(&ib.arrived) == ib.nr_cpus) {
 		WRITE_ONCE(ib.t_arrived, ib_stamp());
 		ib_phase1();
@@ -302,7 +306,8 @@ static int ib_stop_fn(void *unused)
 
 static void ib_empty_fn(void *unused)
 {
-	ib_arrive();
+	if (ib_arrive())
+		ntc_trace_release(ib.gen);
 }
 
 /* static_key: each CPU reports which way the branch goes now. */
@@ -311,12 +316,14 @@ static void ib_key_check_fn(void *unused)
 	if (!ib_arrive())
 		return;
 	this_cpu_ptr(&ib_cpus)->key_seen = static_branch_unlikely(&ib_key);
+	ntc_trace_release(ib.gen);
 }
 
 static void ib_arm(struct ntc_run *run)
 {
 	int cpu;
 
+	ntc_trace_armed();
 	ib.gen++;
 	ib.nr_cpus = run->nr_cpus;
 	ib.blessed = run->initiator;

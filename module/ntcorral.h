@@ -223,6 +223,19 @@ static inline bool ntc_past(u64 deadline)
 	__ok;								\
 })
 
+/* trace.c: the trace events (trace.h), cheap while they are off */
+void ntc_trace_armed(void);
+void ntc_trace_arrive(unsigned long gen);
+void ntc_trace_release(unsigned long gen);
+void ntc_trace_run_start(const struct ntc_run *run);
+void ntc_trace_run_end(const struct ntc_run *run);
+void ntc_trace_verdict(const struct ntc_run *run, bool violation,
+		       const char *what);
+bool ntc_trace_queue_enabled(void);
+void ntc_trace_queue(bool enqueue, unsigned int producer, u32 seq,
+		     long depth);
+void ntc_trace_device_irq(int cpu, u32 seq);
+
 /* stats.c */
 int ntc_stats_init(void);
 void ntc_stats_exit(void);

@@ -29,6 +29,7 @@ struct ntc_run_thread {
 void ntc_run_violation(struct ntc_run *run, const char *what)
 {
 	run->violations++;
+	ntc_trace_verdict(run, true, what);
 	pr_err_ratelimited("!!! %s/%s: invariant violated: %s\n",
 			   run->exp->name, run->variant->name, what);
 }
@@ -36,6 +37,7 @@ void ntc_run_violation(struct ntc_run *run, const char *what)
 void ntc_run_timeout(struct ntc_run *run, const char *what)
 {
 	run->timeouts++;
+	ntc_trace_verdict(run, false, what);
 	pr_warn_ratelimited("!!! %s/%s: deadline of %u us hit: %s\n",
 			    run->exp->name, run->variant->name,
 			    run->p.deadline_us, what);
@@ -409,7 +411,9 @@ static int ntc_run_thread_fn(void *data)
 		if (run->err)
 			goto out;
 	}
+	ntc_trace_run_start(run);
 	ntc_run_iterations(run);
+	ntc_trace_run_end(run);
 	if (run->exp->teardown)
 		run->exp->teardown(run);
 out:

@@ -225,6 +225,7 @@ static void sd_corralled(struct sd_slot *slot)
 		atomic_inc(&sd_corral.late_arrivals);
 		goto out;
 	}
+	ntc_trace_arrive(gen);
 
 	deadline = ntc_deadline(READ_ONCE(sd_corral.target_deadline_ns));
 	if (!ntc_spin_until(sd_released(gen), deadline) && !sd_give_up(gen)) {
@@ -235,6 +236,7 @@ static void sd_corralled(struct sd_slot *slot)
 	}
 	/* Pairs with the acquire in sd_check_corralled(): left after the work. */
 	smp_store_release(&slot->left_gen, gen);
+	ntc_trace_release(gen);
 out:
 	ntc_irql_lower(&irql);
 	/* Last touch of the slot: from here the initiator may reuse it. */
@@ -366,6 +368,7 @@ static unsigned long sd_arm(struct sd_state *st)
 		WRITE_ONCE(slot->gen, gen);
 		atomic_set(&slot->pending, 1);
 	}
+	ntc_trace_armed();
 	/* Slots and barrier are visible before any target can run. */
 	smp_mb();
 	return gen;
