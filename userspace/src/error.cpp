@@ -54,10 +54,10 @@ bool unload_suspected(int error, const std::string& extack) {
     return extack.empty() && (error == ENOENT || error == EPROTONOSUPPORT);
 }
 
-bool family_vanished(int error, const std::string& extack, int family_at_open, int resolved_now) {
+bool family_vanished(int error, const std::string& extack, int sent_to, int resolved_now) {
     if (!unload_suspected(error, extack))
         return false;
-    return error == EPROTONOSUPPORT || resolved_now < 0 || resolved_now != family_at_open;
+    return error == EPROTONOSUPPORT || resolved_now < 0 || resolved_now != sent_to;
 }
 
 std::string explain(std::string_view command, const NlError& e) {

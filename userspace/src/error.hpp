@@ -64,10 +64,11 @@ private:
 bool unload_suspected(int error, const std::string& extack);
 
 // The verdict on a suspected unload once the family name has been resolved
-// again: `resolved_now` is its id now, or a negative value when no family of
-// that name is registered. An ENOENT for a family still registered under the
-// same id is a plain rejection; EPROTONOSUPPORT is an unload in any case.
-bool family_vanished(int error, const std::string& extack, int family_at_open, int resolved_now);
+// again: `sent_to` is the id the request carried, `resolved_now` the name's
+// id now, or a negative value when no family of that name is registered. An
+// ENOENT for a family still registered under the id it was sent to is a
+// plain rejection; EPROTONOSUPPORT is an unload in any case.
+bool family_vanished(int error, const std::string& extack, int sent_to, int resolved_now);
 
 // A mistake on the command line, already phrased as one sentence (exit 2).
 class UsageError : public std::runtime_error {

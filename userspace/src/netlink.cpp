@@ -177,7 +177,8 @@ Connection Connection::open(const std::string& family_name) {
     return Connection(std::move(sock), family, family_name);
 }
 
-NlError Connection::request_error(int error, const std::string& extack, int extack_attr) const {
+NlError Connection::request_error(int sent_to, int error, const std::string& extack,
+                                  int extack_attr) const {
     NlError e(NlError::Stage::Request, error, -nl_syserr2nlerr(error), extack, extack_attr);
     if (!unload_suspected(error, extack))
         return e;
@@ -189,9 +190,9 @@ NlError Connection::request_error(int error, const std::string& extack, int exta
         if (!again.family_missing())
             return e; // cannot tell: report what the kernel said
     }
-    if (!family_vanished(error, extack, family_, now))
+    if (!family_vanished(error, extack, sent_to, now))
         return e;
-    return e.as_unloaded(now >= 0 && now != family_);
+    return e.as_unloaded(now >= 0 && now != sent_to);
 }
 
 void Connection::transact(nl_msg* msg, const OnMessage& on_message) {
@@ -214,14 +215,14 @@ void Connection::transact(nl_msg* msg, const OnMessage& on_message) {
         if (ex.exception)
             std::rethrow_exception(ex.exception);
         if (ex.error)
-            throw request_error(ex.error, ex.extack, ex.extack_attr);
+            throw request_error(ex.request->nlmsg_type, ex.error, ex.extack, ex.extack_attr);
         if (rc < 0)
             throw NlError(NlError::Stage::Request, 0, rc);
     }
     if (ex.exception)
         std::rethrow_exception(ex.exception);
     if (ex.error)
-        throw request_error(ex.error, ex.extack, ex.extack_attr);
+        throw request_error(ex.request->nlmsg_type, ex.error, ex.extack, ex.extack_attr);
 }
 
 } // namespace ntcorral

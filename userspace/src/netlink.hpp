@@ -61,8 +61,9 @@ private:
 
     // A request's failure as NlError; when generic netlink (not the module)
     // may have answered for a family gone since open(), the name is resolved
-    // again on a fresh socket to tell an unload from a rejection.
-    NlError request_error(int error, const std::string& extack, int extack_attr) const;
+    // again on a fresh socket to tell an unload from a rejection. `sent_to`
+    // is the family id the request carried.
+    NlError request_error(int sent_to, int error, const std::string& extack, int extack_attr) const;
 
     NlSockPtr sock_;
     int family_;

@@ -90,6 +90,45 @@ TEST(Connection, kernel_error_carries_errno) {
     }
 }
 
+TEST(Connection, enoent_for_an_id_no_family_holds_reads_as_an_unload) {
+    NEED_NETLINK(conn);
+    // What a request to a family unregistered since it was resolved gets:
+    // genl_rcv_msg() finds no family of that id, ENOENT without extack.
+    // The name ("nlctrl") resolves to another id now: unloaded, back since.
+    NlMsgPtr msg = getfamily(GENL_MAX_ID + 1, 0, "nlctrl");
+    try {
+        conn->transact(msg.get(), [](nlmsghdr*) {});
+        FAIL();
+    } catch (const NlError& e) {
+        EXPECT_EQ(e.error(), ENOENT) << e.what();
+        EXPECT_TRUE(e.extack().empty());
+        EXPECT_TRUE(e.family_vanished());
+        EXPECT_TRUE(e.family_back());
+        EXPECT_NE(explain("list", e).find("unloaded while the request was in flight"),
+                  std::string::npos);
+    }
+    // The connection is still usable.
+    msg = getfamily(conn->family(), 0, "nlctrl");
+    int replies = 0;
+    conn->transact(msg.get(), [&](nlmsghdr*) { replies++; });
+    EXPECT_EQ(replies, 1);
+}
+
+TEST(Connection, enoent_from_a_family_still_registered_stays_a_rejection) {
+    NEED_NETLINK(conn);
+    // nlctrl's own ENOENT (no such family name), sent to nlctrl's id, which
+    // still resolves to that id.
+    NlMsgPtr msg = getfamily(conn->family(), 0, "ntc-nonexistent");
+    try {
+        conn->transact(msg.get(), [](nlmsghdr*) {});
+        FAIL();
+    } catch (const NlError& e) {
+        EXPECT_EQ(e.error(), ENOENT);
+        EXPECT_FALSE(e.family_vanished());
+        EXPECT_EQ(explain("list", e), "the module rejected the request: no such file or directory");
+    }
+}
+
 TEST(Connection, policy_rejection_carries_the_extack_message) {
     NEED_NETLINK(conn);
     // Longer than GENL_NAMSIZ: nlctrl's policy rejects it with an extack.
