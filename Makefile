@@ -9,52 +9,72 @@
 #   make bench      ntcorral bench in the VM at 1 .. nproc vCPUs (ratios only)
 #   make run        boot the VM, run every experiment and variant, report
 #   make run TARGET=host   the same on this box: insmod, client, rmmod
+#   make install    the module for KDIR's kernel (modules_install, depmod),
+#                   so that modprobe finds it, and the client in PREFIX/bin
 #   make style      checkpatch on the module, clang-format on the client
 
-# The kernel the VM boots: the newest Debian linux-image-*-amd64 installed.
-VM_KVER ?= $(shell ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)
+# The kernel the VM boots: the newest Debian stock linux-image-*-amd64
+# installed (not an -rt one: that is another kernel, not the stock lane's).
+VM_KVER ?= $(shell ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | grep -v -- '-rt-' | sort -V | tail -n 1)
 # Build against the running kernel where it has a build tree, else the VM's.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(wildcard /lib/modules/$(VM_KVER)/build))
 TARGET ?= vm
+PREFIX ?= /usr/local
 SMP ?= 4
 # Extra client options for make run, e.g. RUN_ARGS="--iterations 200"
 RUN_ARGS ?=
 CLIENT := userspace/build/ntcorral
 
-.PHONY: all deps module client selftests check check-debug run bench style clean
+.PHONY: all deps deps-host module client selftests check check-debug run bench \
+	install style clean
 
 all: module client selftests
 
+# What the VM lanes need too (make check, run, bench).
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh all
 
-module: deps
+# What building on this box needs: no qemu, no other kernel.
+deps-host:
+	@scripts/install-deps.sh host
+
+module: deps-host
 	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 (make deps)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-client: deps
+client: deps-host
 	cmake -S userspace -B userspace/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build userspace/build -j2
 
 selftests: deps
 	$(MAKE) -C selftests
 
-check: all
+# The module where modprobe finds it (extra/ntcorral.ko of KDIR's kernel),
+# and the client. DKMS (dkms.conf) does the same on every kernel upgrade.
+install: module client
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $$(modinfo -F vermagic ntcorral.ko | cut -d' ' -f1)
+	install -D -m 0755 $(CLIENT) $(DESTDIR)$(PREFIX)/bin/ntcorral
+
+check: deps all
 	scripts/check.sh
 
 # The debug-kernel lane alone (lockdep, KASAN, KUnit, kmemleak, torture).
-check-debug: all
+check-debug: deps all
 	NTCORRAL_STOCK_LANE=0 scripts/check.sh
 
 run: all
+ifneq ($(TARGET),host)
+run: deps
+endif
 ifeq ($(TARGET),host)
 	scripts/run-host.sh
 else
 	selftests/vm/vm.sh --smp $(SMP) -- ntcorral run all $(RUN_ARGS)
 endif
 
-bench: all
+bench: deps all
 	scripts/bench.sh $(BENCH_ARGS)
 
 style:

@@ -1,15 +1,60 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Install what ntcorral needs to build and test (Debian). Idempotent; quiet when
-# everything is already there.
+# Install what ntcorral needs (Debian). Idempotent; quiet when everything is
+# already there.
+#
+# usage: scripts/install-deps.sh [host|all]
+#   host  what building the module and the client on this box needs: the
+#         compiler, the running kernel's headers, cmake, libnl, CLI11,
+#         nlohmann-json, GoogleTest (make module client, make install)
+#   all   (default) also what the VM lanes need: Debian's stock kernel and
+#         its headers, linux-source-6.1 (kselftest_harness.h, checkpatch),
+#         qemu, busybox, cpio, jq (make check, make run, make bench)
+#
+# On a box without dpkg/apt-get it installs nothing: it prints the Debian
+# package names it would have installed, so they can be found under the
+# box's own names, and leaves the build to tell what is really missing.
 set -euo pipefail
 
-pkgs=(
-	build-essential cmake pkg-config kmod bc flex bison libelf-dev libssl-dev
-	libnl-3-dev libnl-genl-3-dev libgtest-dev nlohmann-json3-dev libcli11-dev jq
+what=${1:-all}
+
+host_pkgs=(
+	build-essential cmake pkg-config kmod
+	libnl-3-dev libnl-genl-3-dev libgtest-dev nlohmann-json3-dev libcli11-dev
+)
+# The running kernel's own headers, for its build tree, where Debian has
+# them (a kernel not from Debian's archive has none: its build tree comes
+# with it, or the module is built for the VM's kernel instead).
+# The VM lanes build for the VM's kernel and need none of it.
+running_headers=linux-headers-$(uname -r)
+if [ "$what" != host ] || [ -d "/lib/modules/$(uname -r)/build" ]; then
+	:
+elif command -v apt-cache >/dev/null && apt-cache show "$running_headers" >/dev/null 2>&1; then
+	host_pkgs+=("$running_headers")
+else
+	echo "install-deps: no $running_headers in the archive and no /lib/modules/$(uname -r)/build: the module can only be built for another kernel (KDIR=)" >&2
+fi
+
+vm_pkgs=(
+	bc flex bison libelf-dev libssl-dev jq
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static cpio xz-utils
 )
+
+case $what in
+host) pkgs=("${host_pkgs[@]}") ;;
+all) pkgs=("${host_pkgs[@]}" "${vm_pkgs[@]}") ;;
+*)
+	echo "install-deps: usage: $0 [host|all]" >&2
+	exit 2
+	;;
+esac
+
+if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
+	echo "install-deps: not a Debian system (no dpkg/apt-get); install these, by their names on this system:" >&2
+	printf '  %s\n' "${pkgs[@]}" >&2
+	exit 0
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
