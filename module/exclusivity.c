@@ -447,13 +447,18 @@ static int ex_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 	return 0;
 }
 
-static int ex_setup(struct ntc_run *run)
+/* An earlier run's late DPC: the run is refused, as the uapi says. */
+static int ex_admit(struct ntc_run *run)
 {
-	/* An earlier run's late DPC: the run is refused, as the uapi says. */
 	if (ex.dpcs && !ex_free_dpcs(1 + div_u64(run->deadline_ns, NSEC_PER_MSEC))) {
 		run->errmsg = "a DPC of an earlier GainExclusivity has not finished; retry when it has";
 		return -EBUSY;
 	}
+	return 0;
+}
+
+static int ex_setup(struct ntc_run *run)
+{
 	if (run->variant->iterate == ex_iterate_seed &&
 	    !cpumask_equal(run->p.cpus, cpu_online_mask)) {
 		run->errmsg = "the seed variant always targets processors 0..KeNumberProcessors-1: run it without a CPU set";
@@ -500,6 +505,7 @@ const struct ntc_experiment ntc_exclusivity = {
 	.counters = ex_counters,
 	.nr_counters = ARRAY_SIZE(ex_counters),
 	.params = NTC_TIMING_PARAMS,
+	.admit = ex_admit,
 	.setup = ex_setup,
 	.exit = ex_exit,
 };

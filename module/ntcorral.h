@@ -75,6 +75,13 @@ struct ntc_experiment {
 	 * parameters, initiator and nr_cpus.
 	 */
 	int (*check)(struct ntc_run *run);
+	/*
+	 * Under the run lock, before the run's thread is created: -EBUSY
+	 * with run->errmsg while an earlier run's object is still in flight
+	 * (a late CPU's DPC). Before the thread, because creating it needs
+	 * kthreadd, which may be waiting on that very CPU.
+	 */
+	int (*admit)(struct ntc_run *run);
 	/* Called before the first iteration / after the last, same context. */
 	int (*setup)(struct ntc_run *run);
 	void (*teardown)(struct ntc_run *run);

@@ -454,6 +454,7 @@ int ntc_run_execute(struct ntc_run *run)
 
 	run->initiator = cpumask_first(run->p.cpus);
 	run->nr_cpus = cpumask_weight(run->p.cpus);
+	run->deadline_ns = (u64)run->p.deadline_us * NSEC_PER_USEC;
 	if (run->exp->check) {
 		ret = run->exp->check(run);
 		if (ret)
@@ -462,6 +463,11 @@ int ntc_run_execute(struct ntc_run *run)
 	if (!mutex_trylock(&ntc_run_lock)) {
 		run->errmsg = "another run is in progress";
 		return -EBUSY;
+	}
+	if (run->exp->admit) {
+		ret = run->exp->admit(run);
+		if (ret)
+			goto out;
 	}
 	run->metric_cap = run->exp->max_samples ? run->exp->max_samples(run) :
 			  run->p.iterations;
@@ -479,7 +485,6 @@ int ntc_run_execute(struct ntc_run *run)
 		}
 		memset(run->metric[i], 0xff, run->metric_slots * sizeof(u64));
 	}
-	run->deadline_ns = (u64)run->p.deadline_us * NSEC_PER_USEC;
 	init_completion(&t.done);
 
 	task = kthread_create(ntc_run_thread_fn, &t, "ntcorral/%u",
