@@ -82,6 +82,7 @@ static const char *const ex_counters[] = {
 struct ex_cpu {
 	unsigned long arrived_gen;
 	unsigned long left_gen;
+	unsigned long timed_out_gen;	/* left because a wait ran out */
 };
 
 static DEFINE_PER_CPU(struct ex_cpu, ex_cpus);
@@ -107,6 +108,12 @@ static void ex_arrived(void)
 	ntc_trace_arrive(ex.gen);
 }
 
+/* This CPU's wait ran out: it leaves on a deadline, not on the release. */
+static void ex_gave_up(void)
+{
+	WRITE_ONCE(this_cpu_ptr(&ex_cpus)->timed_out_gen, ex.gen);
+}
+
 static void ex_left(void)
 {
 	/* Pairs with the acquire in ex_check_corralled(). */
@@ -127,8 +134,10 @@ static void ex_raise_and_wait(struct ntc_dpc *dpc, void *context, void *arg1,
 	ex_arrived();
 	atomic_inc(&ex.g_now);
 	deadline = ntc_deadline(ex.deadline_ns);
-	if (!ntc_spin_until(atomic_read(&ex.g_count), deadline + ex.deadline_ns))
+	if (!ntc_spin_until(atomic_read(&ex.g_count), deadline + ex.deadline_ns)) {
 		atomic_inc(&ex.dpc_timeouts);
+		ex_gave_up();
+	}
 	ex_left();
 	atomic_dec(&ex.g_now);
 }
@@ -149,9 +158,15 @@ static void ex_check_corralled(struct ntc_run *run, const char *when)
 
 		if (cpu == run->initiator)
 			continue;
-		if (READ_ONCE(c->arrived_gen) != ex.gen ||
-		    /* Pairs with the release in ex_left(). */
-		    smp_load_acquire(&c->left_gen) == ex.gen)
+		if (READ_ONCE(c->arrived_gen) != ex.gen)
+			ntc_run_violation(run, when);
+		/* Pairs with the release in ex_left(). */
+		else if (smp_load_acquire(&c->left_gen) != ex.gen)
+			continue;
+		/* Gone on its own deadline: the iteration's timeout, not the idiom's fault. */
+		else if (READ_ONCE(c->timed_out_gen) == ex.gen)
+			ntc_run_timeout(run, "a held CPU's wait ran out before the work");
+		else
 			ntc_run_violation(run, when);
 	}
 }
@@ -322,15 +337,18 @@ static void ex_generic_routine(struct ntc_generic_call *call, void *context)
 		goto out;	/* injected: never synchronizes */
 	ex_arrived();
 	/* Everyone is here with interrupts off. */
-	if (ntc_call_dpc_synchronize(call) < 0)
+	if (ntc_call_dpc_synchronize(call) < 0) {
+		ex_gave_up();
 		goto out;
+	}
 	if (smp_processor_id() == run->initiator) {
 		ex_check_corralled(run, "a CPU was not held when the work ran");
 		ex_work(run);
 		ex.t_release = ntc_phase_stamp(run);
 	}
 	/* Nobody leaves before the work is done. */
-	ntc_call_dpc_synchronize(call);
+	if (ntc_call_dpc_synchronize(call) < 0)
+		ex_gave_up();
 out:
 	ex_left();
 	ntc_irql_lower(&irql);
@@ -412,8 +430,10 @@ static int ex_stop_fn(void *data)
 	    (atomic_cmpxchg(&ctx->state, 0, 2) != 1 ||
 	     /* The work has begun: it is bounded, see it out. */
 	     !ntc_spin_until(smp_load_acquire(&ctx->released),
-			     ntc_deadline(2 * run->deadline_ns))))
+			     ntc_deadline(2 * run->deadline_ns)))) {
 		atomic_inc(&ex.dpc_timeouts);
+		ex_gave_up();
+	}
 	ex_left();
 	return 0;
 }

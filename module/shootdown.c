@@ -84,6 +84,7 @@ struct sd_slot {
 	unsigned long gen;		/* iteration this CPU was queued for */
 	unsigned long arrived_gen;	/* evidence: entered the corral */
 	unsigned long left_gen;		/* evidence: left the corral */
+	unsigned long timed_out_gen;	/* left on its deadline, the work on */
 	atomic_t pending;		/* queued, not yet out of the corral */
 };
 
@@ -175,6 +176,9 @@ static bool sd_arrive(unsigned long gen)
  */
 enum { SD_ARMED, SD_WORKING, SD_ABORTED };
 
+/* How long a target outwaits work that has begun, beyond its deadline. */
+#define SD_WORK_GRACE_NS	((u64)NTCORRAL_MAX_DEADLINE_US * NSEC_PER_USEC)
+
 /* A target's deadline passed: true if it may leave (nothing has begun). */
 static bool sd_give_up(unsigned long gen)
 {
@@ -229,10 +233,17 @@ static void sd_corralled(struct sd_slot *slot)
 
 	deadline = ntc_deadline(READ_ONCE(sd_corral.target_deadline_ns));
 	if (!ntc_spin_until(sd_released(gen), deadline) && !sd_give_up(gen)) {
-		/* Too late to give up: the work has begun; it is bounded. */
-		deadline = ntc_deadline(READ_ONCE(sd_corral.target_deadline_ns));
-		if (!ntc_spin_until(sd_released(gen), deadline))
+		/*
+		 * Too late to give up: the work has begun. It is bounded by
+		 * the hold, but an emulated initiator can be descheduled in
+		 * the middle of it: see it out, with a second's grace.
+		 */
+		deadline = ntc_deadline(READ_ONCE(sd_corral.target_deadline_ns) +
+					SD_WORK_GRACE_NS);
+		if (!ntc_spin_until(sd_released(gen), deadline)) {
 			atomic_inc(&sd_corral.target_timeouts);
+			WRITE_ONCE(slot->timed_out_gen, gen);
+		}
 	}
 	/* Pairs with the acquire in sd_check_corralled(): left after the work. */
 	smp_store_release(&slot->left_gen, gen);
@@ -325,7 +336,10 @@ static void sd_check_corralled(struct ntc_run *run, struct sd_state *st,
 					  "a CPU was not in the corral when the work started" :
 					  "a CPU was not in the corral when the work ended");
 		/* Pairs with the release in sd_corralled(). */
-		else if (smp_load_acquire(&slot->left_gen) == gen)
+		else if (smp_load_acquire(&slot->left_gen) != gen)
+			continue;
+		/* Gone on its deadline: a timeout (counted by sd_finish()). */
+		else if (READ_ONCE(slot->timed_out_gen) != gen)
 			ntc_run_violation(run, "a CPU left the corral during the window");
 	}
 }
