@@ -30,9 +30,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 timeout_s=${NTCORRAL_TEST_TIMEOUT:-900}
 
 if [ $# -eq 0 ]; then
-	set -- ntcorral_test kunit_test.sh client_test.sh device_test.sh device_bh_test.sh \
-		nl_fuzz fault_test.sh abort_test.sh sweep_test.sh stress_test.sh \
-		module_reload_test.sh kmemleak_test.sh
+	set -- ntcorral_test kunit_test.sh ynl_test.sh client_test.sh device_test.sh \
+		device_bh_test.sh trace_test.sh nl_fuzz fault_test.sh abort_test.sh \
+		sweep_test.sh stress_test.sh module_reload_test.sh kmemleak_test.sh
 fi
 
 # Programs whose "!!!" lines are all expected: they provoke deadlines and

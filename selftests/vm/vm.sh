@@ -178,6 +178,13 @@ done
 # jq: the shell tests read JSON with it.
 jq=$(command -v jq) || die "jq not found: run scripts/install-deps.sh"
 install_elf "$jq" /usr/bin/jq
+# iproute2's genl: ynl_test.sh reads the family's policy dump with it.
+if genl=$(command -v genl); then
+	rm -f "$rootfs/usr/sbin/genl"
+	install_elf "$genl" /usr/sbin/genl
+else
+	echo "vm: warning: no genl (iproute2) on this host: ynl_test.sh will fail in the VM" >&2
+fi
 # bash for the test scripts that want it; busybox stays /bin/sh.
 if bash=$(command -v bash); then
 	rm -f "$rootfs/usr/bin/bash"
