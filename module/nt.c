@@ -130,15 +130,17 @@ bool ntc_fault_arrive(void)
 }
 
 /*
- * The device's DpcForIsr on the fault CPU starts delay_us late: a DPC still
- * running when its session ends, for the teardown tests.
+ * The device's DpcForIsr on the fault CPU (any CPU: fault_cpu -1, since
+ * the one DPC runs wherever an ISR queued it first) starts delay_us late:
+ * a DPC still running when its session ends, for the teardown tests.
  */
 void ntc_fault_dpc(void)
 {
+	u32 cpu = READ_ONCE(ntc_fault.cpu);
 	u64 until;
 
 	if (READ_ONCE(ntc_fault.mode) != NTC_FAULT_DPC_LATE ||
-	    READ_ONCE(ntc_fault.cpu) != raw_smp_processor_id())
+	    (cpu != U32_MAX && cpu != raw_smp_processor_id()))
 		return;
 	atomic64_inc(&ntc_fault.injected);
 	until = ntc_deadline((u64)min_t(u32, READ_ONCE(ntc_fault.delay_us),
