@@ -30,8 +30,11 @@ for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do
 	[ -d "$t/instances" ] && tracing=$t && break
 done
 inst=
+rec_cmd= rec_tgid=
 trace_cleanup() {
 	[ -z "$inst" ] || rmdir "$inst" 2>/dev/null
+	[ -z "$rec_cmd" ] || echo "$rec_cmd" >"$tracing/options/record-cmd" 2>/dev/null
+	[ -z "$rec_tgid" ] || echo "$rec_tgid" >"$tracing/options/record-tgid" 2>/dev/null
 }
 trap 'echo N >$param; trace_cleanup' EXIT
 
@@ -96,6 +99,15 @@ else
 	else
 		echo 0 >"$inst/tracing_on"
 		echo 4096 >"$inst/buffer_size_kb" 2>/dev/null
+		# No comm/tgid recording: it hooks sched_switch, and patching
+		# __schedule's tracepoint while every vCPU schedules once
+		# ended in "Oops: int3" in __schedule under TCG (the debug
+		# kernel, text_poke_bp). The events' own sites are patched
+		# once on, once off.
+		rec_cmd=$(cat "$tracing/options/record-cmd" 2>/dev/null)
+		rec_tgid=$(cat "$tracing/options/record-tgid" 2>/dev/null)
+		echo 0 >"$tracing/options/record-cmd" 2>/dev/null
+		echo 0 >"$tracing/options/record-tgid" 2>/dev/null
 		echo 1 >"$inst/events/workqueue/workqueue_execute_start/enable" ||
 			fail "cannot enable workqueue:workqueue_execute_start"
 		tasklets=
@@ -121,6 +133,7 @@ else
 			expect_eq "ntc_dpc_tasklet executions with $param Y" "$tl_y" 0
 			[ "$tl_n" -gt 0 ] || fail "no ntc_dpc_tasklet executed with $param N: the trace did not see the run without"
 		fi
+		echo 0 >"$inst/events/enable" 2>/dev/null
 		echo Y >$param
 	fi
 	end
