@@ -55,14 +55,18 @@
  *   Every experiment takes ITERATIONS, CPUS, DEADLINE_US and MAX_RUNTIME_MS;
  *   the others only where its PARAM_INFO lists them (else EINVAL).
  *   reply: one message, the result layout below.
- *   errors: EINVAL (bad input, with an extack message), ENOENT (unknown
- *   experiment or variant), EPERM, EBUSY (another run is in progress, or a
- *   CPU still owes the answer to an earlier corral), ENOMEM.
+ *   errors: EINVAL (bad input, or parameters that cannot work together,
+ *   e.g. a hold longer than a quarter of the deadline, with an extack
+ *   message), ENOENT (unknown experiment or variant), EPERM, EBUSY (another
+ *   run is in progress, or a CPU still owes the answer to an earlier corral
+ *   or GainExclusivity), ENOMEM.
  *
  * NTCORRAL_CMD_GET_STATS (dump; any user)
  *   request:  [NTCORRAL_A_EXPERIMENT] [NTCORRAL_A_VARIANT]
  *   reply, one message per experiment and variant, the result layout below
  *   with cumulative figures; percentiles there are log2-bucket estimates.
+ *   Counters are summed over the runs, but for maxima and rates (max_batch,
+ *   items_per_sec, events_per_sec): there, the highest of the runs.
  *
  * NTCORRAL_CMD_RESET_STATS (do; CAP_SYS_ADMIN)
  *   request:  [NTCORRAL_A_EXPERIMENT] [NTCORRAL_A_VARIANT]
