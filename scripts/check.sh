@@ -68,6 +68,17 @@ fi
 passed=$((passed + ct_pass))
 failed=$((failed + ct_fail))
 
+# --- the YNL spec against the kernel's tools and the uapi header -----------
+
+echo "check: the YNL spec (scripts/ynl-check.sh)"
+if scripts/ynl-check.sh; then
+	ynl_line="check: YNL spec: 1 passed, 0 failed"
+	passed=$((passed + 1))
+else
+	ynl_line="check: YNL spec: 0 passed, 1 failed"
+	failed=$((failed + 1))
+fi
+
 # --- selftests in a VM -----------------------------------------------------
 
 # The test programs a selftest lane must show (see the top).
@@ -186,6 +197,7 @@ fi
 # --- summary ----------------------------------------------------------------
 
 echo "check: ctest $ct_pass passed, $ct_fail failed"
+echo "$ynl_line"
 printf '%s\n' "${lane_lines[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

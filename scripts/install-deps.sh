@@ -9,7 +9,8 @@
 #         nlohmann-json, GoogleTest (make module client, make install)
 #   all   (default) also what the VM lanes need: Debian's stock kernel and
 #         its headers, linux-source-6.1 (kselftest_harness.h, checkpatch),
-#         qemu, busybox, cpio, jq (make check, make run, make bench)
+#         qemu, busybox, cpio, jq, python3-yaml and python3-jsonschema
+#         (make check, make run, make bench)
 #
 # On a box without dpkg/apt-get it installs nothing: it prints the Debian
 # package names it would have installed, so they can be found under the
@@ -36,7 +37,7 @@ else
 fi
 
 vm_pkgs=(
-	bc flex bison libelf-dev libssl-dev jq
+	bc flex bison libelf-dev libssl-dev jq python3-yaml python3-jsonschema
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static cpio xz-utils
 )
