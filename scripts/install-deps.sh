@@ -9,6 +9,7 @@
 #         nlohmann-json, GoogleTest (make module client, make install)
 #   all   (default) also what the VM lanes need: Debian's stock kernel and
 #         its headers, linux-source-6.1 (kselftest_harness.h, checkpatch),
+#         linux-source-6.12 (the debug kernel, the YNL schema and tools),
 #         qemu, busybox, cpio, jq, python3-yaml and python3-jsonschema
 #         (make check, make run, make bench)
 #
@@ -38,7 +39,7 @@ fi
 
 vm_pkgs=(
 	bc flex bison libelf-dev libssl-dev jq python3-yaml python3-jsonschema
-	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
 	qemu-system-x86 busybox-static cpio xz-utils
 )
 
