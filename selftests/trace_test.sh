@@ -39,6 +39,11 @@ fi
 
 dbg=$ntc_debugfs
 trace=$ntc_tmp/trace
+# No comm or tgid recording: it hooks sched_switch, text patching in
+# __schedule that once oopsed under TCG (int3) while another test traced.
+for o in record-cmd record-tgid; do
+	[ -w $T/options/$o ] && echo 0 >$T/options/$o
+done
 cleanup() {
 	echo 0 >$T/events/ntcorral/enable 2>/dev/null
 	echo 0 >"$dbg/fault_mode" 2>/dev/null
