@@ -99,25 +99,44 @@ expect_clean_json() {
 
 # ---- device sessions whose DPC outlives them ---------------------------------
 
+# The DPC is late on whichever CPU runs it. When every pass of it runs on
+# the session thread's own CPU, the thread only looks after the last pass
+# and finds the DPC done: no late DPC at the session's end, nothing to
+# show. So a session is tried up to 5 times until one ends with its DPC
+# still running (the timeout and its log line prove it); every try must
+# lose nothing and violate nothing.
 for ev in spinlock:raw:interrupts:events_handled \
 	interlocked_queue:exinterlocked:produced:consumed; do
 	exp=${ev%%:*} rest=${ev#*:} var=${rest%%:*} rest=${rest#*:}
 	made=${rest%%:*} done=${rest#*:}
 	begin "${exp}_session_waits_for_its_late_dpc_and_loses_nothing"
-	n0=$(injected)
-	bangs_expected "$exp/$var: the DPC 300 ms late on any CPU, past a 20 ms deadline"
-	fault 4294967295 3 300000
-	cl run "$exp" --variant "$var" --iterations 5 --rate-hz 5000 \
-		--hold-us 0 --deadline-us 20000 --json
-	echo 0 >"$dbg/fault_mode"
-	bangs_unexpected
-	expect_status 3
-	[ "$(injected)" -gt "$n0" ] || fail "the DPC was never delayed (fault_injected did not move)"
-	[ "$(field timeouts)" -ge 1 ] 2>/dev/null || fail "timeouts is '$(field timeouts)', expected >= 1: the late DPC went unnoticed"
-	expect_eq "violations" "$(field violations)" 0
-	expect_eq "$done (against $made)" "$(field "counters.$done")" "$(field "counters.$made")"
-	dmesg | grep -q "ntcorral: !!! $exp/$var: .*the DPC did not finish" ||
-		fail "no '!!! $exp/$var: ... the DPC did not finish' in the kernel log"
+	late=0 tries=0
+	while [ $late = 0 ] && [ $tries -lt 5 ]; do
+		tries=$((tries + 1))
+		n0=$(injected)
+		kmsg "abort: $exp/$var late DPC, try $tries"
+		bangs_expected "$exp/$var: the DPC 300 ms late on any CPU, past a 20 ms deadline"
+		fault 4294967295 3 300000
+		cl run "$exp" --variant "$var" --iterations 5 --rate-hz 5000 \
+			--hold-us 0 --deadline-us 20000 --json
+		echo 0 >"$dbg/fault_mode"
+		bangs_unexpected
+		[ "$(injected)" -gt "$n0" ] || fail "try $tries: the DPC was never delayed (fault_injected did not move)"
+		expect_eq "try $tries: violations" "$(field violations)" 0
+		expect_eq "try $tries: $done (against $made)" "$(field "counters.$done")" "$(field "counters.$made")"
+		if [ "$rc" = 3 ]; then
+			late=1
+			[ "$(field timeouts)" -ge 1 ] 2>/dev/null || fail "exit 3 without a timeout"
+			dmesg_since "abort: $exp/$var late DPC, try $tries" |
+				grep -q "!!! $exp/$var: .*the DPC did not finish" ||
+				fail "a timeout, but no '!!! $exp/$var: ... the DPC did not finish' in the kernel log"
+		else
+			expect_status 0
+			expect_eq "try $tries: timeouts" "$(field timeouts)" 0
+		fi
+	done
+	[ $late = 1 ] || fail "in $tries tries no session ended with its DPC still running"
+	echo "#   $exp/$var: the late DPC outlived its session at try $tries"
 	# And the next session, fault off, is clean.
 	cl run "$exp" --variant "$var" --iterations 5 --rate-hz 5000 $slack --json
 	expect_status 0
