@@ -110,10 +110,20 @@ void ntc_variant_lock_init(struct ntc_variant_lock *l, bool wrong_variant)
 
 struct ntc_fault ntc_fault = { .cpu = 0, .mode = NTC_FAULT_OFF };
 
+/* The injected lateness, bounded like everything else: at most 2 s. */
+static void ntc_fault_delay(void)
+{
+	u64 until = ntc_deadline((u64)min_t(u32, READ_ONCE(ntc_fault.delay_us),
+					    2 * NTCORRAL_MAX_DEADLINE_US) *
+				 NSEC_PER_USEC);
+
+	while (!ntc_past(until))
+		cpu_relax();
+}
+
 bool ntc_fault_arrive(void)
 {
 	u32 mode = READ_ONCE(ntc_fault.mode);
-	u64 until;
 
 	if ((mode != NTC_FAULT_LATE && mode != NTC_FAULT_NEVER) ||
 	    READ_ONCE(ntc_fault.cpu) != raw_smp_processor_id())
@@ -121,11 +131,7 @@ bool ntc_fault_arrive(void)
 	atomic64_inc(&ntc_fault.injected);
 	if (mode != NTC_FAULT_LATE)
 		return true;
-	/* Bounded like everything else: at most twice the longest deadline. */
-	until = ntc_deadline((u64)min_t(u32, READ_ONCE(ntc_fault.delay_us),
-					2 * NTCORRAL_MAX_DEADLINE_US) * NSEC_PER_USEC);
-	while (!ntc_past(until))
-		cpu_relax();
+	ntc_fault_delay();
 	return false;
 }
 
@@ -137,16 +143,12 @@ bool ntc_fault_arrive(void)
 void ntc_fault_dpc(void)
 {
 	u32 cpu = READ_ONCE(ntc_fault.cpu);
-	u64 until;
 
 	if (READ_ONCE(ntc_fault.mode) != NTC_FAULT_DPC_LATE ||
 	    (cpu != U32_MAX && cpu != raw_smp_processor_id()))
 		return;
 	atomic64_inc(&ntc_fault.injected);
-	until = ntc_deadline((u64)min_t(u32, READ_ONCE(ntc_fault.delay_us),
-					2 * NTCORRAL_MAX_DEADLINE_US) * NSEC_PER_USEC);
-	while (!ntc_past(until))
-		cpu_relax();
+	ntc_fault_delay();
 }
 
 /* KeRaiseIrql: raising to a lower level is counted and changes nothing. */

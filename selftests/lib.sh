@@ -227,6 +227,26 @@ module_loaded() {
 	grep -q '^ntcorral ' /proc/modules
 }
 
+# require_root_client_module: the common preconditions of a test that runs
+# the client as root against the loaded module (loading $NTCORRAL_KO if it
+# is not); otherwise a whole-program SKIP with the reason, exit 4
+require_root_client_module() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "1..0 # SKIP needs root"
+		exit 4
+	fi
+	if [ -z "$client" ] || [ ! -x "$client" ]; then
+		echo "1..0 # SKIP the client (ntcorral) is not on PATH"
+		exit 4
+	fi
+	if ! module_loaded; then
+		if [ -z "$NTCORRAL_KO" ] || ! insmod "$NTCORRAL_KO"; then
+			echo "1..0 # SKIP the module is not loaded and \$NTCORRAL_KO does not load"
+			exit 4
+		fi
+	fi
+}
+
 # The shootdown's variants: kernels with BH workqueues (6.9 on) have the
 # dpc_bh flavour too.
 shootdown_variants() {
