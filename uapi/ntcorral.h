@@ -22,7 +22,10 @@
  *       _DEFAULT_VALUE (u64)
  *     NTCORRAL_A_METRIC_NAME       string [multi]  metrics a run records
  *
- * NTCORRAL_CMD_RUN (do; CAP_SYS_ADMIN)
+ * NTCORRAL_CMD_RUN (do; CAP_SYS_ADMIN): start a run. The reply comes at
+ * once; the run goes on in the module, its progress and its result arrive
+ * on the "runs" multicast group (below). Join the group before sending
+ * RUN, or the result may come first.
  *   request:
  *     NTCORRAL_A_EXPERIMENT        string, required
  *     NTCORRAL_A_VARIANT           string, required
@@ -54,12 +57,43 @@
  *                                          included; > 1 implies phase_stamps 0
  *   Every experiment takes ITERATIONS, CPUS, DEADLINE_US and MAX_RUNTIME_MS;
  *   the others only where its PARAM_INFO lists them (else EINVAL).
- *   reply: one message, the result layout below.
- *   errors: EINVAL (bad input, or parameters that cannot work together,
+ *   reply: NTCORRAL_A_RUN_ID u64 (never 0), NTCORRAL_A_EXPERIMENT,
+ *     NTCORRAL_A_VARIANT.
+ *   errors, before the run starts: EINVAL (bad input, or parameters that cannot work together,
  *   e.g. a hold longer than a quarter of the deadline, with an extack
  *   message), ENOENT (unknown experiment or variant), EPERM, EBUSY (another
  *   run is in progress, or a CPU still owes the answer to an earlier corral
- *   or GainExclusivity), ENOMEM.
+ *   or GainExclusivity), ESHUTDOWN (the module is being unloaded), ENOMEM.
+ *   An error after the start comes in the run's RUN_RESULT instead.
+ *
+ * NTCORRAL_CMD_RUN_PROGRESS (notification on "runs", about five a second
+ * while a run goes on)
+ *   NTCORRAL_A_RUN_ID, NTCORRAL_A_EXPERIMENT, NTCORRAL_A_VARIANT
+ *   NTCORRAL_A_DONE              u64  iterations done (warm-up and cool-down
+ *                                     included); a device session: interrupts
+ *   NTCORRAL_A_TOTAL             u64  what DONE counts up to
+ *   NTCORRAL_A_ELAPSED_NS        u64  since the first iteration
+ *   NTCORRAL_A_BUDGET_NS         u64  max_runtime_ms, in ns
+ *
+ * NTCORRAL_CMD_RUN_RESULT (notification on "runs", once per run; also the
+ * reply of GET_RESULT)
+ *   NTCORRAL_A_RUN_ID, then either the result layout below, with
+ *   NTCORRAL_A_CANCELLED u32 (enum ntcorral_cancel) when a cancel ended it
+ *   early, or, for a run that failed after it started:
+ *   NTCORRAL_A_EXPERIMENT, NTCORRAL_A_VARIANT, NTCORRAL_A_ERROR u32 (a
+ *   positive errno, as RUN's), NTCORRAL_A_ERROR_MESSAGE string.
+ *
+ * NTCORRAL_CMD_GET_RESULT (do; any user)
+ *   request:  [NTCORRAL_A_RUN_ID]  only this run's
+ *   reply: the RUN_RESULT of the last run that finished.
+ *   errors: ENOENT (no run finished since the module was loaded, or the
+ *   last one is not RUN_ID), EINPROGRESS (RUN_ID has not finished yet).
+ *
+ * NTCORRAL_CMD_CANCEL (do; CAP_SYS_ADMIN)
+ *   request:  [NTCORRAL_A_RUN_ID]  only if it is this run
+ *   Ends the run in progress early; its RUN_RESULT follows with what it
+ *   measured so far, TRUNCATED and CANCELLED. errors: ENOENT (no such run
+ *   in progress).
  *
  * NTCORRAL_CMD_GET_STATS (dump; any user)
  *   request:  [NTCORRAL_A_EXPERIMENT] [NTCORRAL_A_VARIANT]
@@ -71,27 +105,28 @@
  * NTCORRAL_CMD_RESET_STATS (do; CAP_SYS_ADMIN)
  *   request:  [NTCORRAL_A_EXPERIMENT] [NTCORRAL_A_VARIANT]
  *
- * Result layout (run reply and stats):
+ * Result layout (RUN_RESULT and stats):
  *   NTCORRAL_A_EXPERIMENT, NTCORRAL_A_VARIANT   string
- *   NTCORRAL_A_RUNS             u64  runs counted (1 in a run reply)
- *   NTCORRAL_A_ITERATIONS       u32  iterations asked for (run reply only)
+ *   NTCORRAL_A_RUNS             u64  runs counted (1 in a RUN_RESULT)
+ *   NTCORRAL_A_ITERATIONS       u32  iterations asked for (RUN_RESULT only)
  *   NTCORRAL_A_SAMPLES          u64  iterations completed
  *   NTCORRAL_A_VIOLATIONS       u64  invariant violations
  *   NTCORRAL_A_TIMEOUTS         u64  deadlines hit
- *   NTCORRAL_A_TRUNCATED        flag the run budget ended the run early
- *   NTCORRAL_A_NR_CPUS          u32  CPUs taking part (run reply only)
- *   NTCORRAL_A_INITIATOR_CPU    u32  (run reply only)
- *   NTCORRAL_A_CPUS             binary CPUs taking part (run reply only)
+ *   NTCORRAL_A_TRUNCATED        flag the run ended early: its budget, a CPU
+ *                                    that left, a deadline or a cancel
+ *   NTCORRAL_A_NR_CPUS          u32  CPUs taking part (RUN_RESULT only)
+ *   NTCORRAL_A_INITIATOR_CPU    u32  (RUN_RESULT only)
+ *   NTCORRAL_A_CPUS             binary CPUs taking part (RUN_RESULT only)
  *   NTCORRAL_A_DURATION_NS      u64  wall time of the run(s)
  *   NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS,
- *   NTCORRAL_A_BATCH            u32  as run (run reply, where taken); the
+ *   NTCORRAL_A_BATCH            u32  as run (RUN_RESULT, where taken); the
  *                                    primary metric then counts batches
  *   NTCORRAL_A_CLOCK_READ_NS    u64  cost of one timestamp, measured on the
- *                                    initiator before the run (run reply)
+ *                                    initiator before the run (RUN_RESULT)
  *   NTCORRAL_A_SAMPLE_OVERHEAD_NS u64 cost of an empty timed section: two
  *                                    timestamps and one recorded sample, the
  *                                    instrumentation every sample carries
- *                                    (run reply)
+ *                                    (RUN_RESULT)
  *   NTCORRAL_A_METRIC           nest [multi], the first is the primary one
  *     NTCORRAL_METRIC_A_NAME, _COUNT, _MIN_NS, _MEAN_NS, _P50_NS, _P90_NS,
  *     _P99_NS, _MAX_NS (u64), _HIST (binary: u64[NTCORRAL_HIST_BUCKETS])
@@ -109,7 +144,8 @@
 #define _UAPI_LINUX_NTCORRAL_H
 
 #define NTCORRAL_FAMILY_NAME	"ntcorral"
-#define NTCORRAL_FAMILY_VERSION	1
+#define NTCORRAL_FAMILY_VERSION	2	/* 2: RUN starts, "runs" reports */
+#define NTCORRAL_MCGRP_RUNS	"runs"
 
 #define NTCORRAL_NAME_MAX		32	/* with the NUL */
 #define NTCORRAL_MAX_CPUS		1024
@@ -156,6 +192,10 @@ enum ntcorral_cmd {
 	NTCORRAL_CMD_RUN,
 	NTCORRAL_CMD_GET_STATS,
 	NTCORRAL_CMD_RESET_STATS,
+	NTCORRAL_CMD_RUN_PROGRESS,
+	NTCORRAL_CMD_RUN_RESULT,
+	NTCORRAL_CMD_GET_RESULT,
+	NTCORRAL_CMD_CANCEL,
 
 	__NTCORRAL_CMD_MAX
 };
@@ -195,10 +235,25 @@ enum ntcorral_attr {
 	NTCORRAL_A_CLOCK_READ_NS,	/* u64 */
 	NTCORRAL_A_SAMPLE_OVERHEAD_NS,	/* u64 */
 	NTCORRAL_A_BATCH,		/* u32 */
+	NTCORRAL_A_RUN_ID,		/* u64 */
+	NTCORRAL_A_DONE,		/* u64 */
+	NTCORRAL_A_TOTAL,		/* u64 */
+	NTCORRAL_A_ELAPSED_NS,		/* u64 */
+	NTCORRAL_A_BUDGET_NS,		/* u64 */
+	NTCORRAL_A_CANCELLED,		/* u32: enum ntcorral_cancel */
+	NTCORRAL_A_ERROR,		/* u32: positive errno */
+	NTCORRAL_A_ERROR_MESSAGE,	/* string */
 
 	__NTCORRAL_A_MAX
 };
 #define NTCORRAL_A_MAX (__NTCORRAL_A_MAX - 1)
+
+/* Why a run ended early, in RUN_RESULT's NTCORRAL_A_CANCELLED. */
+enum ntcorral_cancel {
+	NTCORRAL_CANCEL_NONE,
+	NTCORRAL_CANCEL_REQUEST,	/* a CANCEL command */
+	NTCORRAL_CANCEL_UNLOAD,		/* the module is being unloaded */
+};
 
 enum ntcorral_variant_attr {
 	NTCORRAL_VARIANT_A_UNSPEC,
