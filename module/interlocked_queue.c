@@ -430,6 +430,9 @@ static int iq_session(struct ntc_run *run, u64 *unused)
 			run->truncated = true;
 			break;
 		}
+		if (ntc_run_checkpoint(run, atomic64_read(&st->dev.raised),
+				       (u64)st->dev.per_cpu * run->nr_cpus))
+			break;
 		/* The dispatch routine completes a request of its own. */
 		iq_produce(st, thread, false, ntc_now());
 		ntc_device_request_dpc(&st->dev);

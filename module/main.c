@@ -130,7 +130,11 @@ err_stats:
 
 static void __exit ntc_exit(void)
 {
-	/* Waits for any run in flight: runs hold the family's ops. */
+	/*
+	 * No run starts any more; the one in flight is cancelled and its
+	 * result sent while the family is still there.
+	 */
+	ntc_run_exit();
 	ntc_netlink_exit();
 	ntc_debugfs_exit();
 	/* No run can start now; wait out CPUs that may still be in our code. */

@@ -80,6 +80,11 @@ static const struct nla_policy ntc_run_policy[NTCORRAL_A_BATCH + 1] = {
 	[NTCORRAL_A_BATCH]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_batch_range),
 };
 
+/* GET_RESULT and CANCEL: which run. */
+static const struct nla_policy ntc_run_id_policy[NTCORRAL_A_RUN_ID + 1] = {
+	[NTCORRAL_A_RUN_ID]	= NLA_POLICY_MIN(NLA_U64, 1),
+};
+
 /* LIST, GET_STATS and RESET_STATS take only the name filters. */
 static const struct nla_policy ntc_filter_policy[NTCORRAL_A_VARIANT + 1] = {
 	[NTCORRAL_A_EXPERIMENT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
@@ -434,12 +439,119 @@ out:
 	return skb->len;
 }
 
+/*
+ * The last finished run's RUN_RESULT attributes, for GET_RESULT: a client
+ * that missed the notification (a full socket) fetches it from here.
+ */
+static DEFINE_MUTEX(ntc_result_lock);
+static void *ntc_last_result;
+static size_t ntc_last_result_len;
+static u64 ntc_last_result_id;
+
+enum ntc_mcgrp { NTC_MCGRP_RUNS };
+
+static const struct genl_multicast_group ntc_mcgrps[] = {
+	[NTC_MCGRP_RUNS] = { .name = NTCORRAL_MCGRP_RUNS },
+};
+
+static bool ntc_runs_listened(void)
+{
+	return genl_has_listeners(&ntc_family, &init_net, NTC_MCGRP_RUNS);
+}
+
+/* On the run's thread, between iterations: sleepable, no lock of ours. */
+void ntc_netlink_run_progress(const struct ntc_run *run, u64 done, u64 total,
+			      u64 elapsed_ns)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!ntc_runs_listened())
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;		/* progress is best effort; the result is not */
+	hdr = genlmsg_put(msg, 0, 0, &ntc_family, 0, NTCORRAL_CMD_RUN_PROGRESS);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, NTCORRAL_A_RUN_ID, run->id, NTCORRAL_A_PAD) ||
+	    nla_put_string(msg, NTCORRAL_A_EXPERIMENT, run->exp->name) ||
+	    nla_put_string(msg, NTCORRAL_A_VARIANT, run->variant->name) ||
+	    nla_put_u64_64bit(msg, NTCORRAL_A_DONE, done, NTCORRAL_A_PAD) ||
+	    nla_put_u64_64bit(msg, NTCORRAL_A_TOTAL, total, NTCORRAL_A_PAD) ||
+	    nla_put_u64_64bit(msg, NTCORRAL_A_ELAPSED_NS, elapsed_ns, NTCORRAL_A_PAD) ||
+	    nla_put_u64_64bit(msg, NTCORRAL_A_BUDGET_NS,
+			      (u64)run->p.max_runtime_ms * NSEC_PER_MSEC,
+			      NTCORRAL_A_PAD)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&ntc_family, msg, 0, NTC_MCGRP_RUNS, GFP_KERNEL);
+}
+
+/* A run's RUN_RESULT attributes: its report (@rep), or its error. */
+static int ntc_put_run_result(struct sk_buff *skb, const struct ntc_run *run,
+			      const struct ntc_report *rep)
+{
+	if (nla_put_u64_64bit(skb, NTCORRAL_A_RUN_ID, run->id, NTCORRAL_A_PAD))
+		return -EMSGSIZE;
+	if (rep)
+		return ntc_put_report(skb, rep) ||
+		       (run->cancel && nla_put_u32(skb, NTCORRAL_A_CANCELLED,
+						   run->cancel)) ? -EMSGSIZE : 0;
+	if (nla_put_string(skb, NTCORRAL_A_EXPERIMENT, run->exp->name) ||
+	    nla_put_string(skb, NTCORRAL_A_VARIANT, run->variant->name) ||
+	    nla_put_u32(skb, NTCORRAL_A_ERROR, -run->err) ||
+	    (run->errmsg &&
+	     nla_put_string(skb, NTCORRAL_A_ERROR_MESSAGE, run->errmsg)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * On the run's thread, once it finished: keep its RUN_RESULT for
+ * GET_RESULT, then send it to the "runs" group.
+ */
+void ntc_netlink_run_result(const struct ntc_run *run,
+			    const struct ntc_report *rep)
+{
+	struct sk_buff *msg;
+	void *hdr, *copy;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto lost;
+	hdr = genlmsg_put(msg, 0, 0, &ntc_family, 0, NTCORRAL_CMD_RUN_RESULT);
+	if (!hdr || ntc_put_run_result(msg, run, rep)) {
+		nlmsg_free(msg);
+		goto lost;
+	}
+	genlmsg_end(msg, hdr);
+
+	copy = kmemdup(genlmsg_data(nlmsg_data(nlmsg_hdr(msg))),
+		       genlmsg_len(nlmsg_data(nlmsg_hdr(msg))), GFP_KERNEL);
+	mutex_lock(&ntc_result_lock);
+	kfree(ntc_last_result);
+	ntc_last_result = copy;
+	ntc_last_result_len = copy ? genlmsg_len(nlmsg_data(nlmsg_hdr(msg))) : 0;
+	ntc_last_result_id = run->id;
+	mutex_unlock(&ntc_result_lock);
+
+	if (ntc_runs_listened())
+		genlmsg_multicast(&ntc_family, msg, 0, NTC_MCGRP_RUNS, GFP_KERNEL);
+	else
+		nlmsg_free(msg);
+	return;
+lost:
+	pr_err("%s/%s: run %llu: no memory for its result message; its figures are in the stats\n",
+	       run->exp->name, run->variant->name, run->id);
+}
+
 static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	const struct ntc_param_info *p;
 	struct nlattr **attrs = info->attrs;
-	struct ntc_report *rep = NULL;
-	struct sk_buff *msg = NULL;
+	struct sk_buff *reply = NULL;
 	struct ntc_run *run;
 	void *hdr;
 	int ret;
@@ -457,10 +569,9 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	run = kzalloc(sizeof(*run), GFP_KERNEL);
-	if (!run)
-		return -ENOMEM;
-	if (!zalloc_cpumask_var(&run->p.cpus, GFP_KERNEL)) {
+	run = ntc_run_alloc();
+	reply = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!run || !reply) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -478,15 +589,15 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	run->p.iterations = ntc_get_u32(attrs[NTCORRAL_A_ITERATIONS],
-						NTCORRAL_DEFAULT_ITERATIONS);
+					NTCORRAL_DEFAULT_ITERATIONS);
 	run->p.hold_us = ntc_get_u32(attrs[NTCORRAL_A_HOLD_US],
-					     NTCORRAL_DEFAULT_HOLD_US);
+				     NTCORRAL_DEFAULT_HOLD_US);
 	run->p.deadline_us = ntc_get_u32(attrs[NTCORRAL_A_DEADLINE_US],
-						 NTCORRAL_DEFAULT_DEADLINE_US);
+					 NTCORRAL_DEFAULT_DEADLINE_US);
 	run->p.max_runtime_ms = ntc_get_u32(attrs[NTCORRAL_A_MAX_RUNTIME_MS],
-						    NTCORRAL_DEFAULT_RUNTIME_MS);
+					    NTCORRAL_DEFAULT_RUNTIME_MS);
 	run->p.pci_device = ntc_get_u32(attrs[NTCORRAL_A_PCI_DEVICE],
-						NTCORRAL_DEFAULT_PCI_DEVICE);
+					NTCORRAL_DEFAULT_PCI_DEVICE);
 	run->p.rate_hz = ntc_get_u32(attrs[NTCORRAL_A_RATE_HZ],
 				     NTCORRAL_DEFAULT_RATE_HZ);
 	run->p.warmup = ntc_get_u32(attrs[NTCORRAL_A_WARMUP],
@@ -510,38 +621,90 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 		cpumask_copy(run->p.cpus, cpu_online_mask);
 	}
 
-	ret = ntc_run_execute(run);
+	ret = ntc_run_start(run);
 	if (ret) {
 		/* errmsg is a string literal of run.c/the experiment. */
 		if (info->extack && run->errmsg)
 			info->extack->_msg = run->errmsg;
 		goto out;
 	}
-
-	ret = -ENOMEM;
-	rep = kmalloc(sizeof(*rep), GFP_KERNEL);
-	if (!rep)
-		goto out;
-	ntc_run_report(run, rep);
-	ntc_stats_add_run(run, rep);
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		goto out;
-	hdr = genlmsg_put_reply(msg, info, &ntc_family, 0, NTCORRAL_CMD_RUN);
-	if (!hdr || ntc_put_report(msg, rep)) {
+	/* The answer first: it is queued before any notification of the run. */
+	hdr = genlmsg_put_reply(reply, info, &ntc_family, 0, NTCORRAL_CMD_RUN);
+	if (hdr &&
+	    !nla_put_u64_64bit(reply, NTCORRAL_A_RUN_ID, run->id, NTCORRAL_A_PAD) &&
+	    !nla_put_string(reply, NTCORRAL_A_EXPERIMENT, run->exp->name) &&
+	    !nla_put_string(reply, NTCORRAL_A_VARIANT, run->variant->name)) {
+		genlmsg_end(reply, hdr);
+		ret = genlmsg_reply(reply, info);
+	} else {
+		nlmsg_free(reply);
 		ret = -EMSGSIZE;
-		goto out;
 	}
-	genlmsg_end(msg, hdr);
-	ret = genlmsg_reply(msg, info);
-	msg = NULL;
+	/* Started: it goes on, answered or not, and frees itself. */
+	ntc_run_go(run);
+	return ret;
 out:
-	nlmsg_free(msg);
-	kfree(rep);
-	ntc_run_cleanup(run);
-	free_cpumask_var(run->p.cpus);
-	kfree(run);
+	nlmsg_free(reply);
+	ntc_run_free(run);
+	return ret;
+}
+
+static u64 ntc_get_run_id(struct genl_info *info)
+{
+	const struct nlattr *a = info->attrs[NTCORRAL_A_RUN_ID];
+
+	return a ? nla_get_u64(a) : 0;
+}
+
+static int ntc_nl_get_result_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u64 id = ntc_get_run_id(info);
+	struct sk_buff *msg;
+	void *hdr;
+
+	mutex_lock(&ntc_result_lock);
+	if (!ntc_last_result || (id && id != ntc_last_result_id)) {
+		mutex_unlock(&ntc_result_lock);
+		if (id && ntc_run_in_progress(id)) {
+			NL_SET_ERR_MSG(info->extack,
+				       "that run has not finished yet; its result will come on the runs group");
+			return -EINPROGRESS;
+		}
+		if (id)
+			NL_SET_ERR_MSG(info->extack,
+				       "no result of that run: a later run replaced it, or it never was");
+		else
+			NL_SET_ERR_MSG(info->extack,
+				       "no run has finished since the module was loaded");
+		return -ENOENT;
+	}
+	msg = genlmsg_new(ntc_last_result_len, GFP_KERNEL);
+	hdr = msg ? genlmsg_put_reply(msg, info, &ntc_family, 0,
+				      NTCORRAL_CMD_GET_RESULT) : NULL;
+	if (!hdr) {
+		mutex_unlock(&ntc_result_lock);
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	skb_put_data(msg, ntc_last_result, ntc_last_result_len);
+	mutex_unlock(&ntc_result_lock);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int ntc_nl_cancel_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u64 id = ntc_get_run_id(info);
+	int ret;
+
+	ret = ntc_check_admin(skb, info);
+	if (ret)
+		return ret;
+	ret = ntc_run_cancel(id, NTCORRAL_CANCEL_REQUEST);
+	if (ret && id)
+		NL_SET_ERR_MSG(info->extack, "that run is not in progress");
+	else if (ret)
+		NL_SET_ERR_MSG(info->extack, "no run is in progress");
 	return ret;
 }
 
@@ -588,6 +751,19 @@ static const struct genl_ops ntc_ops[] = {
 		.maxattr	= ARRAY_SIZE(ntc_filter_policy) - 1,
 		.flags		= GENL_ADMIN_PERM,
 	},
+	{
+		.cmd		= NTCORRAL_CMD_GET_RESULT,
+		.doit		= ntc_nl_get_result_doit,
+		.policy		= ntc_run_id_policy,
+		.maxattr	= ARRAY_SIZE(ntc_run_id_policy) - 1,
+	},
+	{
+		.cmd		= NTCORRAL_CMD_CANCEL,
+		.doit		= ntc_nl_cancel_doit,
+		.policy		= ntc_run_id_policy,
+		.maxattr	= ARRAY_SIZE(ntc_run_id_policy) - 1,
+		.flags		= GENL_ADMIN_PERM,
+	},
 };
 
 static struct genl_family ntc_family = {
@@ -597,8 +773,10 @@ static struct genl_family ntc_family = {
 	.module		= THIS_MODULE,
 	.ops		= ntc_ops,
 	.n_ops		= ARRAY_SIZE(ntc_ops),
-	.resv_start_op	= NTCORRAL_CMD_RESET_STATS + 1,
-	/* Runs take seconds: don't hold genl_mutex, ntc_run_lock serialises. */
+	.mcgrps		= ntc_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ntc_mcgrps),
+	.resv_start_op	= NTCORRAL_CMD_CANCEL + 1,
+	/* No genl_mutex: run.c's lock serialises runs, briefly. */
 	.parallel_ops	= true,
 };
 
@@ -607,7 +785,10 @@ int __init ntc_netlink_init(void)
 	return genl_register_family(&ntc_family);
 }
 
+/* After ntc_run_exit(): no run is in flight, none can start. */
 void ntc_netlink_exit(void)
 {
 	genl_unregister_family(&ntc_family);
+	kfree(ntc_last_result);
+	ntc_last_result = NULL;
 }

@@ -105,6 +105,11 @@ struct ntc_run_params {
 };
 
 struct ntc_run {
+	u64 id;				/* never 0 once started */
+	struct task_struct *task;	/* its thread */
+	int cancel;			/* enum ntcorral_cancel, READ_ONCE */
+	unsigned long next_progress;	/* jiffies: the next notification */
+	u64 start_ns;			/* the first iteration's start */
 	const struct ntc_experiment *exp;
 	const struct ntc_variant *variant;
 	struct ntc_run_params p;
@@ -158,9 +163,15 @@ const struct ntc_variant *ntc_variant_find(const struct ntc_experiment *exp,
 unsigned int ntc_experiment_index(const struct ntc_experiment *exp);
 
 /* run.c */
-int ntc_run_execute(struct ntc_run *run);
+struct ntc_run *ntc_run_alloc(void);
+void ntc_run_free(struct ntc_run *run);
+int ntc_run_start(struct ntc_run *run);
+void ntc_run_go(struct ntc_run *run);
+int ntc_run_cancel(u64 id, enum ntcorral_cancel why);
+bool ntc_run_in_progress(u64 id);
+void ntc_run_exit(void);
+bool ntc_run_checkpoint(struct ntc_run *run, u64 done, u64 total);
 void ntc_run_report(struct ntc_run *run, struct ntc_report *rep);
-void ntc_run_cleanup(struct ntc_run *run);
 bool ntc_run_cpus_present(struct ntc_run *run);
 void ntc_run_metric_add(struct ntc_run *run, unsigned int i, u64 value);
 void ntc_run_violation(struct ntc_run *run, const char *what);
@@ -263,6 +274,10 @@ void ntc_stats_reset(const struct ntc_experiment *exp,
 /* netlink.c */
 int ntc_netlink_init(void);
 void ntc_netlink_exit(void);
+void ntc_netlink_run_progress(const struct ntc_run *run, u64 done, u64 total,
+			      u64 elapsed_ns);
+void ntc_netlink_run_result(const struct ntc_run *run,
+			    const struct ntc_report *rep);
 
 /* debugfs.c */
 int ntc_debugfs_init(void);

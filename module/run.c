@@ -5,9 +5,14 @@
  * hotplug is held off during each iteration (by us, or by stop_machine()
  * itself); a CPU of the set that goes offline between iterations ends the
  * run early (truncated), with what it measured so far.
+ *
+ * A run is started and left to go on (ntc_run_start(), ntc_run_go()): the
+ * request that starts it returns at once, so that nobody holds genetlink
+ * for a run's length. Its thread reports progress between iterations and
+ * the result at the end (netlink.c's notifications), adds it to the stats
+ * and frees the run; a cancel, or the module's unload, ends it early.
  */
 
-#include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -15,16 +20,23 @@
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "ntcorral.h"
 
-/* Serialises runs: a second run gets -EBUSY, it never waits. */
+/*
+ * One run at a time: a second one gets -EBUSY, it never waits. The lock
+ * guards the four below and is held briefly, never for a run's length.
+ */
 static DEFINE_MUTEX(ntc_run_lock);
+static struct ntc_run *ntc_run_current;		/* started, not yet finished */
+static struct task_struct *ntc_run_task;	/* the last run's thread, until reaped */
+static bool ntc_run_closed;			/* unloading: no run starts */
+static u64 ntc_run_last_id;
+static DECLARE_WAIT_QUEUE_HEAD(ntc_run_idle);
 
-struct ntc_run_thread {
-	struct ntc_run *run;
-	struct completion done;
-};
+/* Progress notifications: about five a second. */
+#define NTC_PROGRESS_INTERVAL	(HZ / 5)
 
 void ntc_run_violation(struct ntc_run *run, const char *what)
 {
@@ -41,6 +53,24 @@ void ntc_run_timeout(struct ntc_run *run, const char *what)
 	pr_warn_ratelimited("!!! %s/%s: deadline of %u us hit: %s\n",
 			    run->exp->name, run->variant->name,
 			    run->p.deadline_us, what);
+}
+
+/*
+ * Between iterations (or turns of a session's loop, with @done and @total
+ * in its own unit): report progress when it is due, and whether a cancel
+ * ends the run here (then truncated).
+ */
+bool ntc_run_checkpoint(struct ntc_run *run, u64 done, u64 total)
+{
+	if (time_after_eq(jiffies, run->next_progress)) {
+		run->next_progress = jiffies + NTC_PROGRESS_INTERVAL;
+		ntc_netlink_run_progress(run, done, total,
+					 ntc_now() - run->start_ns);
+	}
+	if (!READ_ONCE(run->cancel))
+		return false;
+	run->truncated = true;
+	return true;
 }
 
 /*
@@ -180,15 +210,17 @@ static int ntc_run_one(struct ntc_run *run, u64 *sample)
 }
 
 /*
- * How an iteration's error ends the run: a CPU that left (-ENODEV) or a
- * deadline that leaves the corral unusable (-ETIMEDOUT, counted already)
- * end it early with its figures; anything else (-EBUSY, -ENOMEM) is the
- * run's error, with the experiment's sentence in errmsg.
+ * How an iteration's error ends the run: a CPU that left (-ENODEV), a
+ * deadline that leaves the corral unusable (-ETIMEDOUT, counted already),
+ * the budget (-ETIME) or a cancel (-ECANCELED) end it early with its
+ * figures; anything else (-EBUSY, -ENOMEM) is the run's error, with the
+ * experiment's sentence in errmsg.
  */
 static void ntc_run_stop(struct ntc_run *run, int ret)
 {
 	run->truncated = true;
-	if (ret != -ENODEV && ret != -ETIMEDOUT && ret != -ETIME)
+	if (ret != -ENODEV && ret != -ETIMEDOUT && ret != -ETIME &&
+	    ret != -ECANCELED)
 		run->err = ret;
 }
 
@@ -222,6 +254,10 @@ static int ntc_run_batch(struct ntc_run *run, u32 n, u32 *done,
 			ret = -ETIME;
 			break;
 		}
+		if (READ_ONCE(run->cancel)) {
+			ret = -ECANCELED;
+			break;
+		}
 		ret = ntc_run_one(run, sample);
 		if (ret < 0)
 			break;
@@ -245,7 +281,8 @@ static int ntc_run_batch(struct ntc_run *run, u32 n, u32 *done,
  */
 static void ntc_run_iterations(struct ntc_run *run)
 {
-	u64 start = ntc_now(), budget = (u64)run->p.max_runtime_ms * NSEC_PER_MSEC;
+	u64 start = run->start_ns = ntc_now();
+	u64 budget = (u64)run->p.max_runtime_ms * NSEC_PER_MSEC;
 	u32 first = run->p.warmup, last = first + run->p.iterations;
 	u32 total = last + run->p.cooldown, done;
 	unsigned long end = jiffies + msecs_to_jiffies(run->p.max_runtime_ms);
@@ -258,11 +295,14 @@ static void ntc_run_iterations(struct ntc_run *run)
 		first = 0;
 		last = total = 1;
 	}
+	run->next_progress = jiffies + NTC_PROGRESS_INTERVAL;
 	for (it = 0; it < total; it++) {
 		if (ntc_now() - start > budget) {
 			run->truncated = true;
 			break;
 		}
+		if (ntc_run_checkpoint(run, it, total))
+			break;
 		run->recording = it >= first && it < last;
 		if (run->recording && run->p.batch > 1) {
 			ret = ntc_run_batch(run, min(run->p.batch, last - it),
@@ -391,10 +431,37 @@ static void ntc_run_start_barrier(struct ntc_run *run)
 		ntc_run_timeout(run, "not every CPU of the set reached the start barrier");
 }
 
+/*
+ * The end of a run, on its thread: the report, the stats, the result
+ * notification; then the run is no longer current, and is freed.
+ */
+static void ntc_run_finish(struct ntc_run *run)
+{
+	struct ntc_report *rep = NULL;
+
+	if (!run->err) {
+		rep = kmalloc(sizeof(*rep), GFP_KERNEL);
+		if (rep) {
+			ntc_run_report(run, rep);
+			ntc_stats_add_run(run, rep);
+		} else {
+			run->err = -ENOMEM;
+			run->errmsg = "no memory for the run's report";
+		}
+	}
+	ntc_netlink_run_result(run, rep);
+	kfree(rep);
+
+	mutex_lock(&ntc_run_lock);
+	ntc_run_current = NULL;
+	mutex_unlock(&ntc_run_lock);
+	wake_up_all(&ntc_run_idle);
+	ntc_run_free(run);
+}
+
 static int ntc_run_thread_fn(void *data)
 {
-	struct ntc_run_thread *t = data;
-	struct ntc_run *run = t->run;
+	struct ntc_run *run = data;
 
 	cpus_read_lock();
 	if (!ntc_run_cpus_present(run)) {
@@ -417,7 +484,7 @@ static int ntc_run_thread_fn(void *data)
 	if (run->exp->teardown)
 		run->exp->teardown(run);
 out:
-	complete(&t->done);
+	ntc_run_finish(run);
 
 	/* Stay until reaped, so that kthread_stop() is always valid. */
 	set_current_state(TASK_INTERRUPTIBLE);
@@ -441,13 +508,47 @@ static void ntc_run_free_metrics(struct ntc_run *run)
 	}
 }
 
-/*
- * Execute @run (parameters validated by the caller). Returns 0 when the run
- * happened, its result in @run, or a negative errno with @run->errmsg.
- */
-int ntc_run_execute(struct ntc_run *run)
+struct ntc_run *ntc_run_alloc(void)
 {
-	struct ntc_run_thread t = { .run = run };
+	struct ntc_run *run = kzalloc(sizeof(*run), GFP_KERNEL);
+
+	if (run && !zalloc_cpumask_var(&run->p.cpus, GFP_KERNEL)) {
+		kfree(run);
+		run = NULL;
+	}
+	return run;
+}
+
+/* Free a run that did not start, or (its thread does) one that finished. */
+void ntc_run_free(struct ntc_run *run)
+{
+	if (!run)
+		return;
+	ntc_run_free_metrics(run);
+	free_cpumask_var(run->p.cpus);
+	kfree(run);
+}
+
+/* The last run's thread has finished (or there is none): reap it. */
+static void ntc_run_reap(void)
+{
+	lockdep_assert_held(&ntc_run_lock);
+	if (!ntc_run_task)
+		return;
+	kthread_stop(ntc_run_task);
+	put_task_struct(ntc_run_task);
+	ntc_run_task = NULL;
+}
+
+/*
+ * Start @run (parameters validated by the caller): 0 with @run->id set and
+ * its thread created but not yet going, or a negative errno with
+ * @run->errmsg, @run still the caller's. After 0 the caller must call
+ * ntc_run_go() (once it has answered the request, so that the answer comes
+ * before any notification of the run) and not touch @run again.
+ */
+int ntc_run_start(struct ntc_run *run)
+{
 	struct task_struct *task;
 	unsigned int i;
 	int ret;
@@ -460,10 +561,18 @@ int ntc_run_execute(struct ntc_run *run)
 		if (ret)
 			return ret;
 	}
-	if (!mutex_trylock(&ntc_run_lock)) {
-		run->errmsg = "another run is in progress";
-		return -EBUSY;
+	mutex_lock(&ntc_run_lock);
+	if (ntc_run_closed) {
+		run->errmsg = "the module is being unloaded";
+		ret = -ESHUTDOWN;
+		goto out;
 	}
+	if (ntc_run_current) {
+		run->errmsg = "another run is in progress";
+		ret = -EBUSY;
+		goto out;
+	}
+	ntc_run_reap();
 	if (run->exp->admit) {
 		ret = run->exp->admit(run);
 		if (ret)
@@ -485,9 +594,8 @@ int ntc_run_execute(struct ntc_run *run)
 		}
 		memset(run->metric[i], 0xff, run->metric_slots * sizeof(u64));
 	}
-	init_completion(&t.done);
 
-	task = kthread_create(ntc_run_thread_fn, &t, "ntcorral/%u",
+	task = kthread_create(ntc_run_thread_fn, run, "ntcorral/%u",
 			      run->initiator);
 	if (IS_ERR(task)) {
 		ret = PTR_ERR(task);
@@ -496,15 +604,70 @@ int ntc_run_execute(struct ntc_run *run)
 	}
 	kthread_bind(task, run->initiator);
 	get_task_struct(task);
-	wake_up_process(task);
-	/* Bounded: max_runtime_ms plus one iteration's deadlines. */
-	wait_for_completion(&t.done);
-	kthread_stop(task);
-	put_task_struct(task);
-	ret = run->err;
+	run->task = task;
+	run->id = ++ntc_run_last_id;
+	ntc_run_current = run;
+	ntc_run_task = task;
+	ret = 0;
 out:
+	if (ret)
+		ntc_run_free_metrics(run);
 	mutex_unlock(&ntc_run_lock);
 	return ret;
+}
+
+/* Let a started run go; from here on its thread owns it. */
+void ntc_run_go(struct ntc_run *run)
+{
+	wake_up_process(run->task);
+}
+
+/*
+ * Cancel the run in progress (any, or only run @id when @id is not 0):
+ * it stops at its next checkpoint. -ENOENT when there is no such run.
+ */
+int ntc_run_cancel(u64 id, enum ntcorral_cancel why)
+{
+	int ret = -ENOENT;
+
+	mutex_lock(&ntc_run_lock);
+	if (ntc_run_current && (!id || ntc_run_current->id == id)) {
+		WRITE_ONCE(ntc_run_current->cancel, why);
+		ret = 0;
+	}
+	mutex_unlock(&ntc_run_lock);
+	return ret;
+}
+
+/* Is run @id started and not finished? */
+bool ntc_run_in_progress(u64 id)
+{
+	bool ret;
+
+	mutex_lock(&ntc_run_lock);
+	ret = ntc_run_current && ntc_run_current->id == id;
+	mutex_unlock(&ntc_run_lock);
+	return ret;
+}
+
+/*
+ * Unload: no run starts any more, the one in flight is cancelled and
+ * waited for (its result is sent while the family is still registered),
+ * its thread reaped. The wait sleeps and says so every second: a run ends
+ * within one iteration's deadlines of the cancel.
+ */
+void ntc_run_exit(void)
+{
+	mutex_lock(&ntc_run_lock);
+	ntc_run_closed = true;
+	if (ntc_run_current)
+		WRITE_ONCE(ntc_run_current->cancel, NTCORRAL_CANCEL_UNLOAD);
+	mutex_unlock(&ntc_run_lock);
+	while (!wait_event_timeout(ntc_run_idle, !READ_ONCE(ntc_run_current), HZ))
+		pr_warn("!!! unloading: waiting for the run in flight to stop\n");
+	mutex_lock(&ntc_run_lock);
+	ntc_run_reap();
+	mutex_unlock(&ntc_run_lock);
 }
 
 /* Summarise a finished run; sorts its sample arrays in place. */
@@ -528,10 +691,4 @@ void ntc_run_report(struct ntc_run *run, struct ntc_report *rep)
 					      ntc_run_metric_compact(run, i),
 					      &rep->metric[i]);
 	memcpy(rep->counters, run->counters, sizeof(rep->counters));
-}
-
-/* Free what ntc_run_execute() allocated; safe on any path. */
-void ntc_run_cleanup(struct ntc_run *run)
-{
-	ntc_run_free_metrics(run);
 }

@@ -352,6 +352,9 @@ static int sl_session(struct ntc_run *run, u64 *unused)
 			run->truncated = true;
 			break;
 		}
+		if (ntc_run_checkpoint(run, atomic64_read(&st->dev.raised),
+				       (u64)st->dev.per_cpu * run->nr_cpus))
+			break;
 		/* The dispatch routine's KeSynchronizeExecution. */
 		if (sl_acquire(st, SL_THREAD, &irql)) {
 			sl_critical(st, SL_THREAD);

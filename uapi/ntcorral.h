@@ -85,7 +85,7 @@
  *
  * NTCORRAL_CMD_GET_RESULT (do; any user)
  *   request:  [NTCORRAL_A_RUN_ID]  only this run's
- *   reply: the RUN_RESULT of the last run that finished.
+ *   reply: the attributes of the RUN_RESULT of the last run that finished.
  *   errors: ENOENT (no run finished since the module was loaded, or the
  *   last one is not RUN_ID), EINPROGRESS (RUN_ID has not finished yet).
  *
