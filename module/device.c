@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ntcorral: the simulated device (see device.h). */
 
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/delay.h>
 #include <linux/moduleparam.h>
 #include <linux/hrtimer.h>
@@ -74,6 +76,7 @@ void ntc_device_init(struct ntc_device *dev, const struct ntc_device_ops *ops,
 	dev->period_ns = div_u64(NSEC_PER_SEC, rate_hz);
 	dev->per_cpu = per_cpu;
 	dev->stopping = false;
+	dev->cpu_gone = false;
 	atomic_set(&dev->cpus_active, 0);
 	atomic64_set(&dev->raised, 0);
 	atomic64_set(&dev->dpc_requests, 0);
@@ -96,10 +99,19 @@ static void ntc_device_arm(void *info)
 		      HRTIMER_MODE_REL_PINNED_HARD);
 }
 
+/*
+ * Hotplug is held off only while the timers are armed: the callback below
+ * stops a CPU that leaves later.
+ */
 void ntc_device_start(struct ntc_device *dev)
 {
 	int cpu;
 
+	cpus_read_lock();
+	if (!cpumask_subset(dev->cpus, cpu_online_mask)) {
+		WRITE_ONCE(dev->cpu_gone, true);
+		goto out;
+	}
 	for_each_cpu(cpu, dev->cpus) {
 		struct ntc_device_cpu *c = per_cpu_ptr(&ntc_device_cpus, cpu);
 
@@ -110,11 +122,43 @@ void ntc_device_start(struct ntc_device *dev)
 		atomic_inc(&dev->cpus_active);
 	}
 	on_each_cpu_mask(dev->cpus, ntc_device_arm, dev, true);
+out:
+	cpus_read_unlock();
 }
 
 bool ntc_device_active(struct ntc_device *dev)
 {
-	return atomic_read(&dev->cpus_active) > 0;
+	return atomic_read(&dev->cpus_active) > 0 && !READ_ONCE(dev->cpu_gone);
+}
+
+bool ntc_device_cpu_gone(struct ntc_device *dev)
+{
+	return READ_ONCE(dev->cpu_gone);
+}
+
+/* Its interrupt, stopped; the caller excludes the others that stop it. */
+static void ntc_device_cpu_stop(struct ntc_device_cpu *c)
+{
+	/* Waits for a callback in flight; cancelled ones are done too. */
+	if (hrtimer_cancel(&c->timer) && c->active)
+		ntc_device_cpu_done(c);
+}
+
+/*
+ * On a CPU going offline, on that CPU, under the hotplug lock (which
+ * ntc_device_start() and ntc_device_stop() take to set and clear c->dev):
+ * its interrupt stops, and the session ends early. A DPC it queued moves
+ * to another CPU with the tasklets, and the session's stop waits for it.
+ */
+static int ntc_device_cpu_down_prep(unsigned int cpu)
+{
+	struct ntc_device_cpu *c = per_cpu_ptr(&ntc_device_cpus, cpu);
+
+	if (!c->dev)
+		return 0;
+	WRITE_ONCE(c->dev->cpu_gone, true);
+	ntc_device_cpu_stop(c);
+	return 0;
 }
 
 void ntc_device_request_dpc(struct ntc_device *dev)
@@ -129,13 +173,16 @@ bool ntc_device_stop(struct ntc_device *dev, u64 deadline_ns)
 	int cpu;
 
 	WRITE_ONCE(dev->stopping, true);
+	cpus_read_lock();
 	for_each_cpu(cpu, dev->cpus) {
 		struct ntc_device_cpu *c = per_cpu_ptr(&ntc_device_cpus, cpu);
 
-		/* Waits for a callback in flight; cancelled ones are done too. */
-		if (hrtimer_cancel(&c->timer) && c->active)
-			ntc_device_cpu_done(c);
+		if (c->dev != dev)
+			continue;
+		ntc_device_cpu_stop(c);
+		c->dev = NULL;
 	}
+	cpus_read_unlock();
 	/* No ISR can request it any more. */
 	if (ntc_dpc_flush(&dev->dpc, div_u64(deadline_ns, NSEC_PER_MSEC) + 1))
 		return true;
@@ -153,15 +200,22 @@ bool ntc_device_stop(struct ntc_device *dev, u64 deadline_ns)
 	return false;
 }
 
+static enum cpuhp_state ntc_device_hp_state;
+
 int ntc_device_init_module(void)
 {
-	int cpu;
+	int cpu, ret;
 
 	for_each_possible_cpu(cpu)
 		hrtimer_init(&per_cpu_ptr(&ntc_device_cpus, cpu)->timer,
 			     CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	for_each_possible_cpu(cpu)
 		per_cpu_ptr(&ntc_device_cpus, cpu)->timer.function = ntc_device_fire;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "ntcorral/device:online",
+					NULL, ntc_device_cpu_down_prep);
+	if (ret < 0)
+		return ret;
+	ntc_device_hp_state = ret;
 	return 0;
 }
 
@@ -169,6 +223,7 @@ void ntc_device_exit_module(void)
 {
 	int cpu;
 
+	cpuhp_remove_state_nocalls(ntc_device_hp_state);
 	for_each_possible_cpu(cpu)
 		hrtimer_cancel(&per_cpu_ptr(&ntc_device_cpus, cpu)->timer);
 }

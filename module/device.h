@@ -5,6 +5,10 @@
  * CPU of a set at once; its DpcForIsr is one KDPC (struct ntc_dpc, a
  * tasklet) that any ISR requests, IoRequestDpc-style, on its own CPU. One
  * device at a time (runs are serialised).
+ *
+ * A session does not hold CPU hotplug off for its length: a CPU of the set
+ * that goes offline stops its interrupts first (a hotplug callback, on
+ * that CPU), and the session ends early, as a run does when a CPU leaves.
  */
 #ifndef _NTCORRAL_DEVICE_H
 #define _NTCORRAL_DEVICE_H
@@ -34,6 +38,7 @@ struct ntc_device {
 	atomic64_t dpc_requests;	/* IoRequestDpc calls */
 	atomic64_t dpc_runs;
 	bool stopping;
+	bool cpu_gone;			/* a CPU of the set went offline */
 	struct ntc_dpc dpc;
 };
 
@@ -41,7 +46,9 @@ void ntc_device_init(struct ntc_device *dev, const struct ntc_device_ops *ops,
 		     void *context, const struct cpumask *cpus, u32 rate_hz,
 		     u32 per_cpu);
 void ntc_device_start(struct ntc_device *dev);
+/* Still raising interrupts, and every CPU of the set still online. */
 bool ntc_device_active(struct ntc_device *dev);
+bool ntc_device_cpu_gone(struct ntc_device *dev);
 /* IoRequestDpc, from the ISR. */
 void ntc_device_request_dpc(struct ntc_device *dev);
 /*

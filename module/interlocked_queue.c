@@ -485,7 +485,8 @@ static int iq_session(struct ntc_run *run, u64 *unused)
 	if (c[IQ_C_LOCK_TIMEOUTS])
 		ntc_run_timeout(run, "a list-lock acquisition ran into its deadline");
 	run->samples = st->consumed_total;
-	return 0;
+	/* A CPU of the set that left ended the session early (run.c). */
+	return ntc_device_cpu_gone(&st->dev) ? -ENODEV : 0;
 }
 
 static const struct ntc_variant iq_variants[] = {

@@ -33,9 +33,11 @@ struct ntc_metric_cpu {
 /*
  * One way of doing an experiment's idiom. @iterate runs one iteration on the
  * initiator CPU, in a sleepable kthread bound to it, with CPU hotplug held
- * off (unless @holds_hotplug) and every CPU of the run online. It fills @sample (ns, one per metric of the experiment) and returns
- * 0 when the iteration counts as a sample, 1 when it was abandoned (a
- * timeout, already counted) or a negative errno to stop the run.
+ * off (unless @holds_hotplug, or in a session: see device.h) and every CPU
+ * of the run online. It fills @sample (ns, one per metric of the
+ * experiment) and returns 0 when the iteration counts as a sample, 1 when
+ * it was abandoned (a timeout, already counted) or a negative errno to
+ * stop the run.
  */
 struct ntc_variant {
 	const char *name;

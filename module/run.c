@@ -192,9 +192,11 @@ static int ntc_run_one(struct ntc_run *run, u64 *sample)
 	/*
 	 * stop_machine() takes the hotplug lock itself, and is not reentrant:
 	 * look before it; the variant looks again inside, where hotplug is
-	 * held off, and returns -ENODEV for a CPU that left in between.
+	 * held off, and returns -ENODEV for a CPU that left in between. A
+	 * device session holds it off only briefly (device.c) and returns
+	 * -ENODEV when a CPU of its set left during the session.
 	 */
-	if (run->variant->holds_hotplug) {
+	if (run->variant->holds_hotplug || run->exp->session) {
 		if (!ntc_run_cpus_still_present(run))
 			return ntc_run_cpu_gone(run);
 		ret = run->variant->iterate(run, sample);

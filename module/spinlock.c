@@ -400,7 +400,8 @@ static int sl_session(struct ntc_run *run, u64 *unused)
 	if (c[SL_C_LOCK_TIMEOUTS])
 		ntc_run_timeout(run, "a lock acquisition ran into its deadline");
 	run->samples = raised;
-	return 0;
+	/* A CPU of the set that left ended the session early (run.c). */
+	return ntc_device_cpu_gone(&st->dev) ? -ENODEV : 0;
 }
 
 static const struct ntc_variant sl_variants[] = {
