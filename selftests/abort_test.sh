@@ -23,6 +23,9 @@
 #    without a timeout, when a CPU of the set goes offline (before: a
 #    whole-machine stop with interrupts off into the deadline, per
 #    iteration, for the whole budget);
+#  - spinlock and interlocked_queue sessions let a CPU of their set go
+#    offline at once and end early, clean, with every item handled
+#    (before: the offline waited for the whole session);
 #  - the raw PCI read of the shootdown is decided per iteration: a CPU
 #    onlined during the run is outside the corral and the read is skipped
 #    (before: decided once, at the start);
@@ -55,7 +58,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-plan 11
+plan 13
 
 irql0=$(irql_count)
 
@@ -227,6 +230,40 @@ for ev in ipi_barrier:stop_machine exclusivity:stop_machine; do
 	dmesg_since "abort: $exp/$var hotplug" |
 		grep -q "$exp/$var: a CPU of the run went offline; stopping early" ||
 		fail "the kernel log does not say the run stopped for the CPU"
+	end
+done
+
+# A device session holds CPU hotplug off only while it arms its timers: the
+# offline goes through at once (before: it waited for the whole session),
+# the CPU's interrupt stops there, and the session ends early, nothing lost.
+for ev in spinlock:raw:interrupts:events_handled \
+	interlocked_queue:exinterlocked:produced:consumed; do
+	exp=${ev%%:*} rest=${ev#*:} var=${rest%%:*} rest=${rest#*:}
+	made=${rest%%:*} done=${rest#*:}
+	begin "${exp}_session_lets_a_cpu_leave_and_ends_early_losing_nothing"
+	kmsg "abort: $exp/$var session hotplug"
+	cl run "$exp" --variant "$var" --iterations 100000 --rate-hz 1000 \
+		--max-runtime-ms 20000 --deadline-us 200000 --json &
+	pid=$!
+	sleep 3
+	t0=$(date +%s)
+	cpu_online 2 0 || fail "could not take CPU 2 offline"
+	t1=$(date +%s)
+	wait $pid
+	rc=$?
+	t2=$(date +%s)
+	cpu_online 2 1 || fail "could not bring CPU 2 back"
+	expect_status 0
+	expect_eq "truncated" "$(field truncated)" true
+	expect_clean_json "$exp/$var with CPU 2 gone"
+	expect_eq "$done (all $made handled)" "$(field "counters.$done")" \
+		"$(field "counters.$made")"
+	[ $((t1 - t0)) -le 5 ] ||
+		fail "taking CPU 2 offline took $((t1 - t0)) s: the session held hotplug off"
+	[ $((t2 - t0)) -le 10 ] || fail "the session went on $((t2 - t0)) s after CPU 2 left"
+	dmesg_since "abort: $exp/$var session hotplug" |
+		grep -q "$exp/$var: a CPU of the run went offline; stopping early" ||
+		fail "the kernel log does not say the session stopped for the CPU"
 	end
 done
 
