@@ -10,7 +10,7 @@
 #     selftests/ynl-policy.txt, which the VM's ynl_test.sh compares with the
 #     kernel's own policy dump (iproute2 genl ctrl policy).
 # The schema and the generator come from Debian's linux-source-6.12
-# (extracted once into /tmp); Debian's /usr/bin/python3 with python3-yaml
+# (scripts/ynl-tools.sh extracts them once); Debian's /usr/bin/python3 with python3-yaml
 # and python3-jsonschema runs them. Prints "ynl-check: ok" or what differs;
 # exits non-zero on any difference.
 set -euo pipefail
@@ -18,20 +18,7 @@ cd "$(dirname "$0")/.."
 
 spec=Documentation/netlink/specs/ntcorral.yaml
 py=/usr/bin/python3
-src=/usr/src/linux-source-6.12.tar.xz
-ynl=${NTCORRAL_YNL_DIR:-/tmp/ntcorral-ynl}
-
-for p in python3-yaml python3-jsonschema linux-source-6.12; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || {
-		echo "ynl-check: installing $p" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
-	}
-done
-if [ ! -f "$ynl/tools/net/ynl/ynl-gen-c.py" ]; then
-	mkdir -p "$ynl"
-	tar xf "$src" -C "$ynl" --strip-components=1 --wildcards \
-		'*/Documentation/netlink/*.yaml' '*/tools/net/ynl/*'
-fi
+ynl=$(scripts/ynl-tools.sh)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

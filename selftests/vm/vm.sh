@@ -185,6 +185,32 @@ if genl=$(command -v genl); then
 else
 	echo "vm: warning: no genl (iproute2) on this host: ynl_test.sh will fail in the VM" >&2
 fi
+# Python (Debian's, its standard library without the tests and GUI parts,
+# and python3-yaml) with the kernel's YNL tools and our spec:
+# ynl_test.sh drives the family with tools/net/ynl/cli.py.
+py=/usr/bin/python3
+if [ -x "$py" ] && ynl=$("$root/scripts/ynl-tools.sh"); then
+	pyver=$("$py" -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
+	install_elf "$(readlink -f "$py")" "/usr/bin/$pyver"
+	ln -sf "$pyver" "$rootfs/usr/bin/python3"
+	mkdir -p "$rootfs/usr/lib/$pyver" "$rootfs/usr/lib/python3/dist-packages"
+	tar -C "/usr/lib/$pyver" --exclude=__pycache__ --exclude=./test \
+		--exclude=./idlelib --exclude=./tkinter --exclude=./ensurepip \
+		--exclude=./lib2to3 --exclude=./pydoc_data --exclude=./turtledemo \
+		--exclude='./config-*' --exclude=./site-packages --exclude=./venv \
+		--exclude=tests -cf - . | tar -C "$rootfs/usr/lib/$pyver" -xf -
+	cp -r /usr/lib/python3/dist-packages/yaml "$rootfs/usr/lib/python3/dist-packages/"
+	while IFS= read -r -d '' f; do
+		install_elf "$f" ""
+	done < <(find "$rootfs/usr/lib/$pyver/lib-dynload" \
+		"$rootfs/usr/lib/python3/dist-packages/yaml" -name '*.so' -print0)
+	mkdir -p "$rootfs/ntcorral/ynl/lib" "$rootfs/ntcorral/ynl/specs"
+	cp "$ynl/tools/net/ynl/cli.py" "$rootfs/ntcorral/ynl/"
+	cp "$ynl"/tools/net/ynl/lib/*.py "$rootfs/ntcorral/ynl/lib/"
+	cp "$root/Documentation/netlink/specs/ntcorral.yaml" "$rootfs/ntcorral/ynl/specs/"
+else
+	echo "vm: warning: no Debian python3 or YNL tools: ynl_test.sh will fail in the VM" >&2
+fi
 # bash for the test scripts that want it; busybox stays /bin/sh.
 if bash=$(command -v bash); then
 	rm -f "$rootfs/usr/bin/bash"
