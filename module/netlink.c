@@ -10,74 +10,80 @@
 
 static struct genl_family ntc_family;
 
-static struct netlink_range_validation ntc_iterations_range = {
-	.min = NTCORRAL_MIN_ITERATIONS,
-	.max = NTCORRAL_MAX_ITERATIONS,
+/*
+ * The run parameters, each described once: its attribute, its u32 in
+ * struct ntc_run_params, its name, unit, range, default and meaning. The
+ * request policy (ntc_netlink_init()), the list command's parameter info
+ * and the defaults all come from this table.
+ */
+static const struct ntc_param_info {
+	const char *name, *unit, *description;
+	u32 attr;
+	size_t offset;		/* of its u32 in struct ntc_run_params */
+	struct netlink_range_validation range;
+	u32 def;
+} ntc_params[] = {
+#define NTC_PARAM(a, f) .attr = NTCORRAL_A_##a, .name = #f,		\
+	.offset = offsetof(struct ntc_run_params, f)
+	{ NTC_PARAM(ITERATIONS, iterations), .unit = "count",
+	  .range = { NTCORRAL_MIN_ITERATIONS, NTCORRAL_MAX_ITERATIONS },
+	  .def = NTCORRAL_DEFAULT_ITERATIONS,
+	  .description = "iterations to run" },
+	{ NTC_PARAM(HOLD_US, hold_us), .unit = "us",
+	  .range = { 0, NTCORRAL_MAX_HOLD_US },
+	  .def = NTCORRAL_DEFAULT_HOLD_US,
+	  .description = "work done holding the window (shootdown) or the lock (DPC and thread of the device experiments)" },
+	{ NTC_PARAM(DEADLINE_US, deadline_us), .unit = "us",
+	  .range = { NTCORRAL_MIN_DEADLINE_US, NTCORRAL_MAX_DEADLINE_US },
+	  .def = NTCORRAL_DEFAULT_DEADLINE_US,
+	  .description = "bound on every spin and wait of an iteration" },
+	{ NTC_PARAM(MAX_RUNTIME_MS, max_runtime_ms), .unit = "ms",
+	  .range = { NTCORRAL_MIN_RUNTIME_MS, NTCORRAL_MAX_RUNTIME_MS },
+	  .def = NTCORRAL_DEFAULT_RUNTIME_MS,
+	  .description = "bound on the whole run; it stops early (truncated) when reached" },
+	{ NTC_PARAM(PCI_DEVICE, pci_device), .unit = "bus<<8|devfn",
+	  .range = { 0, NTCORRAL_MAX_PCI_DEVICE },
+	  .def = NTCORRAL_DEFAULT_PCI_DEVICE,
+	  .description = "PCI device read inside the window, domain 0; 0x10000: none" },
+	{ NTC_PARAM(RATE_HZ, rate_hz), .unit = "Hz",
+	  .range = { NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ },
+	  .def = NTCORRAL_DEFAULT_RATE_HZ,
+	  .description = "interrupts per second on each CPU of the simulated device" },
+	{ NTC_PARAM(WARMUP, warmup), .unit = "count",
+	  .range = { 0, NTCORRAL_MAX_WARMUP },
+	  .def = NTCORRAL_DEFAULT_WARMUP,
+	  .description = "iterations run before the measured ones, not recorded (their violations and timeouts count)" },
+	{ NTC_PARAM(COOLDOWN, cooldown), .unit = "count",
+	  .range = { 0, NTCORRAL_MAX_WARMUP },
+	  .def = NTCORRAL_DEFAULT_COOLDOWN,
+	  .description = "iterations run after the measured ones, not recorded" },
+	{ NTC_PARAM(PHASE_STAMPS, phase_stamps), .unit = "bool",
+	  .range = { 0, 1 },
+	  .def = NTCORRAL_DEFAULT_PHASE_STAMPS,
+	  .description = "1: time every phase; 0: the primary metric only, no clock read inside its window" },
+	{ NTC_PARAM(BATCH, batch), .unit = "count",
+	  .range = { NTCORRAL_MIN_BATCH, NTCORRAL_MAX_BATCH },
+	  .def = NTCORRAL_DEFAULT_BATCH,
+	  .description = "iterations timed together between two timestamps; the primary metric's sample is their mean (> 1: phase_stamps 0)" },
+	{ NTC_PARAM(BURST, burst), .unit = "count",
+	  .range = { NTCORRAL_MIN_BURST, NTCORRAL_MAX_BURST },
+	  .def = NTCORRAL_DEFAULT_BURST,
+	  .description = "items each interrupt of the simulated device produces" },
+#undef NTC_PARAM
 };
 
-static struct netlink_range_validation ntc_hold_range = {
-	.min = 0,
-	.max = NTCORRAL_MAX_HOLD_US,
-};
-
-static struct netlink_range_validation ntc_deadline_range = {
-	.min = NTCORRAL_MIN_DEADLINE_US,
-	.max = NTCORRAL_MAX_DEADLINE_US,
-};
-
-static struct netlink_range_validation ntc_runtime_range = {
-	.min = NTCORRAL_MIN_RUNTIME_MS,
-	.max = NTCORRAL_MAX_RUNTIME_MS,
-};
-
-static struct netlink_range_validation ntc_pci_range = {
-	.min = 0,
-	.max = NTCORRAL_MAX_PCI_DEVICE,
-};
-
-static struct netlink_range_validation ntc_rate_range = {
-	.min = NTCORRAL_MIN_RATE_HZ,
-	.max = NTCORRAL_MAX_RATE_HZ,
-};
-
-static struct netlink_range_validation ntc_warmup_range = {
-	.min = 0,
-	.max = NTCORRAL_MAX_WARMUP,
-};
-
-static struct netlink_range_validation ntc_phase_stamps_range = {
-	.min = 0,
-	.max = 1,
-};
-
-static struct netlink_range_validation ntc_burst_range = {
-	.min = NTCORRAL_MIN_BURST,
-	.max = NTCORRAL_MAX_BURST,
-};
-
-static struct netlink_range_validation ntc_batch_range = {
-	.min = NTCORRAL_MIN_BATCH,
-	.max = NTCORRAL_MAX_BATCH,
-};
-
-/* Reply-only attributes between BURST and BATCH are rejected as unknown. */
-static const struct nla_policy ntc_run_policy[NTCORRAL_A_BATCH + 1] = {
+/*
+ * RUN's policy: the names here, a range per parameter from ntc_params
+ * (ntc_netlink_init()). Reply-only attributes between BURST and BATCH are
+ * rejected; the ones past BATCH are unknown.
+ */
+static struct netlink_range_validation ntc_param_ranges[ARRAY_SIZE(ntc_params)] __ro_after_init;
+static struct nla_policy ntc_run_policy[NTCORRAL_A_BATCH + 1] __ro_after_init = {
 	[NTCORRAL_A_EXPERIMENT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
 	[NTCORRAL_A_VARIANT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
-	[NTCORRAL_A_ITERATIONS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_iterations_range),
 	[NTCORRAL_A_CPUS]	= { .type = NLA_BINARY, .len = NTCORRAL_CPUS_MAX_BYTES },
-	[NTCORRAL_A_HOLD_US]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_hold_range),
-	[NTCORRAL_A_DEADLINE_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_deadline_range),
-	[NTCORRAL_A_MAX_RUNTIME_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_runtime_range),
-	[NTCORRAL_A_PCI_DEVICE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_pci_range),
-	[NTCORRAL_A_RATE_HZ]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_rate_range),
-	[NTCORRAL_A_WARMUP]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_warmup_range),
-	[NTCORRAL_A_COOLDOWN]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_warmup_range),
-	[NTCORRAL_A_PHASE_STAMPS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_phase_stamps_range),
-	[NTCORRAL_A_BURST]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_burst_range),
 	[NTCORRAL_A_CLOCK_READ_NS] = { .type = NLA_REJECT },
 	[NTCORRAL_A_SAMPLE_OVERHEAD_NS] = { .type = NLA_REJECT },
-	[NTCORRAL_A_BATCH]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ntc_batch_range),
 };
 
 /* GET_RESULT and CANCEL: which run. */
@@ -91,50 +97,6 @@ static const struct nla_policy ntc_filter_policy[NTCORRAL_A_VARIANT + 1] = {
 	[NTCORRAL_A_VARIANT]	= { .type = NLA_NUL_STRING, .len = NTCORRAL_NAME_MAX - 1 },
 };
 
-/* The run parameters, as the list command describes them. */
-static const struct ntc_param_info {
-	const char *name, *description, *unit;
-	u32 attr;
-	u64 min, max, def;
-} ntc_params[] = {
-	{ "iterations", "iterations to run", "count", NTCORRAL_A_ITERATIONS,
-	  NTCORRAL_MIN_ITERATIONS, NTCORRAL_MAX_ITERATIONS,
-	  NTCORRAL_DEFAULT_ITERATIONS },
-	{ "hold_us", "work done holding the window (shootdown) or the lock (DPC and thread of the device experiments)",
-	  "us", NTCORRAL_A_HOLD_US, 0, NTCORRAL_MAX_HOLD_US,
-	  NTCORRAL_DEFAULT_HOLD_US },
-	{ "deadline_us", "bound on every spin and wait of an iteration", "us",
-	  NTCORRAL_A_DEADLINE_US, NTCORRAL_MIN_DEADLINE_US,
-	  NTCORRAL_MAX_DEADLINE_US, NTCORRAL_DEFAULT_DEADLINE_US },
-	{ "max_runtime_ms", "bound on the whole run; it stops early (truncated) when reached",
-	  "ms", NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_MIN_RUNTIME_MS,
-	  NTCORRAL_MAX_RUNTIME_MS, NTCORRAL_DEFAULT_RUNTIME_MS },
-	{ "pci_device", "PCI device read inside the window, domain 0; 0x10000: none", "bus<<8|devfn",
-	  NTCORRAL_A_PCI_DEVICE, 0, NTCORRAL_MAX_PCI_DEVICE,
-	  NTCORRAL_DEFAULT_PCI_DEVICE },
-	{ "rate_hz", "interrupts per second on each CPU of the simulated device",
-	  "Hz", NTCORRAL_A_RATE_HZ, NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ,
-	  NTCORRAL_DEFAULT_RATE_HZ },
-	{ "warmup", "iterations run before the measured ones, not recorded (their violations and timeouts count)",
-	  "count", NTCORRAL_A_WARMUP, 0, NTCORRAL_MAX_WARMUP,
-	  NTCORRAL_DEFAULT_WARMUP },
-	{ "cooldown", "iterations run after the measured ones, not recorded",
-	  "count", NTCORRAL_A_COOLDOWN, 0, NTCORRAL_MAX_WARMUP,
-	  NTCORRAL_DEFAULT_COOLDOWN },
-	{ "phase_stamps", "1: time every phase; 0: the primary metric only, no clock read inside its window",
-	  "bool", NTCORRAL_A_PHASE_STAMPS, 0, 1, NTCORRAL_DEFAULT_PHASE_STAMPS },
-	{ "batch", "iterations timed together between two timestamps; the primary metric's sample is their mean (> 1: phase_stamps 0)",
-	  "count", NTCORRAL_A_BATCH, NTCORRAL_MIN_BATCH, NTCORRAL_MAX_BATCH,
-	  NTCORRAL_DEFAULT_BATCH },
-	{ "burst", "items each interrupt of the simulated device produces",
-	  "count", NTCORRAL_A_BURST, NTCORRAL_MIN_BURST, NTCORRAL_MAX_BURST,
-	  NTCORRAL_DEFAULT_BURST },
-};
-
-static u32 ntc_get_u32(const struct nlattr *attr, u32 def)
-{
-	return attr ? nla_get_u32(attr) : def;
-}
 
 /* Every experiment takes these; the others only where it lists them. */
 static bool ntc_param_used(const struct ntc_experiment *exp, u32 attr)
@@ -353,8 +315,8 @@ static int ntc_put_experiment(struct sk_buff *skb, const struct ntc_experiment *
 		    nla_put_u32(skb, NTCORRAL_PARAM_A_ATTR, p->attr) ||
 		    nla_put_string(skb, NTCORRAL_PARAM_A_DESCRIPTION, p->description) ||
 		    nla_put_string(skb, NTCORRAL_PARAM_A_UNIT, p->unit) ||
-		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MIN_VALUE, p->min, NTCORRAL_PARAM_A_PAD) ||
-		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MAX_VALUE, p->max, NTCORRAL_PARAM_A_PAD) ||
+		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MIN_VALUE, p->range.min, NTCORRAL_PARAM_A_PAD) ||
+		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_MAX_VALUE, p->range.max, NTCORRAL_PARAM_A_PAD) ||
 		    nla_put_u64_64bit(skb, NTCORRAL_PARAM_A_DEFAULT_VALUE, p->def, NTCORRAL_PARAM_A_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
@@ -580,36 +542,16 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 
 	for (p = ntc_params; p < ntc_params + ARRAY_SIZE(ntc_params); p++) {
+		u32 *value = (void *)&run->p + p->offset;
+
 		if (attrs[p->attr] && !ntc_param_used(run->exp, p->attr)) {
 			NL_SET_ERR_MSG_ATTR(info->extack, attrs[p->attr],
 					    "this experiment does not take that parameter; the list command shows the ones it does");
 			ret = -EINVAL;
 			goto out;
 		}
+		*value = attrs[p->attr] ? nla_get_u32(attrs[p->attr]) : p->def;
 	}
-
-	run->p.iterations = ntc_get_u32(attrs[NTCORRAL_A_ITERATIONS],
-					NTCORRAL_DEFAULT_ITERATIONS);
-	run->p.hold_us = ntc_get_u32(attrs[NTCORRAL_A_HOLD_US],
-				     NTCORRAL_DEFAULT_HOLD_US);
-	run->p.deadline_us = ntc_get_u32(attrs[NTCORRAL_A_DEADLINE_US],
-					 NTCORRAL_DEFAULT_DEADLINE_US);
-	run->p.max_runtime_ms = ntc_get_u32(attrs[NTCORRAL_A_MAX_RUNTIME_MS],
-					    NTCORRAL_DEFAULT_RUNTIME_MS);
-	run->p.pci_device = ntc_get_u32(attrs[NTCORRAL_A_PCI_DEVICE],
-					NTCORRAL_DEFAULT_PCI_DEVICE);
-	run->p.rate_hz = ntc_get_u32(attrs[NTCORRAL_A_RATE_HZ],
-				     NTCORRAL_DEFAULT_RATE_HZ);
-	run->p.warmup = ntc_get_u32(attrs[NTCORRAL_A_WARMUP],
-				    NTCORRAL_DEFAULT_WARMUP);
-	run->p.cooldown = ntc_get_u32(attrs[NTCORRAL_A_COOLDOWN],
-				      NTCORRAL_DEFAULT_COOLDOWN);
-	run->p.phase_stamps = ntc_get_u32(attrs[NTCORRAL_A_PHASE_STAMPS],
-					  NTCORRAL_DEFAULT_PHASE_STAMPS);
-	run->p.burst = ntc_get_u32(attrs[NTCORRAL_A_BURST],
-				   NTCORRAL_DEFAULT_BURST);
-	run->p.batch = ntc_get_u32(attrs[NTCORRAL_A_BATCH],
-				   NTCORRAL_DEFAULT_BATCH);
 	/* A batch is timed from outside: no timestamp inside it. */
 	if (run->p.batch > 1)
 		run->p.phase_stamps = 0;
@@ -782,6 +724,21 @@ static struct genl_family ntc_family = {
 
 int __init ntc_netlink_init(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ntc_params); i++) {
+		const struct ntc_param_info *p = &ntc_params[i];
+		struct nla_policy *pol;
+
+		if (WARN_ON(p->attr >= ARRAY_SIZE(ntc_run_policy)))
+			return -EINVAL;
+		pol = &ntc_run_policy[p->attr];
+		/* NLA_POLICY_FULL_RANGE(NLA_U32, range), range not const < 6.2 */
+		ntc_param_ranges[i] = p->range;
+		pol->type = NLA_U32;
+		pol->validation_type = NLA_VALIDATE_RANGE_PTR;
+		pol->range = &ntc_param_ranges[i];
+	}
 	return genl_register_family(&ntc_family);
 }
 

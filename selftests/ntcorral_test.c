@@ -8,6 +8,12 @@
  * poisoned with 0xcc first, so a value the kernel did not write cannot pass
  * for one it did. Every error is checked for its errno and for the extack
  * message that must come with it.
+ *
+ * A RUN answers at once with its run id; the run's progress and its result
+ * come on the family's "runs" multicast group, which every socket here
+ * joins. ntc_run() reads the result of its run as the old RUN reply, and a
+ * failure after the start as the errno and extack message a refused RUN
+ * has, so most tests see one RUN as before.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +21,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -30,6 +37,7 @@
 #include <sys/types.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -37,11 +45,23 @@
 #include <linux/netlink.h>
 
 #include "ntcorral.h"
+#include "ntc_runs.h"
 #include "kselftest_harness.h"
 
 #define POISON		0xcc
 #define RECV_BUF_SIZE	(128 * 1024)
 #define STR_MAX		256
+#define MAX_NOTES	64
+
+/*
+ * Bounds on every wait: a request's answer (a dump under the debug kernel
+ * takes a while), a run's result (its budget is at most 30 s, plus a
+ * deadline or two of the iteration under way and the teardown), the first
+ * progress report of a run (about five a second).
+ */
+#define XFER_WAIT_S	120
+#define RESULT_WAIT_S	(NTCORRAL_MAX_RUNTIME_MS / 1000 + 90)
+#define PROGRESS_WAIT_S	10
 
 #define EXPERIMENT	"shootdown"
 /*
@@ -62,7 +82,17 @@ static const char *const variants[] = { "dpc", "ipi", "stop_machine" };
 struct ntc_sock {
 	int fd;
 	__u16 family;
+	__u32 runs_group;	/* the "runs" multicast group's id */
+	bool joined;		/* ... and the socket is in it */
 	__u32 seq;
+	/*
+	 * "runs" notifications read while waiting for something else (a
+	 * reply, another run's result), oldest first, kept for whoever waits
+	 * for their run next; each one malloc()ed, freed by who takes it or
+	 * by ntc_close().
+	 */
+	int nr_notes;
+	struct nlmsghdr *notes[MAX_NOTES];
 };
 
 struct ntc_err {
@@ -179,9 +209,130 @@ static void parse_extack(const struct nlmsghdr *nlh, size_t off,
 
 typedef void (*ntc_cb)(const struct nlmsghdr *nlh, void *arg);
 
+static void deadline_in(struct timespec *deadline, int seconds)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += seconds;
+}
+
+/* What is left until @deadline, in ms for poll(); 0 once it has passed. */
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
+static long long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000LL +
+	       (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * Keep a "runs" notification for later. Full, the oldest RUN_PROGRESS
+ * makes room, else the oldest: a RUN_RESULT is what a waiter needs.
+ */
+static void note_keep(struct ntc_sock *s, const struct nlmsghdr *nlh)
+{
+	struct nlmsghdr *copy;
+	int drop = 0;
+
+	if (s->nr_notes == MAX_NOTES) {
+		for (int i = 0; i < s->nr_notes; i++) {
+			if (runs_cmd(s->notes[i]) == NTCORRAL_CMD_RUN_PROGRESS) {
+				drop = i;
+				break;
+			}
+		}
+		free(s->notes[drop]);
+		memmove(&s->notes[drop], &s->notes[drop + 1],
+			(s->nr_notes - drop - 1) * sizeof(s->notes[0]));
+		s->nr_notes--;
+	}
+	copy = malloc(nlh->nlmsg_len);
+	if (!copy) {
+		fprintf(stderr, "# test bug: no memory for a notification\n");
+		abort();
+	}
+	memcpy(copy, nlh, nlh->nlmsg_len);
+	s->notes[s->nr_notes++] = copy;
+}
+
+/* The oldest notification kept, taken (the caller frees it), or NULL. */
+static struct nlmsghdr *note_take(struct ntc_sock *s)
+{
+	struct nlmsghdr *nlh;
+
+	if (!s->nr_notes)
+		return NULL;
+	nlh = s->notes[0];
+	memmove(&s->notes[0], &s->notes[1],
+		(s->nr_notes - 1) * sizeof(s->notes[0]));
+	s->nr_notes--;
+	return nlh;
+}
+
+/* Give back a taken notification, first in line. */
+static void note_put_back(struct ntc_sock *s, struct nlmsghdr *nlh)
+{
+	if (s->nr_notes == MAX_NOTES)
+		free(s->notes[--s->nr_notes]);
+	memmove(&s->notes[1], &s->notes[0], s->nr_notes * sizeof(s->notes[0]));
+	s->notes[0] = nlh;
+	s->nr_notes++;
+}
+
+/*
+ * One datagram into @buf (RECV_BUF_SIZE, poisoned first) before @deadline:
+ * its length, or -errno: -ETIMEDOUT once the deadline has passed, -EMSGSIZE
+ * for a datagram larger than the buffer, -ENOBUFS when the socket lost
+ * messages (notifications read too late).
+ */
+static ssize_t ntc_recv(struct ntc_sock *s, char *buf,
+			const struct timespec *deadline)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	ssize_t n;
+	int ret;
+
+	memset(buf, POISON, RECV_BUF_SIZE);
+	ret = poll(&pfd, 1, ms_left(deadline));
+	if (ret < 0)
+		return -errno;
+	if (!ret)
+		return -ETIMEDOUT;
+	n = recv(s->fd, buf, RECV_BUF_SIZE, MSG_TRUNC);
+	if (n < 0)
+		return -errno;
+	if (n > RECV_BUF_SIZE) {
+		fprintf(stderr, "# reply of %zd bytes truncated\n", n);
+		return -EMSGSIZE;
+	}
+	return n;
+}
+
+static void err_reset(struct ntc_err *err)
+{
+	memset(err, POISON, sizeof(*err));
+	err->error = INT_MIN;
+	err->has_msg = false;
+	err->msg[0] = '\0';
+	err->has_offs = false;
+	err->has_miss_type = false;
+}
+
 /*
  * Send one request and read until its NLMSG_ERROR (ack or error) or, for a
- * dump, its NLMSG_DONE. Every other message of the request goes to @cb.
+ * dump, its NLMSG_DONE, for XFER_WAIT_S at most. Every other message of the
+ * request goes to @cb; "runs" notifications on the way are kept (note_keep()).
  * Returns 0 or -errno as the kernel answered; a transport failure of our own
  * is also returned as -errno but without err->has_msg.
  */
@@ -190,15 +341,11 @@ static int ntc_xfer(struct ntc_sock *s, struct ntc_msg *m, __u16 flags,
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct nlmsghdr *req = msg_hdr(m);
+	struct timespec deadline;
 	char *buf;
 	int ret = 0;
 
-	memset(err, POISON, sizeof(*err));
-	err->error = INT_MIN;
-	err->has_msg = false;
-	err->msg[0] = '\0';
-	err->has_offs = false;
-	err->has_miss_type = false;
+	err_reset(err);
 
 	req->nlmsg_len = m->len;
 	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
@@ -212,25 +359,24 @@ static int ntc_xfer(struct ntc_sock *s, struct ntc_msg *m, __u16 flags,
 	buf = aligned_alloc(NLMSG_ALIGNTO, RECV_BUF_SIZE);
 	if (!buf)
 		return -ENOMEM;
+	deadline_in(&deadline, XFER_WAIT_S);
 	for (;;) {
 		struct nlmsghdr *nlh;
 		ssize_t n;
 		int rem;
 
-		memset(buf, POISON, RECV_BUF_SIZE);
-		n = recv(s->fd, buf, RECV_BUF_SIZE, MSG_TRUNC);
+		n = ntc_recv(s, buf, &deadline);
 		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (n > RECV_BUF_SIZE) {
-			fprintf(stderr, "# reply of %zd bytes truncated\n", n);
-			ret = -EMSGSIZE;
+			ret = n;
 			goto out;
 		}
 		rem = n;
 		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, rem);
 		     nlh = NLMSG_NEXT(nlh, rem)) {
+			if (runs_is_notification(nlh, s->family)) {
+				note_keep(s, nlh);
+				continue;
+			}
 			if (nlh->nlmsg_seq != req->nlmsg_seq)
 				continue;	/* stale */
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -342,7 +488,7 @@ static const struct nlattr *genl_attrs(const struct nlmsghdr *nlh, int *len)
 				       GENL_HDRLEN);
 }
 
-/* ---- the result layout (run reply and stats) ----------------------------- */
+/* ---- the result layout (RUN_RESULT and stats) ---------------------------- */
 
 #define MAX_METRICS	16
 #define MAX_COUNTERS	32
@@ -376,6 +522,14 @@ struct ntc_result {
 	struct ntc_metric metrics[MAX_METRICS];
 	int nr_counters;
 	struct ntc_counter counters[MAX_COUNTERS];
+	/* a RUN_RESULT's (or GET_RESULT's) own */
+	__u64 run_id;
+	__u32 cancelled;		/* enum ntcorral_cancel */
+	__u32 error;			/* a failure after the start */
+	char error_msg[STR_MAX];
+	/* the run's RUN_PROGRESS reports, while waiting for its result */
+	int nr_progress;
+	struct runs_progress progress;	/* the last one */
 };
 
 static void result_poison(struct ntc_result *r)
@@ -387,6 +541,7 @@ static void result_poison(struct ntc_result *r)
 	r->nr_metrics = 0;
 	r->nr_counters = 0;
 	r->cpus_len = 0;
+	r->nr_progress = 0;
 }
 
 static void parse_metric(const struct nlattr *nest, struct ntc_metric *mt,
@@ -459,7 +614,16 @@ static void parse_counter(const struct nlattr *nest, struct ntc_counter *c,
 		bad(p, "%d bytes left over in a counter nest", rem);
 }
 
-static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r)
+/* What only a run's result carries, not a stats message. */
+static bool run_result_only(int t)
+{
+	return t == NTCORRAL_A_RUN_ID || t == NTCORRAL_A_CANCELLED ||
+	       t == NTCORRAL_A_ERROR || t == NTCORRAL_A_ERROR_MESSAGE;
+}
+
+/* A RUN_RESULT (@run_result: a run's, with its id) or a stats message. */
+static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r,
+			     bool run_result)
 {
 	const struct nlattr *a, *head;
 	int len, rem;
@@ -472,6 +636,10 @@ static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r)
 
 		if (t > NTCORRAL_A_MAX || t == NTCORRAL_A_PAD)
 			continue;
+		if (!run_result && run_result_only(t)) {
+			bad(&r->p, "attribute %d of a run's result in stats", t);
+			continue;
+		}
 		if (r->has[t] && t != NTCORRAL_A_METRIC &&
 		    t != NTCORRAL_A_COUNTER)
 			bad(&r->p, "attribute %d twice", t);
@@ -528,6 +696,18 @@ static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r)
 			}
 			parse_counter(a, &r->counters[r->nr_counters++], &r->p);
 			break;
+		case NTCORRAL_A_RUN_ID:
+			ok = get_u64(a, &r->run_id);
+			break;
+		case NTCORRAL_A_CANCELLED:
+			ok = get_u32(a, &r->cancelled);
+			break;
+		case NTCORRAL_A_ERROR:
+			ok = get_u32(a, &r->error);
+			break;
+		case NTCORRAL_A_ERROR_MESSAGE:
+			ok = get_str(a, r->error_msg, sizeof(r->error_msg));
+			break;
 		default:
 			bad(&r->p, "unexpected attribute %d in a result", t);
 		}
@@ -539,13 +719,14 @@ static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r)
 		bad(&r->p, "%d bytes left over in a result", rem);
 }
 
-static void one_result_cb(const struct nlmsghdr *nlh, void *arg)
+/* GET_RESULT's reply: one RUN_RESULT. */
+static void run_result_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ntc_result *r = arg;
 
 	if (r->nr_msgs)
 		bad(&r->p, "more than one reply message");
-	parse_result_msg(nlh, r);
+	parse_result_msg(nlh, r, true);
 }
 
 #define MAX_STATS 64
@@ -565,7 +746,7 @@ static void stats_cb(const struct nlmsghdr *nlh, void *arg)
 		return;
 	}
 	result_poison(&st->r[st->n]);
-	parse_result_msg(nlh, &st->r[st->n]);
+	parse_result_msg(nlh, &st->r[st->n], false);
 	if (st->r[st->n].p.malformed)
 		bad(&st->p, "stats message %d: %s", st->n, st->r[st->n].p.why);
 	st->n++;
@@ -759,10 +940,15 @@ static void list_cb(const struct nlmsghdr *nlh, void *arg)
 
 /* ---- opening and requests ------------------------------------------------ */
 
+struct ntc_family {
+	int id;
+	__u32 runs_group;
+};
+
 static void family_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct nlattr *a, *head;
-	int *id = arg;
+	struct ntc_family *f = arg;
 	int len, rem;
 
 	head = genl_attrs(nlh, &len);
@@ -772,18 +958,25 @@ static void family_cb(const struct nlmsghdr *nlh, void *arg)
 		if (attr_type(a) == CTRL_ATTR_FAMILY_ID &&
 		    attr_len(a) == sizeof(v)) {
 			memcpy(&v, attr_data(a), sizeof(v));
-			*id = v;
+			f->id = v;
 		}
 	}
+	f->runs_group = runs_group_id(nlh, NTCORRAL_MCGRP_RUNS);
 }
 
-/* Returns 0 or -errno; ENOENT when the family is not registered. */
+/*
+ * Returns 0 or -errno; ENOENT when the family is not registered, EPROTO
+ * when it has no "runs" group (a module older than version 2). The socket
+ * joins "runs"; a caller the kernel does not let in (EPERM) stays out, and
+ * a run it started could not be waited for (ntc_start() says so).
+ */
 static int ntc_open(struct ntc_sock *s)
 {
-	struct timeval tv = { .tv_sec = 120 };
+	struct timeval tv = { .tv_sec = XFER_WAIT_S };
+	struct ntc_family f = { .id = -1 };
 	struct ntc_msg m;
 	struct ntc_err e;
-	int one = 1, id = -1, ret;
+	int one = 1, ret;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
@@ -797,14 +990,19 @@ static int ntc_open(struct ntc_sock *s)
 	}
 	msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 2);
 	msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, NTCORRAL_FAMILY_NAME);
-	ret = ntc_xfer(s, &m, 0, family_cb, &id, &e);
+	ret = ntc_xfer(s, &m, 0, family_cb, &f, &e);
 	if (ret)
 		goto fail;
-	if (id <= 0) {
+	if (f.id <= 0 || !f.runs_group) {
 		ret = -EPROTO;
 		goto fail;
 	}
-	s->family = id;
+	s->family = f.id;
+	s->runs_group = f.runs_group;
+	ret = runs_join(s->fd, s->runs_group);
+	if (ret && ret != -EPERM)
+		goto fail;
+	s->joined = !ret;
 	return 0;
 fail:
 	close(s->fd);
@@ -817,6 +1015,8 @@ static void ntc_close(struct ntc_sock *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	while (s->nr_notes)
+		free(s->notes[--s->nr_notes]);
 }
 
 static void run_msg(struct ntc_sock *s, struct ntc_msg *m,
@@ -835,11 +1035,354 @@ static void put_slack(struct ntc_msg *m)
 	msg_put_u32(m, NTCORRAL_A_MAX_RUNTIME_MS, RUN_MAX_RUNTIME_MS);
 }
 
+/* The last attribute @type of request @m (the one the kernel keeps), or NULL. */
+static const struct nlattr *msg_find(const struct ntc_msg *m, int type)
+{
+	const struct nlattr *a, *found = NULL;
+	int rem;
+
+	nla_for_each(a, (const struct nlattr *)(m->buf + NLMSG_HDRLEN + GENL_HDRLEN),
+		     (int)(m->len - NLMSG_HDRLEN - GENL_HDRLEN), rem) {
+		if (attr_type(a) == type)
+			found = a;
+	}
+	return found;
+}
+
+/* ---- RUN: the start, the progress, the result ---------------------------- */
+
+/* A run RUN started: its reply, and what its progress must say. */
+struct ntc_started {
+	struct parse_state p;
+	int nr_msgs;
+	bool has[NTCORRAL_A_MAX + 1];
+	__u64 run_id;
+	char experiment[NTCORRAL_NAME_MAX];
+	char variant[NTCORRAL_NAME_MAX];
+	__u32 max_runtime_ms;	/* asked for, or the default */
+};
+
+static void started_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ntc_started *st = arg;
+	const struct nlattr *a, *head;
+	int len, rem;
+
+	if (st->nr_msgs++)
+		bad(&st->p, "more than one reply to RUN");
+	head = genl_attrs(nlh, &len);
+	nla_for_each(a, head, len, rem) {
+		int t = attr_type(a);
+		bool ok;
+
+		if (t == NTCORRAL_A_PAD)
+			continue;
+		if (t <= NTCORRAL_A_MAX && st->has[t])
+			bad(&st->p, "attribute %d twice in a RUN reply", t);
+		switch (t) {
+		case NTCORRAL_A_RUN_ID:
+			ok = get_u64(a, &st->run_id);
+			break;
+		case NTCORRAL_A_EXPERIMENT:
+			ok = get_str(a, st->experiment, sizeof(st->experiment));
+			break;
+		case NTCORRAL_A_VARIANT:
+			ok = get_str(a, st->variant, sizeof(st->variant));
+			break;
+		default:
+			bad(&st->p, "unexpected attribute %d in a RUN reply", t);
+			continue;
+		}
+		st->has[t] = true;
+		if (!ok)
+			bad(&st->p, "attribute %d malformed in a RUN reply (len %d)",
+			    t, attr_len(a));
+	}
+	if (rem)
+		bad(&st->p, "%d bytes left over in a RUN reply", rem);
+}
+
+/* The reply must name what @m asked for. */
+static void check_echo(struct parse_state *p, const char *what,
+		       const struct ntc_msg *m, int type, bool has,
+		       const char *got)
+{
+	const struct nlattr *a = msg_find(m, type);
+
+	if (!a)
+		return;
+	if (!has)
+		bad(p, "%s without attribute %d", what, type);
+	else if (strcmp(got, attr_data(a)))
+		bad(p, "%s names '%s', not '%s'", what, got,
+		    (const char *)attr_data(a));
+}
+
+/*
+ * Send RUN @m and read its reply: 0 and the run in @st (its id, never 0,
+ * and the names it echoes, checked into st->p), or -errno as the kernel
+ * refused it (a refusal comes with no reply: st->nr_msgs says), or -EPROTO
+ * (an ack without a run id) or -ENOTCONN (the socket is not in "runs",
+ * nothing to wait on) of our own, with no e->has_msg.
+ */
+static int ntc_start(struct ntc_sock *s, struct ntc_msg *m,
+		     struct ntc_started *st, struct ntc_err *e)
+{
+	const struct nlattr *a;
+	int ret;
+
+	memset(st, POISON, sizeof(*st));
+	memset(&st->p, 0, sizeof(st->p));
+	memset(st->has, 0, sizeof(st->has));
+	st->nr_msgs = 0;
+	st->run_id = 0;
+	ret = ntc_xfer(s, m, 0, started_cb, st, e);
+	if (ret)
+		return ret;
+	if (st->nr_msgs != 1 || !st->has[NTCORRAL_A_RUN_ID] || !st->run_id) {
+		snprintf(e->msg, sizeof(e->msg),
+			 "test: RUN acknowledged with %d replies, %s run id",
+			 st->nr_msgs, st->has[NTCORRAL_A_RUN_ID] ? "a zero" : "no");
+		return -EPROTO;
+	}
+	check_echo(&st->p, "RUN reply", m, NTCORRAL_A_EXPERIMENT,
+		   st->has[NTCORRAL_A_EXPERIMENT], st->experiment);
+	check_echo(&st->p, "RUN reply", m, NTCORRAL_A_VARIANT,
+		   st->has[NTCORRAL_A_VARIANT], st->variant);
+	a = msg_find(m, NTCORRAL_A_MAX_RUNTIME_MS);
+	st->max_runtime_ms = NTCORRAL_DEFAULT_RUNTIME_MS;
+	if (a && attr_len(a) == sizeof(__u32))
+		memcpy(&st->max_runtime_ms, attr_data(a), sizeof(__u32));
+	if (!s->joined) {
+		snprintf(e->msg, sizeof(e->msg),
+			 "test: run %llu started, but this caller may not join \"%s\"",
+			 (unsigned long long)st->run_id, NTCORRAL_MCGRP_RUNS);
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+/*
+ * Whether "runs" notification @nlh is of run @run_id. Every one is checked
+ * on the way (into @p): a RUN_PROGRESS strictly, no other command than
+ * RUN_PROGRESS and RUN_RESULT.
+ */
+static bool note_of(const struct nlmsghdr *nlh, __u64 run_id,
+		    struct parse_state *p)
+{
+	struct runs_progress pr;
+	char why[STR_MAX];
+
+	switch (runs_cmd(nlh)) {
+	case NTCORRAL_CMD_RUN_PROGRESS:
+		if (!runs_progress_parse(nlh, &pr, why, sizeof(why)))
+			bad(p, "%s", why);
+		return runs_run_id(nlh) == run_id;
+	case NTCORRAL_CMD_RUN_RESULT:
+		return runs_run_id(nlh) == run_id;
+	default:
+		bad(p, "a \"%s\" notification with command %d",
+		    NTCORRAL_MCGRP_RUNS, runs_cmd(nlh));
+		return false;
+	}
+}
+
+/*
+ * The next notification of run @run_id, kept or read before @deadline: a
+ * copy the caller frees, or NULL and -errno in *err. Other runs'
+ * notifications are checked and dropped, replies to nothing we wait for
+ * ignored.
+ */
+static struct nlmsghdr *ntc_next_note(struct ntc_sock *s, __u64 run_id,
+				      const struct timespec *deadline,
+				      struct parse_state *p, int *err)
+{
+	struct nlmsghdr *nlh;
+	char *buf = NULL;
+
+	for (;;) {
+		ssize_t n;
+		int rem;
+
+		while ((nlh = note_take(s))) {
+			if (note_of(nlh, run_id, p)) {
+				free(buf);
+				return nlh;
+			}
+			free(nlh);
+		}
+		if (!buf)
+			buf = aligned_alloc(NLMSG_ALIGNTO, RECV_BUF_SIZE);
+		if (!buf) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		n = ntc_recv(s, buf, deadline);
+		if (n < 0) {
+			*err = n;
+			free(buf);
+			return NULL;
+		}
+		rem = n;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, rem);
+		     nlh = NLMSG_NEXT(nlh, rem)) {
+			if (runs_is_notification(nlh, s->family))
+				note_keep(s, nlh);
+		}
+	}
+}
+
+/*
+ * A RUN_PROGRESS of @st's run: its names, its budget as asked, and DONE and
+ * ELAPSED never going back.
+ */
+static void check_progress(const struct ntc_started *st,
+			   const struct nlmsghdr *nlh, struct ntc_result *r)
+{
+	struct runs_progress pr;
+	char why[STR_MAX];
+
+	if (!runs_progress_parse(nlh, &pr, why, sizeof(why))) {
+		bad(&r->p, "%s", why);
+		return;
+	}
+	if (strcmp(pr.experiment, st->experiment) ||
+	    strcmp(pr.variant, st->variant))
+		bad(&r->p, "RUN_PROGRESS of run %llu names %s/%s, not %s/%s",
+		    (unsigned long long)pr.run_id, pr.experiment, pr.variant,
+		    st->experiment, st->variant);
+	if (pr.budget_ns != st->max_runtime_ms * 1000000ULL)
+		bad(&r->p, "RUN_PROGRESS: budget %llu ns, the run has %u ms",
+		    (unsigned long long)pr.budget_ns, st->max_runtime_ms);
+	if (r->nr_progress && (pr.done < r->progress.done ||
+			       pr.elapsed_ns < r->progress.elapsed_ns))
+		bad(&r->p, "RUN_PROGRESS went back: done %llu after %llu, elapsed %llu ns after %llu",
+		    (unsigned long long)pr.done,
+		    (unsigned long long)r->progress.done,
+		    (unsigned long long)pr.elapsed_ns,
+		    (unsigned long long)r->progress.elapsed_ns);
+	r->progress = pr;
+	r->nr_progress++;
+}
+
+/*
+ * Run @st's RUN_RESULT into @r: 0, or the run's failure after its start as
+ * -errno with its message where a refusal has its extack message.
+ */
+static int take_result(const struct ntc_started *st, const struct nlmsghdr *nlh,
+		       struct ntc_result *r, struct ntc_err *e)
+{
+	struct parse_state p;
+	int nr_progress;
+
+	parse_result_msg(nlh, r, true);
+	if (!r->has[NTCORRAL_A_EXPERIMENT] || !r->has[NTCORRAL_A_VARIANT] ||
+	    strcmp(r->experiment, st->experiment) ||
+	    strcmp(r->variant, st->variant))
+		bad(&r->p, "RUN_RESULT of run %llu does not name %s/%s",
+		    (unsigned long long)st->run_id, st->experiment, st->variant);
+	if (!r->has[NTCORRAL_A_ERROR]) {
+		if (r->has[NTCORRAL_A_ERROR_MESSAGE])
+			bad(&r->p, "RUN_RESULT with an error message, no error");
+		e->error = 0;
+		return 0;
+	}
+	if (r->has[NTCORRAL_A_SAMPLES] || r->has[NTCORRAL_A_RUNS])
+		bad(&r->p, "a failed run's RUN_RESULT with a result");
+	if (!r->error || r->error >= 4096) {
+		bad(&r->p, "RUN_RESULT with error %u", r->error);
+		e->error = -EPROTO;
+	} else {
+		e->error = -(int)r->error;
+	}
+	e->has_msg = r->has[NTCORRAL_A_ERROR_MESSAGE];
+	if (e->has_msg)
+		snprintf(e->msg, sizeof(e->msg), "%s", r->error_msg);
+	/* As a refused RUN: no result to show, but what was wrong. */
+	p = r->p;
+	nr_progress = r->nr_progress;
+	result_poison(r);
+	r->p = p;
+	r->nr_progress = nr_progress;
+	return e->error;
+}
+
+/*
+ * Wait RESULT_WAIT_S at most for the RUN_RESULT of @st's run, checking
+ * its RUN_PROGRESS on the way, into @r (poisoned by the caller:
+ * result_poison()). Returns what take_result() does, or -errno of our own
+ * (-ETIMEDOUT, -ENOBUFS: see ntc_recv()) with no e->has_msg.
+ */
+static int ntc_wait_result(struct ntc_sock *s, const struct ntc_started *st,
+			   struct ntc_result *r, struct ntc_err *e)
+{
+	struct timespec deadline;
+	struct nlmsghdr *nlh;
+	int ret = 0;
+
+	err_reset(e);
+	deadline_in(&deadline, RESULT_WAIT_S);
+	while ((nlh = ntc_next_note(s, st->run_id, &deadline, &r->p, &ret))) {
+		if (runs_cmd(nlh) == NTCORRAL_CMD_RUN_PROGRESS) {
+			check_progress(st, nlh, r);
+			free(nlh);
+			continue;
+		}
+		ret = take_result(st, nlh, r, e);
+		free(nlh);
+		return ret;
+	}
+	e->error = ret;
+	snprintf(e->msg, sizeof(e->msg), "test: no RUN_RESULT of run %llu: %s",
+		 (unsigned long long)st->run_id, strerror(-ret));
+	return ret;
+}
+
+/*
+ * Wait PROGRESS_WAIT_S at most for a RUN_PROGRESS of @st's run, checked
+ * into @r as ntc_wait_result() does: 0; -EALREADY when its RUN_RESULT came
+ * first (kept for ntc_wait_result()); -errno of our own.
+ */
+static int ntc_wait_progress(struct ntc_sock *s, const struct ntc_started *st,
+			     struct ntc_result *r)
+{
+	struct timespec deadline;
+	struct nlmsghdr *nlh;
+	int ret = 0;
+
+	deadline_in(&deadline, PROGRESS_WAIT_S);
+	nlh = ntc_next_note(s, st->run_id, &deadline, &r->p, &ret);
+	if (!nlh)
+		return ret;
+	if (runs_cmd(nlh) == NTCORRAL_CMD_RUN_RESULT) {
+		note_put_back(s, nlh);
+		return -EALREADY;
+	}
+	check_progress(st, nlh, r);
+	free(nlh);
+	return 0;
+}
+
+/*
+ * RUN @m and wait for its result: what a RUN used to answer. 0 and the
+ * run's RUN_RESULT in @r, or -errno with the extack (a refusal), or the
+ * error and message of a failure after the start, in @e.
+ */
 static int ntc_run(struct ntc_sock *s, struct ntc_msg *m,
 		   struct ntc_result *r, struct ntc_err *e)
 {
+	struct ntc_started st;
+	int ret;
+
 	result_poison(r);
-	return ntc_xfer(s, m, 0, one_result_cb, r, e);
+	ret = ntc_start(s, m, &st, e);
+	if (st.p.malformed)
+		bad(&r->p, "%s", st.p.why);
+	if (ret) {
+		r->nr_msgs = st.nr_msgs;	/* a refusal has none */
+		return ret;
+	}
+	return ntc_wait_result(s, &st, r, e);
 }
 
 static int ntc_run_simple(struct ntc_sock *s, const char *variant,
@@ -852,6 +1395,31 @@ static int ntc_run_simple(struct ntc_sock *s, const char *variant,
 	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, iterations);
 	put_slack(&m);
 	return ntc_run(s, &m, r, e);
+}
+
+/* GET_RESULT, of run @run_id or (0) of the last run that finished. */
+static int ntc_get_result(struct ntc_sock *s, __u64 run_id,
+			  struct ntc_result *r, struct ntc_err *e)
+{
+	struct ntc_msg m;
+
+	msg_init(&m, s->family, NTCORRAL_CMD_GET_RESULT,
+		 NTCORRAL_FAMILY_VERSION);
+	if (run_id)
+		msg_put_u64(&m, NTCORRAL_A_RUN_ID, run_id);
+	result_poison(r);
+	return ntc_xfer(s, &m, 0, run_result_cb, r, e);
+}
+
+/* CANCEL, of run @run_id or (0) of whichever is in progress. */
+static int ntc_cancel(struct ntc_sock *s, __u64 run_id, struct ntc_err *e)
+{
+	struct ntc_msg m;
+
+	msg_init(&m, s->family, NTCORRAL_CMD_CANCEL, NTCORRAL_FAMILY_VERSION);
+	if (run_id)
+		msg_put_u64(&m, NTCORRAL_A_RUN_ID, run_id);
+	return ntc_xfer(s, &m, 0, NULL, NULL, e);
 }
 
 static int ntc_list(struct ntc_sock *s, const char *experiment,
@@ -1240,6 +1808,8 @@ FIXTURE(ntcorral) {
 	__u64 online[CPU_WORDS];
 	int nr_online;
 	int offlined_cpu;	/* to bring back online in teardown */
+	struct ntc_started long_run;	/* start_long_run()'s */
+	bool long_run_going;		/* to cancel in teardown */
 };
 
 FIXTURE_SETUP(ntcorral)
@@ -1250,7 +1820,9 @@ FIXTURE_SETUP(ntcorral)
 	ret = ntc_open(&self->s);
 	ASSERT_EQ(0, ret) TH_LOG("generic netlink family \"%s\": %s%s",
 				 NTCORRAL_FAMILY_NAME, strerror(-ret),
-				 ret == -ENOENT ? " (is the module loaded?)" : "");
+				 ret == -ENOENT ? " (is the module loaded?)" :
+				 ret == -EPROTO ? " (no \"" NTCORRAL_MCGRP_RUNS
+				 "\" group: a module older than version 2?)" : "");
 	self->nr_online = online_cpus(self->online);
 	ASSERT_LT(0, self->nr_online);
 	ASSERT_EQ(sysconf(_SC_NPROCESSORS_ONLN), self->nr_online);
@@ -1258,6 +1830,18 @@ FIXTURE_SETUP(ntcorral)
 
 FIXTURE_TEARDOWN(ntcorral)
 {
+	if (self->long_run_going) {
+		struct ntc_result *r = malloc(sizeof(*r));
+		struct ntc_err e;
+
+		/* A test that failed half-way leaves no run to the next. */
+		ntc_cancel(&self->s, self->long_run.run_id, &e);
+		if (r) {
+			result_poison(r);
+			ntc_wait_result(&self->s, &self->long_run, r, &e);
+		}
+		free(r);
+	}
 	if (self->offlined_cpu >= 0)
 		set_cpu_online(self->offlined_cpu, true);
 	ntc_close(&self->s);
@@ -2156,6 +2740,412 @@ TEST_F_TIMEOUT(ntcorral, concurrent_runs_never_hang, 240)
 				 strerror(-ret), e.msg);
 	check_run_reply(_metadata, &r, "ipi", 10, self->online);
 	munmap(rep, 2 * sizeof(*rep));
+}
+
+/* ---- GET_RESULT and CANCEL ----------------------------------------------- */
+
+/*
+ * A run that goes on until cancelled: the shootdown's ipi variant (the
+ * cheapest, the one the suite runs most), as many iterations as RUN takes,
+ * each holding the corral 100 us, no PCI read: more than 10 s of work on
+ * any machine, within a LONG_RUN_MS budget. The fixture's teardown cancels
+ * it if the test does not get to.
+ */
+#define LONG_RUN_VARIANT	"ipi"
+#define LONG_RUN_ITERATIONS	NTCORRAL_MAX_ITERATIONS
+#define LONG_RUN_HOLD_US	100
+#define LONG_RUN_MS		20000
+
+static void start_long_run(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(ntcorral) *self)
+{
+	struct ntc_msg m;
+	struct ntc_err e;
+	int ret;
+
+	run_msg(&self->s, &m, EXPERIMENT, LONG_RUN_VARIANT);
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, LONG_RUN_ITERATIONS);
+	msg_put_u32(&m, NTCORRAL_A_HOLD_US, LONG_RUN_HOLD_US);
+	msg_put_u32(&m, NTCORRAL_A_PCI_DEVICE, NTCORRAL_PCI_DEVICE_NONE);
+	msg_put_u32(&m, NTCORRAL_A_DEADLINE_US, RUN_DEADLINE_US);
+	msg_put_u32(&m, NTCORRAL_A_MAX_RUNTIME_MS, LONG_RUN_MS);
+	ret = ntc_start(&self->s, &m, &self->long_run, &e);
+	self->long_run_going = ret == 0;
+	ASSERT_EQ(0, ret) TH_LOG("RUN of %u iterations: %s, extack '%s'",
+				 LONG_RUN_ITERATIONS, strerror(-ret), e.msg);
+	ASSERT_FALSE(self->long_run.p.malformed)
+		TH_LOG("RUN reply: %s", self->long_run.p.why);
+}
+
+/*
+ * CANCEL the long run and take its RUN_RESULT: what it measured so far,
+ * TRUNCATED, and CANCELLED as a cancel request.
+ */
+static void cancel_long_run(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(ntcorral) *self, struct ntc_result *r)
+{
+	const struct ntc_started *st = &self->long_run;
+	struct ntc_err e;
+	int ret;
+
+	ret = ntc_cancel(&self->s, st->run_id, &e);
+	ASSERT_EQ(0, ret) TH_LOG("CANCEL of run %llu: %s, extack '%s'",
+				 (unsigned long long)st->run_id, strerror(-ret),
+				 e.msg);
+	result_poison(r);
+	ret = ntc_wait_result(&self->s, st, r, &e);
+	self->long_run_going = false;
+	ASSERT_EQ(0, ret) TH_LOG("run %llu, cancelled: %s, '%s'",
+				 (unsigned long long)st->run_id, strerror(-ret),
+				 e.msg);
+	ASSERT_FALSE(r->p.malformed) TH_LOG("malformed: %s", r->p.why);
+	ASSERT_EQ(1, r->nr_msgs);
+	TH_LOG("run %llu cancelled after %llu of %u iterations (%llu timeouts), %d progress reports",
+	       (unsigned long long)st->run_id, (unsigned long long)r->samples,
+	       LONG_RUN_ITERATIONS, (unsigned long long)r->timeouts,
+	       r->nr_progress);
+	ASSERT_TRUE(r->has[NTCORRAL_A_RUN_ID]);
+	ASSERT_EQ(st->run_id, r->run_id);
+	ASSERT_STREQ(EXPERIMENT, r->experiment);
+	ASSERT_STREQ(LONG_RUN_VARIANT, r->variant);
+	ASSERT_TRUE(r->has[NTCORRAL_A_RUNS]);
+	ASSERT_EQ(1, r->runs);
+	ASSERT_TRUE(r->has[NTCORRAL_A_ITERATIONS]);
+	ASSERT_EQ(LONG_RUN_ITERATIONS, r->iterations);
+	ASSERT_TRUE(r->has[NTCORRAL_A_TRUNCATED]) TH_LOG("a cancelled run is truncated");
+	ASSERT_TRUE(r->has[NTCORRAL_A_CANCELLED]);
+	ASSERT_EQ(NTCORRAL_CANCEL_REQUEST, r->cancelled);
+	ASSERT_TRUE(r->has[NTCORRAL_A_SAMPLES]);
+	ASSERT_GT(LONG_RUN_ITERATIONS, r->samples);
+	ASSERT_TRUE(r->has[NTCORRAL_A_VIOLATIONS]);
+	ASSERT_EQ(0, r->violations);
+	ASSERT_TRUE(r->has[NTCORRAL_A_TIMEOUTS]);
+	/* What it measured so far holds together. */
+	ASSERT_LT(0, r->nr_metrics);
+	for (int i = 0; i < r->nr_metrics; i++)
+		check_metric(_metadata, &r->metrics[i],
+			     i == 0 ? r->samples : r->metrics[i].count);
+	check_counters(_metadata, r);
+}
+
+/* @g, from GET_RESULT, is run @r's RUN_RESULT again. */
+static void check_same_result(struct __test_metadata *_metadata,
+			      const struct ntc_result *r,
+			      const struct ntc_result *g)
+{
+	ASSERT_FALSE(g->p.malformed) TH_LOG("GET_RESULT: %s", g->p.why);
+	ASSERT_EQ(1, g->nr_msgs);
+	ASSERT_TRUE(g->has[NTCORRAL_A_RUN_ID]);
+	ASSERT_EQ(r->run_id, g->run_id);
+	ASSERT_FALSE(g->has[NTCORRAL_A_ERROR]);
+	ASSERT_STREQ(r->experiment, g->experiment);
+	ASSERT_STREQ(r->variant, g->variant);
+	ASSERT_TRUE(g->has[NTCORRAL_A_RUNS]);
+	ASSERT_EQ(r->runs, g->runs);
+	ASSERT_TRUE(g->has[NTCORRAL_A_ITERATIONS]);
+	ASSERT_EQ(r->iterations, g->iterations);
+	ASSERT_TRUE(g->has[NTCORRAL_A_SAMPLES]);
+	ASSERT_EQ(r->samples, g->samples);
+	ASSERT_TRUE(g->has[NTCORRAL_A_VIOLATIONS]);
+	ASSERT_EQ(r->violations, g->violations);
+	ASSERT_TRUE(g->has[NTCORRAL_A_TIMEOUTS]);
+	ASSERT_EQ(r->timeouts, g->timeouts);
+	ASSERT_EQ(r->has[NTCORRAL_A_TRUNCATED], g->has[NTCORRAL_A_TRUNCATED]);
+	ASSERT_EQ(r->has[NTCORRAL_A_CANCELLED], g->has[NTCORRAL_A_CANCELLED]);
+	if (r->has[NTCORRAL_A_CANCELLED]) {
+		ASSERT_EQ(r->cancelled, g->cancelled);
+	}
+	ASSERT_TRUE(g->has[NTCORRAL_A_DURATION_NS]);
+	ASSERT_EQ(r->duration_ns, g->duration_ns);
+	ASSERT_EQ(r->nr_metrics, g->nr_metrics);
+	for (int i = 0; i < g->nr_metrics; i++) {
+		ASSERT_STREQ(r->metrics[i].name, g->metrics[i].name);
+		ASSERT_EQ(r->metrics[i].count, g->metrics[i].count)
+			TH_LOG("metric %s", g->metrics[i].name);
+	}
+}
+
+TEST_F_TIMEOUT(ntcorral, get_result_returns_the_last_finished_runs_run_result, 120)
+{
+	struct ntc_result r[2], g;
+	struct ntc_err e;
+	int ret;
+
+	for (int i = 0; i < 2; i++) {
+		ret = ntc_run_simple(&self->s, "ipi", 10, &r[i], &e);
+		ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+		check_run_reply(_metadata, &r[i], "ipi", 10, self->online);
+		ASSERT_TRUE(r[i].has[NTCORRAL_A_RUN_ID]);
+	}
+	ASSERT_NE(r[0].run_id, r[1].run_id);
+
+	/* By its id, and without one: the last run that finished. */
+	ret = ntc_get_result(&self->s, r[1].run_id, &g, &e);
+	ASSERT_EQ(0, ret) TH_LOG("GET_RESULT of run %llu: %s, extack '%s'",
+				 (unsigned long long)r[1].run_id,
+				 strerror(-ret), e.msg);
+	check_same_result(_metadata, &r[1], &g);
+	ret = ntc_get_result(&self->s, 0, &g, &e);
+	ASSERT_EQ(0, ret) TH_LOG("GET_RESULT: %s, extack '%s'", strerror(-ret),
+				 e.msg);
+	check_same_result(_metadata, &r[1], &g);
+
+	/* The run before it is not the last one any more. */
+	ret = ntc_get_result(&self->s, r[0].run_id, &g, &e);
+	ASSERT_EQ(-ENOENT, ret) TH_LOG("GET_RESULT of the run before the last: %d (%s)",
+				       ret, strerror(-ret));
+	ASSERT_EQ(0, g.nr_msgs);
+	TH_LOG("GET_RESULT of the run before the last: ENOENT, extack '%s'",
+	       e.msg);
+}
+
+TEST_F_TIMEOUT(ntcorral, cancel_ends_a_long_run_early_truncated_and_cancelled, 60)
+{
+	struct timespec t0;
+	struct ntc_result r, g;
+	struct ntc_err e;
+	long long ms;
+	int ret;
+
+	start_long_run(_metadata, self);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Under way: a progress report of it first. */
+	result_poison(&r);
+	ret = ntc_wait_progress(&self->s, &self->long_run, &r);
+	ASSERT_EQ(0, ret) TH_LOG("no RUN_PROGRESS of run %llu: %s",
+				 (unsigned long long)self->long_run.run_id,
+				 strerror(-ret));
+	ASSERT_FALSE(r.p.malformed) TH_LOG("%s", r.p.why);
+
+	cancel_long_run(_metadata, self, &r);
+	ms = ms_since(&t0);
+	TH_LOG("%lld ms from the RUN reply to the result, of a %d ms budget",
+	       ms, LONG_RUN_MS);
+	ASSERT_GT(LONG_RUN_MS / 2, ms)
+		TH_LOG("the cancelled run went on for %lld ms", ms);
+
+	/* GET_RESULT says the same. */
+	ret = ntc_get_result(&self->s, r.run_id, &g, &e);
+	ASSERT_EQ(0, ret) TH_LOG("GET_RESULT of run %llu: %s, extack '%s'",
+				 (unsigned long long)r.run_id, strerror(-ret),
+				 e.msg);
+	check_same_result(_metadata, &r, &g);
+}
+
+TEST_F_TIMEOUT(ntcorral, cancel_without_a_run_in_progress_is_enoent, 60)
+{
+	struct ntc_result r, g;
+	struct ntc_err e;
+	int ret;
+
+	ret = ntc_cancel(&self->s, 0, &e);
+	ASSERT_EQ(-ENOENT, ret) TH_LOG("CANCEL with no run: %d (%s), extack '%s'",
+				       ret, strerror(-ret), e.msg);
+	TH_LOG("CANCEL with no run: ENOENT, extack '%s'", e.msg);
+
+	/* Nor once a run has finished: by its id or not. */
+	ret = ntc_run_simple(&self->s, "ipi", 1, &r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("%s, extack '%s'", strerror(-ret), e.msg);
+	check_run_reply(_metadata, &r, "ipi", 1, self->online);
+	ret = ntc_cancel(&self->s, r.run_id, &e);
+	ASSERT_EQ(-ENOENT, ret) TH_LOG("CANCEL of finished run %llu: %d (%s)",
+				       (unsigned long long)r.run_id, ret,
+				       strerror(-ret));
+	ret = ntc_cancel(&self->s, 0, &e);
+	ASSERT_EQ(-ENOENT, ret) TH_LOG("CANCEL after the run: %d (%s)", ret,
+				       strerror(-ret));
+
+	/* Its result stands, not cancelled. */
+	ret = ntc_get_result(&self->s, r.run_id, &g, &e);
+	ASSERT_EQ(0, ret) TH_LOG("GET_RESULT: %s, extack '%s'", strerror(-ret),
+				 e.msg);
+	check_same_result(_metadata, &r, &g);
+	ASSERT_FALSE(g.has[NTCORRAL_A_TRUNCATED]);
+}
+
+TEST_F_TIMEOUT(ntcorral, run_while_another_is_in_progress_is_ebusy, 60)
+{
+	struct ntc_result r;
+	struct ntc_sock s2;
+	struct ntc_msg m;
+	int ret;
+
+	start_long_run(_metadata, self);
+
+	run_msg(&self->s, &m, EXPERIMENT, "ipi");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1);
+	put_slack(&m);
+	expect_run_error(_metadata, &self->s, &m, EBUSY,
+			 "RUN during a run, same socket");
+
+	ret = ntc_open(&s2);
+	ASSERT_EQ(0, ret) TH_LOG("a second socket: %s", strerror(-ret));
+	run_msg(&s2, &m, EXPERIMENT, "dpc");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1);
+	put_slack(&m);
+	expect_run_error(_metadata, &s2, &m, EBUSY,
+			 "RUN during a run, another socket");
+	ntc_close(&s2);
+
+	/* The refused RUNs left it alone: it goes on until cancelled. */
+	cancel_long_run(_metadata, self, &r);
+}
+
+struct refused_report {
+	int setup;		/* 0, or errno of the uid/capability change */
+	__u64 caps;		/* the effective set the child ended with */
+	int open;
+	int cancel_it, cancel_any, run, get_result;
+	int run_replies;
+	bool cancel_has_msg, run_has_msg;
+	char cancel_msg[STR_MAX], run_msg[STR_MAX];
+};
+
+/*
+ * As uid 65534, without capabilities or (@net_admin) with CAP_NET_ADMIN
+ * alone, on a socket of its own: CANCEL of run @run_id, CANCEL of any run,
+ * RUN of shootdown/dpc, GET_RESULT of @run_id.
+ */
+static void as_unprivileged(struct __test_metadata *_metadata, bool net_admin,
+			    __u64 run_id, struct refused_report *rep)
+{
+	int status;
+	pid_t pid;
+
+	memset(rep, POISON, sizeof(*rep));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ntc_result r;
+		struct ntc_sock s;
+		struct ntc_err e;
+
+		if (net_admin) {
+			rep->setup = keep_only_cap_net_admin(&rep->caps);
+		} else {
+			rep->caps = 0;
+			rep->setup = 0;
+			if (setgroups(0, NULL) || setgid(65534) ||
+			    setuid(65534) || geteuid() != 65534)
+				rep->setup = errno ?: EPERM;
+		}
+		rep->open = rep->setup ? -EPERM : ntc_open(&s);
+		if (rep->setup || rep->open)
+			_exit(1);
+		rep->cancel_it = ntc_cancel(&s, run_id, &e);
+		rep->cancel_has_msg = e.has_msg;
+		snprintf(rep->cancel_msg, sizeof(rep->cancel_msg), "%s",
+			 e.has_msg ? e.msg : "");
+		rep->cancel_any = ntc_cancel(&s, 0, &e);
+		rep->run = ntc_run_simple(&s, "dpc", 1, &r, &e);
+		rep->run_replies = r.nr_msgs;
+		rep->run_has_msg = e.has_msg;
+		snprintf(rep->run_msg, sizeof(rep->run_msg), "%s",
+			 e.has_msg ? e.msg : "");
+		rep->get_result = ntc_get_result(&s, run_id, &r, &e);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, rep->setup) TH_LOG("becoming uid 65534: %s",
+					strerror(rep->setup));
+	if (net_admin) {
+		ASSERT_EQ(1ULL << CAP_NET_ADMIN, rep->caps)
+			TH_LOG("effective capabilities %#llx, not CAP_NET_ADMIN alone",
+			       (unsigned long long)rep->caps);
+	}
+	ASSERT_EQ(0, rep->open) TH_LOG("open as uid 65534: %s",
+				       strerror(-rep->open));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F_TIMEOUT(ntcorral, cancel_and_run_need_cap_sys_admin_while_a_run_goes_on, 60)
+{
+	struct refused_report *rep;
+	struct ntc_result r;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to become uid 65534");
+	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rep);
+	start_long_run(_metadata, self);
+
+	for (int net_admin = 0; net_admin < 2; net_admin++) {
+		const char *who = net_admin ? "CAP_NET_ADMIN alone" :
+					      "no capability";
+
+		as_unprivileged(_metadata, net_admin, self->long_run.run_id, rep);
+		TH_LOG("%s: CANCEL %d, CANCEL of any %d, RUN %d, GET_RESULT %d",
+		       who, rep->cancel_it, rep->cancel_any, rep->run,
+		       rep->get_result);
+		ASSERT_EQ(-EPERM, rep->cancel_it)
+			TH_LOG("%s: CANCEL of run %llu: %s, extack '%s'", who,
+			       (unsigned long long)self->long_run.run_id,
+			       strerror(-rep->cancel_it), rep->cancel_msg);
+		ASSERT_EQ(-EPERM, rep->cancel_any)
+			TH_LOG("%s: CANCEL: %s", who, strerror(-rep->cancel_any));
+		ASSERT_EQ(-EPERM, rep->run)
+			TH_LOG("%s: RUN: %s, extack '%s'", who,
+			       strerror(-rep->run), rep->run_msg);
+		ASSERT_EQ(0, rep->run_replies);
+		if (net_admin) {
+			/* past GENL_ADMIN_PERM: the module's own refusal */
+			ASSERT_TRUE(rep->cancel_has_msg);
+			ASSERT_NE(NULL, strstr(rep->cancel_msg, "CAP_SYS_ADMIN"))
+				TH_LOG("CANCEL's extack '%s'", rep->cancel_msg);
+			ASSERT_TRUE(rep->run_has_msg);
+			ASSERT_NE(NULL, strstr(rep->run_msg, "CAP_SYS_ADMIN"))
+				TH_LOG("RUN's extack '%s'", rep->run_msg);
+		}
+		/* Anyone may ask for a result; this one is not there yet. */
+		ASSERT_EQ(-EINPROGRESS, rep->get_result)
+			TH_LOG("%s: GET_RESULT of the run in progress: %s", who,
+			       strerror(-rep->get_result));
+	}
+
+	/* The refused cancels left the run going: this one ends it. */
+	cancel_long_run(_metadata, self, &r);
+	munmap(rep, sizeof(*rep));
+}
+
+TEST_F_TIMEOUT(ntcorral, run_replies_with_its_id_before_the_result_of_a_long_run, 60)
+{
+	const struct ntc_started *st = &self->long_run;
+	struct ntc_result r;
+	int ret;
+
+	start_long_run(_metadata, self);
+	/* Its reply is in; nothing of its result yet. */
+	for (int i = 0; i < self->s.nr_notes; i++) {
+		ASSERT_FALSE(runs_cmd(self->s.notes[i]) == NTCORRAL_CMD_RUN_RESULT &&
+			     runs_run_id(self->s.notes[i]) == st->run_id)
+			TH_LOG("the RUN_RESULT of run %llu came before its reply",
+			       (unsigned long long)st->run_id);
+	}
+	ASSERT_EQ(1, st->nr_msgs);
+	ASSERT_STREQ(EXPERIMENT, st->experiment);
+	ASSERT_STREQ(LONG_RUN_VARIANT, st->variant);
+
+	/* And it goes on after the reply, reporting its progress. */
+	result_poison(&r);
+	ret = ntc_wait_progress(&self->s, st, &r);
+	ASSERT_EQ(0, ret) TH_LOG("after the reply of run %llu: %s%s",
+				 (unsigned long long)st->run_id, strerror(-ret),
+				 ret == -EALREADY ? " (it ended)" : "");
+	ASSERT_FALSE(r.p.malformed) TH_LOG("%s", r.p.why);
+	ASSERT_EQ(1, r.nr_progress);
+	ASSERT_EQ(st->run_id, r.progress.run_id);
+	ASSERT_EQ(LONG_RUN_ITERATIONS, r.progress.total);
+	ASSERT_GT(LONG_RUN_ITERATIONS, r.progress.done);
+	ASSERT_EQ(LONG_RUN_MS * 1000000ULL, r.progress.budget_ns);
+	TH_LOG("run %llu: %llu of %llu iterations done after %llu ns",
+	       (unsigned long long)st->run_id,
+	       (unsigned long long)r.progress.done,
+	       (unsigned long long)r.progress.total,
+	       (unsigned long long)r.progress.elapsed_ns);
+
+	cancel_long_run(_metadata, self, &r);
 }
 
 /* ---- statistics ---------------------------------------------------------- */
