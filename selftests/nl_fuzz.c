@@ -12,15 +12,20 @@
  * empty CPU sets, out-of-range values, random bytes, and valid requests:
  * cheap runs (iterations <= 3, a small deadline and run budget, always the
  * last attributes of the message, so they win over anything before them),
- * full dumps, resets. From three callers: root, uid 65534 with every
- * capability dropped, and uid 65534 holding CAP_NET_ADMIN alone (past
- * GENL_ADMIN_PERM, short of the module's CAP_SYS_ADMIN). Then dumps
+ * full dumps, resets, GET_RESULT and CANCEL of recent, near and random run
+ * ids. A RUN answers at once with its run id; root's sockets join the
+ * "runs" multicast group and wait for the run's RUN_RESULT there (every
+ * notification on the way is checked too) before the next request: a run
+ * counts as completed by its result. From three callers: root, uid 65534
+ * with every capability dropped, and uid 65534 holding CAP_NET_ADMIN alone
+ * (past GENL_ADMIN_PERM, short of the module's CAP_SYS_ADMIN). Then dumps
  * abandoned half-way (socket closed, process gone) while runs go on.
  *
  * Pass: at least TOTAL_MESSAGES requests across the three callers, every
- * one answered within RECV_TIMEOUT_S and every reply parsed; each answer is
- * one its caller may get (check_answer() says which, and why); no run or
- * reset succeeds without CAP_SYS_ADMIN; afterwards LIST still names every
+ * one answered within RECV_TIMEOUT_S (a started run's result within
+ * RESULT_TIMEOUT_S) and every reply parsed; each answer is one its caller
+ * may get (check_answer() says which, and why); no run, reset or cancel
+ * succeeds without CAP_SYS_ADMIN; afterwards LIST still names every
  * experiment and a clean shootdown/ipi run (5 iterations) has 0 violations.
  * Each caller's figures are printed as TAP diagnostics.
  *
@@ -32,6 +37,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -54,9 +60,12 @@
 #include <linux/netlink.h>
 
 #include "ntcorral.h"
+#include "ntc_runs.h"
 #include "kselftest_harness.h"
 
 #define RECV_TIMEOUT_S	10		/* an unanswered request: a hang */
+/* A started run's RUN_RESULT: its budget (30 s at most) and then some. */
+#define RESULT_TIMEOUT_S	(NTCORRAL_MAX_RUNTIME_MS / 1000 + 30)
 #define MSG_MAX		16384
 #define RECV_BUF	(64 * 1024)
 #define DUMP_SMALL_BUF	4096
@@ -178,7 +187,10 @@ struct figures {
 	unsigned long errnos[NR_ERRNOS];	/* answered with -errno */
 	unsigned long with_extack;	/* rejections carrying a message */
 	unsigned long runs_ok, runs_busy, unanswered, bad_replies;
-	unsigned long admin_eperm, admin_eperm_extack;	/* RUN/RESET refused */
+	unsigned long runs_failed;	/* a RUN_RESULT with an error */
+	unsigned long results_got, cancels_ok;	/* GET_RESULT, CANCEL acked */
+	unsigned long progress_seen, results_seen;	/* notifications */
+	unsigned long admin_eperm, admin_eperm_extack;	/* RUN/RESET/CANCEL refused */
 	unsigned long dumps_full, dumps_interrupted, dump_busy;
 	double seconds;
 };
@@ -209,6 +221,8 @@ static const char *errno_name(int e)
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case ETIME: return "ETIME";
 	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case EINPROGRESS: return "EINPROGRESS";
+	case ESHUTDOWN: return "ESHUTDOWN";
 	default: return NULL;
 	}
 }
@@ -243,12 +257,29 @@ static void print_figures(const char *who, const struct figures *f)
 		line[n - 1] = 0;
 	printf("# %s: errno histogram:%s; %lu of them with an extack message\n",
 	       who, line[0] ? line : " none", f->with_extack);
-	printf("# %s: runs completed %lu, runs EBUSY %lu; RUN/RESET_STATS refused with EPERM %lu (%lu with the module's extack)\n",
-	       who, f->runs_ok, f->runs_busy, f->admin_eperm, f->admin_eperm_extack);
+	printf("# %s: runs completed %lu, failed after their start %lu, EBUSY %lu; GET_RESULT with a result %lu, CANCEL acked %lu; notifications: %lu RUN_PROGRESS, %lu RUN_RESULT\n",
+	       who, f->runs_ok, f->runs_failed, f->runs_busy, f->results_got, f->cancels_ok,
+	       f->progress_seen, f->results_seen);
+	printf("# %s: RUN/RESET_STATS/CANCEL refused with EPERM %lu (%lu with the module's extack)\n",
+	       who, f->admin_eperm, f->admin_eperm_extack);
 	fflush(stdout);
 }
 
 /* ---- the socket --------------------------------------------------------- */
+
+/* What a family message says that the fuzz looks at. */
+struct fmsg {
+	int cmd;
+	bool experiment, variant;
+	__u64 run_id;			/* 0: none */
+	bool result;			/* the result layout (SAMPLES) */
+	uint64_t samples, violations, timeouts;
+	bool truncated;
+	uint32_t error;			/* a run that failed after its start */
+	bool error_msg;
+};
+
+#define NR_ENDS		32	/* RUN_RESULTs remembered */
 
 struct nl {
 	int fd;
@@ -257,6 +288,16 @@ struct nl {
 	__u32 portid;
 	uint8_t *rbuf;
 	size_t rbuf_size;
+	__u32 runs_group;	/* the "runs" group's id, from resolve_family() */
+	bool joined;
+	/*
+	 * The last NR_ENDS RUN_RESULTs read, of any run: a run's result may
+	 * come before its RUN reply, and others' come while waiting for it.
+	 */
+	struct fmsg ends[NR_ENDS];
+	unsigned long nr_ends;		/* ever; ends[nr_ends % NR_ENDS] next */
+	unsigned long nr_progress;	/* RUN_PROGRESS read, ever */
+	__u64 last_run_id;	/* the latest a message named: for GET_RESULT, CANCEL */
 };
 
 static int nl_socket(struct nl *s, size_t rbuf_size)
@@ -266,6 +307,7 @@ static int nl_socket(struct nl *s, size_t rbuf_size)
 	socklen_t len = sizeof(sa);
 	int one = 1;
 
+	memset(s, 0, sizeof(*s));
 	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (s->fd < 0)
 		return -errno;
@@ -384,9 +426,11 @@ struct reply {
 	unsigned int replies;	/* family messages of this seq */
 	bool trunc;
 	char why[160];		/* ANS_BAD / ANS_NONE */
-	/* the last RUN reply, when there was one */
+	__u64 run_id;		/* a reply's (RUN's: the run it started) */
+	bool run_named;		/* ... and the reply named its experiment and variant */
+	/* the RUN_RESULT of the run a RUN started, when it came */
 	uint64_t samples, violations, timeouts;
-	bool truncated, have_result;
+	bool truncated, have_result, run_failed;
 };
 
 static bool attrs_well_formed(const uint8_t *p, int len, int depth)
@@ -420,25 +464,33 @@ static uint64_t attr_u64(const struct nlattr *a)
 	return v;
 }
 
-/* A family message: genl header, known command, attributes that parse. */
-static bool check_family_msg(const struct nlmsghdr *nlh, struct reply *r)
+/*
+ * A family message: genl header, known command, attributes that parse, an
+ * experiment named; a RUN_PROGRESS read strictly (ntc_runs.h), a RUN_RESULT
+ * (or GET_RESULT's reply) with its run, names, and either the result or
+ * the error of a failed run.
+ */
+static bool parse_family_msg(const struct nlmsghdr *nlh, struct fmsg *fm, char *why,
+			     size_t why_size)
 {
 	const struct genlmsghdr *g = NLMSG_DATA(nlh);
 	const uint8_t *p = (const uint8_t *)g + GENL_HDRLEN;
 	int len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-	bool exp = false;
+	struct runs_progress pr;
 
+	memset(fm, 0, sizeof(*fm));
 	if (len < 0) {
-		snprintf(r->why, sizeof(r->why), "a reply of %u bytes, shorter than its genl header",
+		snprintf(why, why_size, "a message of %u bytes, shorter than its genl header",
 			 nlh->nlmsg_len);
 		return false;
 	}
-	if (g->cmd < NTCORRAL_CMD_LIST_EXPERIMENTS || g->cmd > NTCORRAL_CMD_RESET_STATS) {
-		snprintf(r->why, sizeof(r->why), "a reply with command %u", g->cmd);
+	fm->cmd = g->cmd;
+	if (g->cmd < NTCORRAL_CMD_LIST_EXPERIMENTS || g->cmd > NTCORRAL_CMD_MAX) {
+		snprintf(why, why_size, "a message with command %u", g->cmd);
 		return false;
 	}
 	if (!attrs_well_formed(p, len, 0)) {
-		snprintf(r->why, sizeof(r->why), "a reply (command %u) whose attributes do not parse",
+		snprintf(why, why_size, "a message (command %u) whose attributes do not parse",
 			 g->cmd);
 		return false;
 	}
@@ -447,31 +499,118 @@ static bool check_family_msg(const struct nlmsghdr *nlh, struct reply *r)
 
 		switch (a->nla_type & NLA_TYPE_MASK) {
 		case NTCORRAL_A_EXPERIMENT:
-			exp = true;
+			fm->experiment = true;
+			break;
+		case NTCORRAL_A_VARIANT:
+			fm->variant = true;
+			break;
+		case NTCORRAL_A_RUN_ID:
+			if (a->nla_len != NLA_HDRLEN + 8) {
+				snprintf(why, why_size, "a message (command %u) with a %u-byte run id",
+					 g->cmd, a->nla_len - NLA_HDRLEN);
+				return false;
+			}
+			fm->run_id = attr_u64(a);
 			break;
 		case NTCORRAL_A_SAMPLES:
-			r->samples = attr_u64(a);
-			r->have_result = g->cmd == NTCORRAL_CMD_RUN;
+			fm->samples = attr_u64(a);
+			fm->result = true;
 			break;
 		case NTCORRAL_A_VIOLATIONS:
-			r->violations = attr_u64(a);
+			fm->violations = attr_u64(a);
 			break;
 		case NTCORRAL_A_TIMEOUTS:
-			r->timeouts = attr_u64(a);
+			fm->timeouts = attr_u64(a);
 			break;
 		case NTCORRAL_A_TRUNCATED:
-			r->truncated = true;
+			fm->truncated = true;
+			break;
+		case NTCORRAL_A_ERROR:
+			fm->error = (uint32_t)attr_u64(a);
+			break;
+		case NTCORRAL_A_ERROR_MESSAGE:
+			fm->error_msg = a->nla_len > NLA_HDRLEN + 1;
 			break;
 		}
 		len -= NLA_ALIGN(a->nla_len);
 		p += NLA_ALIGN(a->nla_len);
 	}
-	if (!exp) {
-		snprintf(r->why, sizeof(r->why), "a reply (command %u) without an experiment name",
+	if (!fm->experiment) {
+		snprintf(why, why_size, "a message (command %u) without an experiment name",
 			 g->cmd);
 		return false;
 	}
+	if (g->cmd == NTCORRAL_CMD_RUN_PROGRESS)
+		return runs_progress_parse(nlh, &pr, why, why_size);
+	if (g->cmd != NTCORRAL_CMD_RUN_RESULT && g->cmd != NTCORRAL_CMD_GET_RESULT)
+		return true;
+	if (!fm->run_id || !fm->variant) {
+		snprintf(why, why_size, "a RUN_RESULT without its run id or variant");
+		return false;
+	}
+	if (fm->result == !!fm->error || (fm->error && fm->error >= 4096)) {
+		snprintf(why, why_size, "RUN_RESULT of run %llu: %s, error %u",
+			 (unsigned long long)fm->run_id,
+			 fm->result ? "a result" : "no result", fm->error);
+		return false;
+	}
 	return true;
+}
+
+/* A "runs" notification: checked, remembered if a RUN_RESULT. */
+static bool take_note(struct nl *s, const struct nlmsghdr *nlh, char *why, size_t why_size)
+{
+	struct fmsg fm;
+	char inner[128];
+
+	if (!parse_family_msg(nlh, &fm, inner, sizeof(inner))) {
+		snprintf(why, why_size, "a notification: %s", inner);
+		return false;
+	}
+	if (fm.cmd != NTCORRAL_CMD_RUN_PROGRESS && fm.cmd != NTCORRAL_CMD_RUN_RESULT) {
+		snprintf(why, why_size, "a notification with command %d", fm.cmd);
+		return false;
+	}
+	s->last_run_id = fm.run_id;
+	if (fm.cmd == NTCORRAL_CMD_RUN_PROGRESS) {
+		s->nr_progress++;
+		return true;
+	}
+	s->ends[s->nr_ends++ % NR_ENDS] = fm;
+	return true;
+}
+
+static const struct fmsg *find_end(const struct nl *s, __u64 run_id)
+{
+	unsigned long i, n = s->nr_ends < NR_ENDS ? s->nr_ends : NR_ENDS;
+
+	for (i = 0; i < n; i++)
+		if (s->ends[i].run_id == run_id)
+			return &s->ends[i];
+	return NULL;
+}
+
+/*
+ * One datagram into s->rbuf before @end (now_s()): its length (more than
+ * the buffer's when MSG_TRUNC cut it), or -errno, -ETIMEDOUT past @end.
+ */
+static ssize_t nl_recv(struct nl *s, double end)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	ssize_t n;
+	int ret;
+
+	do {
+		double left = end - now_s();
+
+		ret = left > 0 ? poll(&pfd, 1, (int)(left * 1000) + 1) : 0;
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return -errno;
+	if (!ret)
+		return -ETIMEDOUT;
+	n = recv(s->fd, s->rbuf, s->rbuf_size, MSG_TRUNC);
+	return n < 0 ? -errno : n;
 }
 
 /*
@@ -502,22 +641,26 @@ static bool has_extack_msg(const struct nlmsghdr *nlh)
 }
 
 /*
- * Read until the answer to @seq: NLMSG_ERROR (ack or errno) or NLMSG_DONE.
- * @max_recvs > 0 stops early (an interrupted dump): ANS_NONE, no failure.
+ * Read until the answer to @seq: NLMSG_ERROR (ack or errno) or NLMSG_DONE,
+ * RECV_TIMEOUT_S at most; "runs" notifications on the way are checked and
+ * taken (take_note()). @max_recvs > 0 stops early (an interrupted dump):
+ * ANS_NONE, no failure.
  */
 static void nl_receive(struct nl *s, __u32 seq, struct reply *r, int max_recvs)
 {
+	double end = now_s() + RECV_TIMEOUT_S;
 	int recvs = 0;
 
 	while (max_recvs <= 0 || recvs < max_recvs) {
-		ssize_t n = recv(s->fd, s->rbuf, s->rbuf_size, MSG_TRUNC);
+		ssize_t n = nl_recv(s, end);
 		struct nlmsghdr *nlh;
+		struct fmsg fm;
 		int len;
 
 		recvs++;
 		if (n < 0) {
 			r->ans = ANS_NONE;
-			snprintf(r->why, sizeof(r->why), "recv: %s", strerror(errno));
+			snprintf(r->why, sizeof(r->why), "recv: %s", strerror(-n));
 			return;
 		}
 		if ((size_t)n > s->rbuf_size) {
@@ -532,6 +675,13 @@ static void nl_receive(struct nl *s, __u32 seq, struct reply *r, int max_recvs)
 		}
 		len = (int)n;
 		for (nlh = (struct nlmsghdr *)s->rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (runs_is_notification(nlh, s->family)) {
+				if (!take_note(s, nlh, r->why, sizeof(r->why))) {
+					r->ans = ANS_BAD;
+					return;
+				}
+				continue;
+			}
 			if (nlh->nlmsg_seq != seq)
 				continue;	/* not this request's */
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -573,9 +723,13 @@ static void nl_receive(struct nl *s, __u32 seq, struct reply *r, int max_recvs)
 				snprintf(r->why, sizeof(r->why), "a message of type %u", nlh->nlmsg_type);
 				return;
 			}
-			if (!check_family_msg(nlh, r)) {
+			if (!parse_family_msg(nlh, &fm, r->why, sizeof(r->why))) {
 				r->ans = ANS_BAD;
 				return;
+			}
+			if (fm.run_id) {
+				r->run_id = s->last_run_id = fm.run_id;
+				r->run_named = fm.experiment && fm.variant;
 			}
 			r->replies++;
 		}
@@ -597,8 +751,66 @@ static int nl_send(struct nl *s, struct msg *m, __u32 *seq)
 	return 0;
 }
 
+/*
+ * Run r->run_id started: wait RESULT_TIMEOUT_S at most for its RUN_RESULT,
+ * checking every notification on the way, and answer as the run ended:
+ * its figures (have_result), or its failure after the start as ANS_ERRNO
+ * with its message as the extack's.
+ */
+static void wait_result(struct nl *s, struct reply *r)
+{
+	double end = now_s() + RESULT_TIMEOUT_S;
+	const struct fmsg *fm;
+
+	while (!(fm = find_end(s, r->run_id))) {
+		ssize_t n = nl_recv(s, end);
+		struct nlmsghdr *nlh;
+		int len;
+
+		if (n < 0) {
+			r->ans = ANS_NONE;
+			snprintf(r->why, sizeof(r->why), "no RUN_RESULT of run %llu: %s",
+				 (unsigned long long)r->run_id, strerror(-n));
+			return;
+		}
+		if ((size_t)n > s->rbuf_size) {
+			r->ans = ANS_BAD;
+			snprintf(r->why, sizeof(r->why), "a %zd-byte datagram, larger than %zu",
+				 n, s->rbuf_size);
+			return;
+		}
+		len = (int)n;
+		for (nlh = (struct nlmsghdr *)s->rbuf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (runs_is_notification(nlh, s->family) &&
+			    !take_note(s, nlh, r->why, sizeof(r->why))) {
+				r->ans = ANS_BAD;
+				return;
+			}
+		}
+	}
+	if (fm->error) {
+		r->ans = ANS_ERRNO;
+		r->err = (int)fm->error;
+		r->extack_msg = fm->error_msg;
+		r->run_failed = true;
+		return;
+	}
+	r->have_result = true;
+	r->samples = fm->samples;
+	r->violations = fm->violations;
+	r->timeouts = fm->timeouts;
+	r->truncated = fm->truncated;
+}
+
+/*
+ * Send @m and read its answer. An acked RUN has started a run: its reply
+ * must carry the run's id and names, and on a socket in "runs" the answer
+ * is then how the run ended. An acked GET_RESULT has its RUN_RESULT.
+ */
 static void xfer(struct nl *s, struct msg *m, struct reply *r)
 {
+	bool full = m->len >= NLMSG_HDRLEN + GENL_HDRLEN;
+	__u8 cmd = full ? ((struct genlmsghdr *)(m->buf + NLMSG_HDRLEN))->cmd : 0;
 	__u32 seq;
 	int ret;
 
@@ -610,9 +822,29 @@ static void xfer(struct nl *s, struct msg *m, struct reply *r)
 		return;
 	}
 	nl_receive(s, seq, r, 0);
+	if (!full || r->ans != ANS_ACK)
+		return;
+	if (cmd == NTCORRAL_CMD_GET_RESULT && r->replies != 1) {
+		r->ans = ANS_BAD;
+		snprintf(r->why, sizeof(r->why), "GET_RESULT acknowledged with %u replies",
+			 r->replies);
+		return;
+	}
+	if (cmd != NTCORRAL_CMD_RUN)
+		return;
+	if (r->replies != 1 || !r->run_id || !r->run_named) {
+		r->ans = ANS_BAD;
+		snprintf(r->why, sizeof(r->why),
+			 "RUN acknowledged with %u replies, run id %llu%s", r->replies,
+			 (unsigned long long)r->run_id,
+			 r->run_named ? "" : ", its names missing");
+		return;
+	}
+	if (s->joined)
+		wait_result(s, r);
 }
 
-/* CTRL_CMD_GETFAMILY "ntcorral". */
+/* CTRL_CMD_GETFAMILY "ntcorral": its id, and its "runs" group's. */
 static int resolve_family(struct nl *s)
 {
 	struct msg m;
@@ -642,6 +874,8 @@ static int resolve_family(struct nl *s)
 				const uint8_t *p = (const uint8_t *)NLMSG_DATA(nlh) + GENL_HDRLEN;
 				int alen = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
 
+				s->runs_group = runs_group_id(nlh, NTCORRAL_MCGRP_RUNS);
+
 				while (alen >= NLA_HDRLEN) {
 					const struct nlattr *a = (const struct nlattr *)p;
 
@@ -657,6 +891,7 @@ static int resolve_family(struct nl *s)
 	}
 }
 
+/* A socket with the family resolved; not in "runs" (nl_join()). */
 static int nl_open(struct nl *s, size_t rbuf_size)
 {
 	int ret = nl_socket(s, rbuf_size);
@@ -666,6 +901,18 @@ static int nl_open(struct nl *s, size_t rbuf_size)
 	ret = resolve_family(s);
 	if (ret)
 		nl_close(s);
+	return ret;
+}
+
+/*
+ * Join "runs": then a RUN's answer is its result (xfer()). Only the sockets
+ * that run do: the dump tests' small buffers would not hold a RUN_RESULT.
+ */
+static int nl_join(struct nl *s)
+{
+	int ret = runs_join(s->fd, s->runs_group);
+
+	s->joined = !ret;
 	return ret;
 }
 
@@ -726,6 +973,8 @@ static int learn(struct nl *s)
 			const uint8_t *p;
 			int alen;
 
+			if (nlh->nlmsg_seq != seq)
+				continue;
 			if (nlh->nlmsg_type == NLMSG_DONE)
 				return nknown ? 0 : -ENOENT;
 			if (nlh->nlmsg_type == NLMSG_ERROR)
@@ -780,13 +1029,18 @@ static void print_known(void)
 	fflush(stdout);
 }
 
-/* Open, resolve and learn what the module offers (once per process). */
-static int nl_open_learn(struct nl *s, size_t rbuf_size)
+/*
+ * Open, resolve and learn what the module offers (once per process); @join:
+ * then join "runs".
+ */
+static int nl_open_learn(struct nl *s, size_t rbuf_size, bool join)
 {
 	int ret = nl_open(s, rbuf_size);
 
 	if (!ret && !nknown)
 		ret = learn(s);
+	if (!ret && join)
+		ret = nl_join(s);
 	return ret;
 }
 /* ---- the generator ------------------------------------------------------ */
@@ -1058,16 +1312,47 @@ static void put_wrong_type(struct msg *m, uint64_t *rs)
 	}
 }
 
+/*
+ * A RUN_ID for GET_RESULT and CANCEL: none, the latest any message named,
+ * one next to it, or any (never 0, which no run has); with @malformed, also
+ * a u32 for it (the policy's EINVAL).
+ */
+static void put_run_id(struct msg *m, uint64_t *rs, __u64 recent, bool malformed)
+{
+	__u64 id;
+
+	switch (rnd_below(rs, malformed ? 5 : 4)) {
+	case 0:
+		return;
+	case 1:
+		id = recent;
+		break;
+	case 2:
+		id = recent + rnd_below(rs, 3) - 1;
+		break;
+	case 3:
+		id = rnd(rs);
+		break;
+	default:
+		msg_put_u32(m, NTCORRAL_A_RUN_ID, (__u32)recent);
+		return;
+	}
+	if (!id)
+		id = 1;
+	msg_put(m, NTCORRAL_A_RUN_ID, &id, sizeof(id));
+}
+
 enum kind {
 	K_UNKNOWN_CMD, K_SHORT_GENL, K_RANDOM_BYTES, K_RANDOM_ATTRS, K_TRUNC_ATTR,
 	K_WRONG_TYPE, K_CPU_SET, K_OUT_OF_RANGE, K_NESTED, K_EMPTY, K_VALID_RUN,
-	K_DUMP, K_RESET, NR_KINDS
+	K_DUMP, K_RESET, K_GET_RESULT, K_CANCEL, NR_KINDS
 };
 
 static const char *const kind_names[NR_KINDS] = {
 	"unknown command", "truncated genl header", "random bytes", "random attributes",
 	"truncated attribute", "wrong type/length", "CPU set", "out of range",
-	"nested garbage", "empty", "valid run", "dump", "reset",
+	"nested garbage", "empty", "valid run", "dump", "reset", "get result",
+	"cancel",
 };
 
 /*
@@ -1076,12 +1361,13 @@ static const char *const kind_names[NR_KINDS] = {
  * anything runs, and their share of RUN/RESET requests is what they are
  * here for. A full dump (an empty LIST/GET_STATS request is one) builds
  * tens of kilobytes of replies, the debug kernel's dearest requests: one
- * in twenty.
+ * in twenty. Root's CANCELs end the background run loop's runs; the
+ * others' are refused, as their RUNs.
  */
 static const unsigned int kind_weight[NR_CALLERS][NR_KINDS] = {
-	[C_ROOT] = { 60, 40, 80, 195, 60, 140, 95, 130, 80, 10, 15, 50, 45 },
-	[C_UNPRIV] = { 60, 40, 80, 175, 60, 135, 90, 120, 80, 10, 50, 50, 50 },
-	[C_NET_ADMIN] = { 60, 40, 80, 175, 60, 135, 90, 120, 80, 10, 50, 50, 50 },
+	[C_ROOT] = { 60, 40, 80, 155, 60, 140, 95, 130, 80, 10, 15, 50, 45, 25, 15 },
+	[C_UNPRIV] = { 60, 40, 80, 115, 60, 135, 90, 120, 80, 10, 50, 50, 50, 25, 35 },
+	[C_NET_ADMIN] = { 60, 40, 80, 115, 60, 135, 90, 120, 80, 10, 50, 50, 50, 25, 35 },
 };
 
 static enum kind pick_kind(uint64_t *rs, enum caller who)
@@ -1096,9 +1382,10 @@ static enum kind pick_kind(uint64_t *rs, enum caller who)
 	return K_RANDOM_ATTRS;
 }
 
+/* Any command of the family, the notification-only ones included. */
 static __u8 known_cmd(uint64_t *rs)
 {
-	return rnd_range(rs, NTCORRAL_CMD_LIST_EXPERIMENTS, NTCORRAL_CMD_RESET_STATS);
+	return rnd_range(rs, NTCORRAL_CMD_LIST_EXPERIMENTS, NTCORRAL_CMD_MAX);
 }
 
 /* The flags a command wants: dump commands dump, mostly. */
@@ -1112,10 +1399,10 @@ static __u16 flags_for(uint64_t *rs, __u8 cmd)
 }
 
 /*
- * Build one request of kind @k. Returns the command; *cheap_run says the
- * request may start a run (then its parameters are the cheap ones).
+ * Build one request of kind @k; @recent is the latest run id seen. Returns
+ * the command. A request that may start a run has the cheap parameters last.
  */
-static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
+static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k, __u64 recent)
 {
 	const char *exp, *var;
 	uint8_t junk[512];
@@ -1132,18 +1419,18 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 			put_random_attr(m, rs);
 		break;
 	case K_SHORT_GENL:
-		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
 		m->len = NLMSG_HDRLEN + rnd_below(rs, GENL_HDRLEN);
 		break;
 	case K_RANDOM_BYTES:
-		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
 		n = rnd_below(rs, sizeof(junk));
 		rnd_bytes(rs, junk, n);
 		memcpy(m->buf + m->len, junk, n);
 		m->len += n;
 		break;
 	case K_RANDOM_ATTRS:
-		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
 		if (rnd_below(rs, 2)) {
 			pick_names(rs, &exp, &var);
 			msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
@@ -1156,7 +1443,7 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 			put_cheap_params(m, rs);
 		break;
 	case K_TRUNC_ATTR:
-		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
 		pick_names(rs, &exp, &var);
 		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
 		msg_put_str(m, NTCORRAL_A_VARIANT, var);
@@ -1178,12 +1465,12 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 		}
 		break;
 	case K_WRONG_TYPE:
-		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
 		put_wrong_type(m, rs);
 		break;
 	case K_CPU_SET:
 		cmd = NTCORRAL_CMD_RUN;
-		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
 		pick_names(rs, &exp, &var);
 		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
 		msg_put_str(m, NTCORRAL_A_VARIANT, var);
@@ -1192,11 +1479,11 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 		break;
 	case K_OUT_OF_RANGE:
 		cmd = NTCORRAL_CMD_RUN;
-		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
 		put_out_of_range(m, rs);
 		break;
 	case K_NESTED:
-		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
 		n = rnd_range(rs, 1, 3);
 		for (i = 0; i < n; i++)
 			put_nested_garbage(m, rs, 0);
@@ -1204,11 +1491,11 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 			put_cheap_params(m, rs);
 		break;
 	case K_EMPTY:
-		msg_start(m, family, flags_for(rs, cmd), cmd, 1);
+		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
 		break;
 	case K_VALID_RUN:
 		cmd = NTCORRAL_CMD_RUN;
-		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, 1);
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, NTCORRAL_FAMILY_VERSION);
 		e = pick_names(rs, &exp, &var);
 		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
 		msg_put_str(m, NTCORRAL_A_VARIANT, var);
@@ -1231,7 +1518,7 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 		break;
 	case K_DUMP:
 		cmd = rnd_below(rs, 2) ? NTCORRAL_CMD_LIST_EXPERIMENTS : NTCORRAL_CMD_GET_STATS;
-		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, 1);
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, NTCORRAL_FAMILY_VERSION);
 		if (rnd_below(rs, 2)) {
 			pick_names(rs, &exp, &var);
 			msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
@@ -1241,7 +1528,7 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 		break;
 	case K_RESET:
 		cmd = NTCORRAL_CMD_RESET_STATS;
-		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, 1);
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, NTCORRAL_FAMILY_VERSION);
 		if (rnd_below(rs, 2)) {
 			pick_names(rs, &exp, &var);
 			msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
@@ -1249,8 +1536,18 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k)
 				msg_put_str(m, NTCORRAL_A_VARIANT, var);
 		}
 		break;
+	case K_GET_RESULT:
+		cmd = NTCORRAL_CMD_GET_RESULT;
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, NTCORRAL_FAMILY_VERSION);
+		put_run_id(m, rs, recent, true);
+		break;
+	case K_CANCEL:
+		cmd = NTCORRAL_CMD_CANCEL;
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, NTCORRAL_FAMILY_VERSION);
+		put_run_id(m, rs, recent, false);
+		break;
 	default:
-		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, 0, 1);
+		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, 0, NTCORRAL_FAMILY_VERSION);
 		break;
 	}
 	return cmd;
@@ -1278,25 +1575,33 @@ static void hexdump_msg(const struct msg *m)
  *     Up to 6.1 the flag is looked at after the permission check (a doit-only
  *     command sent as a dump finds no dumpit); from 6.2 the split-ops lookup
  *     takes the flag, before the permission check.
- *  3. GENL_ADMIN_PERM on RUN and RESET_STATS: EPERM without CAP_NET_ADMIN,
- *     generic netlink's answer (no extack message).
+ *  3. GENL_ADMIN_PERM on RUN, RESET_STATS and CANCEL: EPERM without
+ *     CAP_NET_ADMIN, generic netlink's answer (no extack message).
+ *     RUN_PROGRESS and RUN_RESULT are notifications, no request's command:
+ *     EOPNOTSUPP.
  *  4. The command's policy: EINVAL (wrong type or length, unknown or
  *     reply-only attribute, NLA_REJECT, nesting) or ERANGE (a value or a
  *     string length outside the policy), lib/nlattr.c.
- *  5. The module: RUN and RESET_STATS call ntc_check_admin() first, EPERM
- *     with "this command needs CAP_SYS_ADMIN"; then for root:
+ *  5. The module: RUN, RESET_STATS and CANCEL call ntc_check_admin() first,
+ *     EPERM with "this command needs CAP_SYS_ADMIN"; then for root:
  *     EINVAL (missing name, a parameter the experiment does not take, a bad
  *     CPU set, a parameter set that cannot work), ENOENT (an unknown
- *     experiment or variant, also as a dump filter), EBUSY (another run in
- *     progress: the run loop's; a CPU still owing an earlier corral's
- *     answer, a DPC of an earlier call not finished). The module sends an
- *     extack message with every ENOENT and EBUSY: one without it would be
- *     generic netlink's ENOENT for a family that went away, or a dump
+ *     experiment or variant, also as a dump filter; CANCEL: no such run in
+ *     progress), EBUSY (another run in progress: the run loop's; a CPU
+ *     still owing an earlier corral's answer, a DPC of an earlier call not
+ *     finished). GET_RESULT, anyone's: ENOENT (not the last run that
+ *     finished), EINPROGRESS (that run has not finished). The module sends
+ *     an extack message with every ENOENT and EBUSY: one without it would
+ *     be generic netlink's ENOENT for a family that went away, or a dump
  *     already running on the socket, neither of which may happen here.
+ *  6. A RUN that started: its RUN_RESULT, the result, or an error after
+ *     the start (ERROR, with ERROR_MESSAGE as its extack), held to the
+ *     same rules as RUN's own answer.
  *
  * Nothing else is legitimate: not ENOMEM or EMSGSIZE (a reply that does
  * not fit is a module bug), not EAGAIN or ENODEV (no CPU goes offline
- * during the fuzz), not ETIMEDOUT (a run reports its timeouts in its reply).
+ * during the fuzz), not ETIMEDOUT (a run reports its timeouts in its
+ * result), not ESHUTDOWN (the module stays loaded).
  */
 static bool __attribute__((format(printf, 3, 4)))
 refuse(char *why, size_t why_size, const char *fmt, ...)
@@ -1314,8 +1619,9 @@ static bool check_answer(enum caller who, unsigned int i, enum kind k, __u8 cmd,
 			 char *why, size_t why_size)
 {
 	bool admin = full_header &&
-		     (cmd == NTCORRAL_CMD_RUN || cmd == NTCORRAL_CMD_RESET_STATS);
-	bool well_formed = k == K_VALID_RUN || k == K_RESET;
+		     (cmd == NTCORRAL_CMD_RUN || cmd == NTCORRAL_CMD_RESET_STATS ||
+		      cmd == NTCORRAL_CMD_CANCEL);
+	bool well_formed = k == K_VALID_RUN || k == K_RESET || k == K_CANCEL;
 	int e = r->ans == ANS_ERRNO ? r->err : 0;
 
 	if (k == K_DUMP && e && e != ENOENT)
@@ -1364,6 +1670,11 @@ static bool check_answer(enum caller who, unsigned int i, enum kind k, __u8 cmd,
 		if (!r->extack_msg)
 			return refuse(why, why_size, "root: run %u: EBUSY without an extack message", i);
 		return true;
+	case EINPROGRESS:
+		if (!full_header || cmd != NTCORRAL_CMD_GET_RESULT)
+			return refuse(why, why_size, "%s: %s %u (command %u): EINPROGRESS, only GET_RESULT may say a run is not done",
+			       caller_names[who], kind_names[k], i, cmd);
+		return true;
 	default:
 		return refuse(why, why_size, "%s: %s %u (command %u): %s (errno %d), not an answer this request may get",
 		       caller_names[who], kind_names[k], i, cmd, strerror(e), e);
@@ -1387,9 +1698,11 @@ static bool fuzz(struct nl *s, uint64_t *rs, struct figures *f, unsigned int n,
 		snprintf(why, why_size, "no memory");
 		return false;
 	}
+	unsigned long progress0 = s->nr_progress, ends0 = s->nr_ends;
+
 	for (i = 0; i < n; i++) {
 		enum kind k = pick_kind(rs, who);
-		__u8 cmd = build(m, rs, s->family, k);
+		__u8 cmd = build(m, rs, s->family, k, s->last_run_id);
 		bool dump = (msg_nlh(m)->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 		bool full_header = m->len >= NLMSG_HDRLEN + GENL_HDRLEN;
 
@@ -1418,10 +1731,16 @@ static bool fuzz(struct nl *s, uint64_t *rs, struct figures *f, unsigned int n,
 		}
 		if (cmd == NTCORRAL_CMD_RUN && r.have_result)
 			f->runs_ok++;
+		f->runs_failed += r.run_failed;
 		if (cmd == NTCORRAL_CMD_RUN && r.ans == ANS_ERRNO && r.err == EBUSY)
 			f->runs_busy++;
+		if (full_header && r.ans == ANS_ACK && cmd == NTCORRAL_CMD_GET_RESULT)
+			f->results_got++;
+		if (full_header && r.ans == ANS_ACK && cmd == NTCORRAL_CMD_CANCEL)
+			f->cancels_ok++;
 		if (full_header && r.ans == ANS_ERRNO && r.err == EPERM &&
-		    (cmd == NTCORRAL_CMD_RUN || cmd == NTCORRAL_CMD_RESET_STATS)) {
+		    (cmd == NTCORRAL_CMD_RUN || cmd == NTCORRAL_CMD_RESET_STATS ||
+		     cmd == NTCORRAL_CMD_CANCEL)) {
 			f->admin_eperm++;
 			f->admin_eperm_extack += r.extack_msg;
 		}
@@ -1432,6 +1751,8 @@ static bool fuzz(struct nl *s, uint64_t *rs, struct figures *f, unsigned int n,
 		}
 	}
 	f->seconds += now_s() - t0;
+	f->progress_seen += s->nr_progress - progress0;
+	f->results_seen += s->nr_ends - ends0;
 	free(m);
 	return ok;
 }
@@ -1439,8 +1760,9 @@ static bool fuzz(struct nl *s, uint64_t *rs, struct figures *f, unsigned int n,
 /* ---- the tests ---------------------------------------------------------- */
 
 /*
- * Cheap runs in a loop until killed: requests collide with them (EBUSY),
- * dumps get abandoned while they go on.
+ * Cheap runs in a loop until killed, each waited for to its RUN_RESULT:
+ * requests collide with them (EBUSY), root's CANCELs end them, dumps get
+ * abandoned while they go on.
  */
 static void run_loop(void)
 {
@@ -1450,10 +1772,10 @@ static void run_loop(void)
 	const char *exp, *var;
 	struct reply r;
 
-	if (!m || nl_open_learn(&s, RECV_BUF))
+	if (!m || nl_open_learn(&s, RECV_BUF, true))
 		_exit(1);
 	for (;;) {
-		msg_start(m, s.family, NLM_F_REQUEST | NLM_F_ACK, NTCORRAL_CMD_RUN, 1);
+		msg_start(m, s.family, NLM_F_REQUEST | NLM_F_ACK, NTCORRAL_CMD_RUN, NTCORRAL_FAMILY_VERSION);
 		pick_names(&rs, &exp, &var);
 		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
 		msg_put_str(m, NTCORRAL_A_VARIANT, var);
@@ -1533,7 +1855,9 @@ TEST_F_TIMEOUT(fuzz, root_requests_are_all_answered_with_the_errnos_they_may_get
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root");
-	ASSERT_EQ(0, nl_open_learn(&self->s, RECV_BUF)) TH_LOG("the family does not resolve: is the module loaded?");
+	ASSERT_EQ(0, nl_open_learn(&self->s, RECV_BUF, true))
+		TH_LOG("the family does not resolve, or has no \"%s\" group: is the module (version %d) loaded?",
+		       NTCORRAL_MCGRP_RUNS, NTCORRAL_FAMILY_VERSION);
 	print_known();
 	/* Runs in the background half the time: the fuzz's runs meet EBUSY. */
 	runner = fork();
@@ -1556,7 +1880,10 @@ TEST_F_TIMEOUT(fuzz, root_requests_are_all_answered_with_the_errnos_they_may_get
 	EXPECT_LT(0, self->f.runs_ok) TH_LOG("not one of root's runs ran");
 }
 
-/* A caller without CAP_SYS_ADMIN: answered, every RUN and RESET refused. */
+/*
+ * A caller without CAP_SYS_ADMIN: answered, every RUN, RESET and CANCEL
+ * refused. Its socket stays out of "runs": it has no run to wait for.
+ */
 static void fuzz_unprivileged(struct __test_metadata *_metadata, struct nl *s,
 			      struct figures *f, char *why, size_t why_size,
 			      enum caller who, unsigned int n, unsigned int stream)
@@ -1569,8 +1896,8 @@ static void fuzz_unprivileged(struct __test_metadata *_metadata, struct nl *s,
 		SKIP(return, "needs root to keep CAP_NET_ADMIN alone");
 	ret = become(who);
 	ASSERT_EQ(0, ret) TH_LOG("becoming %s: %s", caller_names[who], strerror(-ret));
-	ASSERT_EQ(0, nl_open_learn(s, RECV_BUF)) TH_LOG("the family does not resolve as %s",
-							 caller_names[who]);
+	ASSERT_EQ(0, nl_open_learn(s, RECV_BUF, false)) TH_LOG("the family does not resolve as %s",
+								caller_names[who]);
 	ok = fuzz(s, &rs, f, n, who, why, why_size);
 	print_figures(caller_names[who], f);
 	publish(who, f);
@@ -1578,7 +1905,7 @@ static void fuzz_unprivileged(struct __test_metadata *_metadata, struct nl *s,
 	EXPECT_EQ(n, f->sent);
 	EXPECT_EQ(f->sent, f->answered);
 	EXPECT_EQ(0, f->runs_ok);
-	EXPECT_LT(0, f->admin_eperm) TH_LOG("no RUN or RESET_STATS was sent");
+	EXPECT_LT(0, f->admin_eperm) TH_LOG("no RUN, RESET_STATS or CANCEL was sent");
 	if (who == C_NET_ADMIN)
 		EXPECT_LT(0, f->admin_eperm_extack)
 			TH_LOG("no EPERM came from the module's CAP_SYS_ADMIN check");
@@ -1653,7 +1980,7 @@ TEST_F_TIMEOUT(fuzz, dumps_abandoned_half_way_leave_the_family_working, DUMP_SEC
 			if (child == 0) {
 				if (nl_open(&s, DUMP_SMALL_BUF))
 					_exit(1);
-				msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, 1);
+				msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, NTCORRAL_FAMILY_VERSION);
 				_exit(nl_send(&s, &m, &seq) ? 1 : 0);
 			}
 			ASSERT_EQ(child, waitpid(child, &status, 0));
@@ -1663,7 +1990,7 @@ TEST_F_TIMEOUT(fuzz, dumps_abandoned_half_way_leave_the_family_working, DUMP_SEC
 			continue;
 		}
 		ASSERT_EQ(0, nl_open(&s, DUMP_SMALL_BUF));
-		msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, 1);
+		msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, NTCORRAL_FAMILY_VERSION);
 		if (cmd == NTCORRAL_CMD_GET_STATS && rnd_below(&rs, 4) == 0)
 			msg_put_str(&m, NTCORRAL_A_EXPERIMENT, experiments[rnd_below(&rs, NR_EXPERIMENTS)]);
 		ASSERT_EQ(0, nl_send(&s, &m, &seq));
@@ -1724,9 +2051,11 @@ TEST_F_TIMEOUT(fuzz, family_still_lists_and_runs_clean, 120)
 {
 	bool seen[NR_EXPERIMENTS] = { false };
 	unsigned int e, tries, msgs = 0;
+	struct fmsg fm;
 	struct msg m;
 	struct reply r;
 	__u32 seq;
+	int ret;
 
 	ASSERT_EQ(0, nl_open(&self->s, RECV_BUF));
 
@@ -1748,13 +2077,16 @@ TEST_F_TIMEOUT(fuzz, family_still_lists_and_runs_clean, 120)
 			const uint8_t *p;
 			int alen;
 
+			if (nlh->nlmsg_seq != seq)
+				continue;
 			if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
 				done = true;
 				break;
 			}
 			ASSERT_EQ(self->s.family, nlh->nlmsg_type);
 			memset(&r, 0, sizeof(r));
-			ASSERT_TRUE(check_family_msg(nlh, &r)) TH_LOG("%s", r.why);
+			ASSERT_TRUE(parse_family_msg(nlh, &fm, r.why, sizeof(r.why))) TH_LOG("%s", r.why);
+			ASSERT_EQ(NTCORRAL_CMD_LIST_EXPERIMENTS, fm.cmd);
 			msgs++;
 			p = (const uint8_t *)NLMSG_DATA(nlh) + GENL_HDRLEN;
 			alen = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
@@ -1787,9 +2119,13 @@ TEST_F_TIMEOUT(fuzz, family_still_lists_and_runs_clean, 120)
 
 	if (geteuid() != 0)
 		SKIP(return, "the clean run needs root");
+	/* Its result comes on "runs". */
+	ret = nl_join(&self->s);
+	ASSERT_EQ(0, ret) TH_LOG("joining \"%s\": %s", NTCORRAL_MCGRP_RUNS, strerror(-ret));
 	/* A corral the fuzz left owing an answer says EBUSY for a while. */
 	for (tries = 0; tries < 20; tries++) {
-		msg_start(&m, self->s.family, NLM_F_REQUEST | NLM_F_ACK, NTCORRAL_CMD_RUN, 1);
+		msg_start(&m, self->s.family, NLM_F_REQUEST | NLM_F_ACK, NTCORRAL_CMD_RUN,
+			  NTCORRAL_FAMILY_VERSION);
 		msg_put_str(&m, NTCORRAL_A_EXPERIMENT, "shootdown");
 		msg_put_str(&m, NTCORRAL_A_VARIANT, "ipi");
 		msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 5);
@@ -1832,7 +2168,8 @@ static void hold_dump(const char *seconds)
 		fflush(stdout);
 		_exit(1);
 	}
-	msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, NTCORRAL_CMD_GET_STATS, 1);
+	msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, NTCORRAL_CMD_GET_STATS,
+		  NTCORRAL_FAMILY_VERSION);
 	if (nl_send(&s, &m, &seq)) {
 		printf("# hold: send: %s\n", strerror(errno));
 		fflush(stdout);
