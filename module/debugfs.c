@@ -14,16 +14,8 @@
 
 static struct dentry *ntc_debugfs_root;
 
-static const struct ntc_experiment *ntc_experiment_of(const struct ntc_variant *v)
-{
-	unsigned int i;
-
-	for (i = 0; i < ntc_nr_experiments; i++)
-		if (v >= ntc_experiments[i]->variants &&
-		    v < ntc_experiments[i]->variants + ntc_experiments[i]->nr_variants)
-			return ntc_experiments[i];
-	return NULL;
-}
+/* A variant's file: its experiment's index and its own, in the private. */
+#define NTC_DEBUGFS_KEY(e, v)	((void *)(uintptr_t)((e) << 16 | (v)))
 
 static void ntc_show_hist(struct seq_file *m, const char *name,
 			  const struct ntc_metric_summary *s)
@@ -52,13 +44,12 @@ static void ntc_show_hist(struct seq_file *m, const char *name,
 
 static int ntc_variant_show(struct seq_file *m, void *unused)
 {
-	const struct ntc_variant *variant = m->private;
-	const struct ntc_experiment *exp = ntc_experiment_of(variant);
+	uintptr_t key = (uintptr_t)m->private;
+	const struct ntc_experiment *exp = ntc_experiments[key >> 16];
+	const struct ntc_variant *variant = &exp->variants[key & 0xffff];
 	struct ntc_report *rep;
 	unsigned int i;
 
-	if (!exp)
-		return -ENOENT;
 	rep = kmalloc(sizeof(*rep), GFP_KERNEL);
 	if (!rep)
 		return -ENOMEM;
@@ -124,7 +115,7 @@ int __init ntc_debugfs_init(void)
 		dir = debugfs_create_dir(exp->name, ntc_debugfs_root);
 		for (v = 0; v < exp->nr_variants; v++)
 			debugfs_create_file(exp->variants[v].name, 0444, dir,
-					    (void *)&exp->variants[v],
+					    NTC_DEBUGFS_KEY(e, v),
 					    &ntc_variant_fops);
 	}
 	/* debugfs is optional: its failures are not the module's. */

@@ -471,13 +471,15 @@ static int ntc_put_run_result(struct sk_buff *skb, const struct ntc_run *run,
 }
 
 /*
- * On the run's thread, once it finished: keep its RUN_RESULT for
- * GET_RESULT, then send it to the "runs" group.
+ * On the run's thread, once it finished: its RUN_RESULT, kept for
+ * GET_RESULT and returned for ntc_netlink_send_result() (NULL when there
+ * was no memory for it: said in the log, the figures are in the stats).
  */
-void ntc_netlink_run_result(const struct ntc_run *run,
-			    const struct ntc_report *rep)
+struct sk_buff *ntc_netlink_run_result(const struct ntc_run *run,
+				       const struct ntc_report *rep)
 {
 	struct sk_buff *msg;
+	size_t len;
 	void *hdr, *copy;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -490,23 +492,28 @@ void ntc_netlink_run_result(const struct ntc_run *run,
 	}
 	genlmsg_end(msg, hdr);
 
-	copy = kmemdup(genlmsg_data(nlmsg_data(nlmsg_hdr(msg))),
-		       genlmsg_len(nlmsg_data(nlmsg_hdr(msg))), GFP_KERNEL);
+	len = genlmsg_len(nlmsg_data(nlmsg_hdr(msg)));
+	copy = kmemdup(genlmsg_data(nlmsg_data(nlmsg_hdr(msg))), len, GFP_KERNEL);
 	mutex_lock(&ntc_result_lock);
 	kfree(ntc_last_result);
 	ntc_last_result = copy;
-	ntc_last_result_len = copy ? genlmsg_len(nlmsg_data(nlmsg_hdr(msg))) : 0;
+	ntc_last_result_len = copy ? len : 0;
 	ntc_last_result_id = run->id;
 	mutex_unlock(&ntc_result_lock);
-
-	if (ntc_runs_listened())
-		genlmsg_multicast(&ntc_family, msg, 0, NTC_MCGRP_RUNS, GFP_KERNEL);
-	else
-		nlmsg_free(msg);
-	return;
+	return msg;
 lost:
 	pr_err("%s/%s: run %llu: no memory for its result message; its figures are in the stats\n",
 	       run->exp->name, run->variant->name, run->id);
+	return NULL;
+}
+
+/* The result to the "runs" group; consumes @msg. */
+void ntc_netlink_send_result(struct sk_buff *msg)
+{
+	if (msg && ntc_runs_listened())
+		genlmsg_multicast(&ntc_family, msg, 0, NTC_MCGRP_RUNS, GFP_KERNEL);
+	else
+		nlmsg_free(msg);
 }
 
 static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <linux/cpumask.h>
 #include <linux/mutex.h>
+#include <linux/ktime.h>
 #include <linux/timekeeping.h>
 #include <ntcorral.h>
 
@@ -15,6 +16,7 @@
 #define NTC_MAX_COUNTERS	16
 
 struct ntc_run;
+struct sk_buff;
 
 /*
  * A CPU's current chunk of a metric's sample array: the slots
@@ -156,7 +158,7 @@ struct ntc_report {
 	u64 counters[NTC_MAX_COUNTERS];
 };
 
-/* main.c: the registry */
+/* registry.c */
 extern const struct ntc_experiment *const ntc_experiments[];
 extern const unsigned int ntc_nr_experiments;
 const struct ntc_experiment *ntc_experiment_find(const char *name);
@@ -278,8 +280,9 @@ int ntc_netlink_init(void);
 void ntc_netlink_exit(void);
 void ntc_netlink_run_progress(const struct ntc_run *run, u64 done, u64 total,
 			      u64 elapsed_ns);
-void ntc_netlink_run_result(const struct ntc_run *run,
-			    const struct ntc_report *rep);
+struct sk_buff *ntc_netlink_run_result(const struct ntc_run *run,
+				       const struct ntc_report *rep);
+void ntc_netlink_send_result(struct sk_buff *msg);
 
 /* debugfs.c */
 int ntc_debugfs_init(void);

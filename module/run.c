@@ -33,6 +33,8 @@ static struct ntc_run *ntc_run_current;		/* started, not yet finished */
 static struct task_struct *ntc_run_task;	/* the last run's thread, until reaped */
 static bool ntc_run_closed;			/* unloading: no run starts */
 static u64 ntc_run_last_id;
+/* Runs whose thread has not sent the result yet; unload waits for 0. */
+static atomic_t ntc_run_threads = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(ntc_run_idle);
 
 /* Progress notifications: about five a second. */
@@ -434,12 +436,15 @@ static void ntc_run_start_barrier(struct ntc_run *run)
 }
 
 /*
- * The end of a run, on its thread: the report, the stats, the result
- * notification; then the run is no longer current, and is freed.
+ * The end of a run, on its thread: the report, the stats, the result kept
+ * for GET_RESULT; then the run is no longer current (a next one may start,
+ * a cancel finds nothing) and only then is its result sent, so that whoever
+ * acts on it finds the module idle. Unload waits for the sending too.
  */
 static void ntc_run_finish(struct ntc_run *run)
 {
 	struct ntc_report *rep = NULL;
+	struct sk_buff *msg;
 
 	if (!run->err) {
 		rep = kmalloc(sizeof(*rep), GFP_KERNEL);
@@ -451,14 +456,16 @@ static void ntc_run_finish(struct ntc_run *run)
 			run->errmsg = "no memory for the run's report";
 		}
 	}
-	ntc_netlink_run_result(run, rep);
+	msg = ntc_netlink_run_result(run, rep);
 	kfree(rep);
 
 	mutex_lock(&ntc_run_lock);
 	ntc_run_current = NULL;
 	mutex_unlock(&ntc_run_lock);
-	wake_up_all(&ntc_run_idle);
+	ntc_netlink_send_result(msg);
 	ntc_run_free(run);
+	if (atomic_dec_and_test(&ntc_run_threads))
+		wake_up_all(&ntc_run_idle);
 }
 
 static int ntc_run_thread_fn(void *data)
@@ -610,6 +617,7 @@ int ntc_run_start(struct ntc_run *run)
 	run->id = ++ntc_run_last_id;
 	ntc_run_current = run;
 	ntc_run_task = task;
+	atomic_inc(&ntc_run_threads);
 	ret = 0;
 out:
 	if (ret)
@@ -665,7 +673,7 @@ void ntc_run_exit(void)
 	if (ntc_run_current)
 		WRITE_ONCE(ntc_run_current->cancel, NTCORRAL_CANCEL_UNLOAD);
 	mutex_unlock(&ntc_run_lock);
-	while (!wait_event_timeout(ntc_run_idle, !READ_ONCE(ntc_run_current), HZ))
+	while (!wait_event_timeout(ntc_run_idle, !atomic_read(&ntc_run_threads), HZ))
 		pr_warn("!!! unloading: waiting for the run in flight to stop\n");
 	mutex_lock(&ntc_run_lock);
 	ntc_run_reap();
