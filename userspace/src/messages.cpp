@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include <linux/genetlink.h>
 #include <netlink/attr.h>
 
 #include "cpulist.hpp"
@@ -32,6 +33,11 @@ void put_u32(nl_msg* msg, int attr, const std::optional<uint32_t>& value) {
         throw std::bad_alloc();
 }
 
+void put_u64(nl_msg* msg, int attr, const std::optional<uint64_t>& value) {
+    if (value && nla_put_u64(msg, attr, *value) < 0)
+        throw std::bad_alloc();
+}
+
 // Attribute policies for validating replies (libnl checks types and lengths).
 struct Policies {
     nla_policy top[NTCORRAL_A_MAX + 1] = {};
@@ -44,16 +50,18 @@ struct Policies {
         for (int a : {NTCORRAL_A_EXPERIMENT, NTCORRAL_A_VARIANT, NTCORRAL_A_SEED,
                       NTCORRAL_A_DESCRIPTION, NTCORRAL_A_METRIC_NAME})
             top[a].type = NLA_STRING;
-        for (int a :
-             {NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
-              NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_NR_CPUS,
-              NTCORRAL_A_INITIATOR_CPU, NTCORRAL_A_RATE_HZ, NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN,
-              NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST, NTCORRAL_A_BATCH})
+        for (int a : {NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
+                      NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE, NTCORRAL_A_NR_CPUS,
+                      NTCORRAL_A_INITIATOR_CPU, NTCORRAL_A_RATE_HZ, NTCORRAL_A_WARMUP,
+                      NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST,
+                      NTCORRAL_A_BATCH, NTCORRAL_A_CANCELLED, NTCORRAL_A_ERROR})
             top[a].type = NLA_U32;
-        for (int a :
-             {NTCORRAL_A_RUNS, NTCORRAL_A_SAMPLES, NTCORRAL_A_VIOLATIONS, NTCORRAL_A_TIMEOUTS,
-              NTCORRAL_A_DURATION_NS, NTCORRAL_A_CLOCK_READ_NS, NTCORRAL_A_SAMPLE_OVERHEAD_NS})
+        for (int a : {NTCORRAL_A_RUNS, NTCORRAL_A_SAMPLES, NTCORRAL_A_VIOLATIONS,
+                      NTCORRAL_A_TIMEOUTS, NTCORRAL_A_DURATION_NS, NTCORRAL_A_CLOCK_READ_NS,
+                      NTCORRAL_A_SAMPLE_OVERHEAD_NS, NTCORRAL_A_RUN_ID, NTCORRAL_A_DONE,
+                      NTCORRAL_A_TOTAL, NTCORRAL_A_ELAPSED_NS, NTCORRAL_A_BUDGET_NS})
             top[a].type = NLA_U64;
+        top[NTCORRAL_A_ERROR_MESSAGE].type = NLA_STRING;
         top[NTCORRAL_A_TRUNCATED].type = NLA_FLAG;
         top[NTCORRAL_A_CPUS].type = NLA_UNSPEC;
         top[NTCORRAL_A_CPUS].maxlen = NTCORRAL_CPUS_MAX_BYTES;
@@ -196,6 +204,35 @@ NlMsgPtr build_run_request(int family, const RunRequest& req) {
     return msg;
 }
 
+NlMsgPtr build_get_result_request(int family, std::optional<uint64_t> run_id) {
+    NlMsgPtr msg = new_request(family, NTCORRAL_CMD_GET_RESULT, 0);
+    put_u64(msg.get(), NTCORRAL_A_RUN_ID, run_id);
+    return msg;
+}
+
+NlMsgPtr build_cancel_request(int family, std::optional<uint64_t> run_id) {
+    NlMsgPtr msg = new_request(family, NTCORRAL_CMD_CANCEL, 0);
+    put_u64(msg.get(), NTCORRAL_A_RUN_ID, run_id);
+    return msg;
+}
+
+uint8_t message_cmd(const nlmsghdr* hdr) {
+    if (hdr->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+        return NTCORRAL_CMD_UNSPEC;
+    return static_cast<const genlmsghdr*>(nlmsg_data(const_cast<nlmsghdr*>(hdr)))->cmd;
+}
+
+std::optional<uint64_t> message_run_id(const nlmsghdr* hdr) {
+    if (hdr->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+        return std::nullopt;
+    std::optional<uint64_t> id;
+    for_each_attr(hdr, NTCORRAL_A_RUN_ID, [&](nlattr* a) {
+        if (nla_len(a) == sizeof(uint64_t))
+            id = nla_get_u64(a);
+    });
+    return id;
+}
+
 NlMsgPtr build_stats_request(int family, uint8_t cmd, const std::optional<std::string>& experiment,
                              const std::optional<std::string>& variant) {
     NlMsgPtr msg = new_request(family, cmd, cmd == NTCORRAL_CMD_GET_STATS ? NLM_F_DUMP : 0);
@@ -278,6 +315,7 @@ RunResult parse_result(const nlmsghdr* hdr) {
     r.batch = get_opt_u32(tb, NTCORRAL_A_BATCH);
     r.clock_read_ns = get_opt_u64(tb, NTCORRAL_A_CLOCK_READ_NS);
     r.sample_overhead_ns = get_opt_u64(tb, NTCORRAL_A_SAMPLE_OVERHEAD_NS);
+    r.cancelled = get_opt_u32(tb, NTCORRAL_A_CANCELLED).value_or(NTCORRAL_CANCEL_NONE);
 
     for_each_attr(hdr, NTCORRAL_A_METRIC, [&](nlattr* nest) {
         nlattr* mt[NTCORRAL_METRIC_A_MAX + 1];
@@ -310,6 +348,66 @@ RunResult parse_result(const nlmsghdr* hdr) {
             {get_string(ct, NTCORRAL_COUNTER_A_NAME), get_u64(ct, NTCORRAL_COUNTER_A_VALUE)});
     });
     return r;
+}
+
+RunStarted parse_run_started(const nlmsghdr* hdr) {
+    nlattr* tb[NTCORRAL_A_MAX + 1];
+    parse_top(hdr, tb);
+    if (!tb[NTCORRAL_A_RUN_ID])
+        throw ReplyError("RUN answered without a run id; is the module older than the client?");
+    RunStarted s;
+    s.run_id = nla_get_u64(tb[NTCORRAL_A_RUN_ID]);
+    s.experiment = get_string(tb, NTCORRAL_A_EXPERIMENT);
+    s.variant = get_string(tb, NTCORRAL_A_VARIANT);
+    if (!s.run_id)
+        throw ReplyError("run id 0");
+    return s;
+}
+
+RunProgress parse_progress(const nlmsghdr* hdr) {
+    nlattr* tb[NTCORRAL_A_MAX + 1];
+    parse_top(hdr, tb);
+    if (!tb[NTCORRAL_A_RUN_ID])
+        throw ReplyError("progress without a run id");
+    RunProgress p;
+    p.run_id = nla_get_u64(tb[NTCORRAL_A_RUN_ID]);
+    p.experiment = get_string(tb, NTCORRAL_A_EXPERIMENT);
+    p.variant = get_string(tb, NTCORRAL_A_VARIANT);
+    p.done = get_u64(tb, NTCORRAL_A_DONE);
+    p.total = get_u64(tb, NTCORRAL_A_TOTAL);
+    p.elapsed_ns = get_u64(tb, NTCORRAL_A_ELAPSED_NS);
+    p.budget_ns = get_u64(tb, NTCORRAL_A_BUDGET_NS);
+    return p;
+}
+
+RunEnd parse_run_end(const nlmsghdr* hdr) {
+    nlattr* tb[NTCORRAL_A_MAX + 1];
+    parse_top(hdr, tb);
+    if (!tb[NTCORRAL_A_RUN_ID])
+        throw ReplyError("run result without a run id");
+    RunEnd e;
+    e.run_id = nla_get_u64(tb[NTCORRAL_A_RUN_ID]);
+    if (tb[NTCORRAL_A_ERROR]) {
+        RunFailure f;
+        f.experiment = get_string(tb, NTCORRAL_A_EXPERIMENT);
+        f.variant = get_string(tb, NTCORRAL_A_VARIANT);
+        f.error = static_cast<int>(nla_get_u32(tb[NTCORRAL_A_ERROR]));
+        f.message = get_string(tb, NTCORRAL_A_ERROR_MESSAGE);
+        if (f.error <= 0)
+            throw ReplyError("run failure with errno " + std::to_string(f.error));
+        e.failure = std::move(f);
+        return e;
+    }
+    e.result = parse_result(hdr);
+    return e;
+}
+
+bool family_deleted(const nlmsghdr* hdr, int family) {
+    if (hdr->nlmsg_type != GENL_ID_CTRL || message_cmd(hdr) != CTRL_CMD_DELFAMILY)
+        return false;
+    auto* gnlh = static_cast<genlmsghdr*>(nlmsg_data(const_cast<nlmsghdr*>(hdr)));
+    nlattr* id = nla_find(genlmsg_attrdata(gnlh, 0), genlmsg_attrlen(gnlh, 0), CTRL_ATTR_FAMILY_ID);
+    return id && nla_len(id) >= static_cast<int>(sizeof(uint16_t)) && nla_get_u16(id) == family;
 }
 
 } // namespace ntcorral

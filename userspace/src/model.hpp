@@ -56,7 +56,8 @@ struct Counter {
     uint64_t value = 0;
 };
 
-// One run reply or one stats record. Fields only run replies carry are optional.
+// One run's result (a RUN_RESULT) or one stats record. Fields only run
+// results carry are optional.
 struct RunResult {
     std::string experiment;
     std::string variant;
@@ -78,6 +79,42 @@ struct RunResult {
     std::optional<uint64_t> sample_overhead_ns; // an empty timed section: what every sample carries
     std::vector<Metric> metrics;
     std::vector<Counter> counters;
+    uint32_t cancelled = NTCORRAL_CANCEL_NONE; // enum ntcorral_cancel: why it ended early
+};
+
+// RUN's reply: the run started, it goes on in the module.
+struct RunStarted {
+    uint64_t run_id = 0;
+    std::string experiment;
+    std::string variant;
+};
+
+// A RUN_PROGRESS notification.
+struct RunProgress {
+    uint64_t run_id = 0;
+    std::string experiment;
+    std::string variant;
+    uint64_t done = 0;  // iterations (a device session: interrupts) so far
+    uint64_t total = 0; // what done counts up to
+    uint64_t elapsed_ns = 0;
+    uint64_t budget_ns = 0; // the run's max_runtime_ms
+};
+
+// A run that failed after it started: the errno and sentence RUN would
+// have answered with.
+struct RunFailure {
+    std::string experiment;
+    std::string variant;
+    int error = 0; // positive errno
+    std::string message;
+};
+
+// A RUN_RESULT (notification, or GET_RESULT's reply): the run's result, or
+// its failure.
+struct RunEnd {
+    uint64_t run_id = 0;
+    RunResult result; // unless failure
+    std::optional<RunFailure> failure;
 };
 
 // Options of a RUN request; only what the user gave is sent.

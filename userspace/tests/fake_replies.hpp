@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,59 @@ inline NlMsgPtr stats_reply() {
     put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_TIMEOUTS, 0);
     put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_DURATION_NS, 123456);
     put_metric(m, "latency", 0, {{3, 700}});
+    return msg;
+}
+
+// RUN's reply (version 2): the run's id and what it runs.
+inline NlMsgPtr run_started_reply(uint64_t run_id = 17) {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_RUN);
+    put_u64_padded(msg.get(), NTCORRAL_A_PAD, NTCORRAL_A_RUN_ID, run_id);
+    nla_put_string(msg.get(), NTCORRAL_A_EXPERIMENT, "shootdown");
+    nla_put_string(msg.get(), NTCORRAL_A_VARIANT, "ipi");
+    return msg;
+}
+
+// A RUN_PROGRESS notification of run_id.
+inline NlMsgPtr progress_notification(uint64_t run_id, uint64_t done, uint64_t total,
+                                      uint64_t elapsed_ns, uint64_t budget_ns) {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_RUN_PROGRESS);
+    nl_msg* m = msg.get();
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_RUN_ID, run_id);
+    nla_put_string(m, NTCORRAL_A_EXPERIMENT, "shootdown");
+    nla_put_string(m, NTCORRAL_A_VARIANT, "ipi");
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_DONE, done);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_TOTAL, total);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_ELAPSED_NS, elapsed_ns);
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_BUDGET_NS, budget_ns);
+    return msg;
+}
+
+// A RUN_RESULT notification as the module sends it: the run id, then
+// run_reply()'s attributes, then CANCELLED when a cancel ended it.
+inline NlMsgPtr run_result_notification(uint64_t run_id, uint32_t cancelled = 0,
+                                        uint64_t violations = 0) {
+    NlMsgPtr result = run_reply(violations, 0, cancelled != 0);
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_RUN_RESULT);
+    put_u64_padded(msg.get(), NTCORRAL_A_PAD, NTCORRAL_A_RUN_ID, run_id);
+    auto* gnlh = static_cast<genlmsghdr*>(nlmsg_data(nlmsg_hdr(result.get())));
+    int len = genlmsg_attrlen(gnlh, 0);
+    void* dst = nlmsg_reserve(msg.get(), static_cast<size_t>(len), NLMSG_ALIGNTO);
+    std::memcpy(dst, genlmsg_attrdata(gnlh, 0), static_cast<size_t>(len));
+    if (cancelled)
+        nla_put_u32(msg.get(), NTCORRAL_A_CANCELLED, cancelled);
+    return msg;
+}
+
+// A RUN_RESULT of a run that failed after it started.
+inline NlMsgPtr run_failure_notification(uint64_t run_id, uint32_t error, const char* message) {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_RUN_RESULT);
+    nl_msg* m = msg.get();
+    put_u64_padded(m, NTCORRAL_A_PAD, NTCORRAL_A_RUN_ID, run_id);
+    nla_put_string(m, NTCORRAL_A_EXPERIMENT, "shootdown");
+    nla_put_string(m, NTCORRAL_A_VARIANT, "ipi");
+    nla_put_u32(m, NTCORRAL_A_ERROR, error);
+    if (message)
+        nla_put_string(m, NTCORRAL_A_ERROR_MESSAGE, message);
     return msg;
 }
 

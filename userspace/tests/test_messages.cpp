@@ -2,7 +2,10 @@
 // ntcorral client tests: request building and reply parsing.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstring>
+
+#include <linux/genetlink.h>
 
 #include "cpulist.hpp"
 #include "error.hpp"
@@ -343,4 +346,126 @@ TEST(ParseExperiment, rejects_a_variant_without_a_name) {
     nla_put_flag(msg.get(), NTCORRAL_VARIANT_A_BASELINE);
     nla_nest_end(msg.get(), v);
     EXPECT_THROW(parse_experiment(nlmsg_hdr(msg.get())), ReplyError);
+}
+
+TEST(ResultRequests, get_result_and_cancel_are_dos_with_an_optional_run_id) {
+    for (uint8_t cmd : {NTCORRAL_CMD_GET_RESULT, NTCORRAL_CMD_CANCEL}) {
+        auto build = [&](std::optional<uint64_t> id) {
+            return cmd == NTCORRAL_CMD_GET_RESULT ? build_get_result_request(kFamily, id)
+                                                  : build_cancel_request(kFamily, id);
+        };
+        NlMsgPtr any = build(std::nullopt);
+        Parsed p = parse_request(any.get());
+        EXPECT_EQ(p.hdr->nlmsg_type, kFamily);
+        EXPECT_EQ(p.hdr->nlmsg_flags & NLM_F_DUMP, 0);
+        EXPECT_EQ(p.gnlh->cmd, cmd);
+        EXPECT_EQ(count_present(p), 0);
+
+        NlMsgPtr one = build(42);
+        Parsed q = parse_request(one.get());
+        EXPECT_EQ(count_present(q), 1);
+        ASSERT_TRUE(q.tb[NTCORRAL_A_RUN_ID]);
+        EXPECT_EQ(nla_len(q.tb[NTCORRAL_A_RUN_ID]), 8);
+        EXPECT_EQ(nla_get_u64(q.tb[NTCORRAL_A_RUN_ID]), 42u);
+    }
+}
+
+TEST(ParseRunStarted, takes_the_run_id_experiment_and_variant) {
+    NlMsgPtr msg = run_started_reply(17);
+    RunStarted s = parse_run_started(nlmsg_hdr(msg.get()));
+    EXPECT_EQ(s.run_id, 17u);
+    EXPECT_EQ(s.experiment, "shootdown");
+    EXPECT_EQ(s.variant, "ipi");
+}
+
+TEST(ParseRunStarted, a_version_1_reply_without_a_run_id_is_rejected) {
+    NlMsgPtr msg = run_reply();
+    EXPECT_THROW(parse_run_started(nlmsg_hdr(msg.get())), ReplyError);
+    msg = run_started_reply(0);
+    EXPECT_THROW(parse_run_started(nlmsg_hdr(msg.get())), ReplyError);
+}
+
+TEST(ParseProgress, fills_every_field) {
+    NlMsgPtr msg = progress_notification(9, 350, 1000, 3500000000ull, 10000000000ull);
+    const nlmsghdr* h = nlmsg_hdr(msg.get());
+    EXPECT_EQ(message_cmd(h), NTCORRAL_CMD_RUN_PROGRESS);
+    EXPECT_EQ(message_run_id(h), 9u);
+    RunProgress p = parse_progress(h);
+    EXPECT_EQ(p.run_id, 9u);
+    EXPECT_EQ(p.experiment, "shootdown");
+    EXPECT_EQ(p.variant, "ipi");
+    EXPECT_EQ(p.done, 350u);
+    EXPECT_EQ(p.total, 1000u);
+    EXPECT_EQ(p.elapsed_ns, 3500000000ull);
+    EXPECT_EQ(p.budget_ns, 10000000000ull);
+}
+
+TEST(ParseRunEnd, a_finished_run_is_the_result_layout_with_its_id_and_no_cancel) {
+    NlMsgPtr msg = run_result_notification(5);
+    const nlmsghdr* h = nlmsg_hdr(msg.get());
+    EXPECT_EQ(message_cmd(h), NTCORRAL_CMD_RUN_RESULT);
+    EXPECT_EQ(message_run_id(h), 5u);
+    RunEnd e = parse_run_end(h);
+    EXPECT_EQ(e.run_id, 5u);
+    EXPECT_FALSE(e.failure);
+    EXPECT_EQ(e.result.cancelled, uint32_t{NTCORRAL_CANCEL_NONE});
+    EXPECT_FALSE(e.result.truncated);
+    EXPECT_EQ(e.result.experiment, "shootdown");
+    EXPECT_EQ(e.result.samples, 100u);
+    EXPECT_EQ(e.result.metrics.size(), 2u);
+    EXPECT_EQ(e.result.counters.size(), 2u);
+}
+
+TEST(ParseRunEnd, a_cancelled_run_says_why) {
+    for (uint32_t why : {NTCORRAL_CANCEL_REQUEST, NTCORRAL_CANCEL_UNLOAD}) {
+        NlMsgPtr msg = run_result_notification(6, why);
+        RunEnd e = parse_run_end(nlmsg_hdr(msg.get()));
+        EXPECT_FALSE(e.failure);
+        EXPECT_EQ(e.result.cancelled, why);
+        EXPECT_TRUE(e.result.truncated);
+    }
+}
+
+TEST(ParseRunEnd, a_run_that_failed_after_it_started_gives_its_errno_and_sentence) {
+    NlMsgPtr msg = run_failure_notification(7, EBUSY, "a CPU still owes an answer");
+    RunEnd e = parse_run_end(nlmsg_hdr(msg.get()));
+    EXPECT_EQ(e.run_id, 7u);
+    ASSERT_TRUE(e.failure);
+    EXPECT_EQ(e.failure->error, EBUSY);
+    EXPECT_EQ(e.failure->message, "a CPU still owes an answer");
+    EXPECT_EQ(e.failure->experiment, "shootdown");
+    EXPECT_EQ(e.failure->variant, "ipi");
+
+    msg = run_failure_notification(7, ENOMEM, nullptr);
+    e = parse_run_end(nlmsg_hdr(msg.get()));
+    ASSERT_TRUE(e.failure);
+    EXPECT_EQ(e.failure->error, ENOMEM);
+    EXPECT_EQ(e.failure->message, "");
+}
+
+TEST(ParseRunEnd, rejects_a_result_without_a_run_id_or_an_errno_0) {
+    NlMsgPtr msg = run_reply();
+    EXPECT_FALSE(message_run_id(nlmsg_hdr(msg.get())));
+    EXPECT_THROW(parse_run_end(nlmsg_hdr(msg.get())), ReplyError);
+    msg = run_failure_notification(7, 0, "no error");
+    EXPECT_THROW(parse_run_end(nlmsg_hdr(msg.get())), ReplyError);
+}
+
+TEST(FamilyDeleted, only_nlctrls_delfamily_of_that_family) {
+    auto ctrl = [](uint8_t cmd, uint16_t id) {
+        NlMsgPtr msg = make_msg();
+        genlmsg_put(msg.get(), 0, 0, GENL_ID_CTRL, 0, 0, cmd, 2);
+        nla_put_string(msg.get(), CTRL_ATTR_FAMILY_NAME, "ntcorral");
+        nla_put_u16(msg.get(), CTRL_ATTR_FAMILY_ID, id);
+        return msg;
+    };
+    NlMsgPtr del = ctrl(CTRL_CMD_DELFAMILY, 0x21);
+    EXPECT_TRUE(family_deleted(nlmsg_hdr(del.get()), 0x21));
+    EXPECT_FALSE(family_deleted(nlmsg_hdr(del.get()), 0x22));
+    NlMsgPtr add = ctrl(CTRL_CMD_NEWFAMILY, 0x21);
+    EXPECT_FALSE(family_deleted(nlmsg_hdr(add.get()), 0x21));
+    // The family's own message of the same number (RUN is 2) is not nlctrl's.
+    NlMsgPtr own = run_started_reply();
+    ASSERT_EQ(message_cmd(nlmsg_hdr(own.get())), CTRL_CMD_DELFAMILY);
+    EXPECT_FALSE(family_deleted(nlmsg_hdr(own.get()), 0x20));
 }
