@@ -44,10 +44,15 @@ bool NlError::family_missing() const {
     return stage_ == Stage::Resolve && (nle == NLE_OBJ_NOTFOUND || error_ == ENOENT);
 }
 
-NlError NlError::as_unloaded(bool family_back) const {
+NlError NlError::as_unloaded(bool family_back, bool during_run) const {
     NlError e(Stage::Unloaded, error_, nl_error_, extack_, extack_attr_);
     e.family_back_ = family_back;
+    e.during_run_ = during_run;
     return e;
+}
+
+NlError run_failure_error(int error, const std::string& message) {
+    return NlError(NlError::Stage::Request, error, -nl_syserr2nlerr(error), message);
 }
 
 bool unload_suspected(int error, const std::string& extack) {
@@ -63,13 +68,13 @@ bool family_vanished(int error, const std::string& extack, int sent_to, int reso
 std::string explain(std::string_view command, const NlError& e) {
     const std::string cmd(command);
     if (e.family_vanished()) {
+        const std::string what = e.during_run() ? "run" : "request";
         if (e.family_back())
-            return "the ntcorral module was unloaded while the request was in flight and has "
-                   "been loaded again since; run '" +
-                   cmd + "' again";
-        return "the ntcorral module was unloaded while the request was in flight: the kernel "
-               "module is not loaded now; load it again with 'insmod ntcorral.ko' or "
-               "'modprobe ntcorral' and retry";
+            return "the ntcorral module was unloaded while the " + what +
+                   " was in flight and has been loaded again since; run '" + cmd + "' again";
+        return "the ntcorral module was unloaded while the " + what +
+               " was in flight: the kernel module is not loaded now; load it again with "
+               "'insmod ntcorral.ko' or 'modprobe ntcorral' and retry";
     }
     if (e.family_missing())
         return "the ntcorral kernel module is not loaded (no generic netlink family "
@@ -93,6 +98,11 @@ std::string explain(std::string_view command, const NlError& e) {
         return "'" + cmd + "' needs root (CAP_SYS_ADMIN); try again with sudo";
     case EBUSY:
         return "the module is busy: " + why + "; wait for the other run to finish and try again";
+    case ESHUTDOWN:
+        // The module's sentence says just this; a run it refuses is not a
+        // rejection of the request.
+        return "the ntcorral module is being unloaded and starts no run; load it again with "
+               "'insmod ntcorral.ko' or 'modprobe ntcorral' once it is gone, and retry";
     case EINVAL:
     case ENOENT:
     case ERANGE:

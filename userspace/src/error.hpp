@@ -14,6 +14,9 @@ enum ExitStatus : int {
     kExitError = 1,
     kExitUsage = 2,
     kExitViolations = 3,
+    // 128 + the signal: Ctrl-C (SIGINT) 130, SIGTERM 143, as a shell reports a
+    // command the signal ended; here the client cancelled its run first.
+    kExitSignalBase = 128,
 };
 
 // A netlink failure: the errno (positive, 0 if unknown), libnl's code and text,
@@ -42,8 +45,11 @@ public:
     // With family_vanished(): the family was registered again (under a new id)
     // by the time the client looked.
     bool family_back() const { return family_back_; }
+    // With family_vanished(): it went while a run the client started was in
+    // flight (not a request).
+    bool during_run() const { return during_run_; }
     // The same failure, read as the family having vanished.
-    NlError as_unloaded(bool family_back) const;
+    NlError as_unloaded(bool family_back, bool during_run = false) const;
 
 private:
     Stage stage_;
@@ -53,6 +59,30 @@ private:
     std::string extack_;
     int extack_attr_;
     bool family_back_ = false;
+    bool during_run_ = false;
+};
+
+// The failure of a run that failed after it started (a RUN_RESULT with
+// NTCORRAL_A_ERROR), as the NlError RUN would have answered with: the same
+// sentence, the same exit status.
+NlError run_failure_error(int error, const std::string& message);
+
+// SIGINT or SIGTERM during a run: the client cancelled it (exit 128 + signal).
+class Interrupted : public std::runtime_error {
+public:
+    Interrupted(int signal, const std::string& what) : std::runtime_error(what), signal_(signal) {}
+    int signal() const { return signal_; }
+    int status() const { return kExitSignalBase + signal_; }
+
+private:
+    int signal_;
+};
+
+// A run that ended without its result: cancelled by another client, lost,
+// or never ending (exit 1); what() is the sentence.
+class RunError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 // Whether a failed request may be generic netlink's answer for a family that

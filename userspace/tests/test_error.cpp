@@ -216,3 +216,46 @@ TEST(Explain, a_plain_enoent_stays_a_rejection) {
               "the module rejected the request: no such file or directory");
     EXPECT_FALSE(request_error(ENOENT).family_vanished());
 }
+
+TEST(Explain, eshutdown_says_the_module_is_being_unloaded) {
+    const std::string s = explain("run", request_error(ESHUTDOWN, "the module is being unloaded"));
+    EXPECT_EQ(s, "the ntcorral module is being unloaded and starts no run; load it again with "
+                 "'insmod ntcorral.ko' or 'modprobe ntcorral' once it is gone, and retry");
+    EXPECT_EQ(explain("run", request_error(ESHUTDOWN)), s);
+}
+
+TEST(Explain, a_run_that_failed_after_it_started_reads_as_runs_errno_did) {
+    for (auto [err, msg] : std::vector<std::pair<int, const char*>>{
+             {EBUSY, "a CPU still owes the answer to an earlier corral"},
+             {EINVAL, "a CPU of the set went offline before the run started"},
+             {ENOMEM, "no memory for the run's samples"},
+             {ESHUTDOWN, "the module is being unloaded"},
+             {EIO, ""}}) {
+        NlError after = run_failure_error(err, msg);
+        NlError before = request_error(err, msg);
+        EXPECT_EQ(after.error(), err);
+        EXPECT_EQ(after.extack(), msg);
+        EXPECT_FALSE(after.family_vanished());
+        EXPECT_EQ(explain("run", after), explain("run", before)) << err;
+    }
+    EXPECT_EQ(explain("run", run_failure_error(EBUSY, "another run is in progress")),
+              "the module is busy: another run is in progress; wait for the other run to finish "
+              "and try again");
+}
+
+TEST(Explain, an_unload_during_a_run_says_the_run_was_in_flight) {
+    NlError e = request_error(ENOENT).as_unloaded(false, true);
+    EXPECT_TRUE(e.during_run());
+    const std::string s = explain("run", e);
+    EXPECT_EQ(s, "the ntcorral module was unloaded while the run was in flight: the kernel "
+                 "module is not loaded now; load it again with 'insmod ntcorral.ko' or "
+                 "'modprobe ntcorral' and retry");
+    EXPECT_EQ(explain("bench", request_error(ENOENT).as_unloaded(true, true)),
+              "the ntcorral module was unloaded while the run was in flight and has been "
+              "loaded again since; run 'bench' again");
+}
+
+TEST(Interrupted, exits_128_plus_the_signal) {
+    EXPECT_EQ(Interrupted(SIGINT, "x").status(), 130);
+    EXPECT_EQ(Interrupted(SIGTERM, "x").status(), 143);
+}
