@@ -175,7 +175,12 @@ void render_result(std::ostream& os, const RunResult& r) {
         t.add({"samples", std::to_string(r.samples)});
     t.add({"violations", mark(r.violations)});
     t.add({"timeouts", mark(r.timeouts)});
-    t.add({"truncated", r.truncated ? "yes (the run budget ended the run early)" : "no"});
+    if (r.cancelled != NTCORRAL_CANCEL_NONE) {
+        t.add({"truncated", r.truncated ? "yes (cancelled)" : "no"});
+        t.add({"cancelled", cancel_reason(r.cancelled)});
+    } else {
+        t.add({"truncated", r.truncated ? "yes (the run budget ended the run early)" : "no"});
+    }
     if (r.cpus || r.nr_cpus || r.initiator_cpu) {
         std::string cpus = r.cpus ? format_cpu_list(*r.cpus) : std::string("?");
         std::vector<std::string> extra;
@@ -215,6 +220,68 @@ void render_result(std::ostream& os, const RunResult& r) {
         os << '\n' << "  " << r.metrics.front().name << " histogram\n";
         render_histogram(os, r.metrics.front().hist, "  ");
     }
+}
+
+std::string cancel_reason(uint32_t cancelled) {
+    switch (cancelled) {
+    case NTCORRAL_CANCEL_REQUEST:
+        return "yes, by a CANCEL request ('ntcorral cancel', or Ctrl-C): the figures are of "
+               "the iterations before it";
+    case NTCORRAL_CANCEL_UNLOAD:
+        return "yes, because the module was being unloaded: the figures are of the iterations "
+               "before it";
+    default:
+        return "yes (reason " + std::to_string(cancelled) + ")";
+    }
+}
+
+std::string cancel_name(uint32_t cancelled) {
+    switch (cancelled) {
+    case NTCORRAL_CANCEL_NONE:
+        return "none";
+    case NTCORRAL_CANCEL_REQUEST:
+        return "request";
+    case NTCORRAL_CANCEL_UNLOAD:
+        return "unload";
+    default:
+        return std::to_string(cancelled);
+    }
+}
+
+bool show_progress(bool stderr_tty, bool stdout_tty, bool json) {
+    return stderr_tty && stdout_tty && !json;
+}
+
+std::string render_progress(uint64_t done, uint64_t total, uint64_t elapsed_ns, uint64_t budget_ns,
+                            size_t width, const std::string& label) {
+    auto secs = [](uint64_t ns) { return scaled(double(ns) / 1e9, "s", 1); };
+    const uint64_t capped = std::min(done, total); // past the end: full
+    std::string tail;
+    if (total) {
+        char buf[16];
+        std::snprintf(buf, sizeof(buf), "%3u%%", unsigned(capped * 100 / total));
+        tail = std::string(buf) + "  " + std::to_string(done) + "/" + std::to_string(total);
+    } else {
+        tail = std::to_string(done);
+    }
+    tail += "  " + secs(elapsed_ns);
+    if (budget_ns)
+        tail += " of " + secs(budget_ns);
+
+    const size_t room = width ? width - 1 : 0;
+    constexpr size_t kMinBar = 10, kMaxBar = 40;
+    auto bar = [&](size_t inner) {
+        size_t fill = total ? size_t(capped * inner / total) : 0;
+        return "[" + std::string(fill, '#') + std::string(inner - fill, '.') + "]";
+    };
+    // label [bar]  tail; then [bar]  tail; then tail, cut to fit.
+    for (const std::string& head : {label, std::string()}) {
+        size_t fixed = (head.empty() ? 0 : head.size() + 1) + 2 + 2 + tail.size();
+        if (room >= fixed + kMinBar)
+            return (head.empty() ? "" : head + " ") + bar(std::min(kMaxBar, room - fixed)) + "  " +
+                   tail;
+    }
+    return tail.substr(0, room);
 }
 
 void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& list) {
@@ -284,6 +351,8 @@ Json result_to_json(const RunResult& r) {
     j["violations"] = r.violations;
     j["timeouts"] = r.timeouts;
     j["truncated"] = r.truncated;
+    if (r.cancelled != NTCORRAL_CANCEL_NONE)
+        j["cancelled"] = cancel_name(r.cancelled);
     if (r.nr_cpus)
         j["nr_cpus"] = *r.nr_cpus;
     if (r.initiator_cpu)

@@ -40,9 +40,28 @@ private:
 // non-empty one, "[  1.02us,   2.05us)  count  |####", bars scaled to 40.
 void render_histogram(std::ostream& os, const Histogram& hist, const std::string& indent = "");
 
-// A run reply or a stats record as a table, counters and the histogram of
-// the primary (first) metric. Fields the record lacks are left out.
+// A run's result or a stats record as a table, counters and the histogram
+// of the primary (first) metric. Fields the record lacks are left out; a
+// cancelled run has a "cancelled" line saying why.
 void render_result(std::ostream& os, const RunResult& r);
+
+// Why a cancelled run ended (enum ntcorral_cancel), in words and as the
+// JSON field's value: "request", "unload".
+std::string cancel_reason(uint32_t cancelled);
+std::string cancel_name(uint32_t cancelled);
+
+// Whether a run's progress bar is drawn (on stderr): only for a person
+// watching both streams, never into a pipe or a file, never with --json.
+bool show_progress(bool stderr_tty, bool stdout_tty, bool json);
+
+// One line of a run's progress for a terminal `width` columns wide, at most
+// width - 1 characters (the last column would wrap): the label, a bar of
+// the iterations done, their share and count, the time against the budget,
+// "shootdown/ipi [#######.............]  35%  350/1000  3.5s of 10.0s".
+// What does not fit goes: the label, then the bar; total or budget 0:
+// unknown.
+std::string render_progress(uint64_t done, uint64_t total, uint64_t elapsed_ns, uint64_t budget_ns,
+                            size_t width, const std::string& label = {});
 
 // The instrumentation's cost as a percentage of the primary metric's p50:
 // sample_overhead_ns / p50 * 100, when both exist (and the p50 is not 0).

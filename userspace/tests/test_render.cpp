@@ -334,3 +334,90 @@ TEST(Instrumentation, json_has_the_new_fields_only_where_the_reply_had_them) {
                           "sample_overhead_ns", "sample_overhead_pct"})
         EXPECT_FALSE(plain.contains(k)) << k;
 }
+
+TEST(Progress, one_line_with_label_bar_share_count_and_time) {
+    std::string s = render_progress(350, 1000, 3500000000ull, 10000000000ull, 80, "shootdown/ipi");
+    EXPECT_EQ(s, "shootdown/ipi [" + std::string(11, '#') + std::string(21, '.') +
+                     "]   35%  350/1000  3.5s of 10.0s");
+    EXPECT_EQ(s.size(), 79u); // the last column would wrap
+}
+
+TEST(Progress, never_reaches_the_last_column) {
+    for (size_t width = 0; width < 200; width++) {
+        std::string s = render_progress(123456, 100000, 29999000000ull, 30000000000ull, width,
+                                        "interlocked_queue/slist");
+        EXPECT_LE(s.size(), width ? width - 1 : 0) << width;
+        EXPECT_EQ(s.find('\n'), std::string::npos);
+    }
+}
+
+TEST(Progress, narrow_terminals_lose_the_label_then_the_bar) {
+    std::string mid =
+        render_progress(350, 1000, 3500000000ull, 10000000000ull, 50, "shootdown/ipi");
+    EXPECT_EQ(mid, "[" + std::string(5, '#') + std::string(11, '.') +
+                       "]   35%  350/1000  3.5s of 10.0s");
+    std::string narrow =
+        render_progress(350, 1000, 3500000000ull, 10000000000ull, 30, "shootdown/ipi");
+    EXPECT_EQ(narrow, " 35%  350/1000  3.5s of 10.0s");
+}
+
+TEST(Progress, bar_is_capped_full_at_the_end_and_clamped_past_it) {
+    std::string wide = render_progress(1000, 1000, 1000000000ull, 10000000000ull, 300, "x/y");
+    EXPECT_EQ(wide, "x/y [" + std::string(40, '#') + "]  100%  1000/1000  1.0s of 10.0s");
+    std::string past = render_progress(1500, 1000, 1000000000ull, 10000000000ull, 300, "x/y");
+    EXPECT_NE(past.find("[" + std::string(40, '#') + "]  100%  1500/1000"), std::string::npos);
+}
+
+TEST(Progress, unknown_total_or_budget_shows_what_is_known) {
+    EXPECT_EQ(render_progress(0, 0, 0, 0, 80), "[" + std::string(40, '.') + "]  0  0.0s");
+    EXPECT_EQ(render_progress(7, 10, 260000000ull, 0, 80),
+              "[" + std::string(28, '#') + std::string(12, '.') + "]   70%  7/10  0.3s");
+}
+
+TEST(Progress, drawn_only_when_both_streams_are_terminals_and_not_json) {
+    EXPECT_TRUE(show_progress(true, true, false));
+    EXPECT_FALSE(show_progress(true, true, true));
+    EXPECT_FALSE(show_progress(true, false, false)); // stdout to a pipe or file
+    EXPECT_FALSE(show_progress(false, true, false)); // stderr redirected
+    EXPECT_FALSE(show_progress(false, false, false));
+    EXPECT_FALSE(show_progress(false, false, true));
+}
+
+TEST(ResultRender, a_run_result_prints_byte_for_byte_as_the_version_1_reply) {
+    NlMsgPtr v2 = run_result_notification(5);
+    RunResult r2 = parse_run_end(nlmsg_hdr(v2.get())).result;
+    RunResult r1 = sample_run();
+    std::ostringstream a, b;
+    render_result(a, r1);
+    render_result(b, r2);
+    EXPECT_EQ(a.str(), b.str());
+    EXPECT_EQ(result_to_json(r1).dump(2), result_to_json(r2).dump(2));
+    EXPECT_FALSE(result_to_json(r2).contains("cancelled"));
+}
+
+TEST(ResultRender, a_cancelled_run_says_it_was_and_why) {
+    NlMsgPtr msg = run_result_notification(5, NTCORRAL_CANCEL_REQUEST);
+    RunResult r = parse_run_end(nlmsg_hdr(msg.get())).result;
+    std::ostringstream os;
+    render_result(os, r);
+    const std::string s = os.str();
+    EXPECT_NE(s.find("  truncated   yes (cancelled)\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("  cancelled   yes, by a CANCEL request ('ntcorral cancel', or Ctrl-C)"),
+              std::string::npos)
+        << s;
+    EXPECT_EQ(result_to_json(r)["cancelled"], "request");
+
+    msg = run_result_notification(5, NTCORRAL_CANCEL_UNLOAD);
+    r = parse_run_end(nlmsg_hdr(msg.get())).result;
+    std::ostringstream os2;
+    render_result(os2, r);
+    EXPECT_NE(os2.str().find("  cancelled   yes, because the module was being unloaded"),
+              std::string::npos)
+        << os2.str();
+    EXPECT_EQ(result_to_json(r)["cancelled"], "unload");
+    // Keys in order: the cancel right after "truncated".
+    Json j = result_to_json(r);
+    auto it = j.find("truncated");
+    ASSERT_NE(it, j.end());
+    EXPECT_EQ(std::next(it).key(), "cancelled");
+}
