@@ -79,11 +79,43 @@ else
 	failed=$((failed + 1))
 fi
 
-# --- selftests in a VM -----------------------------------------------------
-
 # The test programs a selftest lane must show (see the top).
 selftest_progs=$(make -s --no-print-directory -C selftests list-progs | tr '\n' ' ')
 [ -n "$selftest_progs" ] || { echo "check: make -C selftests list-progs names no program" >&2; exit 1; }
+
+# --- the kselftest install tree ----------------------------------------------
+
+# `make -C selftests install INSTALL_PATH=...` must give a tree the kernel's
+# run_kselftest.sh runs: it lists every program as ntcorral:PROG, and runs
+# one (here, on the host without the module, it skips: exit 4, "# SKIP").
+echo "check: the kselftest install tree (make -C selftests install)"
+ksft_ok=1
+if ! make -s --no-print-directory -C selftests install INSTALL_PATH="$tmp/ksft" >"$tmp/ksft.log" 2>&1; then
+	cat "$tmp/ksft.log" >&2
+	ksft_ok=0
+else
+	listed=$("$tmp/ksft/run_kselftest.sh" -l | sort | tr '\n' ' ')
+	want=$(for p in $selftest_progs; do echo "ntcorral:$p"; done | sort | tr '\n' ' ')
+	if [ "$listed" != "$want" ]; then
+		echo "check: run_kselftest.sh -l lists '$listed', not '$want'" >&2
+		ksft_ok=0
+	fi
+	(cd "$tmp/ksft" && NTCORRAL_CLIENT=/nonexistent ./run_kselftest.sh -t ntcorral:ynl_test.sh) >"$tmp/ksft.run" 2>&1
+	if ! grep -Eq '^ok 1 selftests: ntcorral: ynl_test.sh # SKIP' "$tmp/ksft.run"; then
+		echo "check: run_kselftest.sh did not run ntcorral:ynl_test.sh to a SKIP:" >&2
+		sed 's/^/  /' "$tmp/ksft.run" >&2
+		ksft_ok=0
+	fi
+fi
+if [ $ksft_ok = 1 ]; then
+	ksft_line="check: kselftest install: 1 passed, 0 failed"
+	passed=$((passed + 1))
+else
+	ksft_line="check: kselftest install: 0 passed, 1 failed"
+	failed=$((failed + 1))
+fi
+
+# --- selftests in a VM -----------------------------------------------------
 
 # vm_lane LABEL EXPECTED COMMAND...: run a vm.sh command, count the TAP it
 # prints into the totals; prints "check: LABEL ..." lines. EXPECTED: the
@@ -198,6 +230,7 @@ fi
 
 echo "check: ctest $ct_pass passed, $ct_fail failed"
 echo "$ynl_line"
+echo "$ksft_line"
 printf '%s\n' "${lane_lines[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

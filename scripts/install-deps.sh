@@ -40,7 +40,7 @@ fi
 vm_pkgs=(
 	bc flex bison libelf-dev libssl-dev jq python3-yaml python3-jsonschema
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
-	qemu-system-x86 busybox-static cpio xz-utils
+	qemu-system-x86 busybox-static cpio xz-utils rsync
 )
 
 case $what in

@@ -23,16 +23,20 @@
 # lib.sh's bangs_expected/bangs_unexpected); a program's end closes what it
 # left open.
 #
-# usage: run_tests.sh [PROGRAM...]   (default: all, in the order below)
+# usage: run_tests.sh [PROGRAM...]   (default: all, in ntcorral-tests.txt's order)
 # Busybox sh is enough. Environment: NTCORRAL_TEST_TIMEOUT (s, per program).
 
 here=$(cd "$(dirname "$0")" && pwd)
 timeout_s=${NTCORRAL_TEST_TIMEOUT:-900}
 
+# The programs and their order: the Makefile's one list (NTC_TESTS).
 if [ $# -eq 0 ]; then
-	set -- ntcorral_test kunit_test.sh ynl_test.sh client_test.sh device_test.sh \
-		device_bh_test.sh trace_test.sh nl_fuzz fault_test.sh abort_test.sh \
-		sweep_test.sh stress_test.sh module_reload_test.sh kmemleak_test.sh
+	if [ ! -r "$here/ntcorral-tests.txt" ]; then
+		echo "not ok 1 run_tests.sh # no $here/ntcorral-tests.txt: run make -C selftests"
+		exit 1
+	fi
+	# shellcheck disable=SC2046
+	set -- $(cat "$here/ntcorral-tests.txt")
 fi
 
 # Programs whose "!!!" lines are all expected: they provoke deadlines and
