@@ -19,6 +19,7 @@
 #include "error.hpp"
 #include "messages.hpp"
 #include "netlink.hpp"
+#include "run.hpp"
 #include "targets.hpp"
 
 namespace ntcorral {
@@ -770,14 +771,19 @@ int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err) {
         << (host.emulated ? " (emulated: compare ratios, not absolute times)" : "") << "\n";
     out.flush();
 
+    // A bench stops at a cancel (Ctrl-C, another client's, an unload): the
+    // rounds left would not be interleaved with the ones done.
+    RunSession session(conn, err,
+                       {show_progress(isatty(STDERR_FILENO), isatty(STDOUT_FILENO), false)});
     BenchRunner runner = [&](const RunRequest& req) {
-        NlMsgPtr msg = build_run_request(conn.family(), req);
-        std::vector<RunResult> got;
-        conn.transact(msg.get(), [&](nlmsghdr* h) { got.push_back(parse_result(h)); });
-        if (got.size() != 1)
-            throw ReplyError(std::to_string(got.size()) + " results for " + req.experiment + "/" +
-                             req.variant);
-        return got.front();
+        const ExperimentInfo* exp = nullptr;
+        for (const auto& e : list)
+            if (e.name == req.experiment)
+                exp = &e;
+        RunOutcome done = session.run(req, exp);
+        if (done.stop)
+            std::rethrow_exception(done.stop);
+        return std::move(*done.result);
     };
     std::vector<BenchExperiment> done;
     for (const ExperimentInfo* exp : exps) {

@@ -3,8 +3,11 @@
 #include "cli.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <iostream>
 #include <new>
+
+#include <unistd.h>
 
 #include "bench.hpp"
 #include "cpulist.hpp"
@@ -12,6 +15,7 @@
 #include "messages.hpp"
 #include "netlink.hpp"
 #include "render.hpp"
+#include "run.hpp"
 
 #ifndef NTCORRAL_CLIENT_VERSION
 #define NTCORRAL_CLIENT_VERSION "0"
@@ -104,25 +108,36 @@ int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
     std::vector<RunResult> results;
     std::vector<std::string> summaries;
     std::vector<BaselineSpan> baselines;
+    RunSession session(conn, err,
+                       {show_progress(isatty(STDERR_FILENO), isatty(STDOUT_FILENO), o.json)});
+    // Why the series ended early (Ctrl-C, an unload, another client's
+    // cancel): reported once what ran is printed.
+    std::exception_ptr stop;
     for (const ExperimentInfo* exp : exps) {
+        if (stop)
+            break;
         size_t first = results.size();
         RunRequest exp_req = request_for(req, *exp, o.experiment != "all");
         for (const auto& v : resolve_variants(*exp, o.variant)) {
             exp_req.experiment = exp->name;
             exp_req.variant = v;
-            NlMsgPtr msg = build_run_request(conn.family(), exp_req);
+            RunOutcome done = session.run(exp_req, exp);
+            stop = done.stop;
+            if (!done.result)
+                break;
             size_t before = results.size();
-            conn.transact(msg.get(), [&](nlmsghdr* h) { results.push_back(parse_result(h)); });
-            if (results.size() != before + 1)
-                throw ReplyError(std::to_string(results.size() - before) + " results for " +
-                                 exp->name + "/" + v);
+            results.push_back(std::move(*done.result));
             if (!o.json) {
                 if (before)
                     out << '\n';
                 render_result(out, results.back());
                 out.flush();
             }
+            if (stop)
+                break;
         }
+        if (stop && results.size() == first)
+            break;
         std::vector<RunResult> mine(results.begin() + first, results.end());
         summaries.push_back(summary_line(exp->name, mine, "variant", "variants"));
         for (const auto& v : exp->variants)
@@ -150,7 +165,13 @@ int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
         for (const auto& line : summaries)
             out << line << '\n';
     }
-    return report_status(o.experiment == "all" ? "the run" : exps.front()->name, results, err);
+    int status =
+        report_status(o.experiment == "all" ? "the run" : exps.front()->name, results, err);
+    if (stop) {
+        out.flush();
+        std::rethrow_exception(stop);
+    }
+    return status;
 }
 
 int cmd_stats(const CliOptions& o, std::ostream& out, std::ostream&) {
@@ -249,7 +270,8 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                                        " (generic netlink family \"" NTCORRAL_FAMILY_NAME
                                        "\" version " STR(NTCORRAL_FAMILY_VERSION) ")");
     app->require_subcommand(1);
-    app->footer("Exit status: 0 ok, 1 error, 2 usage error, 3 violations or timeouts reported.");
+    app->footer("Exit status: 0 ok, 1 error, 2 usage error, 3 violations or timeouts reported, "
+                "130 interrupted by Ctrl-C (143 by SIGTERM): the run in progress was cancelled.");
 
     for (const auto& s : subcommands()) {
         CLI::App* sub = app->add_subcommand(s.name, s.description);
@@ -549,6 +571,9 @@ int run_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     } catch (const UsageError& e) {
         err << "ntcorral: " << e.what() << '\n';
         return kExitUsage;
+    } catch (const Interrupted& e) {
+        err << "ntcorral: " << e.what() << '\n';
+        return e.status();
     } catch (const NlError& e) {
         err << "ntcorral: " << explain(sub->name, e) << '\n';
     } catch (const ReplyError& e) {

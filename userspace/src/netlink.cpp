@@ -2,15 +2,21 @@
 // ntcorral client: RAII around libnl and one generic netlink connection.
 #include "netlink.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <exception>
 #include <new>
+#include <stdexcept>
+#include <vector>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <ntcorral.h>
 
 #include "error.hpp"
 
@@ -195,6 +201,33 @@ NlError Connection::request_error(int sent_to, int error, const std::string& ext
     return e.as_unloaded(now >= 0 && now != sent_to);
 }
 
+int Connection::resolve_group(const std::string& group) {
+    int id = genl_ctrl_resolve_grp(sock_.get(), name_.c_str(), group.c_str());
+    if (id >= 0)
+        return id;
+    if (id != -NLE_OBJ_NOTFOUND)
+        throw NlError(NlError::Stage::Request, 0, id);
+    // No such family, or a family without that group.
+    if (genl_ctrl_resolve(sock_.get(), name_.c_str()) < 0)
+        throw vanished_error(false);
+    throw std::runtime_error("the loaded " + name_ + " module has no \"" + group +
+                             "\" multicast group: it is older than this client (generic netlink "
+                             "family version " +
+                             std::to_string(NTCORRAL_FAMILY_VERSION) +
+                             "); load the module built from the same tree");
+}
+
+NlError Connection::vanished_error(bool during_run) const {
+    int now = -1;
+    try {
+        now = Connection::open(name_).family();
+    } catch (const NlError&) {
+        // not registered (or cannot tell): not back
+    }
+    NlError e(NlError::Stage::Request, ENOENT, -NLE_OBJ_NOTFOUND);
+    return e.as_unloaded(now >= 0, during_run);
+}
+
 void Connection::transact(nl_msg* msg, const OnMessage& on_message) {
     NlCbPtr cb(nl_cb_alloc(NL_CB_DEFAULT), &nl_cb_put);
     if (!cb)
@@ -223,6 +256,77 @@ void Connection::transact(nl_msg* msg, const OnMessage& on_message) {
         std::rethrow_exception(ex.exception);
     if (ex.error)
         throw request_error(ex.request->nlmsg_type, ex.error, ex.extack, ex.extack_attr);
+}
+
+Subscription Subscription::open(Connection& conn, const std::string& group) {
+    NlSockPtr sock(nl_socket_alloc(), &nl_socket_free);
+    if (!sock)
+        throw NlError(NlError::Stage::Socket, ENOMEM, -NLE_NOMEM);
+    nl_socket_disable_seq_check(sock.get());
+    errno = 0;
+    if (int rc = genl_connect(sock.get()); rc < 0)
+        throw NlError(NlError::Stage::Socket, errno, rc);
+    // nlctrl's own group first, on this socket while it has joined nothing.
+    // Best effort: without it an unload is noticed at the deadline instead.
+    int ctrl = genl_ctrl_resolve_grp(sock.get(), "nlctrl", "notify");
+    int runs = conn.resolve_group(group);
+    errno = 0;
+    if (int rc = nl_socket_add_membership(sock.get(), runs); rc < 0)
+        throw NlError(NlError::Stage::Socket, errno, rc);
+    if (ctrl >= 0)
+        (void)nl_socket_add_membership(sock.get(), ctrl);
+    return Subscription(std::move(sock));
+}
+
+Subscription::Wait Subscription::wait(std::chrono::milliseconds timeout, int wake_fd,
+                                      const OnMessage& on_message) {
+    const int fd = nl_socket_get_fd(sock_.get());
+    pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    const auto ms = std::clamp<int64_t>(timeout.count(), 0, INT_MAX);
+    int n = poll(fds, wake_fd >= 0 ? 2 : 1, static_cast<int>(ms));
+    if (n < 0 && errno == EINTR)
+        return Wait::Ready; // a signal: the caller looks at why
+    if (n < 0)
+        throw NlError(NlError::Stage::Socket, errno, -nl_syserr2nlerr(errno));
+    if (n == 0)
+        return Wait::Timeout;
+    if (!fds[0].revents)
+        return Wait::Ready;
+
+    // Every datagram queued, each sized first. recv() itself, not libnl's
+    // nl_recv(): that one reports ENOBUFS (notifications dropped) as
+    // NLE_NOMEM, like a failed allocation.
+    bool overflow = false;
+    for (;;) {
+        ssize_t len = recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+        if (len >= 0) {
+            std::vector<char> buf(static_cast<size_t>(std::max<ssize_t>(len, NLMSG_HDRLEN)));
+            sockaddr_nl from{};
+            socklen_t from_len = sizeof(from);
+            len = recvfrom(fd, buf.data(), buf.size(), MSG_DONTWAIT,
+                           reinterpret_cast<sockaddr*>(&from), &from_len);
+            if (len >= 0) {
+                if (from.nl_pid != 0)
+                    continue; // only the kernel's notifications
+                int rem = static_cast<int>(len);
+                for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, rem);
+                     h = nlmsg_next(h, &rem))
+                    if (h->nlmsg_type >= NLMSG_MIN_TYPE)
+                        on_message(h);
+                continue;
+            }
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (errno == ENOBUFS) {
+            overflow = true; // reported once; what was queued after it follows
+            continue;
+        }
+        throw NlError(NlError::Stage::Socket, errno, -nl_syserr2nlerr(errno));
+    }
+    return overflow ? Wait::Overflow : Wait::Ready;
 }
 
 } // namespace ntcorral

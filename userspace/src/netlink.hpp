@@ -2,6 +2,7 @@
 // ntcorral client: RAII around libnl and one generic netlink connection.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,6 +49,16 @@ public:
     static Connection open(const std::string& family_name);
 
     int family() const { return family_; }
+    const std::string& name() const { return name_; }
+
+    // The id of the family's multicast group `group`. Throws NlError (the
+    // family is gone) or std::runtime_error (the module has no such group).
+    int resolve_group(const std::string& group);
+
+    // The family, resolved when the connection opened, is gone: the NlError
+    // that says so (Stage::Unloaded), with whether it has been registered
+    // again since.
+    NlError vanished_error(bool during_run) const;
 
     // Send `msg` (its header already carries family(), command and flags) and
     // hand every reply data message to on_message until the ack (do) or the
@@ -68,6 +79,33 @@ private:
     NlSockPtr sock_;
     int family_;
     std::string name_;
+};
+
+// A socket that only listens: to one multicast group of a connection's
+// family, and to nlctrl's "notify" group, which tells when a family is
+// unregistered. No sequence numbers are checked (notifications have none).
+class Subscription {
+public:
+    using OnMessage = std::function<void(nlmsghdr*)>;
+    enum class Wait {
+        Ready,    // messages were handed on, or `wake_fd` became readable
+        Timeout,  // nothing until the timeout
+        Overflow, // the socket overflowed: notifications were dropped
+    };
+
+    // Join `group` of conn's family. Throws as Connection::resolve_group(),
+    // NlError for the socket.
+    static Subscription open(Connection& conn, const std::string& group);
+
+    // Wait up to `timeout` for notifications or `wake_fd` (-1: none) to be
+    // readable; hand every message read to on_message, in order. Exceptions
+    // from on_message propagate.
+    Wait wait(std::chrono::milliseconds timeout, int wake_fd, const OnMessage& on_message);
+
+private:
+    explicit Subscription(NlSockPtr sock) : sock_(std::move(sock)) {}
+
+    NlSockPtr sock_;
 };
 
 } // namespace ntcorral

@@ -184,6 +184,7 @@ TEST(Main, help_and_version_exit_0) {
     EXPECT_NE(out.find("--hold-us"), std::string::npos);
     EXPECT_NE(out.find("microseconds"), std::string::npos);
     EXPECT_NE(out.find("milliseconds"), std::string::npos);
+    EXPECT_NE(out.find("130 interrupted by Ctrl-C"), std::string::npos) << out;
     EXPECT_EQ(run({"--version"}, &out, &err), 0);
     EXPECT_NE(out.find("version " + std::to_string(NTCORRAL_FAMILY_VERSION)), std::string::npos)
         << out;

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <chrono>
 #include <stdexcept>
+
+#include <unistd.h>
 
 #include <linux/genetlink.h>
 #include <netlink/attr.h>
@@ -149,4 +152,42 @@ TEST(Connection, exception_in_handler_propagates) {
     NlMsgPtr msg = getfamily(conn->family(), 0, "nlctrl");
     EXPECT_THROW(conn->transact(msg.get(), [](nlmsghdr*) { throw std::runtime_error("boom"); }),
                  std::runtime_error);
+}
+
+TEST(Subscription, joins_a_group_and_times_out_when_nothing_comes) {
+    NEED_NETLINK(conn);
+    Subscription sub = Subscription::open(*conn, "notify");
+    int messages = 0;
+    auto w = sub.wait(std::chrono::milliseconds(0), -1, [&](nlmsghdr*) { messages++; });
+    EXPECT_EQ(w, Subscription::Wait::Timeout);
+    EXPECT_EQ(messages, 0);
+}
+
+TEST(Subscription, a_readable_wake_fd_ends_the_wait_at_once) {
+    NEED_NETLINK(conn);
+    Subscription sub = Subscription::open(*conn, "notify");
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    ASSERT_EQ(write(fds[1], "", 1), 1);
+    auto t0 = std::chrono::steady_clock::now();
+    auto w = sub.wait(std::chrono::seconds(30), fds[0], [](nlmsghdr*) {});
+    EXPECT_EQ(w, Subscription::Wait::Ready);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    close(fds[0]);
+    close(fds[1]);
+}
+
+TEST(Subscription, a_family_without_the_group_is_an_older_module) {
+    NEED_NETLINK(conn);
+    try {
+        Subscription::open(*conn, "ntc-no-such-group");
+        FAIL();
+    } catch (const NlError& e) {
+        FAIL() << "the family is there: " << e.what();
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("no \"ntc-no-such-group\" multicast group: it is "
+                                             "older than this client"),
+                  std::string::npos)
+            << e.what();
+    }
 }
