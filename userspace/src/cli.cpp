@@ -3,6 +3,7 @@
 #include "cli.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -174,6 +175,54 @@ int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
     return status;
 }
 
+// A RUN_RESULT of an earlier run (GET_RESULT), printed as `run` prints it.
+int cmd_result(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
+    NlMsgPtr msg = build_get_result_request(conn.family(), o.run_id);
+    std::optional<RunEnd> end;
+    try {
+        conn.transact(msg.get(), [&](nlmsghdr* h) { end = parse_run_end(h); });
+    } catch (const NlError& e) {
+        if (e.family_vanished() || (e.error() != ENOENT && e.error() != EINPROGRESS))
+            throw;
+        std::string why = e.extack();
+        if (why.empty())
+            why = e.error() == ENOENT ? "the module keeps no such result" : "it is still running";
+        throw RunError((e.error() == ENOENT ? "no result to show: " : "no result yet: ") + why);
+    }
+    if (!end)
+        throw ReplyError("GET_RESULT answered with no result");
+    if (end->failure) {
+        const RunFailure& f = *end->failure;
+        err << "ntcorral: run " << end->run_id << " (" << f.experiment << '/' << f.variant
+            << ") failed: " << explain("run", run_failure_error(f.error, f.message)) << '\n';
+        return kExitError;
+    }
+    std::vector<RunResult> results{std::move(end->result)};
+    if (o.json)
+        out << results_to_json(results).dump(2) << '\n';
+    else
+        render_result(out, results.front());
+    return report_status(results.front().experiment, results, err);
+}
+
+int cmd_cancel(const CliOptions& o, std::ostream& out, std::ostream&) {
+    Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
+    NlMsgPtr msg = build_cancel_request(conn.family(), o.run_id);
+    try {
+        conn.transact(msg.get(), [](nlmsghdr*) {});
+    } catch (const NlError& e) {
+        if (e.family_vanished() || e.error() != ENOENT)
+            throw;
+        throw RunError(o.run_id ? "run " + std::to_string(*o.run_id) + " is not in progress"
+                                : std::string("no run is in progress"));
+    }
+    out << (o.run_id ? "run " + std::to_string(*o.run_id) : std::string("the run in progress"))
+        << " is cancelled: it ends early; its result goes to the client that started it, and to "
+           "'ntcorral result'\n";
+    return kExitOk;
+}
+
 int cmd_stats(const CliOptions& o, std::ostream& out, std::ostream&) {
     Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
     check_filter(conn, o);
@@ -243,6 +292,14 @@ const std::vector<Subcommand>& subcommands() {
          "Run one variant of an experiment, or every variant one after another (needs root). "
          "Exit status 3 when any run reports violations or timeouts.",
          cmd_run},
+        {"result",
+         "Show the result of the last run that finished (or of --run-id), as 'run' shows it; "
+         "the way to a result a run's client missed.",
+         cmd_result},
+        {"cancel",
+         "Cancel the run in progress (or only --run-id): it ends early and reports what it "
+         "measured so far (needs root).",
+         cmd_cancel},
         {"stats",
          "Show cumulative statistics of earlier runs, per experiment and variant; percentiles "
          "there are log2-bucket estimates.",
@@ -277,8 +334,15 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
         CLI::App* sub = app->add_subcommand(s.name, s.description);
         sub->callback([&o, name = s.name] { o.command = name; });
         const std::string cmd = s.name;
-        if (cmd != "reset" && cmd != "bench")
+        if (cmd != "reset" && cmd != "bench" && cmd != "cancel")
             sub->add_flag("--json", o.json, "Print JSON instead of tables.");
+        if (cmd == "result" || cmd == "cancel")
+            sub->add_option("--run-id", o.run_id,
+                            cmd == "result" ? "Only this run's result (the id the client names in "
+                                              "what it says about a run)."
+                                            : "Only if this run is the one in progress.")
+                ->type_name("ID")
+                ->check(CLI::PositiveNumber);
         if (cmd == "run") {
             sub->add_option("experiment", o.experiment,
                             "Experiment to run (see 'ntcorral list'), or 'all' for every "

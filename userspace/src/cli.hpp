@@ -19,7 +19,7 @@ namespace ntcorral {
 
 // Everything the command line can say; filled by the app make_app() builds.
 struct CliOptions {
-    std::string command; // "list", "run", "stats" or "reset"
+    std::string command; // a subcommand's name: "list", "run", ...
     bool json = false;
 
     // run
@@ -41,6 +41,9 @@ struct CliOptions {
     // stats, reset
     std::optional<std::string> filter_experiment;
     std::optional<std::string> filter_variant;
+
+    // result, cancel
+    std::optional<uint64_t> run_id;
 
     // bench
     BenchOptions bench;

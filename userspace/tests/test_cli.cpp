@@ -143,6 +143,24 @@ TEST(Args, stats_and_reset_take_optional_filters) {
     EXPECT_THROW(parse({"reset", "a", "b", "c"}), CLI::ParseError);
 }
 
+TEST(Args, result_and_cancel_take_an_optional_run_id) {
+    CliOptions o = parse({"result"});
+    EXPECT_EQ(o.command, "result");
+    EXPECT_FALSE(o.run_id);
+    EXPECT_FALSE(o.json);
+    o = parse({"result", "--run-id", "18446744073709551615", "--json"});
+    EXPECT_EQ(o.run_id, 18446744073709551615ull);
+    EXPECT_TRUE(o.json);
+    o = parse({"cancel", "--run-id", "3"});
+    EXPECT_EQ(o.command, "cancel");
+    EXPECT_EQ(o.run_id, 3u);
+    // The module's ids start at 1; cancel prints one line, no JSON.
+    EXPECT_THROW(parse({"result", "--run-id", "0"}), CLI::ParseError);
+    EXPECT_THROW(parse({"cancel", "--run-id", "-1"}), CLI::ParseError);
+    EXPECT_THROW(parse({"cancel", "--json"}), CLI::ParseError);
+    EXPECT_THROW(parse({"cancel", "shootdown"}), CLI::ParseError);
+}
+
 TEST(Args, bad_cpu_list_and_pci_device_fail_in_make_run_request) {
     EXPECT_THROW(make_run_request(parse({"run", "x", "--cpus", "3-1"})), UsageError);
     EXPECT_THROW(make_run_request(parse({"run", "x", "--pci-device", "00:20.0"})), UsageError);
@@ -165,8 +183,9 @@ TEST(Main, usage_errors_exit_2_with_one_line) {
 TEST(Main, unknown_command_suggests_the_closest) {
     std::string err;
     EXPECT_EQ(run({"rnu", "shootdown"}, nullptr, &err), 2);
-    EXPECT_EQ(err, "ntcorral: unknown command 'rnu' (valid: list, run, stats, reset, bench); did "
-                   "you mean 'run'?; see 'ntcorral --help'\n");
+    EXPECT_EQ(err,
+              "ntcorral: unknown command 'rnu' (valid: list, run, result, cancel, stats, reset, "
+              "bench); did you mean 'run'?; see 'ntcorral --help'\n");
 }
 
 TEST(Main, bad_cpu_list_exits_2_before_touching_netlink) {
