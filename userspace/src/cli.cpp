@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -342,7 +343,18 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                                               "what it says about a run)."
                                             : "Only if this run is the one in progress.")
                 ->type_name("ID")
-                ->check(CLI::PositiveNumber);
+                ->check(CLI::Validator(
+                    [](std::string& v) {
+                        // Not CLI11's conversion: strtoull() takes "-1" for
+                        // the largest id and 2^64 for it too.
+                        uint64_t id = 0;
+                        const char* end = v.data() + v.size();
+                        auto [ptr, ec] = std::from_chars(v.data(), end, id);
+                        return ec == std::errc() && ptr == end && id >= 1
+                                   ? std::string()
+                                   : std::string("a run id is a number from 1 up");
+                    },
+                    "", "run id"));
         if (cmd == "run") {
             sub->add_option("experiment", o.experiment,
                             "Experiment to run (see 'ntcorral list'), or 'all' for every "

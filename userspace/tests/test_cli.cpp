@@ -157,8 +157,14 @@ TEST(Args, result_and_cancel_take_an_optional_run_id) {
     // The module's ids start at 1; cancel prints one line, no JSON.
     EXPECT_THROW(parse({"result", "--run-id", "0"}), CLI::ParseError);
     EXPECT_THROW(parse({"cancel", "--run-id", "-1"}), CLI::ParseError);
+    EXPECT_THROW(parse({"cancel", "--run-id", "18446744073709551616"}), CLI::ParseError);
+    EXPECT_THROW(parse({"cancel", "--run-id", "+3"}), CLI::ParseError);
     EXPECT_THROW(parse({"cancel", "--json"}), CLI::ParseError);
     EXPECT_THROW(parse({"cancel", "shootdown"}), CLI::ParseError);
+    std::string err;
+    EXPECT_EQ(run({"result", "--run-id", "0"}, nullptr, &err), 2);
+    EXPECT_EQ(err, "ntcorral: --run-id: a run id is a number from 1 up; see 'ntcorral result "
+                   "--help'\n");
 }
 
 TEST(Args, bad_cpu_list_and_pci_device_fail_in_make_run_request) {
