@@ -30,7 +30,11 @@
 #    onlined during the run is outside the corral and the read is skipped
 #    (before: decided once, at the start);
 #  - the cumulative stats keep the highest max_batch and items_per_sec of
-#    the runs, not their sum.
+#    the runs, not their sum;
+#  - Ctrl-C in the client, and `ntcorral cancel` from another one, cancel
+#    the run in the module: it ends early, clean, marked cancelled; the
+#    client exits 130 (Ctrl-C) or 1 (cancelled by another client);
+#    `ntcorral result` prints the last finished run again.
 
 # $slack is split on purpose
 # shellcheck disable=SC2086
@@ -58,7 +62,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-plan 13
+plan 16
 
 irql0=$(irql_count)
 
@@ -308,6 +312,61 @@ want=$r1
 [ "$r2" -gt "$r1" ] 2>/dev/null && want=$r2
 expect_eq "cumulative items_per_sec ($r1, $r2)" "$(field counters.items_per_sec)" "$want"
 expect_eq "runs" "$(field runs)" 2
+end
+
+# ---- cancels ------------------------------------------------------------------
+
+# long_run: a 20 s run in the background, its JSON in $ntc_tmp/long.out
+long_run() {
+	"$client" run ipi_barrier --variant bare_ipi --iterations 100000 \
+		--deadline-us 1000000 --max-runtime-ms 20000 --json \
+		>"$ntc_tmp/long.out" 2>"$ntc_tmp/long.err" </dev/null &
+	pid=$!
+	sleep 2
+}
+
+# cancelled_by WHY: the long run's result was cut short by WHY, clean
+cancelled_by() {
+	r=$(jq -r '.[0] | "\(.cancelled) \(.truncated) \(.violations) \(.timeouts)"' \
+		"$ntc_tmp/long.out" 2>/dev/null)
+	expect_eq "cancelled, truncated, violations, timeouts" "$r" "$1 true 0 0"
+	d=$(jq -r '.[0].duration_ns' "$ntc_tmp/long.out" 2>/dev/null)
+	[ "$d" -lt 10000000000 ] 2>/dev/null ||
+		fail "the run went on for ${d} ns after the cancel (budget 20 s)"
+}
+
+begin ctrl_c_cancels_the_run_in_the_module_and_exits_130
+long_run
+kill -INT $pid
+wait $pid
+rc=$?
+ntc_cmd="ntcorral run ipi_barrier --variant bare_ipi (SIGINT after 2 s)"
+expect_status 130
+cancelled_by request
+cl cancel
+expect_status 1
+expect_err 'no run is in progress'
+end
+
+begin cancel_command_ends_another_clients_run
+long_run
+cl cancel
+expect_status 0
+wait $pid
+rc=$?
+ntc_cmd="ntcorral run ipi_barrier --variant bare_ipi (cancelled by another client)"
+expect_status 1
+cancelled_by request
+end
+
+begin result_command_prints_the_last_finished_run
+cl run shootdown --variant ipi --iterations 30 $slack --json
+expect_status 0
+want=$(jq -c '.[0] | [.samples, .violations, .timeouts, .duration_ns, .latency_ns.p50]' "$out")
+cl result --json
+expect_status 0
+expect_eq "samples, violations, timeouts, duration, p50 (run, result)" \
+	"$(jq -c '.[0] | [.samples, .violations, .timeouts, .duration_ns, .latency_ns.p50]' "$out")" "$want"
 end
 
 begin irql_assertion_never_fired

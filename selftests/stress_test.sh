@@ -529,8 +529,15 @@ else
 				fail "$e/$v: exit 0 without a clean result"
 			;;
 		1)
-			grep -q 'module is not loaded' "$ntc_tmp/run.err" ||
+			# started too late (no module, or one being unloaded), or
+			# cancelled by the unload: then its result is clean
+			grep -Eq 'module (is not loaded|is being unloaded)' "$ntc_tmp/run.err" ||
 				fail "$e/$v: the run failed otherwise: $(head -n 1 "$ntc_tmp/run.err")"
+			if grep -q 'unloaded while the run was in flight' "$ntc_tmp/run.err"; then
+				r=$(jq -r '.[0] | "\(.cancelled) \(.violations)"' "$ntc_tmp/run.out" 2>/dev/null)
+				[ "$r" = "unload 0" ] ||
+					fail "$e/$v: cancelled by the unload, but its result says '$r', not 'unload 0'"
+			fi
 			;;
 		*)
 			fail "$e/$v: the run exited $run_rc: $(head -n 1 "$ntc_tmp/run.err")"

@@ -127,12 +127,13 @@ while [ $tries -lt 60 ]; do
 done
 expect_status 0
 cp "$out" "$ntc_tmp/ynl-result"
-y=$(jq -r '"\(."run-id") \(.samples) \(.violations) \(.timeouts) \(."duration-ns") \(.metric[0]."p50-ns")"' \
+y=$(jq -r '"\(.samples) \(.violations) \(.timeouts) \(."duration-ns") \(.metric[0]."p50-ns")"' \
 	"$ntc_tmp/ynl-result")
+expect_eq "run id of the result (cli.py)" "$(jq -r '."run-id"' "$ntc_tmp/ynl-result")" "$id"
 cl result --json
 expect_status 0
-c=$(jq -r '.[0] | "\(.run_id) \(.samples) \(.violations) \(.timeouts) \(.duration_ns) \(.latency_ns.p50)"' "$out")
-expect_eq "run id, samples, violations, timeouts, duration, p50 (cli.py, client)" "$y" "$c"
+c=$(jq -r '.[0] | "\(.samples) \(.violations) \(.timeouts) \(.duration_ns) \(.latency_ns.p50)"' "$out")
+expect_eq "samples, violations, timeouts, duration, p50 (cli.py, client)" "$y" "$c"
 expect_eq "samples" "$(jq -r .samples "$ntc_tmp/ynl-result")" 40
 end
 
