@@ -498,6 +498,7 @@ static const struct ntc_variant ex_variants[] = {
 	{
 		.name = "seed",
 		.description = "the literal GainExclusivity/ReleaseExclusivity/RaiseCPUIrqlAndWait with its two global counters, deadlines added",
+		.defect = true,
 		.iterate = ex_iterate_seed,
 	},
 	{

@@ -380,7 +380,7 @@ static int iq_setup(struct ntc_run *run)
 	st->deadline_ns = run->deadline_ns;
 	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
 	st->owner = -1;
-	ntc_variant_lock_init(&st->lock, st->kind == IQ_NAIVE);
+	ntc_variant_lock_init(&st->lock, run->variant->wrong);
 	INIT_LIST_HEAD(&st->list);
 	init_llist_head(&st->slist);
 	init_llist_head(&st->side);
@@ -477,10 +477,10 @@ static int iq_session(struct ntc_run *run, u64 *unused)
 	 * ran into the deadline (a counted timeout, below), and only then may
 	 * its producer's order break.
 	 */
-	if (st->kind != IQ_NAIVE &&
+	if (!run->variant->wrong &&
 	    c[IQ_C_SIDE_LIST] > atomic64_read(&st->insert_timeouts))
 		ntc_run_violation(run, "a correct variant's ISR could not insert, with no deadline to blame");
-	if (st->kind != IQ_NAIVE && c[IQ_C_ORDER_BREAKS] && !c[IQ_C_SIDE_LIST])
+	if (!run->variant->wrong && c[IQ_C_ORDER_BREAKS] && !c[IQ_C_SIDE_LIST])
 		ntc_run_violation(run, "a producer's items were consumed out of order");
 	if (c[IQ_C_LOCK_TIMEOUTS])
 		ntc_run_timeout(run, "a list-lock acquisition ran into its deadline");
@@ -504,6 +504,7 @@ static const struct ntc_variant iq_variants[] = {
 	[IQ_NAIVE] = {
 		.name = "naive",
 		.description = "the feared deadlock: the DPC takes the list lock with interrupts on; an ISR that finds its own CPU holding it backs off (counted) to a lock-free side list",
+		.wrong = true,
 		.iterate = iq_session,
 	},
 };

@@ -514,6 +514,7 @@ static const struct ntc_variant ib_variants[] = {
 	{
 		.name = "lockflag",
 		.description = "the reply's compare-exchange lock plus a done flag, its acquire loop corrected (as posted it exits whenever anyone holds the lock): whoever takes the lock first runs phase 1",
+		.defect = true,
 		.iterate = ib_iterate_lockflag,
 	},
 	{

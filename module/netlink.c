@@ -302,7 +302,9 @@ static int ntc_put_experiment(struct sk_buff *skb, const struct ntc_experiment *
 		if (!nest ||
 		    nla_put_string(skb, NTCORRAL_VARIANT_A_NAME, v->name) ||
 		    nla_put_string(skb, NTCORRAL_VARIANT_A_DESCRIPTION, v->description) ||
-		    (v->baseline && nla_put_flag(skb, NTCORRAL_VARIANT_A_BASELINE)))
+		    (v->baseline && nla_put_flag(skb, NTCORRAL_VARIANT_A_BASELINE)) ||
+		    (v->wrong && nla_put_flag(skb, NTCORRAL_VARIANT_A_WRONG)) ||
+		    (v->defect && nla_put_flag(skb, NTCORRAL_VARIANT_A_DEFECT)))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}

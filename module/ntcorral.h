@@ -44,7 +44,9 @@ struct ntc_metric_cpu {
 struct ntc_variant {
 	const char *name;
 	const char *description;
-	bool baseline;
+	bool baseline;		/* the kernel's own answer: the yardstick */
+	bool wrong;		/* deliberately wrong: its violations are the lesson */
+	bool defect;		/* a literal port: a documented defect, counted */
 	bool holds_hotplug;	/* @iterate holds CPU hotplug off itself */
 	int (*iterate)(struct ntc_run *run, u64 *sample);
 };

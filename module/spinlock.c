@@ -144,7 +144,7 @@ static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
 		       struct ntc_irql_saved *irql)
 {
 	u64 t0 = ntc_now(), deadline = ntc_deadline(st->deadline_ns);
-	bool correct = st->kind != SL_DISPATCH_ONLY;
+	bool correct = !st->run->variant->wrong;
 	int me;
 
 	/* The lock's IRQL: DIRQL done right, DISPATCH_LEVEL in the mistake. */
@@ -312,7 +312,7 @@ static int sl_setup(struct ntc_run *run)
 	st->owner = -1;
 	st->rec.b = 1;
 	st->rec.c = SL_MAGIC;
-	ntc_variant_lock_init(&st->lock, st->kind == SL_DISPATCH_ONLY);
+	ntc_variant_lock_init(&st->lock, run->variant->wrong);
 	raw_spin_lock_init(&st->raw_lock);
 	init_llist_head(&st->pending);
 	ntc_device_init(&st->dev, &sl_device_ops, st, run->p.cpus,
@@ -395,7 +395,7 @@ static int sl_session(struct ntc_run *run, u64 *unused)
 		ntc_run_violation(run, "an interrupt's update was never made");
 	if (c[SL_C_EVENTS_HANDLED] != min_t(u64, raised, st->nr_events))
 		ntc_run_violation(run, "an interrupt was never handled by a DPC");
-	if (st->kind != SL_DISPATCH_ONLY && c[SL_C_IRQL_VIOLATIONS])
+	if (!run->variant->wrong && c[SL_C_IRQL_VIOLATIONS])
 		ntc_run_violation(run, "the IRQL assertion fired in a correct variant");
 	if (c[SL_C_LOCK_TIMEOUTS])
 		ntc_run_timeout(run, "a lock acquisition ran into its deadline");
@@ -419,6 +419,7 @@ static const struct ntc_variant sl_variants[] = {
 	[SL_DISPATCH_ONLY] = {
 		.name = "dispatch_only",
 		.description = "the mistake: DPC and thread take the ISR's lock at DISPATCH_LEVEL (interrupts on); the ISR detects its own CPU holding it, backs off and counts",
+		.wrong = true,
 		.iterate = sl_session,
 	},
 };

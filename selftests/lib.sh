@@ -260,22 +260,26 @@ shootdown_variants() {
 # ---- what the module's variants are ----------------------------------------
 
 # The deliberately wrong variants (their hazard is the lesson: violations
-# and IRQL assertions are what they are for), and the variants with a
-# documented, counted defect (ipi_barrier/lockflag's phase 1 before every CPU
-# arrived, counter phase1_before_all_arrived; exclusivity/seed's offline-CPU
-# defect, counter offline_targets). The module's LIST reply has a baseline
-# flag but no "deliberately wrong" one yet, so this is the one place that
-# names them: every test asks is_wrong/has_hazard. When LIST gains the flag
-# and `ntcorral list --json` shows it as "wrong": true, wrong_variants_from
-# takes it from there instead.
-ntc_wrong_variants="spinlock/dispatch_only interlocked_queue/naive"
-ntc_hazard_variants="ipi_barrier/lockflag exclusivity/seed"
+# and IRQL assertions are what they are for) and the literal ports with a
+# documented, counted defect (ipi_barrier/lockflag's phase 1 before every
+# CPU arrived; exclusivity/seed's offline-CPU defect) are the module's to
+# say: LIST flags them, `ntcorral list --json` shows "wrong" and "defect".
+# A test that asks is_wrong/has_hazard first reads them with
+# wrong_variants_from; until then no variant is either.
+ntc_wrong_variants=
+ntc_hazard_variants=
 
-# wrong_variants_from LIST_JSON: use the module's own flag where it has one
+# wrong_variants_from LIST_JSON: the module's wrong and defect flags; fails
+# (and says so) when the list has none, e.g. an older module
 wrong_variants_from() {
-	jq -e 'any(.[].variants[]; has("wrong"))' "$1" >/dev/null 2>&1 || return 0
+	if ! jq -e 'all(.[].variants[]; has("wrong") and has("defect"))' "$1" >/dev/null 2>&1; then
+		echo "# $1: the variants have no wrong/defect flags" >&2
+		return 1
+	fi
 	ntc_wrong_variants=$(jq -r '.[] | .name as $e | .variants[] |
 		select(.wrong == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
+	ntc_hazard_variants=$(jq -r '.[] | .name as $e | .variants[] |
+		select(.defect == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
 }
 
 # is_wrong EXPERIMENT VARIANT: deliberately wrong

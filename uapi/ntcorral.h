@@ -15,7 +15,10 @@
  *     NTCORRAL_A_SEED              string  seed file, e.g. "000-processor-shootdown"
  *     NTCORRAL_A_DESCRIPTION       string
  *     NTCORRAL_A_VARIANT_INFO      nest [multi]
- *       NTCORRAL_VARIANT_A_NAME, _DESCRIPTION, _BASELINE (flag)
+ *       NTCORRAL_VARIANT_A_NAME, _DESCRIPTION, _BASELINE (flag: the
+ *       kernel's own answer, the others' yardstick), _WRONG (flag:
+ *       deliberately wrong, its violations are the lesson), _DEFECT (flag:
+ *       a literal port with a documented defect it counts)
  *     NTCORRAL_A_PARAM_INFO        nest [multi]
  *       NTCORRAL_PARAM_A_NAME (the run attribute's name), _ATTR (u32 id of
  *       the run attribute), _DESCRIPTION, _UNIT, _MIN_VALUE, _MAX_VALUE,
@@ -260,6 +263,8 @@ enum ntcorral_variant_attr {
 	NTCORRAL_VARIANT_A_NAME,	/* string */
 	NTCORRAL_VARIANT_A_DESCRIPTION,	/* string */
 	NTCORRAL_VARIANT_A_BASELINE,	/* flag: the kernel's own answer */
+	NTCORRAL_VARIANT_A_WRONG,	/* flag: deliberately wrong */
+	NTCORRAL_VARIANT_A_DEFECT,	/* flag: a documented, counted defect */
 
 	__NTCORRAL_VARIANT_A_MAX
 };

@@ -71,7 +71,9 @@ struct Policies {
 
         variant[NTCORRAL_VARIANT_A_NAME].type = NLA_STRING;
         variant[NTCORRAL_VARIANT_A_DESCRIPTION].type = NLA_STRING;
-        variant[NTCORRAL_VARIANT_A_BASELINE].type = NLA_FLAG;
+        for (int a :
+             {NTCORRAL_VARIANT_A_BASELINE, NTCORRAL_VARIANT_A_WRONG, NTCORRAL_VARIANT_A_DEFECT})
+            variant[a].type = NLA_FLAG;
 
         for (int a : {NTCORRAL_PARAM_A_NAME, NTCORRAL_PARAM_A_DESCRIPTION, NTCORRAL_PARAM_A_UNIT})
             param[a].type = NLA_STRING;
@@ -261,7 +263,9 @@ ExperimentInfo parse_experiment(const nlmsghdr* hdr) {
             throw ReplyError("variant without a name in " + info.name);
         info.variants.push_back({get_string(vt, NTCORRAL_VARIANT_A_NAME),
                                  get_string(vt, NTCORRAL_VARIANT_A_DESCRIPTION),
-                                 vt[NTCORRAL_VARIANT_A_BASELINE] != nullptr});
+                                 vt[NTCORRAL_VARIANT_A_BASELINE] != nullptr,
+                                 vt[NTCORRAL_VARIANT_A_WRONG] != nullptr,
+                                 vt[NTCORRAL_VARIANT_A_DEFECT] != nullptr});
     });
     for_each_attr(hdr, NTCORRAL_A_PARAM_INFO, [&](nlattr* nest) {
         nlattr* pt[NTCORRAL_PARAM_A_MAX + 1];

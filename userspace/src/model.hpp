@@ -15,8 +15,15 @@ namespace ntcorral {
 struct VariantInfo {
     std::string name;
     std::string description;
-    bool baseline = false;
+    bool baseline = false; // the kernel's own answer: the yardstick
+    bool wrong = false;    // deliberately wrong: its violations are the lesson
+    bool defect = false;   // a literal port with a documented defect it counts
 };
+
+// What the module says a variant is, for people.
+inline const char* variant_role(const VariantInfo& v) {
+    return v.baseline ? "baseline" : v.wrong ? "wrong" : v.defect ? "defect" : "";
+}
 
 struct ParamInfo {
     std::string name;

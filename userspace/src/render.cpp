@@ -300,7 +300,7 @@ void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& lis
             os << "  variants:\n";
             Table v({}, {true, true, true});
             for (const auto& x : e.variants)
-                v.add({x.name, x.baseline ? "baseline" : "", x.description});
+                v.add({x.name, variant_role(x), x.description});
             v.print(os, "    ");
         }
         if (!e.params.empty()) {
@@ -408,8 +408,11 @@ Json experiments_to_json(const std::vector<ExperimentInfo>& list) {
     for (const auto& e : list) {
         Json variants = Json::array();
         for (const auto& v : e.variants)
-            variants.push_back(
-                {{"name", v.name}, {"description", v.description}, {"baseline", v.baseline}});
+            variants.push_back({{"name", v.name},
+                                {"description", v.description},
+                                {"baseline", v.baseline},
+                                {"wrong", v.wrong},
+                                {"defect", v.defect}});
         Json params = Json::array();
         for (const auto& p : e.params)
             params.push_back({{"name", p.name},

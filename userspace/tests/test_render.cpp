@@ -203,6 +203,10 @@ TEST(Json, experiments_list_shape) {
     EXPECT_EQ(j[0]["seed"], "000-processor-shootdown");
     EXPECT_EQ(j[0]["variants"][0]["baseline"], true);
     EXPECT_EQ(j[0]["variants"][1]["baseline"], false);
+    EXPECT_EQ(j[0]["variants"][1]["wrong"], false);
+    EXPECT_EQ(j[0]["variants"][2]["wrong"], true);
+    EXPECT_EQ(j[0]["variants"][3]["defect"], true);
+    EXPECT_EQ(j[0]["variants"][3]["wrong"], false);
     EXPECT_EQ(j[0]["params"][1]["name"], "hold_us");
     EXPECT_EQ(j[0]["params"][1]["option"], "--hold-us");
     EXPECT_EQ(j[0]["params"][1]["unit"], "us");
@@ -216,8 +220,10 @@ TEST(ListRender, marks_baseline_and_shows_parameter_ranges) {
     render_experiments(os, {parse_experiment(nlmsg_hdr(msg.get()))});
     const std::string s = os.str();
     EXPECT_NE(s.find("shootdown  (seed 000-processor-shootdown)\n"), std::string::npos) << s;
-    EXPECT_NE(s.find("    ipi  baseline  IPI to every CPU\n"), std::string::npos) << s;
-    EXPECT_NE(s.find("    nmi            NMI instead\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("    ipi      baseline  IPI to every CPU\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("    nmi                NMI instead\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("    late     wrong     answers late\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("    literal  defect    the seed as posted\n"), std::string::npos) << s;
     EXPECT_NE(s.find("hold_us     --hold-us     us"), std::string::npos) << s;
     EXPECT_NE(s.find("00:00.0  ff:1f.7  00:1f.3"), std::string::npos) << s; // PCI shown as BDF
     EXPECT_NE(s.find("  metrics: latency, arrival\n"), std::string::npos) << s;
