@@ -147,7 +147,7 @@ wait "$run_pid"
 run_rc=$?
 echo "# the run: exit $run_rc, $(head -n 1 "$ntc_tmp/run.err")"
 expect_eq "the run's exit status" "$run_rc" 1
-grep -q 'unloaded while the run was in flight' "$ntc_tmp/run.err" ||
+grep -Eq 'unloaded while the run was in flight|cancelled because the ntcorral module is being unloaded' "$ntc_tmp/run.err" ||
 	fail "the client did not say the module was unloaded: $(head -n 1 "$ntc_tmp/run.err")"
 r=$(jq -r '.[0] | "\(.cancelled) \(.truncated) \(.violations) \(.timeouts)"' "$ntc_tmp/run.out" 2>/dev/null)
 expect_eq "cancelled, truncated, violations, timeouts" "$r" "unload true 0 0"

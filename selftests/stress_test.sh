@@ -533,7 +533,7 @@ else
 			# cancelled by the unload: then its result is clean
 			grep -Eq 'module (is not loaded|is being unloaded)' "$ntc_tmp/run.err" ||
 				fail "$e/$v: the run failed otherwise: $(head -n 1 "$ntc_tmp/run.err")"
-			if grep -q 'unloaded while the run was in flight' "$ntc_tmp/run.err"; then
+			if grep -Eq 'unloaded while the run was in flight|cancelled because the ntcorral module' "$ntc_tmp/run.err"; then
 				r=$(jq -r '.[0] | "\(.cancelled) \(.violations)"' "$ntc_tmp/run.out" 2>/dev/null)
 				[ "$r" = "unload 0" ] ||
 					fail "$e/$v: cancelled by the unload, but its result says '$r', not 'unload 0'"
