@@ -170,32 +170,25 @@ cl list --json
 expect_status 0
 expect_err_empty
 json_valid_array "$out" || fail "not a JSON array"
-json_elements "$out" >"$ntc_tmp/elements"
-for esv in 'spinlock:001-multiprocessor-safe-spinlocks:irqsave raw dispatch_only:irqsave' \
-	   'interlocked_queue:004-interlocked-queues-extreme-dma:exinterlocked slist naive:exinterlocked'; do
-	e=${esv%%:*} r=${esv#*:} s=${r%%:*} r=${r#*:} vs=${r%%:*} base=${r#*:}
-	n=$(grep -c "^{\"name\":\"$e\"," "$ntc_tmp/elements")
+# EXPERIMENT:SEED:VARIANT/ROLE ... (role: baseline, wrong or -)
+for esv in 'spinlock:001-multiprocessor-safe-spinlocks:irqsave/baseline raw/- dispatch_only/wrong' \
+	   'interlocked_queue:004-interlocked-queues-extreme-dma:exinterlocked/baseline slist/- naive/wrong'; do
+	e=${esv%%:*} r=${esv#*:} s=${r%%:*} vs=${r#*:}
+	n=$(jq --arg e "$e" '[.[] | select(.name == $e)] | length' "$out")
 	[ "$n" = 1 ] || { fail "$n experiments named $e"; continue; }
-	grep "^{\"name\":\"$e\"," "$ntc_tmp/elements" >"$ntc_tmp/e"
-	grep -q "^{\"name\":\"$e\",\"seed\":\"$s\"," "$ntc_tmp/e" || fail "$e: seed is not $s"
-	grep -o '"variants":\[[^]]*\]' "$ntc_tmp/e" >"$ntc_tmp/v"
-	nv=$(grep -o '{"name":' "$ntc_tmp/v" | wc -l)
-	expect_eq "$e: number of variants" "$nv" 3
-	for v in $vs; do
-		b=false
-		[ "$v" = "$base" ] && b=true
-		grep -q "{\"name\":\"$v\",[^}]*\"baseline\":$b}" "$ntc_tmp/v" ||
-			fail "$e: no variant $v with baseline $b"
+	jq --arg e "$e" '.[] | select(.name == $e)' "$out" >"$ntc_tmp/e"
+	expect_eq "$e: seed" "$(jq -r .seed "$ntc_tmp/e")" "$s"
+	expect_eq "$e: number of variants" "$(jq '.variants | length' "$ntc_tmp/e")" 3
+	for vr in $vs; do
+		v=${vr%/*} role=${vr#*/}
+		got=$(jq -r --arg v "$v" '.variants[] | select(.name == $v) |
+			if .baseline then "baseline" elif .wrong then "wrong"
+			elif .defect then "defect" else "-" end' "$ntc_tmp/e")
+		expect_eq "$e/$v: role" "$got" "$role"
 	done
-	p=$(grep -o '{"name":"rate_hz",[^}]*}' "$ntc_tmp/e")
-	[ -n "$p" ] || fail "$e: no rate_hz parameter"
-	for kv in '"option":"--rate-hz"' '"unit":"Hz"' '"min":100' '"max":100000' \
-		  '"default":2000'; do
-		case "$p," in
-		*",$kv,"* | *",$kv}"*) ;;
-		*) fail "$e: rate_hz parameter has no $kv: $p" ;;
-		esac
-	done
+	expect_eq "$e: rate_hz parameter" \
+		"$(jq -c '.params[] | select(.name == "rate_hz") | [.option, .unit, .min, .max, .default]' "$ntc_tmp/e")" \
+		'["--rate-hz","Hz",100,100000,2000]'
 done
 end
 
