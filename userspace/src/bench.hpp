@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // ntcorral client: `ntcorral bench`, interleaved repetitions of every variant
-// of each experiment, their summary against the baseline and a reference,
-// the instrumentation's own cost, and the targets.
+// of each experiment, their summary against the baseline and a reference
+// with a confidence interval over the repetitions, the instrumentation's own
+// cost and the targets.
 #pragma once
 
 #include <cstdint>
@@ -16,14 +17,17 @@
 
 namespace ntcorral {
 
+// The confidence of every interval the bench gives.
+inline constexpr double kConfidence = 0.95;
+
 // What the bench subcommand's options say (CliOptions::bench).
 struct BenchOptions {
     std::optional<std::string> experiments; // "a,b"; default every one
     uint32_t iterations = 200;
-    uint32_t repetitions = 5;
-    uint32_t batch = 1;    // iterations timed together, where the experiment takes it
-    uint32_t warmup = 20;  // unrecorded iterations the module runs before the measured ones
-    uint32_t cooldown = 5; // and after them (where the experiment takes them)
+    uint32_t repetitions = 6; // the fewest with a 95% interval of the median
+    uint32_t batch = 1;       // iterations timed together, where the experiment takes it
+    uint32_t warmup = 20;     // unrecorded iterations the module runs before the measured ones
+    uint32_t cooldown = 5;    // and after them (where the experiment takes them)
     std::optional<std::string> json_file;
 };
 
@@ -78,12 +82,40 @@ std::vector<Slot> interleaved_order(size_t variants, unsigned repetitions);
 // a / b, or nullopt when b is 0.
 std::optional<double> ratio(double a, double b);
 
-// One variant of one experiment, summed up over the repetitions.
+// A distribution-free confidence interval of the median of n values, from
+// their order statistics: [x(k), x(n-k+1)] covers the population median
+// with probability 1 - 2 P(B <= k - 1), B ~ Binomial(n, 1/2), whatever the
+// distribution (continuous; ties only widen it). No resampling, so the
+// same values give the same interval. Below 6 values no such interval
+// reaches 95% (n = 5: 93.75%): then there is none.
+struct Interval {
+    size_t n = 0;     // the per-repetition values it rests on
+    size_t k = 0;     // lo is the k-th lowest value, hi the k-th highest; 0: none
+    double level = 0; // its exact coverage (>= the confidence asked); 0 without one
+    double lo = 0;
+    double hi = 0;
+    bool exists() const { return k > 0; }
+};
+// The coverage of [x(k), x(n-k+1)] for n values; 0 unless 1 <= k <= (n+1)/2.
+double median_coverage(size_t n, size_t k);
+// The largest k whose coverage reaches `confidence` (the narrowest such
+// interval); 0 when not even k = 1 does.
+size_t median_rank(size_t n, double confidence = kConfidence);
+// The fewest values with an interval at `confidence`: 6 for 95%.
+size_t min_repetitions(double confidence = kConfidence);
+// The interval of the median of `v` (nullopt for no values; k 0 for too few).
+std::optional<Interval> median_interval(std::vector<double> v, double confidence = kConfidence);
+
+// One variant of one experiment, summed up over the repetitions. A ratio is
+// the median of the per-repetition ratios, each repetition's run against the
+// same repetition's baseline (or reference) run; its interval is that
+// median's, over those ratios.
 struct ThroughputRow {
     std::string counter; // "items_per_sec"
     double median = 0;
-    std::optional<double> ratio;        // median / the baseline's median
+    std::optional<double> ratio;        // against the baseline's counter
     std::optional<Spread> ratio_spread; // of the per-repetition ratios
+    std::optional<Interval> ratio_ci;
 };
 
 struct BenchRow {
@@ -94,14 +126,17 @@ struct BenchRow {
     double median_p50 = 0;       // median over the repetitions of the primary metric's p50 (ns)
     double p99 = 0;              // median over the repetitions of its p99
     uint64_t max = 0;            // max over the repetitions of its max
-    std::optional<double> ratio; // median_p50 / the baseline's median_p50
-    std::optional<Spread> ratio_spread; // of p50 / the baseline's p50, repetition by repetition
+    std::optional<double> ratio; // of p50 to the baseline's p50, round by round
+    std::optional<Spread> ratio_spread; // of those per-round ratios
+    std::optional<Interval> ratio_ci;
     std::vector<ThroughputRow> throughput;
-    std::optional<double> ratio_to_reference;  // median_p50 / the reference's median_p50
-    std::optional<Spread> reference_spread;    // of the per-round ratios to the reference
-    std::optional<double> clock_read_ns;       // median over the repetitions
-    std::optional<double> sample_overhead_ns;  // median over the repetitions, per iteration
-    std::optional<double> overhead_pct;        // sample_overhead_ns / median_p50 * 100
+    std::optional<double> ratio_to_reference; // of p50 to the reference's p50, round by round
+    std::optional<Spread> reference_spread;
+    std::optional<Interval> reference_ci;
+    std::optional<double> clock_read_ns;      // median over the repetitions
+    std::optional<double> sample_overhead_ns; // median over the repetitions, per iteration
+    std::optional<double> overhead_pct; // median of sample_overhead_ns / p50 * 100, round by round
+    std::optional<Interval> overhead_ci;
     std::optional<double> stamped_p50;         // p50 of the run with phase stamps on
     std::optional<double> stamps_overhead_pct; // (stamped_p50 / median_p50 - 1) * 100
     uint64_t violations = 0;                   // every run, the warm-up included
@@ -158,16 +193,22 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
                                  const std::function<void(const RunResult&)>& on_run = {},
                                  const std::vector<ExperimentInfo>& module = {});
 
-// The experiment's table: variant, median, p99, max, ratio and its spread,
-// the ratio to the reference and its spread, the throughput ratios, the
-// instrumentation's share, what phase stamps add, violations and timeouts
-// (non-zero marked !!!). The columns without data are left out.
+// The experiment's table: variant, median, p99, max, ratio and its 95%
+// interval, the ratio to the reference and its interval, the throughput
+// ratios, the instrumentation's share, what phase stamps add, violations and
+// timeouts (non-zero marked !!!). The columns without data are left out.
 void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iterations);
 
 // "1.52x", or "n/a".
 std::string format_ratio(const std::optional<double>& r);
 // "1.31x..1.80x", or "n/a".
 std::string format_spread(const std::optional<Spread>& s);
+// "1.31x..1.80x" ("2.1%..3.4%" with unit "%"), "none, n=5 < 6" where too
+// few values give none, "n/a" without values.
+std::string format_interval(const std::optional<Interval>& ci, const std::string& unit = "x");
+// {method, confidence, n, k, level, lo, hi}; k, level, lo and hi null where
+// too few values give none; null without values.
+Json interval_json(const std::optional<Interval>& ci);
 
 Json bench_host_to_json(const BenchHost& h);
 // The host, the parameters, every experiment (runs and summary), the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // ntcorral client: the targets for `ntcorral bench`, each beside the
-// value the bench measured, and the instrumentation's worst figures.
+// value the bench measured and its confidence interval, the verdicts those
+// intervals give, and the instrumentation's worst figures.
 #include "targets.hpp"
 
 #include <algorithm>
@@ -32,23 +33,95 @@ std::string pct(double v) {
     return fmt("%.1f%%", v);
 }
 
-// "1.08x (1.01x..1.15x)", "1.08x" without a spread, "n/a" without a value.
-std::string ratio_text(const std::optional<double>& r, const std::optional<Spread>& s) {
+std::string figure(double v, const std::string& unit) {
+    return unit == "%" ? pct(v) : format_ratio(v);
+}
+
+// "1.08x [1.01x..1.15x]": a figure and the 95% interval of its median;
+// "1.08x [none, n=5 < 6]" with too few repetitions for one; "1.08x" without
+// values for one, "n/a" without a figure.
+std::string ratio_text(const std::optional<double>& r, const std::optional<Interval>& ci,
+                       const std::string& unit = "x") {
     if (!r)
         return "n/a";
-    return format_ratio(r) + (s ? " (" + format_spread(s) + ")" : "");
+    return figure(*r, unit) + (ci ? " [" + format_interval(ci, unit) + "]" : "");
 }
 
 std::string value_text(const Target& t) {
     if (!t.measured)
         return "-";
-    std::string v = t.unit == "%" ? pct(*t.measured) : format_ratio(t.measured);
-    if (t.spread)
-        v += " (" +
-             (t.unit == "%" ? pct(t.spread->min) + ".." + pct(t.spread->max)
-                            : format_spread(t.spread)) +
-             ")";
-    return v;
+    return ratio_text(t.measured, t.ci, t.unit);
+}
+
+std::string goal_text(const Check& c) {
+    const char* op = c.op == Goal::AtMost    ? "at most "
+                     : c.op == Goal::AtLeast ? "at least "
+                                             : "below ";
+    return op + figure(c.goal, c.unit);
+}
+
+// A check of `value` (with its interval) against a goal; its verdict.
+Check check(const std::string& what, const std::string& experiment, Goal op, double goal,
+            const std::string& unit, const std::optional<double>& value,
+            const std::optional<Interval>& ci) {
+    Check c;
+    c.what = what;
+    c.experiment = experiment;
+    c.op = op;
+    c.goal = goal;
+    c.unit = unit;
+    c.value = value;
+    c.ci = ci;
+    c.verdict = value ? judge(ci, op, goal) : Verdict::NotMeasured;
+    return c;
+}
+
+bool too_few(const Check& c) {
+    return c.verdict == Verdict::Inconclusive && (!c.ci || !c.ci->exists());
+}
+
+// An open check's why: its interval holds the goal. (Too few repetitions
+// for any interval are said once per target, by open_why().)
+std::string straddles(const Check& c) {
+    return c.what + " " + ratio_text(c.value, c.ci, c.unit) +
+           ": the interval straddles the goal (" + goal_text(c) +
+           "); more repetitions would settle it";
+}
+
+// The why of every open check of t: a line each, or one for them all
+// beyond three; the ones without an interval in one line.
+void open_why(Target& t) {
+    std::vector<size_t> ns;
+    std::vector<const Check*> open;
+    for (const auto& c : t.checks) {
+        if (c.verdict != Verdict::Inconclusive)
+            continue;
+        if (too_few(c))
+            ns.push_back(c.ci ? c.ci->n : 0);
+        else
+            open.push_back(&c);
+    }
+    if (open.size() > 3) {
+        std::vector<std::string> names;
+        for (size_t i = 0; i < open.size() && i < 5; i++)
+            names.push_back(open[i]->what + " " +
+                            ratio_text(open[i]->value, open[i]->ci, open[i]->unit));
+        if (open.size() > 5)
+            names.push_back("...");
+        t.why.push_back(std::to_string(open.size()) + " intervals straddle the goal (" +
+                        goal_text(*open[0]) + "): " + join(names) +
+                        "; more repetitions would settle them");
+    } else {
+        for (const Check* c : open)
+            t.why.push_back(straddles(*c));
+    }
+    if (ns.empty())
+        return;
+    auto [lo, hi] = std::minmax_element(ns.begin(), ns.end());
+    std::string n =
+        *lo == *hi ? std::to_string(*lo) : std::to_string(*lo) + "-" + std::to_string(*hi);
+    t.why.push_back("no 95% interval from " + n + " repetitions (it takes " +
+                    std::to_string(min_repetitions()) + "): more --repetitions");
 }
 
 const BenchExperiment* find_exp(const std::vector<BenchExperiment>& exps, const std::string& name) {
@@ -133,13 +206,13 @@ std::string phases_text(const BenchExperiment& e, const BenchRow& row) {
 }
 
 // Why `row` costs more than `limit` times `other`, from what was measured:
-// the excess in time and in clock reads, the rounds, where the time goes,
+// the excess in time and in clock reads, the interval, where the time goes,
 // the instrumentation's weight.
 void explain_excess(Target& t, const BenchExperiment& e, const BenchRow& row,
                     const BenchExperiment& other_e, const BenchRow& other, double limit,
-                    const std::optional<double>& r, const std::optional<Spread>& s) {
+                    const std::optional<double>& r, const std::optional<Interval>& ci) {
     const std::string a = row_label(e, row, false), b = row_label(other_e, other, false);
-    std::string excess = a + " " + ratio_text(r, s) + " of " + b + ": its p50 " +
+    std::string excess = a + " " + ratio_text(r, ci) + " of " + b + ": its p50 " +
                          ns(row.median_p50) + " is " + ns(row.median_p50 - other.median_p50) +
                          " above " + ns(other.median_p50);
     if (row.clock_read_ns && *row.clock_read_ns > 0)
@@ -147,13 +220,9 @@ void explain_excess(Target& t, const BenchExperiment& e, const BenchRow& row,
             fmt(" (%.1f clock reads", (row.median_p50 - other.median_p50) / *row.clock_read_ns) +
             " of " + ns(*row.clock_read_ns) + ")";
     t.why.push_back(excess);
-    if (s && s->min <= limit)
-        t.why.push_back("its per-round ratios " + format_spread(s) + " reach " +
-                        format_ratio(limit) +
-                        ": the rounds disagree, more repetitions would settle it");
-    else if (s)
-        t.why.push_back("every round is above " + format_ratio(limit) + " (" + format_spread(s) +
-                        "): a steady difference, not noise");
+    if (ci && ci->exists())
+        t.why.push_back("its 95% interval " + format_interval(ci) + " lies above " +
+                        format_ratio(limit) + ": a steady difference, not noise");
     std::string pa = phases_text(e, row), pb = phases_text(other_e, other);
     if (!pa.empty() || !pb.empty())
         t.why.push_back("where the time goes, p50 with phase stamps on: " +
@@ -168,12 +237,12 @@ void explain_excess(Target& t, const BenchExperiment& e, const BenchRow& row,
         }
 }
 
-// A figure within its goal on the median whose rounds fall on both sides.
+// A figure met on its interval whose rounds fall on both sides of the goal.
 void straddle_note(Target& t, const std::string& what, const std::optional<Spread>& s,
                    double limit) {
     if (s && s->min < limit && s->max > limit)
         t.notes.push_back(what + " " + format_spread(s) + " straddle " + format_ratio(limit) +
-                          ": within the goal on the median, not in every round");
+                          ": within the goal on the interval of the median, not in every round");
 }
 
 void host_notes(Target& t, const BenchHost& host, std::optional<uint32_t> cpus) {
@@ -185,9 +254,20 @@ void host_notes(Target& t, const BenchHost& host, std::optional<uint32_t> cpus) 
                           "on hardware");
 }
 
-// Missed beats not measured: one failed figure settles it.
+// One missed figure settles it; else one open figure leaves it open (more
+// rounds may still settle it either way); else a missing figure leaves it
+// not measured. `missed` and `incomplete`: what the checks do not hold.
 void settle(Target& t, bool missed, bool incomplete) {
-    t.verdict = missed ? Verdict::Missed : incomplete ? Verdict::NotMeasured : Verdict::Met;
+    bool open = false;
+    for (const auto& c : t.checks) {
+        missed |= c.verdict == Verdict::Missed;
+        open |= c.verdict == Verdict::Inconclusive;
+        incomplete |= c.verdict == Verdict::NotMeasured;
+    }
+    t.verdict = missed       ? Verdict::Missed
+                : open       ? Verdict::Inconclusive
+                : incomplete ? Verdict::NotMeasured
+                             : Verdict::Met;
 }
 
 Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
@@ -215,8 +295,8 @@ Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
 
     std::vector<std::string> to_ref, to_base;
     for (const BenchRow* r : corrals) {
-        to_ref.push_back(r->variant + " " + ratio_text(r->ratio_to_reference, r->reference_spread));
-        to_base.push_back(r->variant + " " + ratio_text(r->ratio, r->ratio_spread));
+        to_ref.push_back(r->variant + " " + ratio_text(r->ratio_to_reference, r->reference_ci));
+        to_base.push_back(r->variant + " " + ratio_text(r->ratio, r->ratio_ci));
     }
     std::vector<std::string> detail;
     if (ref)
@@ -225,7 +305,7 @@ Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
         detail.push_back(join(to_base) + " of " + base->variant);
     t.detail = join(detail, "; ");
 
-    bool missed = false, incomplete = false;
+    bool incomplete = false;
     if (!ref) {
         incomplete = true;
         t.notes.push_back("the bare broadcast IPI was not measured" +
@@ -237,42 +317,47 @@ Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
     }
     const BenchRow* worst = nullptr;
     for (const BenchRow* r : corrals) {
+        const std::string name = "shootdown/" + r->variant;
         if (ref && !r->ratio_to_reference) {
             incomplete = true;
             t.notes.push_back(r->variant + " has no ratio to the reference (a p50 of 0)");
         } else if (ref) {
             if (!worst || *r->ratio_to_reference > *worst->ratio_to_reference)
                 worst = r;
-            if (*r->ratio_to_reference > kTargetCorralToIpi) {
-                missed = true;
+            t.checks.push_back(check(name + " against " + ref->experiment + "/" + ref->variant,
+                                     e->experiment, Goal::AtMost, kTargetCorralToIpi, "x",
+                                     r->ratio_to_reference, r->reference_ci));
+            if (t.checks.back().verdict == Verdict::Missed)
                 explain_excess(t, *e, *r, *e, *ref, kTargetCorralToIpi, r->ratio_to_reference,
-                               r->reference_spread);
-            } else {
+                               r->reference_ci);
+            else if (t.checks.back().verdict == Verdict::Met)
                 straddle_note(t, r->variant + "'s per-round ratios to the bare IPI",
                               r->reference_spread, kTargetCorralToIpi);
-            }
         }
         if (!base)
             continue;
-        if (!r->ratio || !r->ratio_spread) {
+        if (!r->ratio) {
             incomplete = true;
             t.notes.push_back(r->variant + " has no ratio to " + base->variant);
-        } else if (*r->ratio >= 1 || r->ratio_spread->max >= 1) {
-            missed = true;
-            t.why.push_back(r->variant + " " + ratio_text(r->ratio, r->ratio_spread) + " of " +
-                            base->variant + ": not clearly less, " +
-                            (*r->ratio >= 1 ? std::string("its median is not below")
-                                            : "some rounds reach 1.00x") +
-                            " (p50 " + ns(r->median_p50) + " against " + ns(base->median_p50) +
-                            ")");
+            continue;
         }
+        // "Clearly less": the whole interval below 1.00x.
+        t.checks.push_back(check(name + " against " + base->variant, e->experiment, Goal::Below,
+                                 1.0, "x", r->ratio, r->ratio_ci));
+        if (t.checks.back().verdict == Verdict::Missed)
+            t.why.push_back(r->variant + " " + ratio_text(r->ratio, r->ratio_ci) + " of " +
+                            base->variant +
+                            ": not less, its 95% interval is not below 1.00x (p50 " +
+                            ns(r->median_p50) + " against " + ns(base->median_p50) + ")");
     }
     if (worst) {
         t.measured = worst->ratio_to_reference;
         t.spread = worst->reference_spread;
+        t.ci = worst->reference_ci;
         t.where = "shootdown/" + worst->variant;
     }
-    settle(t, missed, incomplete);
+    settle(t, false, incomplete);
+    open_why(t);
     host_notes(t, host, cpus_of(*e));
     return t;
 }
@@ -299,7 +384,7 @@ Target t2(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
         t.notes.push_back("ipi_barrier's baseline is " + base->variant + ", not bare_ipi");
     t.where = "ipi_barrier/sense";
     t.detail = "sense p50 " + ns(sense->median_p50) + " against " + base->variant + " " +
-               ns(base->median_p50) + ": " + ratio_text(sense->ratio, sense->ratio_spread);
+               ns(base->median_p50) + ": " + ratio_text(sense->ratio, sense->ratio_ci);
     if (!sense->ratio) {
         t.notes.push_back("no ratio: " + base->variant + "'s p50 is 0");
         host_notes(t, host, cpus_of(*e));
@@ -307,13 +392,15 @@ Target t2(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
     }
     t.measured = sense->ratio;
     t.spread = sense->ratio_spread;
-    bool missed = *sense->ratio > kTargetSenseToIpi;
-    if (missed)
-        explain_excess(t, *e, *sense, *e, *base, kTargetSenseToIpi, sense->ratio,
-                       sense->ratio_spread);
-    else
+    t.ci = sense->ratio_ci;
+    t.checks.push_back(check("ipi_barrier/sense against " + base->variant, e->experiment,
+                             Goal::AtMost, kTargetSenseToIpi, "x", sense->ratio, sense->ratio_ci));
+    if (t.checks.back().verdict == Verdict::Missed)
+        explain_excess(t, *e, *sense, *e, *base, kTargetSenseToIpi, sense->ratio, sense->ratio_ci);
+    else if (t.checks.back().verdict == Verdict::Met)
         straddle_note(t, "sense's per-round ratios", sense->ratio_spread, kTargetSenseToIpi);
-    settle(t, missed, false);
+    settle(t, false, false);
+    open_why(t);
     host_notes(t, host, cpus_of(*e));
     return t;
 }
@@ -339,7 +426,7 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
     }
     t.where = "interlocked_queue/slist";
 
-    // Throughput: the ratio of the medians, the spread round by round.
+    // Throughput: round by round, slist's against exinterlocked's.
     const std::string counter = "items_per_sec";
     auto value = [&](const RunResult& r) -> std::optional<double> {
         for (const auto& c : r.counters)
@@ -360,8 +447,9 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
                 per_round.push_back(*q);
     }
     std::optional<double> r;
-    if (!slist.empty() && !exi.empty())
-        r = ratio(median(slist), median(exi));
+    if (!per_round.empty())
+        r = median(per_round);
+    const std::optional<Interval> ci = median_interval(per_round);
 
     // Losses: every run of both, the warm-up included.
     struct Lost {
@@ -386,9 +474,9 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
     unsigned producers = cpus_of(*e).value_or(host.online_cpus);
 
     t.detail = "items/s (medians): slist " + fmt("%.0f", median(slist)) + ", exinterlocked " +
-               fmt("%.0f", median(exi)) + ": " + ratio_text(r, spread(per_round)) +
-               "; lost: slist " + std::to_string(ls.items) + ", exinterlocked " +
-               std::to_string(lx.items) + " over every run; " + std::to_string(producers) +
+               fmt("%.0f", median(exi)) + ": " + ratio_text(r, ci) + "; lost: slist " +
+               std::to_string(ls.items) + ", exinterlocked " + std::to_string(lx.items) +
+               " over every run; " + std::to_string(producers) +
                (producers == 1 ? " producing CPU" : " producing CPUs");
     if (producers != kTargetProducingCpus)
         t.notes.push_back(std::to_string(producers) +
@@ -402,15 +490,14 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
     } else {
         t.measured = r;
         t.spread = spread(per_round);
-        if (*r < kTargetSlistThroughput) {
-            missed = true;
+        t.ci = ci;
+        t.checks.push_back(check("interlocked_queue/slist's items/s against exinterlocked's",
+                                 e->experiment, Goal::AtLeast, kTargetSlistThroughput, "x", r, ci));
+        if (t.checks.back().verdict == Verdict::Missed) {
             t.why.push_back("slist moves " + fmt("%.0f", median(slist)) +
                             " items/s against exinterlocked's " + fmt("%.0f", median(exi)) + ": " +
-                            format_ratio(r) + ", short of " + format_ratio(kTargetSlistThroughput));
-            if (t.spread && t.spread->max >= kTargetSlistThroughput)
-                t.why.push_back("its per-round ratios " + format_spread(t.spread) + " reach " +
-                                format_ratio(kTargetSlistThroughput) +
-                                ": the rounds disagree, more repetitions would settle it");
+                            ratio_text(r, ci) + ", short of " +
+                            format_ratio(kTargetSlistThroughput));
             if (producers < kTargetProducingCpus)
                 t.why.push_back(
                     std::to_string(producers) +
@@ -422,7 +509,7 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
             if (rs && rx && !e->metric.empty())
                 t.why.push_back(e->metric + " p50: slist " + ns(rs->median_p50) +
                                 ", exinterlocked " + ns(rx->median_p50));
-        } else {
+        } else if (t.checks.back().verdict == Verdict::Met) {
             straddle_note(t, "slist's per-round ratios", t.spread, kTargetSlistThroughput);
         }
     }
@@ -439,6 +526,7 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
         }
     }
     settle(t, missed, incomplete);
+    open_why(t);
     host_notes(t, host, std::nullopt);
     return t;
 }
@@ -453,7 +541,7 @@ Target t4(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
         const BenchExperiment* e;
         const BenchRow* row;
     };
-    std::vector<Hit> rows, over;
+    std::vector<Hit> rows, over, missed;
     for (const auto& e : exps) {
         std::vector<const BenchRow*> all;
         for (const auto& r : e.rows)
@@ -466,6 +554,11 @@ Target t4(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
             rows.push_back({&e, r});
             if (*r->overhead_pct > kTargetOverheadPct)
                 over.push_back({&e, r});
+            // A reference row's rounds are its experiment's (e's) too.
+            t.checks.push_back(check(row_label(e, *r) + "'s share", e.experiment, Goal::AtMost,
+                                     kTargetOverheadPct, "%", r->overhead_pct, r->overhead_ci));
+            if (t.checks.back().verdict == Verdict::Missed)
+                missed.push_back({&e, r});
         }
     }
     if (auto s = worst_stamps_overhead(exps))
@@ -477,32 +570,40 @@ Target t4(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
                                             : "no run reported the instrumentation's overhead");
         return t;
     }
-    auto worst = *std::max_element(rows.begin(), rows.end(), [](const Hit& a, const Hit& b) {
+    auto by_share = [](const Hit& a, const Hit& b) {
         return *a.row->overhead_pct < *b.row->overhead_pct;
-    });
+    };
+    const Hit worst = *std::max_element(rows.begin(), rows.end(), by_share);
     const BenchRow& w = *worst.row;
     t.measured = w.overhead_pct;
+    t.ci = w.overhead_ci;
     t.where = row_label(*worst.e, w);
     t.detail = "worst row " + t.where + ": an empty timed sample " + ns(*w.sample_overhead_ns) +
                (w.clock_read_ns ? " (one timestamp " + ns(*w.clock_read_ns) + ")" : "") +
                " against its median " + ns(w.median_p50) + "; " + std::to_string(over.size()) +
-               " of " + std::to_string(rows.size()) + " rows above " + pct(kTargetOverheadPct);
-    bool missed = *w.overhead_pct > kTargetOverheadPct;
-    if (missed) {
+               " of " + std::to_string(rows.size()) + " rows above " + pct(kTargetOverheadPct) +
+               " on the median";
+    if (!missed.empty()) {
         std::vector<std::string> names;
-        for (size_t i = 0; i < over.size() && i < 5; i++)
-            names.push_back(row_label(*over[i].e, *over[i].row) + " " +
-                            pct(*over[i].row->overhead_pct));
-        if (over.size() > 5)
+        for (size_t i = 0; i < missed.size() && i < 5; i++)
+            names.push_back(
+                row_label(*missed[i].e, *missed[i].row) + " " +
+                ratio_text(missed[i].row->overhead_pct, missed[i].row->overhead_ci, "%"));
+        if (missed.size() > 5)
             names.push_back("...");
-        t.why.push_back("above " + pct(kTargetOverheadPct) + ": " + join(names));
+        t.why.push_back("above " + pct(kTargetOverheadPct) +
+                        " on the whole interval: " + join(names));
+        const Hit m = *std::max_element(missed.begin(), missed.end(), by_share);
+        const BenchRow& x = *m.row;
+        const std::string name = row_label(*m.e, x);
         t.why.push_back(
-            t.where + "'s median " + ns(w.median_p50) + " is only " +
-            fmt("%.1f", w.median_p50 / *w.sample_overhead_ns) + " empty timed samples long" +
-            (w.clock_read_ns ? ", " + fmt("%.1f", w.median_p50 / *w.clock_read_ns) + " clock reads"
+            name + "'s median " + ns(x.median_p50) + " is only " +
+            fmt("%.1f", x.median_p50 / *x.sample_overhead_ns) + " empty timed samples long" +
+            (x.clock_read_ns ? ", " + fmt("%.1f", x.median_p50 / *x.clock_read_ns) + " clock reads"
                              : std::string()));
     }
-    settle(t, missed, false);
+    settle(t, false, false);
+    open_why(t);
     host_notes(t, host, std::nullopt);
     return t;
 }
@@ -531,24 +632,81 @@ const char* verdict_name(Verdict v) {
         return "met";
     case Verdict::Missed:
         return "missed";
+    case Verdict::Inconclusive:
+        return "inconclusive";
     default:
         return "not measured";
     }
 }
 
+Verdict judge(const std::optional<Interval>& ci, Goal op, double goal) {
+    if (!ci)
+        return Verdict::NotMeasured;
+    if (!ci->exists())
+        return Verdict::Inconclusive;
+    bool met = false, missed = false;
+    switch (op) {
+    case Goal::AtMost:
+        met = ci->hi <= goal;
+        missed = ci->lo > goal;
+        break;
+    case Goal::AtLeast:
+        met = ci->lo >= goal;
+        missed = ci->hi < goal;
+        break;
+    case Goal::Below:
+        met = ci->hi < goal;
+        missed = ci->lo >= goal;
+        break;
+    }
+    return met ? Verdict::Met : missed ? Verdict::Missed : Verdict::Inconclusive;
+}
+
+std::string verdict_text(const Target& t) {
+    std::string v = verdict_name(t.verdict);
+    return t.reason.empty() ? v : v + " (" + t.reason + ")";
+}
+
+namespace {
+
+// Why an inconclusive target is left so, beyond its intervals holding the
+// goal: too few repetitions for any interval.
+void inconclusive_reason(Target& t) {
+    if (t.verdict != Verdict::Inconclusive)
+        return;
+    size_t n = 0;
+    bool few = false;
+    for (const auto& c : t.checks)
+        if (too_few(c)) {
+            few = true;
+            if (c.ci)
+                n = std::max(n, c.ci->n);
+        }
+    if (few)
+        t.reason = "too few repetitions: " + std::to_string(n) + ", a 95% interval takes " +
+                   std::to_string(min_repetitions());
+}
+
+} // namespace
+
 std::vector<Target> evaluate_targets(const std::vector<BenchExperiment>& exps,
                                      const BenchHost& host) {
-    return {t1(exps, host), t2(exps, host), t3(exps, host), t4(exps, host)};
+    std::vector<Target> out = {t1(exps, host), t2(exps, host), t3(exps, host), t4(exps, host)};
+    for (auto& t : out)
+        inconclusive_reason(t);
+    return out;
 }
 
 void render_targets(std::ostream& os, const std::vector<Target>& targets) {
-    os << "targets: ntcorral's performance goals, not assertions; the measured value beside each\n";
-    size_t width = 0;
-    for (const auto& t : targets)
-        width = std::max(width, value_text(t).size());
-    const size_t verdict_width = std::string(verdict_name(Verdict::NotMeasured)).size();
+    os << "targets: ntcorral's performance goals, not assertions; the measured value beside each, "
+          "[its 95% interval]: met or missed only when the whole interval is\n";
+    size_t width = 0, verdict_width = 0;
     for (const auto& t : targets) {
-        std::string verdict = verdict_name(t.verdict), value = value_text(t);
+        width = std::max(width, value_text(t).size());
+        verdict_width = std::max(verdict_width, verdict_text(t).size());
+    }
+    for (const auto& t : targets) {
+        std::string verdict = verdict_text(t), value = value_text(t);
         os << "  " << t.id << "  " << verdict << std::string(verdict_width - verdict.size(), ' ')
            << "  " << value << std::string(width - value.size(), ' ') << "  " << t.summary << '\n';
         if (!t.detail.empty())
@@ -565,6 +723,18 @@ Json targets_to_json(const std::vector<Target>& targets) {
     for (const auto& t : targets) {
         std::vector<std::string> all = t.why;
         all.insert(all.end(), t.notes.begin(), t.notes.end());
+        Json checks = Json::array();
+        for (const auto& c : t.checks)
+            checks.push_back({{"what", c.what},
+                              {"experiment", c.experiment},
+                              {"goal", c.goal},
+                              {"op", c.op == Goal::AtMost    ? "<="
+                                     : c.op == Goal::AtLeast ? ">="
+                                                             : "<"},
+                              {"unit", c.unit},
+                              {"value", c.value ? Json(*c.value) : Json(nullptr)},
+                              {"interval", interval_json(c.ci)},
+                              {"verdict", verdict_name(c.verdict)}});
         out.push_back({{"id", t.id},
                        {"goal", t.goal},
                        {"summary", t.summary},
@@ -572,8 +742,11 @@ Json targets_to_json(const std::vector<Target>& targets) {
                        {"unit", t.unit},
                        {"spread", t.spread ? Json{{"min", t.spread->min}, {"max", t.spread->max}}
                                            : Json(nullptr)},
+                       {"interval", interval_json(t.ci)},
                        {"where", t.where.empty() ? Json(nullptr) : Json(t.where)},
                        {"verdict", verdict_name(t.verdict)},
+                       {"verdict_text", verdict_text(t)},
+                       {"checks", std::move(checks)},
                        {"detail", t.detail},
                        {"note", join(all, "; ")},
                        {"why", t.why},

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // ntcorral client: the targets for `ntcorral bench`, each beside the
-// value the bench measured, and the instrumentation's worst figures.
+// value the bench measured and its confidence interval, the verdicts those
+// intervals give, and the instrumentation's worst figures.
 #pragma once
 
 #include <iosfwd>
@@ -13,23 +14,60 @@
 namespace ntcorral {
 
 // The targets: goals, each beside its measured value, not assertions.
-enum class Verdict { Met, Missed, NotMeasured };
-// "met", "missed", "not measured".
+enum class Verdict { Met, Missed, Inconclusive, NotMeasured };
+// "met", "missed", "inconclusive", "not measured".
 const char* verdict_name(Verdict v);
+
+// How a figure is held against its goal.
+enum class Goal {
+    AtMost,  // <= goal
+    AtLeast, // >= goal
+    Below,   // < goal
+};
+
+// A figure's verdict from its interval: met when every value in the
+// interval keeps the goal, missed when none does, inconclusive when the
+// goal falls inside it or there is no interval (too few repetitions);
+// not measured without values. An end exactly on the goal is on the side
+// the goal puts it: [1.10x, 1.20x] meets "at most 1.20x", [1.20x, 1.40x]
+// is inconclusive there; [0.90x, 1.00x] is inconclusive for "below 1.00x",
+// [1.00x, 1.10x] misses it.
+Verdict judge(const std::optional<Interval>& ci, Goal op, double goal);
+
+// One figure a target holds against its goal.
+struct Check {
+    std::string what;       // "shootdown/dpc against ipi_barrier/bare_ipi"
+    std::string experiment; // whose rounds settle it
+    Goal op = Goal::AtMost;
+    double goal = 0;
+    std::string unit; // "x" or "%"
+    std::optional<double> value;
+    std::optional<Interval> ci;
+    Verdict verdict = Verdict::NotMeasured;
+};
 
 struct Target {
     std::string id;                 // "T1"
     std::string goal;               // the words
     std::string summary;            // the goal in short, for the table
-    std::optional<double> measured; // the figure the verdict rests on
+    std::optional<double> measured; // the figure shown (the worst where there are several)
     std::string unit;               // "x" (a ratio) or "%"
     std::optional<Spread> spread;   // of that figure's per-round values
+    std::optional<Interval> ci;     // of that figure's median
     std::string where;              // where the figure comes from, e.g. "shootdown/ipi"
     Verdict verdict = Verdict::NotMeasured;
+    // Why a verdict is inconclusive where that is more than the interval
+    // holding the goal: "too few repetitions: 5, a 95% interval takes 6";
+    // "" otherwise.
+    std::string reason;
+    std::vector<Check> checks;      // every figure the verdict rests on
     std::string detail;             // every figure the target looks at
-    std::vector<std::string> why;   // the measurements that explain a miss
+    std::vector<std::string> why;   // the measurements that explain a miss or an open verdict
     std::vector<std::string> notes; // why not measured, caveats, information
 };
+
+// "met", or "inconclusive (too few repetitions: 5, a 95% interval takes 6)".
+std::string verdict_text(const Target& t);
 
 // The targets' goals (verdict thresholds).
 inline constexpr double kTargetCorralToIpi = 1.2;     // T1
@@ -39,12 +77,14 @@ inline constexpr unsigned kTargetProducingCpus = 4;   // T3
 inline constexpr double kTargetOverheadPct = 5;       // T4
 
 // T1..T4 from the bench's experiments; a target whose experiment, variant
-// or figure is missing is "not measured", with the reason in its notes.
+// or figure is missing is "not measured", with the reason in its notes. A
+// miss of one figure settles a target; else an inconclusive one leaves it
+// inconclusive; else a missing one leaves it not measured.
 std::vector<Target> evaluate_targets(const std::vector<BenchExperiment>& exps,
                                      const BenchHost& host);
 
 // "targets: ..." then one line per target: id, verdict, measured value with
-// its spread, the goal in short; below it the detail and the notes.
+// its interval, the goal in short; below it the detail and the notes.
 void render_targets(std::ostream& os, const std::vector<Target>& targets);
 Json targets_to_json(const std::vector<Target>& targets);
 

@@ -144,4 +144,15 @@ inline BenchExperiment queue_bench(const std::vector<uint64_t>& exinterlocked,
     return e;
 }
 
+// The same from per-round p50s of any number of rounds: ipi_barrier's
+// sense against bare_ipi is the one ratio T2 looks at.
+inline BenchExperiment ipi_barrier_rounds(const std::vector<double>& sense_ratio) {
+    std::vector<uint64_t> sense, bare;
+    for (double r : sense_ratio) {
+        sense.push_back(uint64_t(r * 1000 + 0.5));
+        bare.push_back(1000);
+    }
+    return ipi_barrier_bench(sense, bare);
+}
+
 } // namespace ntcorral::test

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-// ntcorral client tests: the bench's order, statistics, table and JSON; no
-// kernel needed (the runs come from a fake runner).
+// ntcorral client tests: the bench's order, statistics and their intervals,
+// table and JSON; no kernel needed (the runs come from a fake runner).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -46,7 +46,7 @@ ExperimentInfo experiment(std::vector<std::string> params = {}) {
     return e;
 }
 
-// Three repetitions of a, b, base with the given p50s per repetition.
+// Repetitions of a, b, base with the given p50s per repetition.
 BenchExperiment three_reps(std::vector<uint64_t> a, std::vector<uint64_t> b,
                            std::vector<uint64_t> base) {
     BenchExperiment e;
@@ -129,22 +129,44 @@ TEST(BenchOrder, warm_up_then_interleaved_with_the_same_parameters) {
     EXPECT_TRUE(e.rows[2].baseline);
 }
 
-TEST(BenchSummary, medians_ratios_and_their_spread) {
+TEST(BenchSummary, ratios_are_the_median_of_each_round_against_its_own_baseline) {
     BenchExperiment e = three_reps({300, 200, 220}, {90, 100, 110}, {100, 100, 110});
     ASSERT_EQ(e.rows.size(), 3u);
     const BenchRow& a = e.rows[0];
     EXPECT_EQ(a.median_p50, 220);
     EXPECT_EQ(e.rows[2].median_p50, 100);
+    // Per repetition: 300/100, 200/100, 220/110; not 220/100 of the medians.
     ASSERT_TRUE(a.ratio);
-    EXPECT_DOUBLE_EQ(*a.ratio, 2.2);
-    // Per repetition: 300/100, 200/100, 220/110.
+    EXPECT_DOUBLE_EQ(*a.ratio, 2.0);
     ASSERT_TRUE(a.ratio_spread);
     EXPECT_DOUBLE_EQ(a.ratio_spread->min, 2.0);
     EXPECT_DOUBLE_EQ(a.ratio_spread->max, 3.0);
+    // Three repetitions give no 95% interval: said, not made up.
+    ASSERT_TRUE(a.ratio_ci);
+    EXPECT_EQ(a.ratio_ci->n, 3u);
+    EXPECT_FALSE(a.ratio_ci->exists());
     const BenchRow& b = e.rows[1];
     EXPECT_DOUBLE_EQ(b.ratio_spread->min, 0.9);
     EXPECT_DOUBLE_EQ(b.ratio_spread->max, 1.0);
     EXPECT_DOUBLE_EQ(*e.rows[2].ratio, 1.0);
+}
+
+TEST(BenchSummary, six_rounds_give_the_interval_of_the_per_round_ratios) {
+    // a / base per round: 3.0, 2.0, 2.0, 2.5, 1.5, 2.2.
+    BenchExperiment e = three_reps({300, 200, 220, 250, 150, 220}, {1, 1, 1, 1, 1, 1},
+                                   {100, 100, 110, 100, 100, 100});
+    const BenchRow& a = e.rows[0];
+    ASSERT_TRUE(a.ratio_ci);
+    ASSERT_TRUE(a.ratio_ci->exists());
+    EXPECT_EQ(a.ratio_ci->n, 6u);
+    EXPECT_EQ(a.ratio_ci->k, 1u);
+    EXPECT_DOUBLE_EQ(a.ratio_ci->level, 31.0 / 32);
+    EXPECT_DOUBLE_EQ(a.ratio_ci->lo, 1.5);
+    EXPECT_DOUBLE_EQ(a.ratio_ci->hi, 3.0);
+    EXPECT_DOUBLE_EQ(*a.ratio, (2.0 + 2.2) / 2);
+    // The baseline against itself.
+    EXPECT_EQ(e.rows[2].ratio_ci->lo, 1.0);
+    EXPECT_EQ(e.rows[2].ratio_ci->hi, 1.0);
 }
 
 TEST(BenchSummary, p99_median_and_max_of_max) {
@@ -178,6 +200,7 @@ TEST(BenchSummary, zero_baseline_in_one_repetition_is_left_out_of_the_spread) {
     ASSERT_TRUE(e.rows[0].ratio_spread);
     EXPECT_DOUBLE_EQ(e.rows[0].ratio_spread->min, 2.0);
     EXPECT_DOUBLE_EQ(e.rows[0].ratio_spread->max, 2.0);
+    EXPECT_EQ(e.rows[0].ratio_ci->n, 2u) << "and out of the interval's n";
 }
 
 TEST(BenchSummary, no_baseline_variant_no_ratios) {
@@ -203,9 +226,10 @@ TEST(BenchSummary, throughput_ratio_of_per_sec_counters) {
     const ThroughputRow& t = e.rows[0].throughput[0];
     EXPECT_EQ(t.counter, "items_per_sec");
     EXPECT_EQ(t.median, 2000);
-    EXPECT_DOUBLE_EQ(*t.ratio, 2000.0 / 900); // 2000 / median(1000, 900, 0)
+    EXPECT_DOUBLE_EQ(*t.ratio, 2.5); // of 3000/1000 and 1800/900; 2000/0 is none
     EXPECT_DOUBLE_EQ(t.ratio_spread->min, 2.0);
     EXPECT_DOUBLE_EQ(t.ratio_spread->max, 3.0);
+    EXPECT_EQ(t.ratio_ci->n, 2u);
 }
 
 TEST(BenchSummary, violations_and_timeouts_count_every_run) {
@@ -224,23 +248,42 @@ TEST(BenchSummary, violations_and_timeouts_count_every_run) {
 }
 
 TEST(BenchRender, the_table) {
-    BenchExperiment e = three_reps({3000, 2000, 2200}, {900, 1000, 1200}, {1000, 1000, 1100});
+    // a / base per round: 3.00, 2.00, 2.00, 2.50, 1.50, 2.20; b: 0.90, 1.00,
+    // 1.09, 1.10, 0.95, 1.05.
+    BenchExperiment e =
+        three_reps({3000, 2000, 2200, 2500, 1500, 2200}, {900, 1000, 1200, 1100, 950, 1050},
+                   {1000, 1000, 1100, 1000, 1000, 1000});
     e.metric = "window";
     std::ostringstream os;
     render_bench(os, e, 50);
     std::string want =
-        "exp: p50 of window, 3 repetitions of 50 iterations, interleaved after a warm-up; ratios "
+        "exp: p50 of window, 6 repetitions of 50 iterations, interleaved after a warm-up; ratios "
         "to the baseline base of this bench\n"
-        "  variant  median     p99     max  ratio          spread  violations  timeouts\n"
-        "  a        2.20us  2.20us  3.00us  2.20x    2.00x..3.00x           0         0\n"
-        "  b        1.00us  1.00us  1.20us  1.00x  0.90x..1.09x *           0         0\n"
+        "  variant  median     p99     max  ratio          95% CI  violations  timeouts\n"
+        "  a        2.20us  2.20us  3.00us  2.10x    1.50x..3.00x           0         0\n"
+        "  b        1.02us  1.02us  1.20us  1.02x  0.90x..1.10x *           0         0\n"
         "  base     1.00us  1.00us  1.10us  1.00x        baseline           0         0\n"
-        "  spread: the lowest..highest of the per-repetition ratios (each variant against the "
-        "baseline of the same round)\n"
-        "  * the ratio falls on both sides of 1.00x across the repetitions: no clear difference "
-        "from the baseline\n"
-        "  exp: 9 runs + 0 warm-up, 0 violations, 0 timeouts\n";
+        "  ratio: the median of the per-repetition ratios, each run against the baseline's run "
+        "of the same round\n"
+        "  95% CI: a distribution-free interval of that median, the k-th lowest..k-th highest of "
+        "the n ratios; n=6, k=1: 96.9% coverage\n"
+        "  * the interval contains 1.00x: no clear difference from the baseline\n"
+        "  exp: 18 runs + 0 warm-up, 0 violations, 0 timeouts\n";
     EXPECT_EQ(os.str(), want);
+}
+
+TEST(BenchRender, too_few_repetitions_for_an_interval_are_said) {
+    BenchExperiment e = three_reps({3000, 2000, 2200}, {900, 1000, 1200}, {1000, 1000, 1100});
+    std::ostringstream os;
+    render_bench(os, e, 50);
+    EXPECT_NE(os.str().find("  a        2.20us  2.20us  3.00us  2.00x  none, n=3 < 6"),
+              std::string::npos)
+        << os.str();
+    EXPECT_NE(os.str().find("  95% CI: none: a 95% interval of the median takes at least 6 "
+                            "repetitions, here 3 (more --repetitions)\n"),
+              std::string::npos)
+        << os.str();
+    EXPECT_EQ(os.str().find(" *"), std::string::npos) << "no interval, no claim: " << os.str();
 }
 
 TEST(BenchRender, throughput_columns) {
@@ -253,8 +296,8 @@ TEST(BenchRender, throughput_columns) {
     summarize(e);
     std::ostringstream os;
     render_bench(os, e, 5);
-    EXPECT_NE(os.str().find("items_per_sec  ratio        spread"), std::string::npos) << os.str();
-    EXPECT_NE(os.str().find("3000  3.00x  3.00x..3.00x"), std::string::npos) << os.str();
+    EXPECT_NE(os.str().find("items_per_sec  ratio         95% CI"), std::string::npos) << os.str();
+    EXPECT_NE(os.str().find("3000  3.00x  none, n=1 < 6"), std::string::npos) << os.str();
 }
 
 TEST(BenchHost, cpuinfo_model_and_emulation) {
@@ -290,9 +333,52 @@ TEST(BenchJson, header_summary_and_every_repetition) {
     EXPECT_EQ(x["repetitions"].size(), 3u);
     EXPECT_EQ(x["repetitions"][1][0]["latency_ns"]["p50"], 2000);
     EXPECT_EQ(x["warmup"].size(), 3u);
-    EXPECT_DOUBLE_EQ(x["summary"][0]["ratio"].get<double>(), 2.2);
+    EXPECT_DOUBLE_EQ(x["summary"][0]["ratio"].get<double>(), 2.0);
     EXPECT_DOUBLE_EQ(x["summary"][0]["ratio_spread"]["max"].get<double>(), 3.0);
+    // Three rounds: the interval says there is none, and why.
+    const Json& ci = x["summary"][0]["ratio_ci"];
+    EXPECT_EQ(ci["n"], 3);
+    EXPECT_EQ(ci["confidence"], 0.95);
+    EXPECT_EQ(ci["method"], "order statistics of the median");
+    EXPECT_TRUE(ci["lo"].is_null());
+    EXPECT_TRUE(ci["hi"].is_null());
+    EXPECT_TRUE(ci["level"].is_null());
+    EXPECT_TRUE(ci["k"].is_null());
+    EXPECT_EQ(j["params"]["confidence"], 0.95);
     EXPECT_EQ(j["violations"], 0);
+}
+
+TEST(BenchJson, every_ratio_has_its_interval) {
+    BenchExperiment e =
+        shootdown_bench({1100, 1300, 1200, 1150, 1250, 1200}, {900, 1000, 1100, 1000, 1000, 1000},
+                        {5000, 5000, 5000, 5000, 5000, 5000}, {1000, 1000, 1100, 1000, 1000, 1000});
+    Json j = bench_to_json({}, {}, {e});
+    const Json& dpc = j["experiments"][0]["summary"][0];
+    // dpc / bare_ipi per round: 1.1, 1.3, 1.0909, 1.15, 1.25, 1.2.
+    const Json& ref = dpc["ratio_to_reference_ci"];
+    EXPECT_EQ(ref["n"], 6);
+    EXPECT_EQ(ref["k"], 1);
+    EXPECT_DOUBLE_EQ(ref["level"].get<double>(), 0.96875);
+    EXPECT_DOUBLE_EQ(ref["lo"].get<double>(), 1200.0 / 1100);
+    EXPECT_DOUBLE_EQ(ref["hi"].get<double>(), 1.3);
+    EXPECT_DOUBLE_EQ(dpc["ratio_ci"]["lo"].get<double>(), 1100.0 / 5000);
+    EXPECT_DOUBLE_EQ(dpc["overhead_ci"]["hi"].get<double>(), 100.0 / 1100 * 100);
+    EXPECT_TRUE(dpc["throughput"].empty());
+    // The targets carry the verdict of every figure they hold against a goal.
+    const Json& t1 = j["targets"][0];
+    EXPECT_EQ(t1["verdict"], "inconclusive") << "dpc's 1.09x..1.30x straddles 1.20x";
+    EXPECT_EQ(t1["verdict_text"], "inconclusive");
+    ASSERT_EQ(t1["checks"].size(), 4u);
+    const Json& c = t1["checks"][0];
+    EXPECT_EQ(c["what"], "shootdown/dpc against ipi_barrier/bare_ipi");
+    EXPECT_EQ(c["experiment"], "shootdown");
+    EXPECT_EQ(c["op"], "<=");
+    EXPECT_DOUBLE_EQ(c["goal"].get<double>(), 1.2);
+    EXPECT_EQ(c["verdict"], "inconclusive");
+    EXPECT_DOUBLE_EQ(c["interval"]["hi"].get<double>(), 1.3);
+    EXPECT_EQ(t1["checks"][1]["op"], "<");
+    EXPECT_EQ(t1["checks"][1]["verdict"], "met");
+    EXPECT_DOUBLE_EQ(t1["interval"]["lo"].get<double>(), 1200.0 / 1100);
 }
 
 TEST(BenchCli, options_and_defaults) {
@@ -307,7 +393,8 @@ TEST(BenchCli, options_and_defaults) {
     EXPECT_EQ(o.command, "bench");
     EXPECT_FALSE(o.bench.experiments);
     EXPECT_EQ(o.bench.iterations, 200u);
-    EXPECT_EQ(o.bench.repetitions, 5u);
+    EXPECT_EQ(o.bench.repetitions, 6u) << "the fewest with a 95% interval";
+    EXPECT_EQ(o.bench.repetitions, min_repetitions());
     EXPECT_EQ(o.bench.warmup, 20u);
     EXPECT_EQ(o.bench.cooldown, 5u);
     EXPECT_FALSE(o.bench.json_file);
@@ -526,16 +613,17 @@ TEST(BenchReference, no_stamped_round_where_the_experiment_takes_no_phase_stamps
         EXPECT_FALSE(row.stamps_overhead_pct);
 }
 
-TEST(BenchReference, ratio_of_the_medians_and_spread_per_round_across_metric_names) {
+TEST(BenchReference, ratio_and_spread_per_round_across_metric_names) {
     // dpc / bare_ipi per round: 1100/1000, 1300/1000, 1200/1100 (1.09).
     BenchExperiment e = shootdown_bench({1100, 1300, 1200}, {900, 1000, 1100}, {5000, 5000, 5000},
                                         {1000, 1000, 1100});
     const BenchRow& dpc = e.rows[0];
     ASSERT_TRUE(dpc.ratio_to_reference);
-    EXPECT_DOUBLE_EQ(*dpc.ratio_to_reference, 1200.0 / 1000);
+    EXPECT_DOUBLE_EQ(*dpc.ratio_to_reference, 1.1);
     ASSERT_TRUE(dpc.reference_spread);
     EXPECT_DOUBLE_EQ(dpc.reference_spread->min, 1200.0 / 1100);
     EXPECT_DOUBLE_EQ(dpc.reference_spread->max, 1.3);
+    EXPECT_EQ(dpc.reference_ci->n, 3u);
     // The reference against the baseline too, round by round.
     ASSERT_TRUE(e.reference_row);
     EXPECT_DOUBLE_EQ(*e.reference_row->ratio, 1000.0 / 5000);
@@ -603,8 +691,9 @@ TEST(BenchOverhead, the_stamped_round_and_the_reference_count_in_the_status) {
 }
 
 TEST(BenchRender, reference_row_and_the_instrumentation_columns) {
-    BenchExperiment e = shootdown_bench({1100, 1300, 1200}, {900, 1000, 1100}, {5000, 5000, 5000},
-                                        {1000, 1000, 1100});
+    BenchExperiment e =
+        shootdown_bench({1100, 1300, 1200, 1150, 1250, 1200}, {900, 1000, 1100, 1000, 1000, 1000},
+                        {5000, 5000, 5000, 5000, 5000, 5000}, {1000, 1000, 1100, 1000, 1000, 1000});
     e.request = bench_request(shootdown_info(), BenchOptions{});
     e.stamped = {timed_run("shootdown", "dpc", 1320), timed_run("shootdown", "ipi", 1000),
                  timed_run("shootdown", "stop_machine", 5500)};
@@ -613,16 +702,16 @@ TEST(BenchRender, reference_row_and_the_instrumentation_columns) {
     std::ostringstream os;
     render_bench(os, e, 50);
     std::string want =
-        "shootdown: p50 of window, 3 repetitions of 50 iterations, interleaved after a warm-up; "
+        "shootdown: p50 of window, 6 repetitions of 50 iterations, interleaved after a warm-up; "
         "ratios to the baseline stop_machine of this bench\n"
         "  runs: 20 warm-up and 5 cool-down iterations in the module, not recorded, lean (no "
         "clock read inside the timed window), hold 0us, no PCI read in the window, then one "
         "round with phase stamps on\n"
         "  reference: ipi_barrier/bare_ipi, run in the same rounds after the variants (A B C R "
         "A B C R ...)\n"
-        "  variant               median     p99     max  ratio        spread     to ref    "
-        "ref spread  overhead  stamps  violations  timeouts\n"
-        "  dpc                   1.20us  1.20us  1.30us  0.24x  0.22x..0.26x      1.20x  "
+        "  variant               median     p99     max  ratio        95% CI     to ref        "
+        "95% CI  overhead  stamps  violations  timeouts\n"
+        "  dpc                   1.20us  1.20us  1.30us  0.24x  0.22x..0.26x      1.17x  "
         "1.09x..1.30x      8.3%  +10.0%           0         0\n"
         "  ipi                   1.00us  1.00us  1.10us  0.20x  0.18x..0.22x      1.00x  "
         "0.90x..1.00x     10.0%   +0.0%           0         0\n"
@@ -630,13 +719,15 @@ TEST(BenchRender, reference_row_and_the_instrumentation_columns) {
         "4.55x..5.00x      2.0%  +10.0%           0         0\n"
         "  ipi_barrier/bare_ipi  1.00us  1.00us  1.10us  0.20x  0.20x..0.22x  reference"
         "                   10.0%   +0.0%           0         0\n"
-        "  spread: the lowest..highest of the per-repetition ratios (each variant against the "
-        "baseline of the same round)\n"
-        "  to ref: the median against the reference's; ref spread: per round, the same way\n"
+        "  ratio: the median of the per-repetition ratios, each run against the baseline's run "
+        "of the same round\n"
+        "  95% CI: a distribution-free interval of that median, the k-th lowest..k-th highest of "
+        "the n ratios; n=6, k=1: 96.9% coverage\n"
+        "  to ref: the same against the reference's run of the same round\n"
         "  overhead: an empty timed sample (two timestamps and a recorded sample, measured by the "
         "module before each run) as a share of the median\n"
         "  stamps: what the phase timestamps add to the median when they are on (one round)\n"
-        "  shootdown: 16 runs + 0 warm-up, 0 violations, 0 timeouts\n";
+        "  shootdown: 28 runs + 0 warm-up, 0 violations, 0 timeouts\n";
     EXPECT_EQ(os.str(), want);
 }
 
@@ -679,14 +770,32 @@ TEST(BenchJson, new_row_fields_the_reference_the_targets_and_the_instrumentation
                                      {"hold_us", 0},
                                      {"pci_device", "none"}}));
     const Json& dpc = x["summary"][0];
-    for (const char* k :
-         {"variant", "baseline", "reference", "median_p50_ns", "p99_ns", "max_ns", "ratio",
-          "ratio_spread", "throughput", "ratio_to_reference", "ratio_to_reference_spread",
-          "clock_read_ns", "sample_overhead_ns", "overhead_pct", "stamped_p50_ns",
-          "stamps_overhead_pct", "violations", "timeouts", "truncated"})
+    for (const char* k : {"variant",
+                          "baseline",
+                          "reference",
+                          "median_p50_ns",
+                          "p99_ns",
+                          "max_ns",
+                          "ratio",
+                          "ratio_spread",
+                          "ratio_ci",
+                          "throughput",
+                          "ratio_to_reference",
+                          "ratio_to_reference_spread",
+                          "ratio_to_reference_ci",
+                          "clock_read_ns",
+                          "sample_overhead_ns",
+                          "overhead_pct",
+                          "overhead_ci",
+                          "stamped_p50_ns",
+                          "stamps_overhead_pct",
+                          "violations",
+                          "timeouts",
+                          "truncated"})
         EXPECT_TRUE(dpc.contains(k)) << k;
     EXPECT_EQ(dpc["reference"], false);
-    EXPECT_DOUBLE_EQ(dpc["ratio_to_reference"].get<double>(), 1.2);
+    // dpc / bare_ipi per round: 1.1, 1.3, 1.09: their median.
+    EXPECT_DOUBLE_EQ(dpc["ratio_to_reference"].get<double>(), 1.1);
     EXPECT_DOUBLE_EQ(dpc["ratio_to_reference_spread"]["max"].get<double>(), 1.3);
     EXPECT_DOUBLE_EQ(dpc["overhead_pct"].get<double>(), 100.0 / 1200 * 100);
     EXPECT_DOUBLE_EQ(dpc["stamped_p50_ns"].get<double>(), 1320);
@@ -707,7 +816,9 @@ TEST(BenchJson, new_row_fields_the_reference_the_targets_and_the_instrumentation
 
     ASSERT_EQ(j["targets"].size(), 4u);
     EXPECT_EQ(j["targets"][0]["id"], "T1");
-    EXPECT_EQ(j["targets"][0]["verdict"], "met");
+    EXPECT_EQ(j["targets"][0]["verdict"], "inconclusive");
+    EXPECT_EQ(j["targets"][0]["verdict_text"],
+              "inconclusive (too few repetitions: 3, a 95% interval takes 6)");
     EXPECT_EQ(j["targets"][1]["verdict"], "not measured");
     EXPECT_DOUBLE_EQ(j["instrumentation"]["worst_overhead_pct"].get<double>(), 10.0);
     EXPECT_EQ(j["instrumentation"]["worst_overhead_row"], "shootdown/ipi");
@@ -725,4 +836,80 @@ TEST(BenchJson, an_experiment_without_a_reference) {
     EXPECT_TRUE(x["summary"][0]["overhead_pct"].is_null());
     EXPECT_TRUE(j["instrumentation"]["worst_overhead_pct"].is_null());
     EXPECT_EQ(j["targets"][3]["verdict"], "not measured");
+}
+
+// --- the interval of the median ---------------------------------------------
+
+TEST(BenchInterval, the_rank_and_its_exact_coverage_for_each_n) {
+    // k for n = 1..30: the largest with 1 - 2 P(Binomial(n, 1/2) < k) >= 95%
+    // (computed apart with exact fractions).
+    const size_t want_k[] = {0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4,
+                             4, 5, 5, 5, 6, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10};
+    for (size_t n = 1; n <= 30; n++)
+        EXPECT_EQ(median_rank(n), want_k[n - 1]) << "n=" << n;
+    EXPECT_EQ(median_coverage(6, 1), 31.0 / 32);
+    EXPECT_EQ(median_coverage(9, 2), 123.0 / 128);
+    EXPECT_EQ(median_coverage(12, 3), 1969.0 / 2048);
+    EXPECT_DOUBLE_EQ(median_coverage(17, 5), 31161.0 / 32768) << "just above 95%";
+    EXPECT_DOUBLE_EQ(median_coverage(17, 6), 1 - 2 * 9402.0 / 131072) << "below it";
+    // Five values reach 93.75% at best: no 95% interval.
+    EXPECT_EQ(median_coverage(5, 1), 0.9375);
+    EXPECT_EQ(min_repetitions(), 6u);
+    EXPECT_EQ(min_repetitions(0.9), 5u);
+    EXPECT_EQ(median_rank(5, 0.9), 1u);
+    // Out of range: no interval.
+    EXPECT_EQ(median_coverage(6, 0), 0);
+    EXPECT_EQ(median_coverage(6, 4), 0);
+    EXPECT_EQ(median_coverage(7, 4), 0) << "[x(4), x(4)] covers nothing";
+    // Large n stays finite and ordered.
+    size_t k = median_rank(1000);
+    EXPECT_GT(k, 460u);
+    EXPECT_LT(k, 480u);
+    EXPECT_GE(median_coverage(1000, k), 0.95);
+    EXPECT_LT(median_coverage(1000, k + 1), 0.95);
+}
+
+TEST(BenchInterval, order_statistics_of_small_inputs) {
+    auto ci = median_interval({5, 1, 4, 2, 6, 3});
+    ASSERT_TRUE(ci && ci->exists());
+    EXPECT_EQ(ci->n, 6u);
+    EXPECT_EQ(ci->k, 1u);
+    EXPECT_EQ(ci->lo, 1);
+    EXPECT_EQ(ci->hi, 6);
+    EXPECT_EQ(ci->level, 0.96875);
+
+    ci = median_interval({9, 1, 8, 2, 7, 3, 6, 4, 5});
+    ASSERT_TRUE(ci && ci->exists());
+    EXPECT_EQ(ci->k, 2u);
+    EXPECT_EQ(ci->lo, 2) << "the 2nd lowest";
+    EXPECT_EQ(ci->hi, 8) << "the 2nd highest";
+    EXPECT_EQ(ci->level, 123.0 / 128);
+
+    ci = median_interval({12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1});
+    ASSERT_TRUE(ci && ci->exists());
+    EXPECT_EQ(ci->k, 3u);
+    EXPECT_EQ(ci->lo, 3);
+    EXPECT_EQ(ci->hi, 10);
+
+    // Ties: the order statistics as they are.
+    ci = median_interval({1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.0, 1.5});
+    ASSERT_TRUE(ci && ci->exists());
+    EXPECT_EQ(ci->lo, 1.1);
+    EXPECT_EQ(ci->hi, 1.1);
+}
+
+TEST(BenchInterval, too_few_values_give_none_and_say_how_many) {
+    for (size_t n = 1; n < 6; n++) {
+        auto ci = median_interval(std::vector<double>(n, 1.0));
+        ASSERT_TRUE(ci);
+        EXPECT_EQ(ci->n, n);
+        EXPECT_FALSE(ci->exists());
+        EXPECT_EQ(ci->level, 0);
+        EXPECT_EQ(format_interval(ci), "none, n=" + std::to_string(n) + " < 6");
+    }
+    EXPECT_FALSE(median_interval({}));
+    EXPECT_EQ(format_interval(std::nullopt), "n/a");
+    EXPECT_TRUE(interval_json(std::nullopt).is_null());
+    EXPECT_EQ(format_interval(median_interval({1, 2, 3, 4, 5, 6})), "1.00x..6.00x");
+    EXPECT_EQ(format_interval(median_interval({1, 2, 3, 4, 5, 6}), "%"), "1.0%..6.0%");
 }
