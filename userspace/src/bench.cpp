@@ -2,10 +2,11 @@
 // ntcorral client: `ntcorral bench`, interleaved repetitions of every variant
 // of each experiment, their summary against the baseline and a reference
 // with a confidence interval over the repetitions, the instrumentation's own
-// cost, and the targets.
+// cost, and more rounds until the targets' verdicts settle.
 #include "bench.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -290,6 +291,19 @@ Json opt_result_json(const std::optional<RunResult>& r) {
     return r ? result_to_json(*r) : Json(nullptr);
 }
 
+// "60", "0.25": seconds as given.
+std::string seconds(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%g", v);
+    return buf;
+}
+
+// --until-conclusive's cap: as given, else the default (or --repetitions
+// where that is more).
+uint32_t repetition_cap(const BenchOptions& opts) {
+    return opts.max_repetitions.value_or(std::max(kBenchDefaultMaxRepetitions, opts.repetitions));
+}
+
 std::string one_decimal(double v) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.1f", v);
@@ -303,7 +317,7 @@ std::string interval_note(size_t n) {
     if (!k)
         return "none: a 95% interval of the median takes at least " +
                std::to_string(min_repetitions()) + " repetitions, here " + std::to_string(n) +
-               " (more --repetitions)";
+               " (more --repetitions, or --until-conclusive)";
     return "a distribution-free interval of that median, the k-th lowest..k-th highest of the n "
            "ratios; n=" +
            std::to_string(n) + ", k=" + std::to_string(k) + ": " +
@@ -551,6 +565,7 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
             ref_req = bench_request(*it, opts);
             ref_stamped_req = bench_request(*it, opts, true);
             ref_req->variant = ref_stamped_req->variant = ref->variant;
+            e.reference_request = ref_req;
         } else {
             e.reference_note =
                 ref->experiment + "/" + ref->variant + " is not in the module's list";
@@ -598,6 +613,84 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
     }
     summarize(e);
     return e;
+}
+
+void bench_round(BenchExperiment& e, const BenchRunner& run,
+                 const std::function<void(const RunResult&)>& on_run) {
+    auto one = [&](const RunRequest& req) {
+        RunResult r = run(req);
+        if (on_run)
+            on_run(r);
+        return r;
+    };
+    std::vector<RunResult> round;
+    for (const auto& v : e.variants) {
+        RunRequest req = e.request;
+        req.variant = v;
+        round.push_back(one(req));
+    }
+    // The round counts only as a whole: a run that throws (a cancel) leaves
+    // the experiment as it was.
+    std::optional<RunResult> ref;
+    if (e.reference && e.reference_request)
+        ref = one(*e.reference_request);
+    e.reps.push_back(std::move(round));
+    if (ref)
+        e.reference_reps.push_back(std::move(*ref));
+    summarize(e);
+}
+
+double steady_seconds() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+BenchExtension
+extend_until_conclusive(std::vector<BenchExperiment>& exps, const BenchOptions& opts,
+                        const BenchRunner& run, const BenchClock& clock, double started,
+                        const BenchUnsettled& unsettled,
+                        const std::function<void(const BenchExperiment&, double)>& on_round) {
+    const uint32_t cap = repetition_cap(opts);
+    const double budget = opts.budget_s.value_or(0);
+    BenchExtension ext;
+    // The experiments `unsettled` names, in the bench's order.
+    auto named = [&] {
+        std::vector<size_t> out;
+        std::vector<std::string> names = unsettled(exps);
+        for (size_t i = 0; i < exps.size(); i++)
+            if (std::find(names.begin(), names.end(), exps[i].experiment) != names.end())
+                out.push_back(i);
+        return out;
+    };
+    auto finish = [&](bool budget_reached) {
+        ext.budget = budget_reached;
+        ext.elapsed_s = clock() - started;
+        for (auto& e : exps)
+            e.stop = BenchStop::None;
+        for (size_t i : named()) {
+            if (exps[i].reps.size() >= cap)
+                exps[i].stop = BenchStop::Cap;
+            else if (budget_reached)
+                exps[i].stop = BenchStop::Budget;
+        }
+        return ext;
+    };
+    for (;;) {
+        std::vector<size_t> todo;
+        for (size_t i : named())
+            if (exps[i].reps.size() < cap)
+                todo.push_back(i);
+        if (todo.empty())
+            return finish(false);
+        for (size_t i : todo) {
+            if (clock() - started >= budget)
+                return finish(true);
+            bench_round(exps[i], run);
+            ext.rounds++;
+            if (on_round)
+                on_round(exps[i], clock() - started);
+        }
+    }
 }
 
 std::string format_ratio(const std::optional<double>& r) {
@@ -793,17 +886,22 @@ Json bench_to_json(const BenchHost& host, const BenchOptions& opts,
                    const std::vector<BenchExperiment>& exps) {
     Json j;
     j["host"] = bench_host_to_json(host);
-    j["params"] = {{"iterations", opts.iterations},
-                   {"repetitions", opts.repetitions},
-                   {"confidence", kConfidence},
-                   {"interval", "order statistics of the median of the per-repetition values"},
-                   {"warmup", opts.warmup},
-                   {"cooldown", opts.cooldown},
-                   {"deadline_us", kBenchDeadlineUs},
-                   {"max_runtime_ms", kBenchMaxRuntimeMs},
-                   {"order", "one warm-up run of each variant, discarded; then the repetitions "
-                             "interleaved, every variant in turn and the reference last; then, "
-                             "where the experiment takes phase_stamps, one round with them on"}};
+    j["params"] = {
+        {"iterations", opts.iterations},
+        {"repetitions", opts.repetitions},
+        {"until_conclusive", opts.until_conclusive},
+        {"budget_s", opts.budget_s ? Json(*opts.budget_s) : Json(nullptr)},
+        {"max_repetitions", opts.until_conclusive ? Json(repetition_cap(opts)) : Json(nullptr)},
+        {"confidence", kConfidence},
+        {"interval", "order statistics of the median of the per-repetition values"},
+        {"warmup", opts.warmup},
+        {"cooldown", opts.cooldown},
+        {"deadline_us", kBenchDeadlineUs},
+        {"max_runtime_ms", kBenchMaxRuntimeMs},
+        {"order", "one warm-up run of each variant, discarded; then the repetitions "
+                  "interleaved, every variant in turn and the reference last; then, "
+                  "where the experiment takes phase_stamps, one round with them on; "
+                  "with --until-conclusive, more rounds after it"}};
     uint64_t violations = 0, timeouts = 0;
     Json list = Json::array();
     for (const auto& e : exps) {
@@ -827,8 +925,13 @@ Json bench_to_json(const BenchHost& host, const BenchOptions& opts,
             violations += e.reference_row->violations;
             timeouts += e.reference_row->timeouts;
         }
+        const char* stop = e.stop == BenchStop::Budget ? "budget"
+                           : e.stop == BenchStop::Cap  ? "cap"
+                                                       : nullptr;
         list.push_back({{"experiment", e.experiment},
                         {"metric", e.metric},
+                        {"repetitions_run", e.reps.size()},
+                        {"stopped_by", stop ? Json(stop) : Json(nullptr)},
                         {"baseline", e.baseline.empty() ? Json(nullptr) : Json(e.baseline)},
                         {"variants", e.variants},
                         {"run_params", request_json(e.request)},
@@ -843,7 +946,7 @@ Json bench_to_json(const BenchHost& host, const BenchOptions& opts,
     j["experiments"] = std::move(list);
     j["violations"] = violations;
     j["timeouts"] = timeouts;
-    j["targets"] = targets_to_json(evaluate_targets(exps, host));
+    j["targets"] = targets_to_json(evaluate_targets(exps, host, opts));
     j["instrumentation"] = instrumentation_to_json(exps);
     return j;
 }
@@ -859,16 +962,91 @@ int bench_status(const std::vector<BenchExperiment>& exps) {
     return kExitOk;
 }
 
-int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err) {
+void validate_bench_options(const BenchOptions& opts) {
     if (opts.iterations < NTCORRAL_MIN_ITERATIONS || opts.iterations > NTCORRAL_MAX_ITERATIONS)
         throw UsageError("--iterations wants a count in [" +
                          std::to_string(NTCORRAL_MIN_ITERATIONS) + ", " +
                          std::to_string(NTCORRAL_MAX_ITERATIONS) + "]");
-    if (opts.repetitions < 1)
-        throw UsageError("--repetitions wants at least 1");
+    if (opts.repetitions < 1 || opts.repetitions > kBenchMaxRepetitions)
+        throw UsageError("--repetitions wants a count in [1, " +
+                         std::to_string(kBenchMaxRepetitions) + "]");
     if (opts.warmup > NTCORRAL_MAX_WARMUP || opts.cooldown > NTCORRAL_MAX_WARMUP)
         throw UsageError("--warmup and --cooldown want a count in [0, " +
                          std::to_string(NTCORRAL_MAX_WARMUP) + "]");
+    if (!opts.until_conclusive) {
+        if (opts.budget_s)
+            throw UsageError("--budget-s is the time budget of --until-conclusive: give both, "
+                             "or neither");
+        if (opts.max_repetitions)
+            throw UsageError("--max-repetitions caps --until-conclusive: give both, or neither");
+        return;
+    }
+    if (!opts.budget_s)
+        throw UsageError("--until-conclusive wants --budget-s S, the most seconds the bench may "
+                         "take before it stops adding repetitions");
+    if (!std::isfinite(*opts.budget_s) || *opts.budget_s <= 0)
+        throw UsageError("--budget-s wants a number of seconds above 0, not " +
+                         seconds(*opts.budget_s));
+    const uint32_t cap = repetition_cap(opts);
+    if (cap < opts.repetitions || cap > kBenchMaxRepetitions)
+        throw UsageError("--max-repetitions wants a count in [" + std::to_string(opts.repetitions) +
+                         ", " + std::to_string(kBenchMaxRepetitions) +
+                         "] (at least --repetitions), not " + std::to_string(cap));
+}
+
+std::vector<BenchExperiment> run_bench(const std::vector<const ExperimentInfo*>& exps,
+                                       const std::vector<ExperimentInfo>& module,
+                                       const BenchOptions& opts, const BenchHost& host,
+                                       const BenchRunner& run, const BenchClock& clock,
+                                       std::ostream& out) {
+    const double started = clock();
+    std::vector<BenchExperiment> done;
+    for (const ExperimentInfo* exp : exps) {
+        done.push_back(bench_experiment(*exp, opts, run, {}, module));
+        // With more rounds to come a table now would be out of date.
+        if (opts.until_conclusive) {
+            out << "bench: " << exp->name << ", " << done.back().reps.size() << " repetitions, "
+                << one_decimal(clock() - started) << " s\n";
+        } else {
+            out << '\n';
+            render_bench(out, done.back(), opts.iterations);
+        }
+        out.flush();
+    }
+    if (opts.until_conclusive) {
+        const std::string budget = seconds(*opts.budget_s);
+        BenchExtension ext = extend_until_conclusive(
+            done, opts, run, clock, started,
+            [&](const std::vector<BenchExperiment>& x) {
+                return unsettled_experiments(evaluate_targets(x, host, opts));
+            },
+            [&](const BenchExperiment& e, double t) {
+                out << "until-conclusive: " << e.experiment << ", repetition " << e.reps.size()
+                    << ", " << one_decimal(t) << " s of the " << budget << " s budget\n";
+                out.flush();
+            });
+        const bool capped = std::any_of(done.begin(), done.end(), [](const BenchExperiment& e) {
+            return e.stop == BenchStop::Cap;
+        });
+        out << "until-conclusive: "
+            << (ext.budget ? "the budget of " + budget + " s reached"
+                : capped
+                    ? "the cap of " + std::to_string(repetition_cap(opts)) + " repetitions reached"
+                    : std::string("every verdict conclusive"))
+            << ", " << ext.rounds << (ext.rounds == 1 ? " more round, " : " more rounds, ")
+            << one_decimal(ext.elapsed_s) << " s in all\n";
+        for (const auto& e : done) {
+            out << '\n';
+            render_bench(out, e, opts.iterations);
+        }
+    }
+    out << '\n';
+    render_targets(out, evaluate_targets(done, host, opts));
+    return done;
+}
+
+int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err) {
+    validate_bench_options(opts);
 
     Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
     std::vector<ExperimentInfo> list;
@@ -913,15 +1091,8 @@ int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err) {
             std::rethrow_exception(done.stop);
         return std::move(*done.result);
     };
-    std::vector<BenchExperiment> done;
-    for (const ExperimentInfo* exp : exps) {
-        out << '\n';
-        done.push_back(bench_experiment(*exp, opts, runner, {}, list));
-        render_bench(out, done.back(), opts.iterations);
-        out.flush();
-    }
-    out << '\n';
-    render_targets(out, evaluate_targets(done, host));
+    std::vector<BenchExperiment> done =
+        run_bench(exps, list, opts, host, runner, steady_seconds, out);
 
     if (opts.json_file) {
         std::ofstream f(*opts.json_file, std::ios::trunc);

@@ -2,7 +2,7 @@
 // ntcorral client: `ntcorral bench`, interleaved repetitions of every variant
 // of each experiment, their summary against the baseline and a reference
 // with a confidence interval over the repetitions, the instrumentation's own
-// cost and the targets.
+// cost, the targets, and more rounds until their verdicts settle.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,9 @@ namespace ntcorral {
 
 // The confidence of every interval the bench gives.
 inline constexpr double kConfidence = 0.95;
+// Repetitions a bench may ask for, and --until-conclusive's default cap.
+inline constexpr uint32_t kBenchMaxRepetitions = 1000;
+inline constexpr uint32_t kBenchDefaultMaxRepetitions = 100;
 
 // What the bench subcommand's options say (CliOptions::bench).
 struct BenchOptions {
@@ -29,7 +32,21 @@ struct BenchOptions {
     uint32_t warmup = 20;     // unrecorded iterations the module runs before the measured ones
     uint32_t cooldown = 5;    // and after them (where the experiment takes them)
     std::optional<std::string> json_file;
+    // --until-conclusive: more rounds of the experiments an inconclusive
+    // verdict rests on, until none is or the budget (seconds from the
+    // bench's first run) or the cap on repetitions is reached.
+    bool until_conclusive = false;
+    std::optional<double> budget_s;
+    std::optional<uint32_t> max_repetitions; // kBenchDefaultMaxRepetitions if unset
 };
+
+// Throws UsageError on options that do not go together or out of range:
+// --repetitions in [1, kBenchMaxRepetitions]; --until-conclusive with
+// --budget-s > 0 (finite); --max-repetitions in [--repetitions,
+// kBenchMaxRepetitions]; --budget-s and --max-repetitions only with
+// --until-conclusive; the iterations, warm-up and cool-down in the uapi's
+// ranges.
+void validate_bench_options(const BenchOptions& opts);
 
 // Every run of a bench uses these bounds (the caps of uapi/ntcorral.h).
 inline constexpr uint32_t kBenchDeadlineUs = 1000000;
@@ -144,17 +161,23 @@ struct BenchRow {
     uint64_t truncated = 0;
 };
 
+// Why --until-conclusive gave an experiment no more rounds while a verdict
+// still rested on them.
+enum class BenchStop { None, Budget, Cap };
+
 // One experiment's runs and their summary.
 struct BenchExperiment {
     std::string experiment;
     std::string metric;   // the primary metric, "window"
     std::string baseline; // the baseline variant, "" if none
     std::vector<std::string> variants;
-    std::vector<RunResult> warmup;            // one per variant, discarded
-    std::vector<std::vector<RunResult>> reps; // [repetition][variant]
-    std::vector<RunResult> stamped;           // one per variant, phase stamps on; may be empty
-    std::vector<BenchRow> rows;               // one per variant
-    RunRequest request;                       // what every measured run sent (variant aside)
+    std::vector<RunResult> warmup;               // one per variant, discarded
+    std::vector<std::vector<RunResult>> reps;    // [repetition][variant]
+    std::vector<RunResult> stamped;              // one per variant, phase stamps on; may be empty
+    std::vector<BenchRow> rows;                  // one per variant
+    RunRequest request;                          // what every measured run sent (variant aside)
+    std::optional<RunRequest> reference_request; // the reference's, where it is measured
+    BenchStop stop = BenchStop::None;
 
     std::optional<BenchReference> reference; // set when it was measured
     std::string reference_note;              // why a reference was not measured
@@ -193,6 +216,37 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
                                  const std::function<void(const RunResult&)>& on_run = {},
                                  const std::vector<ExperimentInfo>& module = {});
 
+// One more measured round of `e`, as the others (every variant in turn,
+// then the reference), with no warm-up run; then the summary again.
+void bench_round(BenchExperiment& e, const BenchRunner& run,
+                 const std::function<void(const RunResult&)>& on_run = {});
+
+// Seconds on a monotonic clock; the live one is steady_seconds().
+using BenchClock = std::function<double()>;
+double steady_seconds();
+
+// The experiments (by name) an inconclusive verdict still rests on, given
+// the bench so far; the live one asks the targets (unsettled_experiments()).
+using BenchUnsettled = std::function<std::vector<std::string>(const std::vector<BenchExperiment>&)>;
+
+// --until-conclusive: while `unsettled` names experiments, one more round
+// of each of them in the bench's order (experiments whose verdicts settled
+// get none), then ask again. No round starts once opts.budget_s seconds
+// have passed since `started` (a round in flight finishes: its runs pair up
+// only as a whole), nor for an experiment at the cap of repetitions. At the
+// end every experiment still named gets its BenchStop (Budget or Cap).
+// `on_round` hears of each round added.
+struct BenchExtension {
+    unsigned rounds = 0;  // rounds added over every experiment
+    double elapsed_s = 0; // since `started`, at the end
+    bool budget = false;  // the budget ended it
+};
+BenchExtension
+extend_until_conclusive(std::vector<BenchExperiment>& exps, const BenchOptions& opts,
+                        const BenchRunner& run, const BenchClock& clock, double started,
+                        const BenchUnsettled& unsettled,
+                        const std::function<void(const BenchExperiment&, double)>& on_round = {});
+
 // The experiment's table: variant, median, p99, max, ratio and its 95%
 // interval, the ratio to the reference and its interval, the throughput
 // ratios, the instrumentation's share, what phase stamps add, violations and
@@ -219,6 +273,17 @@ Json bench_to_json(const BenchHost& host, const BenchOptions& opts,
 // Exit status of a bench: 0, or 3 when any run reported violations or
 // timeouts (the reference's included).
 int bench_status(const std::vector<BenchExperiment>& exps);
+
+// The bench of `exps` with a runner and a clock: every experiment's
+// repetitions, with --until-conclusive the rounds its verdicts want, each
+// experiment's table (as it ends; with --until-conclusive after the last
+// round) and the targets, printed to `out`. `module` is the module's list
+// (where the references come from).
+std::vector<BenchExperiment> run_bench(const std::vector<const ExperimentInfo*>& exps,
+                                       const std::vector<ExperimentInfo>& module,
+                                       const BenchOptions& opts, const BenchHost& host,
+                                       const BenchRunner& run, const BenchClock& clock,
+                                       std::ostream& out);
 
 // The whole subcommand against the module. Throws UsageError, NlError,
 // ReplyError.

@@ -121,7 +121,8 @@ void open_why(Target& t) {
     std::string n =
         *lo == *hi ? std::to_string(*lo) : std::to_string(*lo) + "-" + std::to_string(*hi);
     t.why.push_back("no 95% interval from " + n + " repetitions (it takes " +
-                    std::to_string(min_repetitions()) + "): more --repetitions");
+                    std::to_string(min_repetitions()) +
+                    "): more --repetitions, or --until-conclusive");
 }
 
 const BenchExperiment* find_exp(const std::vector<BenchExperiment>& exps, const std::string& name) {
@@ -670,30 +671,64 @@ std::string verdict_text(const Target& t) {
 namespace {
 
 // Why an inconclusive target is left so, beyond its intervals holding the
-// goal: too few repetitions for any interval.
-void inconclusive_reason(Target& t) {
+// goal: --until-conclusive's budget or cap, or too few repetitions for any
+// interval.
+void inconclusive_reason(Target& t, const std::vector<BenchExperiment>& exps,
+                         const BenchOptions& opts) {
     if (t.verdict != Verdict::Inconclusive)
         return;
-    size_t n = 0;
-    bool few = false;
-    for (const auto& c : t.checks)
-        if (too_few(c)) {
-            few = true;
-            if (c.ci)
+    std::vector<size_t> budget_reps;
+    bool cap = false, few = false;
+    for (const auto& c : t.checks) {
+        if (c.verdict != Verdict::Inconclusive)
+            continue;
+        few |= too_few(c);
+        const BenchExperiment* e = find_exp(exps, c.experiment);
+        if (e && e->stop == BenchStop::Budget)
+            budget_reps.push_back(e->reps.size());
+        cap |= e && e->stop == BenchStop::Cap;
+    }
+    if (!budget_reps.empty() && opts.budget_s) {
+        auto [lo, hi] = std::minmax_element(budget_reps.begin(), budget_reps.end());
+        t.reason =
+            "budget of " + fmt("%g", *opts.budget_s) + " s reached after " +
+            (*lo == *hi ? std::to_string(*lo) : std::to_string(*lo) + "-" + std::to_string(*hi)) +
+            " repetitions";
+    } else if (cap) {
+        t.reason = "cap of " +
+                   std::to_string(opts.max_repetitions.value_or(
+                       std::max(kBenchDefaultMaxRepetitions, opts.repetitions))) +
+                   " repetitions reached";
+    } else if (few) {
+        size_t n = 0;
+        for (const auto& c : t.checks)
+            if (too_few(c) && c.ci)
                 n = std::max(n, c.ci->n);
-        }
-    if (few)
         t.reason = "too few repetitions: " + std::to_string(n) + ", a 95% interval takes " +
                    std::to_string(min_repetitions());
+    }
 }
 
 } // namespace
 
 std::vector<Target> evaluate_targets(const std::vector<BenchExperiment>& exps,
-                                     const BenchHost& host) {
+                                     const BenchHost& host, const BenchOptions& opts) {
     std::vector<Target> out = {t1(exps, host), t2(exps, host), t3(exps, host), t4(exps, host)};
     for (auto& t : out)
-        inconclusive_reason(t);
+        inconclusive_reason(t, exps, opts);
+    return out;
+}
+
+std::vector<std::string> unsettled_experiments(const std::vector<Target>& targets) {
+    std::vector<std::string> out;
+    for (const auto& t : targets) {
+        if (t.verdict != Verdict::Inconclusive)
+            continue;
+        for (const auto& c : t.checks)
+            if (c.verdict == Verdict::Inconclusive &&
+                std::find(out.begin(), out.end(), c.experiment) == out.end())
+                out.push_back(c.experiment);
+    }
     return out;
 }
 

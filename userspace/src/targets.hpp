@@ -57,8 +57,9 @@ struct Target {
     std::string where;              // where the figure comes from, e.g. "shootdown/ipi"
     Verdict verdict = Verdict::NotMeasured;
     // Why a verdict is inconclusive where that is more than the interval
-    // holding the goal: "too few repetitions: 5, a 95% interval takes 6";
-    // "" otherwise.
+    // holding the goal: "budget of 60 s reached after 14 repetitions", "cap
+    // of 100 repetitions reached", "too few repetitions: 5, a 95% interval
+    // takes 6"; "" otherwise.
     std::string reason;
     std::vector<Check> checks;      // every figure the verdict rests on
     std::string detail;             // every figure the target looks at
@@ -66,7 +67,7 @@ struct Target {
     std::vector<std::string> notes; // why not measured, caveats, information
 };
 
-// "met", or "inconclusive (too few repetitions: 5, a 95% interval takes 6)".
+// "met", or "inconclusive (budget of 60 s reached after 14 repetitions)".
 std::string verdict_text(const Target& t);
 
 // The targets' goals (verdict thresholds).
@@ -79,9 +80,14 @@ inline constexpr double kTargetOverheadPct = 5;       // T4
 // T1..T4 from the bench's experiments; a target whose experiment, variant
 // or figure is missing is "not measured", with the reason in its notes. A
 // miss of one figure settles a target; else an inconclusive one leaves it
-// inconclusive; else a missing one leaves it not measured.
+// inconclusive; else a missing one leaves it not measured. `opts` names the
+// budget an inconclusive verdict ran out of.
 std::vector<Target> evaluate_targets(const std::vector<BenchExperiment>& exps,
-                                     const BenchHost& host);
+                                     const BenchHost& host, const BenchOptions& opts = {});
+
+// The experiments whose rounds the inconclusive targets' open figures rest
+// on (what --until-conclusive runs more of), each once.
+std::vector<std::string> unsettled_experiments(const std::vector<Target>& targets);
 
 // "targets: ..." then one line per target: id, verdict, measured value with
 // its interval, the goal in short; below it the detail and the notes.

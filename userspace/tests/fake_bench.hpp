@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -154,5 +155,55 @@ inline BenchExperiment ipi_barrier_rounds(const std::vector<double>& sense_ratio
     }
     return ipi_barrier_bench(sense, bare);
 }
+
+// A bench's runner and clock with no module and no sleeping: every run
+// takes `run_s` seconds of the fake clock. The n-th run (from 0, the
+// warm-up first, the stamped round not counted) of "experiment/variant"
+// gets the value seq[key][n % size]: the p50 of its primary metric, or for
+// interlocked_queue its items_per_sec (nothing lost); 1000 without a
+// sequence. A stamped run gets its last value and 10% more. Every run
+// carries an empty timed sample of `overhead_ns`.
+struct FakeBench {
+    std::map<std::string, std::vector<uint64_t>> seq;
+    double now = 0;
+    double run_s = 1;
+    uint64_t overhead_ns = 10;
+    std::map<std::string, size_t> seen;
+    std::vector<std::string> calls; // "experiment/variant", the stamped ones with "+stamps"
+
+    BenchRunner runner() {
+        return [this](const RunRequest& req) {
+            const std::string key = req.experiment + "/" + req.variant;
+            const bool stamped = req.phase_stamps.value_or(0) != 0;
+            calls.push_back(key + (stamped ? "+stamps" : ""));
+            uint64_t v = 1000;
+            auto it = seq.find(key);
+            size_t n = seen[key];
+            if (stamped && n)
+                n--;
+            if (it != seq.end() && !it->second.empty())
+                v = it->second[n % it->second.size()];
+            if (stamped)
+                v += v / 10;
+            else
+                seen[key]++;
+            now += run_s;
+            if (req.experiment == "interlocked_queue")
+                return queue_run(req.variant, v, 0, 4);
+            const std::string metric = req.experiment == "ipi_barrier" ? "call" : "window";
+            RunResult r = timed_run(req.experiment, req.variant, v, metric, overhead_ns);
+            r.phase_stamps = req.phase_stamps;
+            return r;
+        };
+    }
+    BenchClock clock() {
+        return [this] { return now; };
+    }
+    // The runs of "experiment/variant" so far, the stamped round aside.
+    size_t runs(const std::string& key) const {
+        auto it = seen.find(key);
+        return it == seen.end() ? 0 : it->second;
+    }
+};
 
 } // namespace ntcorral::test

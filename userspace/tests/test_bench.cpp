@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 // ntcorral client tests: the bench's order, statistics and their intervals,
-// table and JSON; no kernel needed (the runs come from a fake runner).
+// table and JSON, --until-conclusive and its options; no kernel needed (the
+// runs come from a fake runner, the time from a fake clock).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <sstream>
 
 #include "bench.hpp"
 #include "cli.hpp"
+#include "error.hpp"
 #include "fake_bench.hpp"
+#include "targets.hpp"
 
 using namespace ntcorral;
 using namespace ntcorral::test;
@@ -280,7 +285,7 @@ TEST(BenchRender, too_few_repetitions_for_an_interval_are_said) {
               std::string::npos)
         << os.str();
     EXPECT_NE(os.str().find("  95% CI: none: a 95% interval of the median takes at least 6 "
-                            "repetitions, here 3 (more --repetitions)\n"),
+                            "repetitions, here 3 (more --repetitions, or --until-conclusive)\n"),
               std::string::npos)
         << os.str();
     EXPECT_EQ(os.str().find(" *"), std::string::npos) << "no interval, no claim: " << os.str();
@@ -335,6 +340,8 @@ TEST(BenchJson, header_summary_and_every_repetition) {
     EXPECT_EQ(x["warmup"].size(), 3u);
     EXPECT_DOUBLE_EQ(x["summary"][0]["ratio"].get<double>(), 2.0);
     EXPECT_DOUBLE_EQ(x["summary"][0]["ratio_spread"]["max"].get<double>(), 3.0);
+    EXPECT_EQ(x["repetitions_run"], 3);
+    EXPECT_TRUE(x["stopped_by"].is_null());
     // Three rounds: the interval says there is none, and why.
     const Json& ci = x["summary"][0]["ratio_ci"];
     EXPECT_EQ(ci["n"], 3);
@@ -345,6 +352,8 @@ TEST(BenchJson, header_summary_and_every_repetition) {
     EXPECT_TRUE(ci["level"].is_null());
     EXPECT_TRUE(ci["k"].is_null());
     EXPECT_EQ(j["params"]["confidence"], 0.95);
+    EXPECT_EQ(j["params"]["until_conclusive"], false);
+    EXPECT_TRUE(j["params"]["budget_s"].is_null());
     EXPECT_EQ(j["violations"], 0);
 }
 
@@ -398,6 +407,9 @@ TEST(BenchCli, options_and_defaults) {
     EXPECT_EQ(o.bench.warmup, 20u);
     EXPECT_EQ(o.bench.cooldown, 5u);
     EXPECT_FALSE(o.bench.json_file);
+    EXPECT_FALSE(o.bench.until_conclusive);
+    EXPECT_FALSE(o.bench.budget_s);
+    EXPECT_FALSE(o.bench.max_repetitions);
     o = parse({"bench", "--experiments", "shootdown,spinlock", "--iterations", "20",
                "--repetitions", "5", "--warmup", "0", "--cooldown", "10000", "--json",
                "/tmp/b.json"});
@@ -912,4 +924,395 @@ TEST(BenchInterval, too_few_values_give_none_and_say_how_many) {
     EXPECT_TRUE(interval_json(std::nullopt).is_null());
     EXPECT_EQ(format_interval(median_interval({1, 2, 3, 4, 5, 6})), "1.00x..6.00x");
     EXPECT_EQ(format_interval(median_interval({1, 2, 3, 4, 5, 6}), "%"), "1.0%..6.0%");
+}
+
+// --- options ------------------------------------------------------------------
+
+namespace {
+
+std::string usage_error(const BenchOptions& o) {
+    try {
+        validate_bench_options(o);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+BenchOptions until(std::optional<double> budget, std::optional<uint32_t> cap = {}) {
+    BenchOptions o;
+    o.until_conclusive = true;
+    o.budget_s = budget;
+    o.max_repetitions = cap;
+    return o;
+}
+
+} // namespace
+
+TEST(BenchOptionsCheck, until_conclusive_wants_a_budget_above_zero) {
+    EXPECT_EQ(usage_error(BenchOptions{}), "");
+    EXPECT_EQ(usage_error(until(60)), "");
+    EXPECT_EQ(usage_error(until(0.25)), "");
+    EXPECT_EQ(usage_error(until(std::nullopt)),
+              "--until-conclusive wants --budget-s S, the most seconds the bench may take before "
+              "it stops adding repetitions");
+    EXPECT_EQ(usage_error(until(0)), "--budget-s wants a number of seconds above 0, not 0");
+    EXPECT_EQ(usage_error(until(-5)), "--budget-s wants a number of seconds above 0, not -5");
+    EXPECT_EQ(usage_error(until(std::numeric_limits<double>::infinity())),
+              "--budget-s wants a number of seconds above 0, not inf");
+    EXPECT_EQ(usage_error(until(std::nan(""))),
+              "--budget-s wants a number of seconds above 0, not nan");
+}
+
+TEST(BenchOptionsCheck, the_cap_on_repetitions) {
+    EXPECT_EQ(usage_error(until(60, 6)), "") << "as many as --repetitions: no more rounds";
+    EXPECT_EQ(usage_error(until(60, 1000)), "");
+    EXPECT_EQ(usage_error(until(60, 5)),
+              "--max-repetitions wants a count in [6, 1000] (at least --repetitions), not 5");
+    EXPECT_EQ(usage_error(until(60, 1001)),
+              "--max-repetitions wants a count in [6, 1000] (at least --repetitions), not 1001");
+    // Without --max-repetitions the cap is 100, or --repetitions where more.
+    BenchOptions o = until(60);
+    o.repetitions = 200;
+    EXPECT_EQ(usage_error(o), "");
+    o.repetitions = 1001;
+    EXPECT_EQ(usage_error(o), "--repetitions wants a count in [1, 1000]");
+    o.repetitions = 0;
+    EXPECT_EQ(usage_error(o), "--repetitions wants a count in [1, 1000]");
+}
+
+TEST(BenchOptionsCheck, budget_and_cap_only_with_until_conclusive) {
+    BenchOptions o;
+    o.budget_s = 60;
+    EXPECT_EQ(usage_error(o),
+              "--budget-s is the time budget of --until-conclusive: give both, or neither");
+    o = BenchOptions{};
+    o.max_repetitions = 50;
+    EXPECT_EQ(usage_error(o), "--max-repetitions caps --until-conclusive: give both, or neither");
+    o = BenchOptions{};
+    o.iterations = 0;
+    EXPECT_NE(usage_error(o).find("--iterations wants a count in [1, "), std::string::npos);
+}
+
+// --- --until-conclusive ---------------------------------------------------------
+
+namespace {
+
+// sense against bare_ipi: T2's ratio, round by round (the warm-up first).
+std::vector<uint64_t> sense_rounds(const std::vector<double>& ratios) {
+    std::vector<uint64_t> out = {1000}; // the warm-up
+    for (double r : ratios)
+        out.push_back(uint64_t(r * 1000 + 0.5));
+    return out;
+}
+
+std::vector<const ExperimentInfo*> pointers(const std::vector<ExperimentInfo>& v) {
+    std::vector<const ExperimentInfo*> out;
+    for (const auto& e : v)
+        out.push_back(&e);
+    return out;
+}
+
+const BenchHost kBenchHost{"6.1.0", "Intel(R) Xeon(R)", 4, false};
+
+} // namespace
+
+TEST(BenchUntilConclusive, stops_once_every_verdict_is_conclusive) {
+    FakeBench fake;
+    // 1.0x, 1.5x, then 1.1x: six rounds give [1.00x, 1.50x], which straddles
+    // T2's 1.30x; at nine the 2nd lowest and highest, [1.10x, 1.10x], meet it.
+    fake.seq["ipi_barrier/sense"] = sense_rounds(
+        {1.0, 1.5, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1});
+    std::vector<ExperimentInfo> module = {ipi_barrier_info()};
+    std::ostringstream out;
+    auto done = run_bench(pointers(module), module, until(600), kBenchHost, fake.runner(),
+                          fake.clock(), out);
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].reps.size(), 9u) << out.str();
+    EXPECT_EQ(done[0].stop, BenchStop::None);
+    // Warm-up 3 runs, 6 rounds of 3, the stamped round 3, 3 more rounds of 3.
+    EXPECT_EQ(fake.calls.size(), 3u + 18 + 3 + 9);
+    EXPECT_EQ(fake.now, 33);
+    // The added rounds are whole rounds, in the interleaved order.
+    std::vector<std::string> last(fake.calls.end() - 3, fake.calls.end());
+    EXPECT_EQ(last, (std::vector<std::string>{"ipi_barrier/counter", "ipi_barrier/sense",
+                                              "ipi_barrier/bare_ipi"}));
+    auto t = evaluate_targets(done, kBenchHost, until(600));
+    EXPECT_EQ(t[1].verdict, Verdict::Met);
+    EXPECT_EQ(verdict_text(t[1]), "met");
+    const std::string s = out.str();
+    EXPECT_NE(s.find("bench: ipi_barrier, 6 repetitions, 24.0 s\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("until-conclusive: ipi_barrier, repetition 7, 27.0 s of the 600 s budget\n"
+                     "until-conclusive: ipi_barrier, repetition 8, 30.0 s of the 600 s budget\n"
+                     "until-conclusive: ipi_barrier, repetition 9, 33.0 s of the 600 s budget\n"
+                     "until-conclusive: every verdict conclusive, 3 more rounds, 33.0 s in all\n"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("ipi_barrier: p50 of call, 9 repetitions"), std::string::npos)
+        << "the table after the last round: " << s;
+    EXPECT_NE(s.find("  T2  met  "), std::string::npos) << s;
+}
+
+TEST(BenchUntilConclusive, no_round_when_already_conclusive) {
+    FakeBench fake;
+    fake.seq["ipi_barrier/sense"] = {1100};
+    std::vector<ExperimentInfo> module = {ipi_barrier_info()};
+    std::ostringstream out;
+    auto done = run_bench(pointers(module), module, until(600), kBenchHost, fake.runner(),
+                          fake.clock(), out);
+    EXPECT_EQ(done[0].reps.size(), 6u);
+    EXPECT_NE(out.str().find("until-conclusive: every verdict conclusive, 0 more rounds, 24.0 s "
+                             "in all\n"),
+              std::string::npos)
+        << out.str();
+}
+
+TEST(BenchUntilConclusive, the_budget_runs_out_and_the_verdict_says_so) {
+    FakeBench fake;
+    // 1.6x and 1.0x in turn (after the warm-up): every interval holds 1.30x.
+    fake.seq["ipi_barrier/sense"] = {1000, 1600};
+    std::vector<ExperimentInfo> module = {ipi_barrier_info()};
+    std::ostringstream out;
+    BenchOptions o = until(30);
+    auto done =
+        run_bench(pointers(module), module, o, kBenchHost, fake.runner(), fake.clock(), out);
+    // 24 s after the first six rounds; rounds start at 24 and 27; at 30 s
+    // the budget is spent and no round starts.
+    EXPECT_EQ(done[0].reps.size(), 8u);
+    EXPECT_EQ(fake.now, 30);
+    EXPECT_EQ(done[0].stop, BenchStop::Budget);
+    auto t = evaluate_targets(done, kBenchHost, o);
+    EXPECT_EQ(t[1].verdict, Verdict::Inconclusive);
+    EXPECT_EQ(verdict_text(t[1]), "inconclusive (budget of 30 s reached after 8 repetitions)");
+    const std::string s = out.str();
+    EXPECT_NE(s.find("until-conclusive: the budget of 30 s reached, 2 more rounds, 30.0 s in "
+                     "all\n"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("  T2  inconclusive (budget of 30 s reached after 8 repetitions)  1.30x "
+                     "[1.00x..1.60x]  sense two-phase barrier <= 1.3x the bare all-CPU IPI\n"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("      why: ipi_barrier/sense against bare_ipi 1.30x [1.00x..1.60x]: the "
+                     "interval straddles the goal (at most 1.30x); more repetitions would "
+                     "settle it\n"),
+              std::string::npos)
+        << s;
+    Json j = bench_to_json(kBenchHost, o, done);
+    EXPECT_EQ(j["params"]["until_conclusive"], true);
+    EXPECT_EQ(j["params"]["budget_s"], 30.0);
+    EXPECT_EQ(j["params"]["max_repetitions"], 100);
+    EXPECT_EQ(j["experiments"][0]["stopped_by"], "budget");
+    EXPECT_EQ(j["experiments"][0]["repetitions_run"], 8);
+    EXPECT_EQ(j["targets"][1]["verdict"], "inconclusive");
+    EXPECT_EQ(j["targets"][1]["verdict_text"],
+              "inconclusive (budget of 30 s reached after 8 repetitions)");
+}
+
+TEST(BenchUntilConclusive, a_budget_spent_by_the_first_rounds_adds_none) {
+    FakeBench fake;
+    fake.seq["ipi_barrier/sense"] = {1000, 1600};
+    std::vector<ExperimentInfo> module = {ipi_barrier_info()};
+    std::ostringstream out;
+    BenchOptions o = until(10);
+    auto done =
+        run_bench(pointers(module), module, o, kBenchHost, fake.runner(), fake.clock(), out);
+    EXPECT_EQ(done[0].reps.size(), 6u);
+    EXPECT_EQ(verdict_text(evaluate_targets(done, kBenchHost, o)[1]),
+              "inconclusive (budget of 10 s reached after 6 repetitions)");
+}
+
+TEST(BenchUntilConclusive, the_cap_on_repetitions_stops_it_too) {
+    FakeBench fake;
+    fake.seq["ipi_barrier/sense"] = {1000, 1600};
+    std::vector<ExperimentInfo> module = {ipi_barrier_info()};
+    std::ostringstream out;
+    BenchOptions o = until(1e6, 10);
+    auto done =
+        run_bench(pointers(module), module, o, kBenchHost, fake.runner(), fake.clock(), out);
+    EXPECT_EQ(done[0].reps.size(), 10u);
+    EXPECT_EQ(done[0].stop, BenchStop::Cap);
+    EXPECT_EQ(verdict_text(evaluate_targets(done, kBenchHost, o)[1]),
+              "inconclusive (cap of 10 repetitions reached)");
+    EXPECT_NE(out.str().find("until-conclusive: the cap of 10 repetitions reached, 4 more rounds"),
+              std::string::npos)
+        << out.str();
+}
+
+TEST(BenchUntilConclusive, only_the_experiments_an_open_verdict_rests_on_get_rounds) {
+    FakeBench fake;
+    fake.seq["ipi_barrier/sense"] = {1000, 1600}; // T2 open for good
+    fake.seq["interlocked_queue/slist"] = {2000}; // T3 met: 2.00x
+    std::vector<ExperimentInfo> module = {interlocked_queue_info(), ipi_barrier_info()};
+    std::ostringstream out;
+    BenchOptions o = until(60);
+    auto done =
+        run_bench(pointers(module), module, o, kBenchHost, fake.runner(), fake.clock(), out);
+    EXPECT_EQ(done[0].reps.size(), 6u) << "the queue's verdict settled at once";
+    EXPECT_EQ(done[0].stop, BenchStop::None);
+    EXPECT_GT(done[1].reps.size(), 6u);
+    EXPECT_EQ(done[1].stop, BenchStop::Budget);
+    EXPECT_EQ(fake.runs("interlocked_queue/slist"), 7u) << "warm-up and six rounds";
+    auto t = evaluate_targets(done, kBenchHost, o);
+    EXPECT_EQ(t[2].verdict, Verdict::Met);
+    EXPECT_EQ(t[1].verdict, Verdict::Inconclusive);
+    EXPECT_EQ(unsettled_experiments(t), std::vector<std::string>{"ipi_barrier"});
+}
+
+TEST(BenchUntilConclusive, the_loop_on_its_own) {
+    // Two experiments of one variant pair; "b" wants rounds until it has 8.
+    auto exp = [](const std::string& name) {
+        BenchExperiment e = three_reps({1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1});
+        e.experiment = name;
+        e.request.experiment = name;
+        return e;
+    };
+    std::vector<BenchExperiment> exps = {exp("a"), exp("b")};
+    FakeBench fake;
+    std::vector<double> heard;
+    BenchExtension ext = extend_until_conclusive(
+        exps, until(100), fake.runner(), fake.clock(), 0,
+        [](const std::vector<BenchExperiment>& x) {
+            return x[1].reps.size() < 8 ? std::vector<std::string>{"b", "nowhere"}
+                                        : std::vector<std::string>{};
+        },
+        [&](const BenchExperiment& e, double t) {
+            EXPECT_EQ(e.experiment, "b");
+            heard.push_back(t);
+        });
+    EXPECT_EQ(ext.rounds, 2u);
+    EXPECT_FALSE(ext.budget);
+    EXPECT_EQ(ext.elapsed_s, 6);
+    EXPECT_EQ(heard, (std::vector<double>{3, 6}));
+    EXPECT_EQ(exps[0].reps.size(), 6u);
+    EXPECT_EQ(exps[1].reps.size(), 8u);
+    EXPECT_EQ(fake.calls,
+              (std::vector<std::string>{"b/a", "b/b", "b/base", "b/a", "b/b", "b/base"}));
+    EXPECT_EQ(exps[1].rows[0].ratio_ci->n, 8u) << "summarized again";
+}
+
+TEST(BenchUntilConclusive, a_round_that_fails_leaves_the_experiment_as_it_was) {
+    BenchExperiment e = shootdown_bench({1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1},
+                                        {1, 1, 1, 1, 1, 1});
+    e.request = bench_request(shootdown_info(), BenchOptions{});
+    e.reference_request = bench_request(ipi_barrier_info(), BenchOptions{});
+    e.reference_request->variant = "bare_ipi";
+    int n = 0;
+    BenchRunner failing = [&](const RunRequest& req) -> RunResult {
+        if (++n == 4)
+            throw std::runtime_error("cancelled");
+        return timed_run(req.experiment, req.variant, 1);
+    };
+    EXPECT_THROW(bench_round(e, failing), std::runtime_error);
+    EXPECT_EQ(e.reps.size(), 6u);
+    EXPECT_EQ(e.reference_reps.size(), 6u);
+    bench_round(e, failing);
+    EXPECT_EQ(e.reps.size(), 7u);
+    EXPECT_EQ(e.reference_reps.size(), 7u) << "the reference rides in every round";
+    EXPECT_EQ(e.reference_reps.back().variant, "bare_ipi");
+}
+
+TEST(BenchUntilConclusive, the_whole_output_of_a_bench_that_runs_out_of_budget) {
+    FakeBench fake;
+    // shootdown: dpc about 1.1x the bare IPI, well within 1.2x; ipi 1.15x
+    // and 1.30x in turn, open for good. ipi_barrier: sense settles at nine
+    // rounds (see stops_once_every_verdict_is_conclusive).
+    fake.seq["shootdown/dpc"] = {1100, 1150, 1100, 1180, 1050, 1120, 1090, 1130};
+    fake.seq["shootdown/ipi"] = {1150, 1300};
+    fake.seq["shootdown/stop_machine"] = {5000, 5200, 4900, 5100};
+    fake.seq["ipi_barrier/sense"] = sense_rounds(
+        {1.0, 1.5, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1});
+    std::vector<ExperimentInfo> module = {shootdown_info(), ipi_barrier_info()};
+    std::ostringstream out;
+    BenchOptions o = until(80);
+    o.iterations = 200;
+    auto done =
+        run_bench(pointers(module), module, o, kBenchHost, fake.runner(), fake.clock(), out);
+    EXPECT_EQ(done[0].reps.size(), 10u);
+    EXPECT_EQ(done[1].reps.size(), 9u);
+    std::string want =
+        "bench: shootdown, 6 repetitions, 32.0 s\n"
+        "bench: ipi_barrier, 6 repetitions, 56.0 s\n"
+        "until-conclusive: shootdown, repetition 7, 60.0 s of the 80 s budget\n"
+        "until-conclusive: ipi_barrier, repetition 7, 63.0 s of the 80 s budget\n"
+        "until-conclusive: shootdown, repetition 8, 67.0 s of the 80 s budget\n"
+        "until-conclusive: ipi_barrier, repetition 8, 70.0 s of the 80 s budget\n"
+        "until-conclusive: shootdown, repetition 9, 74.0 s of the 80 s budget\n"
+        "until-conclusive: ipi_barrier, repetition 9, 77.0 s of the 80 s budget\n"
+        "until-conclusive: shootdown, repetition 10, 81.0 s of the 80 s budget\n"
+        "until-conclusive: the budget of 80 s reached, 7 more rounds, 81.0 s in all\n"
+        "\n"
+        "shootdown: p50 of window, 10 repetitions of 200 iterations, interleaved after a warm-up; "
+        "ratios to the baseline stop_machine of this bench\n"
+        "  runs: 20 warm-up and 5 cool-down iterations in the module, not recorded, lean (no clock "
+        "read inside the timed window), hold 0us, no PCI read in the window, then one round with "
+        "phase stamps on\n"
+        "  reference: ipi_barrier/bare_ipi, run in the same rounds after the variants (A B C R A B "
+        "C R ...)\n"
+        "  variant               median     p99     max  ratio        95% CI     to ref        95% "
+        "CI  overhead  stamps  violations  timeouts\n"
+        "  dpc                   1.11us  1.11us  1.18us  0.22x  0.22x..0.22x      1.11x  "
+        "1.09x..1.15x      0.9%   +8.0%           0         0\n"
+        "  ipi                   1.23us  1.23us  1.30us  0.24x  0.23x..0.25x      1.23x  "
+        "1.15x..1.30x      0.8%   +3.3%           0         0\n"
+        "  stop_machine          5.05us  5.05us  5.20us  1.00x      baseline      5.05x  "
+        "4.90x..5.20x      0.2%   +6.7%           0         0\n"
+        "  ipi_barrier/bare_ipi  1.00us  1.00us  1.00us  0.20x  0.19x..0.20x  reference            "
+        "        1.0%  +10.0%           0         0\n"
+        "  ratio: the median of the per-repetition ratios, each run against the baseline's run of "
+        "the same round\n"
+        "  95% CI: a distribution-free interval of that median, the k-th lowest..k-th highest of "
+        "the n ratios; n=10, k=2: 97.9% coverage\n"
+        "  to ref: the same against the reference's run of the same round\n"
+        "  overhead: an empty timed sample (two timestamps and a recorded sample, measured by the "
+        "module before each run) as a share of the median\n"
+        "  stamps: what the phase timestamps add to the median when they are on (one round)\n"
+        "  shootdown: 44 runs + 4 warm-up, 0 violations, 0 timeouts\n"
+        "\n"
+        "ipi_barrier: p50 of call, 9 repetitions of 200 iterations, interleaved after a warm-up; "
+        "ratios to the baseline bare_ipi of this bench\n"
+        "  runs: 20 warm-up and 5 cool-down iterations in the module, not recorded, lean (no clock "
+        "read inside the timed window), then one round with phase stamps on\n"
+        "  variant   median     p99     max  ratio          95% CI  overhead  stamps  violations  "
+        "timeouts\n"
+        "  counter   1.00us  1.00us  1.00us  1.00x  1.00x..1.00x *      1.0%  +10.0%           0   "
+        "      0\n"
+        "  sense     1.10us  1.10us  1.50us  1.10x    1.10x..1.10x      0.9%  +10.0%           0   "
+        "      0\n"
+        "  bare_ipi  1.00us  1.00us  1.00us  1.00x        baseline      1.0%  +10.0%           0   "
+        "      0\n"
+        "  ratio: the median of the per-repetition ratios, each run against the baseline's run of "
+        "the same round\n"
+        "  95% CI: a distribution-free interval of that median, the k-th lowest..k-th highest of "
+        "the n ratios; n=9, k=2: 96.1% coverage\n"
+        "  * the interval contains 1.00x: no clear difference from the baseline\n"
+        "  overhead: an empty timed sample (two timestamps and a recorded sample, measured by the "
+        "module before each run) as a share of the median\n"
+        "  stamps: what the phase timestamps add to the median when they are on (one round)\n"
+        "  ipi_barrier: 30 runs + 3 warm-up, 0 violations, 0 timeouts\n"
+        "\n"
+        "targets: ntcorral's performance goals, not assertions; the measured value beside each, "
+        "[its 95% interval]: met or missed only when the whole interval is\n"
+        "  T1  inconclusive (budget of 80 s reached after 10 repetitions)  1.23x [1.15x..1.30x]  "
+        "targeted corral (dpc, ipi) <= 1.2x a bare broadcast IPI, clearly < stop_machine\n"
+        "      measured: dpc 1.11x [1.09x..1.15x], ipi 1.23x [1.15x..1.30x] of "
+        "ipi_barrier/bare_ipi; dpc 0.22x [0.22x..0.22x], ipi 0.24x [0.23x..0.25x] of stop_machine\n"
+        "      why: shootdown/ipi against ipi_barrier/bare_ipi 1.23x [1.15x..1.30x]: the interval "
+        "straddles the goal (at most 1.20x); more repetitions would settle it\n"
+        "  T2  met                                                         1.10x [1.10x..1.10x]  "
+        "sense two-phase barrier <= 1.3x the bare all-CPU IPI\n"
+        "      measured: sense p50 1.10us against bare_ipi 1.00us: 1.10x [1.10x..1.10x]\n"
+        "      note: sense's per-round ratios 1.00x..1.50x straddle 1.30x: within the goal on the "
+        "interval of the median, not in every round\n"
+        "  T3  not measured                                                -                     "
+        "slist >= 1.5x the items/s of exinterlocked, 4 producing CPUs, 0 lost\n"
+        "      note: interlocked_queue is not in this bench\n"
+        "  T4  met                                                         1.0% [1.0%..1.0%]     "
+        "instrumentation overhead <= 5% of the measured figure\n"
+        "      measured: worst row ipi_barrier/bare_ipi (shootdown's reference): an empty timed "
+        "sample 10ns (one timestamp 40ns) against its median 1.00us; 0 of 7 rows above 5.0% on the "
+        "median\n"
+        "      note: phase timestamps, when on, add +10.0% at ipi_barrier/bare_ipi (shootdown's "
+        "reference) (the worst row; information, not a target)\n";
+    EXPECT_EQ(out.str(), want);
 }

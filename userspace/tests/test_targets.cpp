@@ -99,6 +99,7 @@ TEST(Targets, four_in_order_with_the_issue_s_goals) {
     EXPECT_STREQ(verdict_name(Verdict::Missed), "missed");
     EXPECT_STREQ(verdict_name(Verdict::Inconclusive), "inconclusive");
     EXPECT_STREQ(verdict_name(Verdict::NotMeasured), "not measured");
+    EXPECT_TRUE(unsettled_experiments(t).empty());
 }
 
 TEST(TargetVerdict, at_most_met_only_when_the_whole_interval_is) {
@@ -187,6 +188,7 @@ TEST(Targets, a_spread_across_the_goal_is_inconclusive_whichever_side_the_median
         EXPECT_TRUE(has(t.why, "[1.00x..1.40x]: the interval straddles the goal (at most 1.20x); "
                                "more repetitions would settle it"))
             << all(t);
+        EXPECT_EQ(unsettled_experiments({t}), std::vector<std::string>{"shootdown"});
     }
     // The order of the rounds does not matter.
     EXPECT_EQ(target({shootdown_dpc({1.4, 1.3, 1.16, 1.15, 1.1, 1.0})}, "T1").verdict,
@@ -220,11 +222,12 @@ TEST(TargetT1, too_few_repetitions_leave_it_inconclusive_and_say_so) {
     EXPECT_EQ(t.reason, "too few repetitions: 5, a 95% interval takes 6");
     EXPECT_EQ(verdict_text(t), "inconclusive (too few repetitions: 5, a 95% interval takes 6)");
     EXPECT_EQ(t.why, std::vector<std::string>{"no 95% interval from 5 repetitions (it takes 6): "
-                                              "more --repetitions"})
+                                              "more --repetitions, or --until-conclusive"})
         << "once, not per figure";
     EXPECT_EQ(t.detail, "dpc 1.10x [none, n=5 < 6], ipi 1.00x [none, n=5 < 6] of "
                         "ipi_barrier/bare_ipi; dpc 0.22x [none, n=5 < 6], ipi 0.20x [none, n=5 < "
                         "6] of stop_machine");
+    EXPECT_EQ(unsettled_experiments({t}), std::vector<std::string>{"shootdown"});
     // One more round and it is met.
     EXPECT_EQ(target({good_shootdown()}, "T1").verdict, Verdict::Met);
 }
@@ -241,6 +244,7 @@ TEST(TargetT1, missed_above_1_2x_the_bare_ipi_says_by_how_much) {
                         "1.50us is 500ns above 1.00us (12.5 clock reads of 40ns)");
     EXPECT_EQ(t.why[1], "its 95% interval 1.40x..1.60x lies above 1.20x: a steady difference, "
                         "not noise");
+    EXPECT_TRUE(unsettled_experiments({t}).empty());
 }
 
 TEST(TargetT1, a_miss_settles_it_while_another_figure_is_open) {
@@ -253,6 +257,7 @@ TEST(TargetT1, a_miss_settles_it_while_another_figure_is_open) {
     EXPECT_TRUE(has(t.why, "shootdown/ipi against ipi_barrier/bare_ipi 1.05x [1.00x..1.30x]: the "
                            "interval straddles the goal"))
         << all(t);
+    EXPECT_TRUE(unsettled_experiments({t}).empty()) << "more rounds would not change a miss";
 }
 
 TEST(TargetT1, where_the_time_goes_from_the_stamped_round) {
@@ -303,6 +308,7 @@ TEST(TargetT1, not_measured_without_the_reference_but_the_stop_machine_part_is_s
     EXPECT_TRUE(has(t.notes, "the bare broadcast IPI was not measured: ipi_barrier/bare_ipi is "
                              "not in the module's list"))
         << all(t);
+    EXPECT_TRUE(unsettled_experiments({t}).empty());
 }
 
 TEST(TargetT1, a_miss_beats_a_missing_figure) {
@@ -474,6 +480,7 @@ TEST(TargetT4, a_share_whose_rounds_straddle_5_percent_is_open) {
     BenchExperiment e = ipi_barrier_bench(rounds(4000), {1800, 2200, 1800, 2200, 1800, 2200});
     Target t = target({e}, "T4");
     EXPECT_EQ(t.verdict, Verdict::Inconclusive) << all(t);
+    EXPECT_EQ(unsettled_experiments({t}), std::vector<std::string>{"ipi_barrier"});
     EXPECT_TRUE(has(t.why, "ipi_barrier/bare_ipi's share 5.1% [4.5%..5.6%]: the interval "
                            "straddles the goal (at most 5.0%)"))
         << all(t);
@@ -504,6 +511,21 @@ TEST(TargetT4, not_measured_when_no_run_reports_its_overhead) {
     EXPECT_EQ(t.verdict, Verdict::NotMeasured);
     EXPECT_EQ(t.notes, std::vector<std::string>{"no run reported the instrumentation's overhead"});
     EXPECT_FALSE(worst_overhead({e}));
+}
+
+TEST(Targets, the_experiments_an_open_verdict_rests_on_each_once) {
+    BenchExperiment sd = shootdown_dpc({1.0, 1.1, 1.15, 1.16, 1.3, 1.4}); // T1 open
+    for (auto& rep : sd.reps)
+        for (auto& r : rep)
+            r.sample_overhead_ns = 10; // T4 met there
+    for (auto& r : sd.reference_reps)
+        r.sample_overhead_ns = 10;
+    summarize(sd);
+    BenchExperiment ib = ipi_barrier_bench(rounds(4000), {1800, 2200, 1800, 2200, 1800, 2200});
+    auto t = evaluate_targets({sd, ib}, kHost);
+    EXPECT_EQ(t[0].verdict, Verdict::Inconclusive);
+    EXPECT_EQ(t[3].verdict, Verdict::Inconclusive);
+    EXPECT_EQ(unsettled_experiments(t), (std::vector<std::string>{"shootdown", "ipi_barrier"}));
 }
 
 TEST(TargetRender, one_line_per_target_then_its_figures) {
