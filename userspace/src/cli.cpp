@@ -310,9 +310,9 @@ const std::vector<Subcommand>& subcommands() {
         {"bench",
          "Benchmark every variant of each experiment: a warm-up run, then interleaved "
          "repetitions (lean, with the module's warm-up and cool-down iterations); medians and "
-         "ratios to the baseline and to a reference with their spread, the instrumentation's "
-         "own cost, and ntcorral's performance targets, each beside its measured value (needs "
-         "root). "
+         "ratios to the baseline and to a reference with their 95% confidence interval, the "
+         "instrumentation's own cost, and ntcorral's performance targets, each beside its "
+         "measured value and verdict: met, missed or inconclusive (needs root). "
          "Exit status 3 when any run reports violations or timeouts.",
          cmd_bench},
     };
@@ -435,7 +435,8 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
                 ->check(CLI::Range(NTCORRAL_MIN_ITERATIONS, NTCORRAL_MAX_ITERATIONS))
                 ->capture_default_str();
             sub->add_option("--repetitions", o.bench.repetitions,
-                            "Measured runs of every variant, interleaved.")
+                            "Measured runs of every variant, interleaved (a ratio's 95% interval "
+                            "takes at least 6).")
                 ->type_name("R")
                 ->check(CLI::Range(1, 1000))
                 ->capture_default_str();
@@ -460,6 +461,21 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
             sub->add_option("--json", o.bench.json_file,
                             "Also write every run, the summary and the host to FILE as JSON.")
                 ->type_name("FILE");
+            sub->add_flag("--until-conclusive", o.bench.until_conclusive,
+                          "After the repetitions, one more round at a time of each experiment an "
+                          "inconclusive target verdict rests on, until none is, --budget-s has "
+                          "passed or --max-repetitions is reached.");
+            sub->add_option("--budget-s", o.bench.budget_s,
+                            "With --until-conclusive (and required by it): the most seconds the "
+                            "bench may take from its first run; no round starts after that (the "
+                            "one in flight finishes).")
+                ->type_name("S");
+            sub->add_option("--max-repetitions", o.bench.max_repetitions,
+                            "With --until-conclusive: the most repetitions of an experiment, "
+                            "from --repetitions to " +
+                                std::to_string(kBenchMaxRepetitions) + " (default " +
+                                std::to_string(kBenchDefaultMaxRepetitions) + ").")
+                ->type_name("N");
         } else if (cmd == "stats" || cmd == "reset") {
             sub->add_option("experiment", o.filter_experiment, "Only this experiment.");
             sub->add_option("variant", o.filter_variant, "Only this variant of it.");

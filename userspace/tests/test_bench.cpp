@@ -423,6 +423,14 @@ TEST(BenchCli, options_and_defaults) {
     EXPECT_THROW(parse({"bench", "--iterations", "0"}), CLI::ParseError);
     EXPECT_THROW(parse({"bench", "--warmup", "10001"}), CLI::ParseError);
     EXPECT_THROW(parse({"bench", "--cooldown", "10001"}), CLI::ParseError);
+
+    o = parse({"bench", "--until-conclusive", "--budget-s", "90.5", "--max-repetitions", "40"});
+    EXPECT_TRUE(o.bench.until_conclusive);
+    EXPECT_EQ(*o.bench.budget_s, 90.5);
+    EXPECT_EQ(*o.bench.max_repetitions, 40u);
+    EXPECT_NO_THROW(validate_bench_options(o.bench));
+    EXPECT_THROW(parse({"bench", "--budget-s", "soon"}), CLI::ParseError);
+    EXPECT_THROW(parse({"bench", "--max-repetitions", "-3"}), CLI::ParseError);
 }
 
 TEST(BenchRequest, timed_experiments_run_lean_with_no_hold_and_the_warm_up) {
