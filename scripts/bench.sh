@@ -171,29 +171,35 @@ function cntlist(   s, k) {
 	return s
 }' | sed 's/[[:space:]]*$//'
 
-# The issue's targets by vCPU count: measured value and verdict.
-jq -r '.runs[] as $r | ($r.bench.targets // [])[] |
+# The issue's targets by vCPU count: measured value, its 95% interval and
+# the verdict (met or missed only when the whole interval is).
+jq -r 'def f($u): if . == null then "?" elif $u == "%" then "\(. * 10 | round / 10)%" else "\(. * 100 | round / 100)x" end;
+	.runs[] as $r | ($r.bench.targets // [])[] |
 	[.id, .summary, $r.vcpus, $r.oversubscribed,
-	 (if .measured == null then "-" elif .unit == "%" then "\(.measured * 10 | round / 10)%" else "\(.measured * 100 | round / 100)x" end),
+	 (if .measured == null then "-" else (.measured | f(.unit)) end),
+	 (if .interval == null or .interval.lo == null then "" else "[\(.interval.lo | f(.unit))..\(.interval.hi | f(.unit))]" end),
 	 .verdict] | @tsv' "$out/results.json" | awk -F '\t' '
 {
 	if (!($1 in seen)) { seen[$1] = 1; ids[++ni] = $1; goal[$1] = $2 }
 	if (!($3 in seen_n)) { seen_n[$3] = 1; cnt[++nn] = $3; over[$3] = ($4 == "true") }
-	v = $6 == "not measured" ? "n/m" : $6
-	cell[$1, $3] = $5 " " v
+	v = $7 == "not measured" ? "n/m" : $7
+	cell[$1, $3] = $5 ($6 == "" ? "" : " " $6) " " v
+	if (length(cell[$1, $3]) > w) w = length(cell[$1, $3])
 }
 END {
 	if (!ni) exit
-	printf "\ntargets (goals, not assertions): measured value and verdict by vCPU count\n"
+	if (w < 10) w = 10
+	fmt = "  %-" w "s"
+	printf "\ntargets (goals, not assertions): measured value, its 95%% interval and verdict by vCPU count\n"
 	printf "  %-4s", "id"
-	for (k = 1; k <= nn; k++) printf "  %-16s", cnt[k] " vCPU" (cnt[k] == 1 ? "" : "s") (over[cnt[k]] ? "*" : "")
+	for (k = 1; k <= nn; k++) printf fmt, cnt[k] " vCPU" (cnt[k] == 1 ? "" : "s") (over[cnt[k]] ? "*" : "")
 	printf "  goal\n"
 	for (i = 1; i <= ni; i++) {
 		printf "  %-4s", ids[i]
-		for (k = 1; k <= nn; k++) printf "  %-16s", ((ids[i], cnt[k]) in cell) ? cell[ids[i], cnt[k]] : "-"
+		for (k = 1; k <= nn; k++) printf fmt, ((ids[i], cnt[k]) in cell) ? cell[ids[i], cnt[k]] : "-"
 		printf "  %s\n", goal[ids[i]]
 	}
-	printf "  (n/m: not measured; the why of each verdict is under \"targets:\" in that count'"'"'s bench above)\n"
+	printf "  (n/m: not measured; inconclusive: the interval holds the goal, or too few repetitions; the why of each verdict is under \"targets:\" in that count'"'"'s bench above)\n"
 }' | sed 's/[[:space:]]*$//'
 jq -r '.runs[] | select(.bench.instrumentation != null) |
 	"  instrumentation at \(.vcpus) vCPU\(if .vcpus == 1 then "" else "s" end): worst \(.bench.instrumentation.worst_overhead_pct * 10 | round / 10)% (\(.bench.instrumentation.worst_overhead_row)); phase stamps add up to \(.bench.instrumentation.worst_stamps_overhead_pct * 10 | round / 10)% (\(.bench.instrumentation.worst_stamps_overhead_row))"' \
