@@ -951,15 +951,25 @@ Json bench_to_json(const BenchHost& host, const BenchOptions& opts,
     return j;
 }
 
-int bench_status(const std::vector<BenchExperiment>& exps) {
+int bench_status(const std::vector<BenchExperiment>& exps, std::string* which) {
+    std::vector<std::string> bad;
+    auto add = [&](const std::string& name, const BenchRow& row) {
+        if (row.violations || row.timeouts)
+            bad.push_back(name + " (" + std::to_string(row.violations) + " violations, " +
+                          std::to_string(row.timeouts) + " timeouts)");
+    };
     for (const auto& e : exps) {
         for (const auto& row : e.rows)
-            if (row.violations || row.timeouts)
-                return kExitViolations;
-        if (e.reference_row && (e.reference_row->violations || e.reference_row->timeouts))
-            return kExitViolations;
+            add(e.experiment + "/" + row.variant, row);
+        if (e.reference_row)
+            add(e.experiment + "'s reference " + row_name(*e.reference_row), *e.reference_row);
     }
-    return kExitOk;
+    if (which) {
+        which->clear();
+        for (size_t i = 0; i < bad.size(); i++)
+            *which += (i ? ", " : "") + bad[i];
+    }
+    return bad.empty() ? kExitOk : kExitViolations;
 }
 
 void validate_bench_options(const BenchOptions& opts) {
@@ -1045,15 +1055,8 @@ std::vector<BenchExperiment> run_bench(const std::vector<const ExperimentInfo*>&
     return done;
 }
 
-int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err) {
-    validate_bench_options(opts);
-
-    Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
-    std::vector<ExperimentInfo> list;
-    {
-        NlMsgPtr msg = build_list_request(conn.family());
-        conn.transact(msg.get(), [&](nlmsghdr* h) { list.push_back(parse_experiment(h)); });
-    }
+std::vector<const ExperimentInfo*> bench_selection(const std::vector<ExperimentInfo>& list,
+                                                   const BenchOptions& opts) {
     std::vector<const ExperimentInfo*> exps;
     if (opts.experiments) {
         for (const auto& name : split(*opts.experiments, ','))
@@ -1064,62 +1067,7 @@ int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err) {
         for (const auto& e : list)
             exps.push_back(&e);
     }
-    // Fail on an unwritable file before minutes of runs, not after.
-    if (opts.json_file) {
-        std::ofstream probe(*opts.json_file, std::ios::app);
-        if (!probe)
-            throw std::runtime_error("cannot write " + *opts.json_file);
-    }
-
-    BenchHost host = probe_host();
-    out << "bench: " << host.kernel << ", " << host.cpu_model << ", " << host.online_cpus
-        << " online CPUs"
-        << (host.emulated ? " (emulated: compare ratios, not absolute times)" : "") << "\n";
-    out.flush();
-
-    // A bench stops at a cancel (Ctrl-C, another client's, an unload): the
-    // rounds left would not be interleaved with the ones done.
-    RunSession session(conn, err,
-                       {show_progress(isatty(STDERR_FILENO), isatty(STDOUT_FILENO), false)});
-    BenchRunner runner = [&](const RunRequest& req) {
-        const ExperimentInfo* exp = nullptr;
-        for (const auto& e : list)
-            if (e.name == req.experiment)
-                exp = &e;
-        RunOutcome done = session.run(req, exp);
-        if (done.stop)
-            std::rethrow_exception(done.stop);
-        return std::move(*done.result);
-    };
-    std::vector<BenchExperiment> done =
-        run_bench(exps, list, opts, host, runner, steady_seconds, out);
-
-    if (opts.json_file) {
-        std::ofstream f(*opts.json_file, std::ios::trunc);
-        f << bench_to_json(host, opts, done).dump(2) << '\n';
-        if (!f.flush())
-            throw std::runtime_error("cannot write " + *opts.json_file);
-    }
-    int status = bench_status(done);
-    if (status != kExitOk) {
-        std::vector<std::string> bad;
-        auto add = [&](const std::string& name, const BenchRow& row) {
-            if (row.violations || row.timeouts)
-                bad.push_back(name + " (" + std::to_string(row.violations) + " violations, " +
-                              std::to_string(row.timeouts) + " timeouts)");
-        };
-        for (const auto& e : done) {
-            for (const auto& row : e.rows)
-                add(e.experiment + "/" + row.variant, row);
-            if (e.reference_row)
-                add(e.experiment + "'s reference " + row_name(*e.reference_row), *e.reference_row);
-        }
-        std::string which;
-        for (size_t i = 0; i < bad.size(); i++)
-            which += (i ? ", " : "") + bad[i];
-        err << "ntcorral: the bench reported violations or timeouts !!! " << which << '\n';
-    }
-    return status;
+    return exps;
 }
 
 } // namespace ntcorral

@@ -271,8 +271,9 @@ Json bench_to_json(const BenchHost& host, const BenchOptions& opts,
                    const std::vector<BenchExperiment>& exps);
 
 // Exit status of a bench: 0, or 3 when any run reported violations or
-// timeouts (the reference's included).
-int bench_status(const std::vector<BenchExperiment>& exps);
+// timeouts (the reference's included); `which` then names the rows, e.g.
+// "shootdown/ipi (2 violations, 0 timeouts)".
+int bench_status(const std::vector<BenchExperiment>& exps, std::string* which = nullptr);
 
 // The bench of `exps` with a runner and a clock: every experiment's
 // repetitions, with --until-conclusive the rounds its verdicts want, each
@@ -285,8 +286,13 @@ std::vector<BenchExperiment> run_bench(const std::vector<const ExperimentInfo*>&
                                        const BenchRunner& run, const BenchClock& clock,
                                        std::ostream& out);
 
-// The whole subcommand against the module. Throws UsageError, NlError,
-// ReplyError.
+// The experiments --experiments names (every one by default), in its
+// order; UsageError for a name the module does not offer, or none.
+std::vector<const ExperimentInfo*> bench_selection(const std::vector<ExperimentInfo>& list,
+                                                   const BenchOptions& opts);
+
+// The whole subcommand against the module (cmd_bench.cpp). Throws
+// UsageError, NlError, ReplyError.
 int bench_main(const BenchOptions& opts, std::ostream& out, std::ostream& err);
 
 } // namespace ntcorral

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench.hpp"
+#include "commands.hpp"
 #include "cpulist.hpp"
 #include "error.hpp"
 #include "messages.hpp"
@@ -48,13 +49,6 @@ std::string unknown_name(const char* what, std::string_view name, const std::str
     return msg;
 }
 
-std::vector<ExperimentInfo> list_experiments(Connection& conn) {
-    std::vector<ExperimentInfo> list;
-    NlMsgPtr msg = build_list_request(conn.family());
-    conn.transact(msg.get(), [&](nlmsghdr* h) { list.push_back(parse_experiment(h)); });
-    return list;
-}
-
 // Check the optional experiment/variant filter of stats and reset.
 void check_filter(Connection& conn, const CliOptions& o) {
     if (!o.filter_experiment)
@@ -63,15 +57,6 @@ void check_filter(Connection& conn, const CliOptions& o) {
     const ExperimentInfo& exp = find_experiment(list, *o.filter_experiment);
     if (o.filter_variant)
         resolve_variants(exp, *o.filter_variant, false);
-}
-
-int report_status(const std::string& label, const std::vector<RunResult>& results,
-                  std::ostream& err) {
-    std::string which;
-    int status = results_status(results, &which);
-    if (status != kExitOk)
-        err << "ntcorral: " << label << " reported violations or timeouts !!! " << which << '\n';
-    return status;
 }
 
 int cmd_list(const CliOptions& o, std::ostream& out, std::ostream&) {
@@ -84,96 +69,6 @@ int cmd_list(const CliOptions& o, std::ostream& out, std::ostream&) {
     else
         render_experiments(out, list);
     return kExitOk;
-}
-
-int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
-    RunRequest req = make_run_request(o);
-    Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
-    auto list = list_experiments(conn);
-
-    // "run all": every experiment the module offers, every variant of each.
-    std::vector<const ExperimentInfo*> exps;
-    if (o.experiment == "all") {
-        if (o.variant != "all")
-            throw UsageError("--variant names a variant of one experiment; with 'run all' "
-                             "every variant runs");
-        for (const auto& e : list)
-            exps.push_back(&e);
-    } else {
-        exps.push_back(&find_experiment(list, o.experiment));
-    }
-
-    struct BaselineSpan {
-        size_t begin, end;
-        std::string variant;
-    };
-    std::vector<RunResult> results;
-    std::vector<std::string> summaries;
-    std::vector<BaselineSpan> baselines;
-    RunSession session(conn, err,
-                       {show_progress(isatty(STDERR_FILENO), isatty(STDOUT_FILENO), o.json)});
-    // Why the series ended early (Ctrl-C, an unload, another client's
-    // cancel): reported once what ran is printed.
-    std::exception_ptr stop;
-    for (const ExperimentInfo* exp : exps) {
-        if (stop)
-            break;
-        size_t first = results.size();
-        RunRequest exp_req = request_for(req, *exp, o.experiment != "all");
-        for (const auto& v : resolve_variants(*exp, o.variant)) {
-            exp_req.experiment = exp->name;
-            exp_req.variant = v;
-            RunOutcome done = session.run(exp_req, exp);
-            stop = done.stop;
-            if (!done.result)
-                break;
-            size_t before = results.size();
-            results.push_back(std::move(*done.result));
-            if (!o.json) {
-                if (before)
-                    out << '\n';
-                render_result(out, results.back());
-                out.flush();
-            }
-            if (stop)
-                break;
-        }
-        if (stop && results.size() == first)
-            break;
-        std::vector<RunResult> mine(results.begin() + first, results.end());
-        summaries.push_back(summary_line(exp->name, mine, "variant", "variants"));
-        for (const auto& v : exp->variants)
-            if (v.baseline)
-                baselines.push_back({first, results.size(), v.name});
-        if (!o.json && !baselines.empty() && baselines.back().begin == first)
-            render_ratios(out, mine, baselines.back().variant);
-    }
-    if (o.json) {
-        Json all = results_to_json(results);
-        // Each result beside its experiment's baseline of this same run.
-        for (const auto& b : baselines) {
-            const RunResult* base = nullptr;
-            for (size_t i = b.begin; i < b.end; i++)
-                if (results[i].variant == b.variant)
-                    base = &results[i];
-            for (size_t i = b.begin; base && i < b.end; i++)
-                if (&results[i] != base)
-                    all[i]["ratio_to_baseline"] =
-                        ratios_to_json(baseline_ratios(results[i], *base), b.variant);
-        }
-        out << all.dump(2) << '\n';
-    } else {
-        out << '\n';
-        for (const auto& line : summaries)
-            out << line << '\n';
-    }
-    int status =
-        report_status(o.experiment == "all" ? "the run" : exps.front()->name, results, err);
-    if (stop) {
-        out.flush();
-        std::rethrow_exception(stop);
-    }
-    return status;
 }
 
 // A RUN_RESULT of an earlier run (GET_RESULT), printed as `run` prints it.
@@ -264,14 +159,55 @@ int cmd_reset(const CliOptions& o, std::ostream& out, std::ostream&) {
     return kExitOk;
 }
 
-int cmd_bench(const CliOptions& o, std::ostream& out, std::ostream& err) {
-    return bench_main(o.bench, out, err);
+void add_json(CLI::App& sub, CliOptions& o) {
+    sub.add_flag("--json", o.json, "Print JSON instead of tables.");
 }
 
-// "[lo, hi]; module default d." for option help.
-std::string range(long lo, long hi, long def) {
-    return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]; module default " +
-           std::to_string(def) + ".";
+// --run-id of result and cancel.
+void add_run_id(CLI::App& sub, CliOptions& o, const char* help) {
+    sub.add_option("--run-id", o.run_id, help)
+        ->type_name("ID")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                // Not CLI11's conversion: strtoull() takes "-1" for the
+                // largest id and 2^64 for it too.
+                uint64_t id = 0;
+                const char* end = v.data() + v.size();
+                auto [ptr, ec] = std::from_chars(v.data(), end, id);
+                return ec == std::errc() && ptr == end && id >= 1
+                           ? std::string()
+                           : std::string("a run id is a number from 1 up");
+            },
+            "", "run id"));
+}
+
+// The experiment/variant filter of stats and reset.
+void add_filter(CLI::App& sub, CliOptions& o) {
+    sub.add_option("experiment", o.filter_experiment, "Only this experiment.");
+    sub.add_option("variant", o.filter_variant, "Only this variant of it.");
+}
+
+void add_list_options(CLI::App& sub, CliOptions& o) {
+    add_json(sub, o);
+}
+
+void add_result_options(CLI::App& sub, CliOptions& o) {
+    add_json(sub, o);
+    add_run_id(sub, o,
+               "Only this run's result (the id the client names in what it says about a run).");
+}
+
+void add_cancel_options(CLI::App& sub, CliOptions& o) {
+    add_run_id(sub, o, "Only if this run is the one in progress.");
+}
+
+void add_stats_options(CLI::App& sub, CliOptions& o) {
+    add_json(sub, o);
+    add_filter(sub, o);
+}
+
+void add_reset_options(CLI::App& sub, CliOptions& o) {
+    add_filter(sub, o);
 }
 
 std::vector<std::string> subcommand_names() {
@@ -283,30 +219,46 @@ std::vector<std::string> subcommand_names() {
 
 } // namespace
 
+std::vector<ExperimentInfo> list_experiments(Connection& conn) {
+    std::vector<ExperimentInfo> list;
+    NlMsgPtr msg = build_list_request(conn.family());
+    conn.transact(msg.get(), [&](nlmsghdr* h) { list.push_back(parse_experiment(h)); });
+    return list;
+}
+
+int report_status(const std::string& label, const std::vector<RunResult>& results,
+                  std::ostream& err) {
+    std::string which;
+    int status = results_status(results, &which);
+    if (status != kExitOk)
+        err << "ntcorral: " << label << " reported violations or timeouts !!! " << which << '\n';
+    return status;
+}
+
 const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> table = {
         {"list",
          "List the experiments the module offers: variants (the baseline marked), parameters "
          "with unit, range and default, and the metrics a run records.",
-         cmd_list},
+         add_list_options, cmd_list},
         {"run",
          "Run one variant of an experiment, or every variant one after another (needs root). "
          "Exit status 3 when any run reports violations or timeouts.",
-         cmd_run},
+         add_run_options, cmd_run},
         {"result",
          "Show the result of the last run that finished (or of --run-id), as 'run' shows it; "
          "the way to a result a run's client missed.",
-         cmd_result},
+         add_result_options, cmd_result},
         {"cancel",
          "Cancel the run in progress (or only --run-id): it ends early and reports what it "
          "measured so far (needs root).",
-         cmd_cancel},
+         add_cancel_options, cmd_cancel},
         {"stats",
          "Show cumulative statistics of earlier runs, per experiment and variant; percentiles "
          "there are log2-bucket estimates.",
-         cmd_stats},
+         add_stats_options, cmd_stats},
         {"reset", "Reset cumulative statistics, all or of one experiment/variant (needs root).",
-         cmd_reset},
+         add_reset_options, cmd_reset},
         {"bench",
          "Benchmark every variant of each experiment: a warm-up run, then interleaved "
          "repetitions (lean, with the module's warm-up and cool-down iterations); medians and "
@@ -314,7 +266,7 @@ const std::vector<Subcommand>& subcommands() {
          "instrumentation's own cost, and ntcorral's performance targets, each beside its "
          "measured value and verdict: met, missed or inconclusive (needs root). "
          "Exit status 3 when any run reports violations or timeouts.",
-         cmd_bench},
+         add_bench_options, cmd_bench},
     };
     return table;
 }
@@ -333,175 +285,13 @@ std::unique_ptr<CLI::App> make_app(CliOptions& o) {
 
     for (const auto& s : subcommands()) {
         CLI::App* sub = app->add_subcommand(s.name, s.description);
-        sub->callback([&o, name = s.name] { o.command = name; });
-        const std::string cmd = s.name;
-        if (cmd != "reset" && cmd != "bench" && cmd != "cancel")
-            sub->add_flag("--json", o.json, "Print JSON instead of tables.");
-        if (cmd == "result" || cmd == "cancel")
-            sub->add_option("--run-id", o.run_id,
-                            cmd == "result" ? "Only this run's result (the id the client names in "
-                                              "what it says about a run)."
-                                            : "Only if this run is the one in progress.")
-                ->type_name("ID")
-                ->check(CLI::Validator(
-                    [](std::string& v) {
-                        // Not CLI11's conversion: strtoull() takes "-1" for
-                        // the largest id and 2^64 for it too.
-                        uint64_t id = 0;
-                        const char* end = v.data() + v.size();
-                        auto [ptr, ec] = std::from_chars(v.data(), end, id);
-                        return ec == std::errc() && ptr == end && id >= 1
-                                   ? std::string()
-                                   : std::string("a run id is a number from 1 up");
-                    },
-                    "", "run id"));
-        if (cmd == "run") {
-            sub->add_option("experiment", o.experiment,
-                            "Experiment to run (see 'ntcorral list'), or 'all' for every "
-                            "experiment.")
-                ->required();
-            sub->add_option("--variant", o.variant,
-                            "Variant to run, or 'all' for every variant in turn.")
-                ->type_name("NAME|all")
-                ->capture_default_str();
-            sub->add_option("--iterations", o.iterations,
-                            "Iterations to run, a count in " + range(NTCORRAL_MIN_ITERATIONS,
-                                                                     NTCORRAL_MAX_ITERATIONS,
-                                                                     NTCORRAL_DEFAULT_ITERATIONS))
-                ->type_name("N");
-            sub->add_option("--cpus", o.cpus,
-                            "CPUs taking part, e.g. 0-3,6 (online, below " +
-                                std::to_string(NTCORRAL_MAX_CPUS) +
-                                "); the lowest is the initiator. Module default: every online CPU.")
-                ->type_name("LIST");
-            sub->add_option("--hold-us", o.hold_us,
-                            "Work done holding the window (shootdown) or the lock (spinlock, "
-                            "interlocked_queue), in microseconds, in " +
-                                range(0, NTCORRAL_MAX_HOLD_US, NTCORRAL_DEFAULT_HOLD_US))
-                ->type_name("N");
-            sub->add_option("--deadline-us", o.deadline_us,
-                            "Bound on every spin of the run, in microseconds, in " +
-                                range(NTCORRAL_MIN_DEADLINE_US, NTCORRAL_MAX_DEADLINE_US,
-                                      NTCORRAL_DEFAULT_DEADLINE_US))
-                ->type_name("N");
-            sub->add_option("--max-runtime-ms", o.max_runtime_ms,
-                            "Bound on the whole run, in milliseconds, in " +
-                                range(NTCORRAL_MIN_RUNTIME_MS, NTCORRAL_MAX_RUNTIME_MS,
-                                      NTCORRAL_DEFAULT_RUNTIME_MS))
-                ->type_name("N");
-            sub->add_option(
-                   "--rate-hz", o.rate_hz,
-                   "Interrupts per second on each CPU of the simulated device "
-                   "(spinlock, interlocked_queue), in " +
-                       range(NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ, NTCORRAL_DEFAULT_RATE_HZ))
-                ->type_name("N");
-            sub->add_option("--pci-device", o.pci_device,
-                            "PCI device BB:DD.F (hex, domain 0) for experiments that touch one, "
-                            "or none: no PCI access; module default 00:00.0.")
-                ->type_name("BB:DD.F");
-            sub->add_option("--warmup", o.warmup,
-                            "Iterations run before the measured ones and not recorded (their "
-                            "violations and timeouts count), in " +
-                                range(0, NTCORRAL_MAX_WARMUP, NTCORRAL_DEFAULT_WARMUP))
-                ->type_name("N");
-            sub->add_option("--cooldown", o.cooldown,
-                            "Iterations run after the measured ones and not recorded, in " +
-                                range(0, NTCORRAL_MAX_WARMUP, NTCORRAL_DEFAULT_COOLDOWN))
-                ->type_name("N");
-            sub->add_option("--phase-stamps", o.phase_stamps,
-                            "1: time every metric; 0 (lean): time the primary metric only, no "
-                            "clock read inside its window, the other metrics left empty; in " +
-                                range(0, 1, NTCORRAL_DEFAULT_PHASE_STAMPS))
-                ->type_name("0|1");
-            sub->add_option(
-                   "--batch", o.batch,
-                   "Iterations timed together between two timestamps, the primary "
-                   "metric's sample their mean (refscale's loop; > 1 implies "
-                   "--phase-stamps 0), in " +
-                       range(NTCORRAL_MIN_BATCH, NTCORRAL_MAX_BATCH, NTCORRAL_DEFAULT_BATCH))
-                ->type_name("N");
-            sub->add_option(
-                   "--burst", o.burst,
-                   "Items each interrupt of the simulated device produces "
-                   "(interlocked_queue), in " +
-                       range(NTCORRAL_MIN_BURST, NTCORRAL_MAX_BURST, NTCORRAL_DEFAULT_BURST))
-                ->type_name("N");
-        } else if (cmd == "bench") {
-            sub->add_option("--experiments", o.bench.experiments,
-                            "Experiments to benchmark, comma-separated; default every one.")
-                ->type_name("LIST");
-            sub->add_option("--iterations", o.bench.iterations, "Iterations of every run.")
-                ->type_name("N")
-                ->check(CLI::Range(NTCORRAL_MIN_ITERATIONS, NTCORRAL_MAX_ITERATIONS))
-                ->capture_default_str();
-            sub->add_option("--repetitions", o.bench.repetitions,
-                            "Measured runs of every variant, interleaved (a ratio's 95% interval "
-                            "takes at least 6).")
-                ->type_name("R")
-                ->check(CLI::Range(1, 1000))
-                ->capture_default_str();
-            sub->add_option("--warmup", o.bench.warmup,
-                            "Unrecorded iterations the module runs before the measured ones of "
-                            "every run, where the experiment takes them.")
-                ->type_name("N")
-                ->check(CLI::Range(0, NTCORRAL_MAX_WARMUP))
-                ->capture_default_str();
-            sub->add_option("--batch", o.bench.batch,
-                            "Iterations timed together between two timestamps in the lean "
-                            "rounds, where the experiment takes it (the stamped round times "
-                            "one at a time).")
-                ->type_name("N")
-                ->check(CLI::Range(NTCORRAL_MIN_BATCH, NTCORRAL_MAX_BATCH))
-                ->capture_default_str();
-            sub->add_option("--cooldown", o.bench.cooldown,
-                            "Unrecorded iterations the module runs after them.")
-                ->type_name("N")
-                ->check(CLI::Range(0, NTCORRAL_MAX_WARMUP))
-                ->capture_default_str();
-            sub->add_option("--json", o.bench.json_file,
-                            "Also write every run, the summary and the host to FILE as JSON.")
-                ->type_name("FILE");
-            sub->add_flag("--until-conclusive", o.bench.until_conclusive,
-                          "After the repetitions, one more round at a time of each experiment an "
-                          "inconclusive target verdict rests on, until none is, --budget-s has "
-                          "passed or --max-repetitions is reached.");
-            sub->add_option("--budget-s", o.bench.budget_s,
-                            "With --until-conclusive (and required by it): the most seconds the "
-                            "bench may take from its first run; no round starts after that (the "
-                            "one in flight finishes).")
-                ->type_name("S");
-            sub->add_option("--max-repetitions", o.bench.max_repetitions,
-                            "With --until-conclusive: the most repetitions of an experiment, "
-                            "from --repetitions to " +
-                                std::to_string(kBenchMaxRepetitions) + " (default " +
-                                std::to_string(kBenchDefaultMaxRepetitions) + ").")
-                ->type_name("N");
-        } else if (cmd == "stats" || cmd == "reset") {
-            sub->add_option("experiment", o.filter_experiment, "Only this experiment.");
-            sub->add_option("variant", o.filter_variant, "Only this variant of it.");
-        }
+        sub->callback([&o, chosen = &s] {
+            o.command = chosen->name;
+            o.subcommand = chosen;
+        });
+        s.add_options(*sub, o);
     }
     return app;
-}
-
-RunRequest make_run_request(const CliOptions& o) {
-    RunRequest req;
-    req.experiment = o.experiment;
-    req.iterations = o.iterations;
-    if (o.cpus)
-        req.cpus = parse_cpu_list(*o.cpus);
-    req.hold_us = o.hold_us;
-    req.deadline_us = o.deadline_us;
-    req.max_runtime_ms = o.max_runtime_ms;
-    req.rate_hz = o.rate_hz;
-    if (o.pci_device)
-        req.pci_device = parse_pci_device(*o.pci_device);
-    req.warmup = o.warmup;
-    req.cooldown = o.cooldown;
-    req.phase_stamps = o.phase_stamps;
-    req.burst = o.burst;
-    req.batch = o.batch;
-    return req;
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -541,31 +331,6 @@ const ExperimentInfo& find_experiment(const std::vector<ExperimentInfo>& list,
         names.push_back(e.name);
     }
     throw UsageError(unknown_name("experiment", name, "", names));
-}
-
-bool takes_param(const ExperimentInfo& exp, uint32_t attr) {
-    return std::any_of(exp.params.begin(), exp.params.end(),
-                       [&](const ParamInfo& p) { return p.attr == attr; });
-}
-
-RunRequest request_for(const RunRequest& base, const ExperimentInfo& exp, bool strict) {
-    RunRequest req = base;
-    auto only_if_taken = [&](auto& field, uint32_t attr, const char* option) {
-        if (!field || takes_param(exp, attr))
-            return;
-        if (strict)
-            throw UsageError(exp.name + " takes no " + option + " (see 'ntcorral list')");
-        field.reset();
-    };
-    only_if_taken(req.hold_us, NTCORRAL_A_HOLD_US, "--hold-us");
-    only_if_taken(req.rate_hz, NTCORRAL_A_RATE_HZ, "--rate-hz");
-    only_if_taken(req.pci_device, NTCORRAL_A_PCI_DEVICE, "--pci-device");
-    only_if_taken(req.warmup, NTCORRAL_A_WARMUP, "--warmup");
-    only_if_taken(req.cooldown, NTCORRAL_A_COOLDOWN, "--cooldown");
-    only_if_taken(req.phase_stamps, NTCORRAL_A_PHASE_STAMPS, "--phase-stamps");
-    only_if_taken(req.burst, NTCORRAL_A_BURST, "--burst");
-    only_if_taken(req.batch, NTCORRAL_A_BATCH, "--batch");
-    return req;
 }
 
 std::vector<std::string> resolve_variants(const ExperimentInfo& exp, std::string_view variant,
@@ -650,10 +415,7 @@ int run_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
         return kExitUsage;
     }
 
-    const Subcommand* sub = nullptr;
-    for (const auto& s : subcommands())
-        if (opts.command == s.name)
-            sub = &s;
+    const Subcommand* sub = opts.subcommand;
     if (!sub) {
         err << "ntcorral: no command given; see 'ntcorral --help'\n";
         return kExitUsage;

@@ -17,9 +17,12 @@
 
 namespace ntcorral {
 
+struct Subcommand;
+
 // Everything the command line can say; filled by the app make_app() builds.
 struct CliOptions {
-    std::string command; // a subcommand's name: "list", "run", ...
+    std::string command;                    // a subcommand's name: "list", "run", ...
+    const Subcommand* subcommand = nullptr; // its entry in subcommands()
     bool json = false;
 
     // run
@@ -49,21 +52,25 @@ struct CliOptions {
     BenchOptions bench;
 };
 
-// One subcommand: its name, what it does, and its handler. Handlers return
-// the exit status and throw UsageError, NlError, ReplyError.
+// One subcommand: its name, what it does, the options it takes (added to
+// its CLI11 app, filling CliOptions) and its handler. Handlers return the
+// exit status and throw UsageError, NlError, ReplyError.
 struct Subcommand {
     const char* name;
     const char* description;
+    void (*add_options)(CLI::App& sub, CliOptions& opts);
     int (*handler)(const CliOptions& opts, std::ostream& out, std::ostream& err);
 };
 
 const std::vector<Subcommand>& subcommands();
 
-// The CLI11 app; parsing fills `opts` (opts.command names the subcommand).
+// The CLI11 app; parsing fills `opts` (opts.command names the subcommand,
+// opts.subcommand is its entry).
 std::unique_ptr<CLI::App> make_app(CliOptions& opts);
 
 // The RUN request the options describe, variant left empty. Checks --cpus
-// and --pci-device; throws UsageError.
+// and --pci-device; throws UsageError. (cmd_run.cpp, as request_for() and
+// takes_param().)
 RunRequest make_run_request(const CliOptions& opts);
 
 // Levenshtein distance.
