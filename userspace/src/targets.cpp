@@ -12,6 +12,26 @@ namespace ntcorral {
 
 namespace {
 
+// The names a target needs from the module, stated once: its experiment,
+// the variants (with `any`, at least one of them) and the counters its
+// runs report; with `reference`, the experiment's reference_for() too.
+// missing_names() holds them against the bench.
+struct Needs {
+    const char* experiment;
+    std::vector<std::string> variants;
+    bool any = false;
+    std::vector<std::string> counters;
+    bool reference = false;
+};
+// T1: shootdown's targeted corrals against its reference.
+const Needs kT1 = {"shootdown", {"dpc", "dpc_bh", "ipi"}, true, {}, true};
+// T2: ipi_barrier's sense against its baseline, expected to be bare_ipi.
+const Needs kT2 = {"ipi_barrier", {"sense"}, false, {}};
+const char* const kT2Baseline = "bare_ipi";
+// T3: slist against exinterlocked: throughput and losses.
+const Needs kT3 = {
+    "interlocked_queue", {"slist", "exinterlocked"}, false, {"items_per_sec", "lost"}};
+
 std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
     std::string out;
     for (size_t i = 0; i < v.size(); i++)
@@ -278,13 +298,13 @@ Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
              "the same CPU count, and clearly less than stop_machine.";
     t.summary = "targeted corral (dpc, ipi) <= 1.2x a bare broadcast IPI, clearly < stop_machine";
     t.unit = "x";
-    const BenchExperiment* e = find_exp(exps, "shootdown");
+    const BenchExperiment* e = find_exp(exps, kT1.experiment);
     if (!e) {
         t.notes.push_back("shootdown is not in this bench");
         return t;
     }
     std::vector<const BenchRow*> corrals;
-    for (const char* v : {"dpc", "dpc_bh", "ipi"})
+    for (const auto& v : kT1.variants)
         if (const BenchRow* r = find_row(*e, v))
             corrals.push_back(r);
     if (corrals.empty()) {
@@ -369,20 +389,20 @@ Target t2(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
     t.goal = "The sense two-phase barrier costs at most 1.3x the bare all-CPU IPI.";
     t.summary = "sense two-phase barrier <= 1.3x the bare all-CPU IPI";
     t.unit = "x";
-    const BenchExperiment* e = find_exp(exps, "ipi_barrier");
+    const BenchExperiment* e = find_exp(exps, kT2.experiment);
     if (!e) {
         t.notes.push_back("ipi_barrier is not in this bench");
         return t;
     }
-    const BenchRow* sense = find_row(*e, "sense");
+    const BenchRow* sense = find_row(*e, kT2.variants[0]);
     const BenchRow* base = e->baseline.empty() ? nullptr : find_row(*e, e->baseline);
     if (!sense || !base) {
         t.notes.push_back(!sense ? "ipi_barrier has no variant sense"
                                  : "ipi_barrier has no baseline in this bench");
         return t;
     }
-    if (base->variant != "bare_ipi")
-        t.notes.push_back("ipi_barrier's baseline is " + base->variant + ", not bare_ipi");
+    if (base->variant != kT2Baseline)
+        t.notes.push_back("ipi_barrier's baseline is " + base->variant + ", not " + kT2Baseline);
     t.where = "ipi_barrier/sense";
     t.detail = "sense p50 " + ns(sense->median_p50) + " against " + base->variant + " " +
                ns(base->median_p50) + ": " + ratio_text(sense->ratio, sense->ratio_ci);
@@ -413,22 +433,23 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
              "with zero items lost in both.";
     t.summary = "slist >= 1.5x the items/s of exinterlocked, 4 producing CPUs, 0 lost";
     t.unit = "x";
-    const BenchExperiment* e = find_exp(exps, "interlocked_queue");
+    const BenchExperiment* e = find_exp(exps, kT3.experiment);
     if (!e) {
         t.notes.push_back("interlocked_queue is not in this bench");
         return t;
     }
-    auto si = variant_index(*e, "slist");
-    auto xi = variant_index(*e, "exinterlocked");
+    const std::string &slist_name = kT3.variants[0], &exi_name = kT3.variants[1];
+    auto si = variant_index(*e, slist_name);
+    auto xi = variant_index(*e, exi_name);
     if (!si || !xi) {
         t.notes.push_back(std::string("interlocked_queue has no variant ") +
-                          (!si ? "slist" : "exinterlocked"));
+                          (!si ? slist_name : exi_name));
         return t;
     }
     t.where = "interlocked_queue/slist";
 
     // Throughput: round by round, slist's against exinterlocked's.
-    const std::string counter = "items_per_sec";
+    const std::string& counter = kT3.counters[0];
     auto value = [&](const RunResult& r) -> std::optional<double> {
         for (const auto& c : r.counters)
             if (c.name == counter)
@@ -463,7 +484,7 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
         for (const RunResult* run : every_run(*e, i)) {
             l.runs++;
             for (const auto& c : run->counters)
-                if (c.name == "lost") {
+                if (c.name == kT3.counters[1]) {
                     l.reported = true;
                     l.items += c.value;
                     l.lossy += c.value != 0;
@@ -505,8 +526,8 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
                     (producers == 1 ? " producing CPU contends" : " producing CPUs contend") +
                     " for exinterlocked's lock, fewer than the goal's " +
                     std::to_string(kTargetProducingCpus));
-            const BenchRow* rs = find_row(*e, "slist");
-            const BenchRow* rx = find_row(*e, "exinterlocked");
+            const BenchRow* rs = find_row(*e, slist_name);
+            const BenchRow* rx = find_row(*e, exi_name);
             if (rs && rx && !e->metric.empty())
                 t.why.push_back(e->metric + " p50: slist " + ns(rs->median_p50) +
                                 ", exinterlocked " + ns(rx->median_p50));
@@ -665,6 +686,8 @@ Verdict judge(const std::optional<Interval>& ci, Goal op, double goal) {
 
 std::string verdict_text(const Target& t) {
     std::string v = verdict_name(t.verdict);
+    if (t.verdict == Verdict::NotMeasured && !t.missing.empty())
+        return v + ": " + join(t.missing, "; ");
     return t.reason.empty() ? v : v + " (" + t.reason + ")";
 }
 
@@ -709,11 +732,54 @@ void inconclusive_reason(Target& t, const std::vector<BenchExperiment>& exps,
     }
 }
 
+// What of `needs` the module did not give the bench: "the module has no
+// variant sense in ipi_barrier" (LIST), "the module has no counter
+// items_per_sec in interlocked_queue" (no run reports it). Nothing when the
+// experiment is not in the bench, or a counter when it has no runs.
+std::vector<std::string> missing_names(const std::vector<BenchExperiment>& exps,
+                                       const Needs& needs) {
+    std::vector<std::string> out;
+    const BenchExperiment* e = find_exp(exps, needs.experiment);
+    if (!e)
+        return out;
+    std::vector<std::string> absent;
+    for (const auto& v : needs.variants)
+        if (!variant_index(*e, v))
+            absent.push_back(v);
+    if (needs.any && absent.size() == needs.variants.size() && absent.size() > 1)
+        out.push_back("the module has none of the variants " + join(absent) + " in " +
+                      e->experiment);
+    else if (!needs.any || absent.size() == needs.variants.size())
+        for (const auto& v : absent)
+            out.push_back("the module has no variant " + v + " in " + e->experiment);
+    // A reference is left out only when the module's list lacks it.
+    if (needs.reference && !e->reference && !e->reference_note.empty())
+        if (auto ref = reference_for(e->experiment))
+            out.push_back("the module has no variant " + ref->variant + " in " + ref->experiment);
+
+    std::vector<const RunResult*> runs;
+    for (size_t i = 0; i < e->variants.size(); i++)
+        for (const RunResult* r : every_run(*e, i))
+            runs.push_back(r);
+    for (const auto& c : needs.counters) {
+        bool reported = std::any_of(runs.begin(), runs.end(), [&](const RunResult* r) {
+            return std::any_of(r->counters.begin(), r->counters.end(),
+                               [&](const Counter& k) { return k.name == c; });
+        });
+        if (!runs.empty() && !reported)
+            out.push_back("the module has no counter " + c + " in " + e->experiment);
+    }
+    return out;
+}
+
 } // namespace
 
 std::vector<Target> evaluate_targets(const std::vector<BenchExperiment>& exps,
                                      const BenchHost& host, const BenchOptions& opts) {
     std::vector<Target> out = {t1(exps, host), t2(exps, host), t3(exps, host), t4(exps, host)};
+    out[0].missing = missing_names(exps, kT1);
+    out[1].missing = missing_names(exps, kT2);
+    out[2].missing = missing_names(exps, kT3);
     for (auto& t : out)
         inconclusive_reason(t, exps, opts);
     return out;

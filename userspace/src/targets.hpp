@@ -61,13 +61,18 @@ struct Target {
     // of 100 repetitions reached", "too few repetitions: 5, a 95% interval
     // takes 6"; "" otherwise.
     std::string reason;
+    // The names the target needs that the module's LIST or results lack:
+    // "the module has no counter items_per_sec in interlocked_queue". A
+    // target not measured says them in its verdict_text().
+    std::vector<std::string> missing;
     std::vector<Check> checks;      // every figure the verdict rests on
     std::string detail;             // every figure the target looks at
     std::vector<std::string> why;   // the measurements that explain a miss or an open verdict
     std::vector<std::string> notes; // why not measured, caveats, information
 };
 
-// "met", or "inconclusive (budget of 60 s reached after 14 repetitions)".
+// "met", "inconclusive (budget of 60 s reached after 14 repetitions)", or
+// "not measured: the module has no variant sense in ipi_barrier".
 std::string verdict_text(const Target& t);
 
 // The targets' goals (verdict thresholds).
@@ -78,7 +83,8 @@ inline constexpr unsigned kTargetProducingCpus = 4;   // T3
 inline constexpr double kTargetOverheadPct = 5;       // T4
 
 // T1..T4 from the bench's experiments; a target whose experiment, variant
-// or figure is missing is "not measured", with the reason in its notes. A
+// or figure is missing is "not measured", with the reason in its notes (and
+// in its verdict_text() when the module lacks a name the target needs). A
 // miss of one figure settles a target; else an inconclusive one leaves it
 // inconclusive; else a missing one leaves it not measured. `opts` names the
 // budget an inconclusive verdict ran out of.

@@ -608,3 +608,63 @@ TEST(TargetJson, every_field) {
     Json back = Json::parse(j.dump());
     EXPECT_EQ(back, j);
 }
+
+TEST(TargetNames, a_counter_the_module_renamed_is_named_in_the_verdict) {
+    BenchExperiment e = queue_bench(rounds(1000), rounds(2000));
+    for (auto* runs :
+         {&e.warmup, &e.reps[0], &e.reps[1], &e.reps[2], &e.reps[3], &e.reps[4], &e.reps[5]})
+        for (auto& r : *runs)
+            r.counters[2].name = "items_per_s"; // was items_per_sec
+    summarize(e);
+    Target t = target({e}, "T3");
+    EXPECT_EQ(t.verdict, Verdict::NotMeasured);
+    EXPECT_EQ(t.missing, std::vector<std::string>{
+                             "the module has no counter items_per_sec in interlocked_queue"});
+    EXPECT_EQ(verdict_text(t),
+              "not measured: the module has no counter items_per_sec in interlocked_queue");
+    std::ostringstream os;
+    render_targets(os, {t});
+    EXPECT_NE(
+        os.str().find(
+            "  T3  not measured: the module has no counter items_per_sec in interlocked_queue"),
+        std::string::npos)
+        << os.str();
+    EXPECT_EQ(targets_to_json({t})[0]["verdict_text"], verdict_text(t));
+}
+
+TEST(TargetNames, a_variant_the_module_lacks_is_named_in_the_verdict) {
+    BenchExperiment e = ipi_barrier_bench({1000}, {1000});
+    e.variants[0] = "counter";
+    summarize(e);
+    Target t = target({e}, "T2");
+    EXPECT_EQ(verdict_text(t), "not measured: the module has no variant sense in ipi_barrier");
+
+    e = queue_bench(rounds(1000), rounds(2000));
+    e.variants = {"exinterlocked", "slist2"};
+    t = target({e}, "T3");
+    EXPECT_EQ(verdict_text(t),
+              "not measured: the module has no variant slist in interlocked_queue");
+}
+
+TEST(TargetNames, a_missing_reference_is_named_even_where_a_verdict_is_given) {
+    BenchExperiment e = good_shootdown();
+    e.reference.reset();
+    e.reference_reps.clear();
+    e.reference_row.reset();
+    e.reference_note = "ipi_barrier/bare_ipi is not in the module's list";
+    Target t = target({e}, "T1");
+    EXPECT_EQ(t.missing,
+              std::vector<std::string>{"the module has no variant bare_ipi in ipi_barrier"});
+}
+
+TEST(TargetNames, nothing_is_missing_from_a_whole_bench_or_an_experiment_left_out) {
+    auto targets =
+        evaluate_targets({good_shootdown(), ipi_barrier_bench(rounds(1000), rounds(1000)),
+                          queue_bench(rounds(1000), rounds(2000))},
+                         kHost);
+    for (const auto& t : targets)
+        EXPECT_TRUE(t.missing.empty()) << t.id << ": " << t.missing.front();
+    Target t = target({}, "T3");
+    EXPECT_TRUE(t.missing.empty());
+    EXPECT_EQ(verdict_text(t), "not measured");
+}
