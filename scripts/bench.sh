@@ -174,10 +174,10 @@ function cntlist(   s, k) {
 # The issue's targets by vCPU count: measured value, its 95% interval and
 # the verdict (met or missed only when the whole interval is).
 jq -r 'def f($u): if . == null then "?" elif $u == "%" then "\(. * 10 | round / 10)%" else "\(. * 100 | round / 100)x" end;
-	.runs[] as $r | ($r.bench.targets // [])[] |
+	.runs[] as $r | ($r.bench.targets // [])[] | .unit as $u |
 	[.id, .summary, $r.vcpus, $r.oversubscribed,
-	 (if .measured == null then "-" else (.measured | f(.unit)) end),
-	 (if .interval == null or .interval.lo == null then "" else "[\(.interval.lo | f(.unit))..\(.interval.hi | f(.unit))]" end),
+	 (if .measured == null then "-" else (.measured | f($u)) end),
+	 (if .interval == null or .interval.lo == null then "" else "[\(.interval.lo | f($u))..\(.interval.hi | f($u))]" end),
 	 .verdict] | @tsv' "$out/results.json" | awk -F '\t' '
 {
 	if (!($1 in seen)) { seen[$1] = 1; ids[++ni] = $1; goal[$1] = $2 }
