@@ -31,20 +31,7 @@ echo "TAP version 13"
 
 dbg=/sys/kernel/debug/ntcorral
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 4
-fi
-if [ -z "$client" ] || [ ! -x "$client" ]; then
-	echo "1..0 # SKIP the client (ntcorral) is not on PATH"
-	exit 4
-fi
-if ! module_loaded; then
-	if [ -z "$NTCORRAL_KO" ] || ! insmod "$NTCORRAL_KO"; then
-		echo "1..0 # SKIP the module is not loaded and \$NTCORRAL_KO does not load"
-		exit 4
-	fi
-fi
+require_root_client_module
 if [ ! -w "$dbg/fault_mode" ]; then
 	echo "1..0 # SKIP no $dbg/fault_mode (debugfs not mounted, or a module without fault injection)"
 	exit 4

@@ -36,20 +36,7 @@ ntc_prefix=stress
 
 echo "TAP version 13"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 4
-fi
-if [ -z "$client" ] || [ ! -x "$client" ]; then
-	echo "1..0 # SKIP the client (ntcorral) is not on PATH"
-	exit 4
-fi
-if ! module_loaded; then
-	if [ -z "$NTCORRAL_KO" ] || ! insmod "$NTCORRAL_KO"; then
-		echo "1..0 # SKIP the module is not loaded and \$NTCORRAL_KO does not load"
-		exit 4
-	fi
-fi
+require_root_client_module
 
 here=$(cd "$(dirname "$0")" && pwd)
 seconds=${NTCORRAL_STRESS_SECONDS:-15}
