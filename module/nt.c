@@ -110,11 +110,11 @@ void ntc_variant_lock_init(struct ntc_variant_lock *l, bool wrong_variant)
 
 struct ntc_fault ntc_fault = { .cpu = 0, .mode = NTC_FAULT_OFF };
 
-/* The injected lateness, bounded like everything else: at most 2 s. */
+/* The injected lateness, bounded like everything else. */
 static void ntc_fault_delay(void)
 {
 	u64 until = ntc_deadline((u64)min_t(u32, READ_ONCE(ntc_fault.delay_us),
-					    2 * NTCORRAL_MAX_DEADLINE_US) *
+					    NTC_FAULT_MAX_DELAY_US) *
 				 NSEC_PER_USEC);
 
 	while (!ntc_past(until))

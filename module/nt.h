@@ -248,6 +248,13 @@ enum ntc_fault_mode {
 	NTC_FAULT_DPC_LATE,
 };
 
+/*
+ * The longest injected lateness. Longer than any deadline, so that a late
+ * CPU can outlast its run and the start of the next (a new client process
+ * under TCG takes over a second); short of the CSD-lock watchdog's 5 s.
+ */
+#define NTC_FAULT_MAX_DELAY_US	(3 * NTCORRAL_MAX_DEADLINE_US)
+
 struct ntc_fault {
 	u32 cpu;
 	u32 mode;

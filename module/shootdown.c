@@ -59,6 +59,7 @@ enum sd_counter {
 	SD_C_ARRIVAL_TIMEOUTS,
 	SD_C_EXIT_TIMEOUTS,
 	SD_C_IRQL_VIOLATIONS,
+	SD_C_OWED_ANSWERS,	/* CPUs the run waited for before it began */
 	SD_NR_COUNTERS
 };
 
@@ -73,6 +74,7 @@ static const char *const sd_counters[] = {
 	[SD_C_ARRIVAL_TIMEOUTS]	= "arrival_timeouts",
 	[SD_C_EXIT_TIMEOUTS]	= "exit_timeouts",
 	[SD_C_IRQL_VIOLATIONS]	= "irql_violations",
+	[SD_C_OWED_ANSWERS]	= "owed_answers_awaited",
 };
 
 /* One per CPU, for the module's lifetime: in-flight IPIs may point at it. */
@@ -609,17 +611,20 @@ static int sd_iterate_stop_machine(struct ntc_run *run, u64 *sample)
 
 /*
  * Any CPU, in the run's set or not, that still owes an answer to an earlier
- * corral could arrive during this run: wait for it, sleeping, a little
- * longer than the longest injected delay, then refuse.
+ * corral could arrive during this run: wait for it, sleeping, a second
+ * longer than the longest injected delay, then refuse. Each CPU waited for
+ * is counted: the figure shows a test that the run began while one owed.
  */
-#define SD_ANSWER_WAIT_MS	(3 * NTCORRAL_MAX_DEADLINE_US / USEC_PER_MSEC)
+#define SD_ANSWER_WAIT_MS	(NTC_FAULT_MAX_DELAY_US / USEC_PER_MSEC + MSEC_PER_SEC)
 
-static bool sd_wait_answered(void)
+static bool sd_wait_answered(struct ntc_run *run)
 {
 	unsigned long until = jiffies + msecs_to_jiffies(SD_ANSWER_WAIT_MS);
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
+		if (atomic_read_acquire(&sd_slot_of(cpu)->pending))
+			run->counters[SD_C_OWED_ANSWERS]++;
 		while (atomic_read_acquire(&sd_slot_of(cpu)->pending)) {
 			if (time_after(jiffies, until))
 				return false;
@@ -644,7 +649,7 @@ static int sd_setup(struct ntc_run *run)
 	st->nr_targets = cpumask_weight(st->targets);
 	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
 
-	if (!sd_wait_answered()) {
+	if (!sd_wait_answered(run)) {
 		free_cpumask_var(st->targets);
 		kfree(st);
 		run->errmsg = "a CPU has not yet answered an earlier corral";

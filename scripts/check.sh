@@ -121,7 +121,7 @@ fi
 # prints into the totals; prints "check: LABEL ..." lines. EXPECTED: the
 # programs the runner must have run (their headers and a result each, and
 # the runner's plan), or "-" for a command that is not the runner.
-lane_lines=()
+lane_lines=() splat_lines=()
 vm_lane() {
 	local label=$1 expected=$2
 	shift 2
@@ -186,7 +186,13 @@ vm_lane() {
 	if [ "$vm_splats" -gt 0 ]; then
 		echo "check: $label: kernel splat (see above)" >&2
 		st_fail=$((st_fail + 1))
+		# the first splat again in the summary, which a truncated log keeps
+		if [ -s "$tmp/vm.status.splat" ]; then
+			splat_lines+=("check: $label: the first splat:")
+			mapfile -t -O "${#splat_lines[@]}" splat_lines < <(sed 's/^/  /' "$tmp/vm.status.splat")
+		fi
 	fi
+	rm -f "$tmp/vm.status.splat"
 	passed=$((passed + st_pass))
 	failed=$((failed + st_fail))
 	lane_lines+=("check: $label: $st_pass passed ($st_skip skipped), $st_fail failed${vm_boot:+; VM booted in ${vm_boot}s, ran ${vm_run}s}")
@@ -228,6 +234,7 @@ fi
 
 # --- summary ----------------------------------------------------------------
 
+[ "${#splat_lines[@]}" -eq 0 ] || printf '%s\n' "${splat_lines[@]}"
 echo "check: ctest $ct_pass passed, $ct_fail failed"
 echo "$ynl_line"
 echo "$ksft_line"

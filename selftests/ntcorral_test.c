@@ -22,6 +22,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -4134,6 +4135,120 @@ TEST_F_TIMEOUT(ntcorral, shootdown_reads_pci_config_raw_unless_told_none, 120)
 	ASSERT_EQ(0, counter_value(_metadata, &r, "pci_reads"));
 	ASSERT_EQ(0, counter_value(_metadata, &r, "pci_skipped"));
 	ASSERT_EQ(5, counter_value(_metadata, &r, "work_runs"));
+}
+
+/* ---- an answer owed to an abandoned corral ------------------------------ */
+
+static void kmsg(const char *line)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	/* best effort: a marker that did not land shows as a console splat */
+	n = write(fd, line, strlen(line));
+	(void)n;
+	close(fd);
+}
+
+static int debugfs_put(const char *name, unsigned long long value)
+{
+	char path[128], buf[32];
+	int fd, n, ret = 0;
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%llu\n", value);
+	if (write(fd, buf, n) != n)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+/*
+ * CPU 3 answers a corral on CPUs 0-3 3 s late (the longest injected
+ * delay): long after that run is over and the next one, on CPUs 0-2, has
+ * started. Both runs come from this one process, back to back: a new
+ * client process can take seconds to start while CPU 3 spins with
+ * interrupts off. The later run must not count CPU 3's answer: it waits
+ * for it before it begins (owed_answers_awaited), and a stale arrival
+ * counts only in its own, abandoned corral. Most of each iteration is the
+ * 10 ms hold, so an answer that counted would land inside a window: a
+ * violation.
+ *
+ * Even back to back, the kernel itself can hold the later RUN until CPU 3
+ * is back (seen on the debug kernel: a memory allocation on the way to the
+ * run's thread waited 2.8 s, as a cross-CPU flush or drain does for a CPU
+ * with interrupts off). Such a try proves nothing, so the pair is tried
+ * up to 5 times until the later run began while CPU 3 still owed; every
+ * try must still be clean.
+ */
+static void stale_try(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(ntcorral) *self, struct ntc_result *r)
+{
+	__u64 all4[CPU_WORDS] = { 0xf }, first3[CPU_WORDS] = { 0x7 };
+	struct ntc_msg m;
+	struct ntc_err e;
+	int ret;
+
+	kmsg("ntcorral-test: expect !!! begin: shootdown/dpc: CPU 3 answers 3 s late");
+	ASSERT_EQ(0, debugfs_put("fault_cpu", 3));
+	ASSERT_EQ(0, debugfs_put("fault_delay_us", 3000000));
+	ASSERT_EQ(0, debugfs_put("fault_mode", 1));
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1);
+	msg_put_u32(&m, NTCORRAL_A_DEADLINE_US, 100000);
+	msg_put(&m, NTCORRAL_A_CPUS, all4, sizeof(all4[0]));
+	ret = ntc_run(&self->s, &m, r, &e);
+	debugfs_put("fault_mode", 0);
+	kmsg("ntcorral-test: expect !!! end");
+	ASSERT_EQ(0, ret) TH_LOG("the faulted run: %s, extack '%s'",
+				 strerror(-ret), e.msg);
+	ASSERT_LT(0, r->timeouts) TH_LOG("CPU 3 was not late: the fault did not take");
+
+	/* Small: its sample arrays come from kmalloc, not vmalloc. */
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	msg_put_u32(&m, NTCORRAL_A_ITERATIONS, 1000);
+	msg_put_u32(&m, NTCORRAL_A_HOLD_US, 10000);
+	msg_put_u32(&m, NTCORRAL_A_PCI_DEVICE, NTCORRAL_PCI_DEVICE_NONE);
+	msg_put_u32(&m, NTCORRAL_A_DEADLINE_US, 1000000);
+	msg_put_u32(&m, NTCORRAL_A_MAX_RUNTIME_MS, 4000);
+	msg_put(&m, NTCORRAL_A_CPUS, first3, sizeof(first3[0]));
+	ret = ntc_run(&self->s, &m, r, &e);
+	ASSERT_EQ(0, ret) TH_LOG("the later run: %s, extack '%s'",
+				 strerror(-ret), e.msg);
+	log_counters(_metadata, r);
+	ASSERT_LT(0, r->samples);
+	ASSERT_EQ(0, r->violations);
+	ASSERT_EQ(0, r->timeouts);
+}
+
+TEST_F_TIMEOUT(ntcorral, stale_shootdown_target_never_counts_in_a_later_corral, 180)
+{
+	struct ntc_result r;
+	cpu_set_t on0;
+	int try;
+
+	if ((self->online[0] & 0xf) != 0xf)
+		SKIP(return, "needs CPUs 0-3 online (the VM has them)");
+	if (access(DEBUGFS_DIR "/fault_mode", W_OK))
+		SKIP(return, "no %s/fault_mode (debugfs not mounted?)", DEBUGFS_DIR);
+	/* Never on CPU 3: it is busy for 3 s with interrupts off. */
+	CPU_ZERO(&on0);
+	CPU_SET(0, &on0);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(on0), &on0));
+
+	for (try = 1; try <= 5; try++) {
+		stale_try(_metadata, self, &r);
+		if (counter_value(_metadata, &r, "owed_answers_awaited"))
+			break;
+		TH_LOG("try %d: the later run began after CPU 3 had answered", try);
+	}
+	ASSERT_LE(try, 5) TH_LOG("in 5 tries the later run never began while "
+				 "CPU 3 still owed an answer: it proves nothing");
 }
 
 TEST_HARNESS_MAIN

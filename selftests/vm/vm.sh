@@ -28,7 +28,8 @@
 #   NTCORRAL_VM_SPLAT_IGNORE  extended regex of console lines not to count as splats
 #   NTCORRAL_VM_OUT      output directory       (default: selftests/vm/out)
 #   NTCORRAL_VM_STATUS   if set, a file to write key=value results into
-#                        (status, exit, command_exit, splats, boot_s, run_s, total_s)
+#                        (status, exit, command_exit, splats, boot_s, run_s, total_s),
+#                        and the first splat's head in FILE.splat
 #
 # Exit status: the command's, when the VM ran it and the console is clean;
 # 1 if the command passed but the kernel splatted (BUG, WARNING, lockdep, ...);
@@ -369,6 +370,16 @@ if [ -n "$hits" ]; then
 			}
 		}' "$log" | head -n 400 >&2
 	[ "$rc" -ne 0 ] || rc=1
+	# For whoever reads only the end of a long log (make check repeats
+	# it in its summary): the first splat's own line, where it was (RIP,
+	# the module's or task's name) and the top of its stack.
+	if [ -n "${NTCORRAL_VM_STATUS:-}" ]; then
+		awk -v first="$(head -n 1 <<<"$hits")" '
+			NR < first { next }
+			{ sub(/\r$/, "") }
+			NR == first || /RIP:|Comm:|Call Trace:|\]  [a-z_0-9.]+\+0x/ { print; n++ }
+			n >= 14 || NR > first + 80 { exit }' "$log" >"$NTCORRAL_VM_STATUS.splat" || true
+	fi
 fi
 
 if [ -n "$booted" ] && [ -n "$done_at" ]; then
