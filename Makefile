@@ -13,9 +13,9 @@
 #                   so that modprobe finds it, and the client in PREFIX/bin
 #   make style      checkpatch on the module, clang-format on the client
 
-# The kernel the VM boots: the newest Debian stock linux-image-*-amd64
-# installed (not an -rt one: that is another kernel, not the stock lane's).
-VM_KVER ?= $(shell ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | grep -v -- '-rt-' | sort -V | tail -n 1)
+# The kernel the VM boots: Debian bookworm's stock 6.1 kernel, pinned by
+# vm.sh (a 6.12 or -rt image installed beside it is another lane's).
+VM_KVER ?= $(shell selftests/vm/vm.sh --stock-kver 2>/dev/null)
 # Build against the running kernel where it has a build tree, else the VM's.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(wildcard /lib/modules/$(VM_KVER)/build))

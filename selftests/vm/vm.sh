@@ -4,6 +4,12 @@
 #
 # usage: selftests/vm/vm.sh [--smp N] [--kernel PATH] [--memory MB]
 #                           [--timeout S] [--console FILE] [--] [command ...]
+#        selftests/vm/vm.sh --stock-kver
+#
+# The stock kernel, booted unless --kernel says otherwise, is the newest
+# installed Debian bookworm kernel of the 6.1 series (linux-image-amd64),
+# never a 6.12 or -rt one installed beside it: those are other lanes.
+# --stock-kver prints its version (what /lib/modules calls it) and exits.
 #
 # The VM is a busybox initramfs (built in selftests/vm/out/) whose PID 1,
 # init.sh, mounts proc/sys/dev/debugfs/tmp, inserts the module, runs the
@@ -23,7 +29,7 @@
 #   NTCORRAL_CLIENT      client binary; if missing the VM runs without it
 #                                               (default: userspace/build/ntcorral)
 #   NTCORRAL_SELFTESTS   selftests directory    (default: selftests/, less vm/)
-#   NTCORRAL_KERNEL      same as --kernel       (default: newest /boot/vmlinuz-*-amd64)
+#   NTCORRAL_KERNEL      same as --kernel       (default: the stock kernel)
 #   NTCORRAL_VM_APPEND   extra kernel command line
 #   NTCORRAL_VM_SPLAT_IGNORE  extended regex of console lines not to count as splats
 #   NTCORRAL_VM_OUT      output directory       (default: selftests/vm/out)
@@ -57,6 +63,12 @@ die() {
 	exit 125
 }
 
+# The stock lane's kernel: Debian bookworm's own series, pinned.
+stock_series=6.1
+stock_kernel() {
+	find /boot -maxdepth 1 -name "vmlinuz-$stock_series.*-amd64" | { grep -v -- '-rt-' || true; } | sort -V | tail -n 1
+}
+
 number() {
 	[[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 wants a positive integer, not '$2'"
 }
@@ -74,6 +86,12 @@ while [ $# -gt 0 ]; do
 		;;
 	-h|--help)
 		usage
+		exit 0
+		;;
+	--stock-kver)
+		k=$(stock_kernel)
+		[ -n "$k" ] || die "no /boot/vmlinuz-$stock_series.*-amd64: install linux-image-amd64"
+		echo "${k#/boot/vmlinuz-}"
 		exit 0
 		;;
 	--)
@@ -106,8 +124,8 @@ ko=${NTCORRAL_KO:-$root/ntcorral.ko}
 [ -f "$ko" ] || die "$(basename "$ko") not found at $ko: run make first (or set NTCORRAL_KO)"
 
 if [ -z "$kernel" ]; then
-	kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-amd64' | sort -V | tail -n 1)
-	[ -n "$kernel" ] || die "no /boot/vmlinuz-*-amd64: install linux-image-amd64 or pass --kernel"
+	kernel=$(stock_kernel)
+	[ -n "$kernel" ] || die "no /boot/vmlinuz-$stock_series.*-amd64: install linux-image-amd64 or pass --kernel"
 fi
 [ -f "$kernel" ] || die "kernel $kernel not found"
 [ -r "$kernel" ] || die "cannot read $kernel (Debian makes it root-only): run as root or pass --kernel a readable copy"
