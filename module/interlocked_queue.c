@@ -8,7 +8,9 @@
  * ExInterlocked list routines may be called from an ISR because they take
  * their lock with interrupts off. Variants:
  *   exinterlocked  ExInterlockedInsertTailList/RemoveHeadList semantics: a
- *                  spin lock taken with interrupts off around a list (FIFO)
+ *                  spin lock taken with interrupts off around a list (FIFO);
+ *                  NT's KSPIN_LOCK, so a raw_spinlock_t (on PREEMPT_RT a
+ *                  spinlock_t would sleep, and the ISRs take this one)
  *   slist          the lock-free singly linked list, NT's interlocked SList:
  *                  llist_add() / llist_del_all(), order restored on drain
  *   naive          the deadlock the thread fears: the DPC takes the list
@@ -380,7 +382,12 @@ static int iq_setup(struct ntc_run *run)
 	st->deadline_ns = run->deadline_ns;
 	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
 	st->owner = -1;
-	ntc_variant_lock_init(&st->lock, run->variant->wrong);
+	/*
+	 * ExInterlocked's lock is a KSPIN_LOCK taken with interrupts off:
+	 * raw_spinlock_t, which an ISR may take on PREEMPT_RT too.
+	 */
+	ntc_variant_lock_init(&st->lock, run->variant->wrong ? NTC_LOCK_HIDDEN :
+					 NTC_LOCK_RAW);
 	INIT_LIST_HEAD(&st->list);
 	init_llist_head(&st->slist);
 	init_llist_head(&st->side);
@@ -492,7 +499,7 @@ static int iq_session(struct ntc_run *run, u64 *unused)
 static const struct ntc_variant iq_variants[] = {
 	[IQ_EXINTERLOCKED] = {
 		.name = "exinterlocked",
-		.description = "ExInterlockedInsertTailList/RemoveHeadList: a spin lock taken with interrupts off around a FIFO list",
+		.description = "ExInterlockedInsertTailList/RemoveHeadList: a raw spin lock (NT's KSPIN_LOCK) taken with interrupts off around a FIFO list",
 		.baseline = true,
 		.iterate = iq_session,
 	},

@@ -304,7 +304,9 @@ static int ntc_put_experiment(struct sk_buff *skb, const struct ntc_experiment *
 		    nla_put_string(skb, NTCORRAL_VARIANT_A_DESCRIPTION, v->description) ||
 		    (v->baseline && nla_put_flag(skb, NTCORRAL_VARIANT_A_BASELINE)) ||
 		    (v->wrong && nla_put_flag(skb, NTCORRAL_VARIANT_A_WRONG)) ||
-		    (v->defect && nla_put_flag(skb, NTCORRAL_VARIANT_A_DEFECT)))
+		    (v->defect && nla_put_flag(skb, NTCORRAL_VARIANT_A_DEFECT)) ||
+		    (v->refused &&
+		     nla_put_string(skb, NTCORRAL_VARIANT_A_REFUSED, v->refused)))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}

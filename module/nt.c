@@ -18,7 +18,12 @@
 static DEFINE_PER_CPU(u8, ntc_raised_irql);
 static atomic64_t ntc_irql_misses = ATOMIC64_INIT(0);
 
-enum { NTC_RAISED_NOTHING, NTC_RAISED_BH, NTC_RAISED_IRQS };
+/* What a raise did, bit by bit, for the lower to undo in reverse. */
+enum {
+	NTC_RAISED_BH		= BIT(0),
+	NTC_RAISED_PREEMPT	= BIT(1),
+	NTC_RAISED_IRQS		= BIT(2),
+};
 
 const char *ntc_irql_name(enum ntc_irql irql)
 {
@@ -95,17 +100,18 @@ module_param(lockdep_sees_wrong_variants, bool, 0444);
 MODULE_PARM_DESC(lockdep_sees_wrong_variants,
 		 "let lockdep validate the deliberately wrong variants' locks (it will report them)");
 
-void ntc_variant_lock_init(struct ntc_variant_lock *l, bool wrong_variant)
+void ntc_variant_lock_init(struct ntc_variant_lock *l, enum ntc_lock_kind kind)
 {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	static struct lock_class_key key;
 
 	lockdep_init_map(&l->dep_map, "ntc_wrong_variant_lock", &key, 0);
-	l->announce = wrong_variant && lockdep_sees_wrong_variants;
+	l->announce = kind == NTC_LOCK_HIDDEN && lockdep_sees_wrong_variants;
 #endif
 	spin_lock_init(&l->lock);
+	raw_spin_lock_init(&l->raw);
 	l->hidden = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
-	l->wrong = wrong_variant;
+	l->kind = kind;
 }
 
 struct ntc_fault ntc_fault = { .cpu = 0, .mode = NTC_FAULT_OFF };
@@ -155,7 +161,7 @@ void ntc_fault_dpc(void)
 void ntc_irql_raise(enum ntc_irql new, struct ntc_irql_saved *saved)
 {
 	saved->old = ntc_irql_current();
-	saved->how = NTC_RAISED_NOTHING;
+	saved->how = 0;
 	saved->tracked = false;
 	if (new < saved->old) {
 		__ntc_irql_assert(PASSIVE_LEVEL, new, "KeRaiseIrql to a lower level");
@@ -164,10 +170,23 @@ void ntc_irql_raise(enum ntc_irql new, struct ntc_irql_saved *saved)
 	if (new >= DEVICE_LEVEL) {
 		local_irq_save(saved->flags);
 		saved->how = NTC_RAISED_IRQS;
-	} else if (new == DISPATCH_LEVEL && saved->old < DISPATCH_LEVEL) {
+	} else if (new == DISPATCH_LEVEL) {
 		/* No DPCs (softirqs) and no preemption on this CPU. */
-		local_bh_disable();
-		saved->how = NTC_RAISED_BH;
+		if (saved->old < DISPATCH_LEVEL) {
+			local_bh_disable();
+			saved->how |= NTC_RAISED_BH;
+		}
+		/*
+		 * On PREEMPT_RT BH-off code, softirqs included, is
+		 * preemptible: a corral's initiator could be switched out
+		 * while its targets spin with interrupts off. NT's
+		 * DISPATCH_LEVEL never lets the scheduler in: no preemption
+		 * either (taken after the BH lock, which may sleep there).
+		 */
+		if (IS_ENABLED(CONFIG_PREEMPT_RT) && preemptible()) {
+			preempt_disable();
+			saved->how |= NTC_RAISED_PREEMPT;
+		}
 	}
 	if (new >= DISPATCH_LEVEL) {
 		/* Pinned to this CPU now: what we raised over, to restore. */
@@ -182,9 +201,11 @@ void ntc_irql_lower(struct ntc_irql_saved *saved)
 {
 	if (saved->tracked)
 		raw_cpu_write(ntc_raised_irql, saved->prev);
-	if (saved->how == NTC_RAISED_IRQS)
+	if (saved->how & NTC_RAISED_IRQS)
 		local_irq_restore(saved->flags);
-	else if (saved->how == NTC_RAISED_BH)
+	if (saved->how & NTC_RAISED_PREEMPT)
+		preempt_enable();
+	if (saved->how & NTC_RAISED_BH)
 		local_bh_enable();
 }
 
@@ -217,12 +238,23 @@ void ntc_dpc_use_bh_work(struct ntc_dpc *dpc)
 }
 #endif
 
+#ifdef CONFIG_PREEMPT_RT
+static void ntc_dpc_rt_hop(struct irq_work *work)
+{
+	tasklet_schedule(&container_of(work, struct ntc_dpc, rt_hop)->tasklet);
+}
+#endif
+
 /* The IPI half of a targeted DPC: queue it on the CPU it arrived at. */
 static void ntc_dpc_remote(void *info)
 {
 	struct ntc_dpc *dpc = info;
 
+#ifdef CONFIG_PREEMPT_RT
+	irq_work_queue(&dpc->rt_hop);
+#else
 	tasklet_schedule(&dpc->tasklet);
+#endif
 }
 
 void ntc_dpc_init(struct ntc_dpc *dpc,
@@ -232,6 +264,9 @@ void ntc_dpc_init(struct ntc_dpc *dpc,
 {
 	tasklet_setup(&dpc->tasklet, ntc_dpc_tasklet);
 	INIT_CSD(&dpc->csd, ntc_dpc_remote, dpc);
+#ifdef CONFIG_PREEMPT_RT
+	init_irq_work(&dpc->rt_hop, ntc_dpc_rt_hop);
+#endif
 	dpc->routine = routine;
 	dpc->context = context;
 	dpc->target = -1;
@@ -304,6 +339,9 @@ bool ntc_dpc_flush(struct ntc_dpc *dpc, unsigned int timeout_ms)
 		cancel_work_sync(&dpc->bh_work);
 		return true;
 	}
+#endif
+#ifdef CONFIG_PREEMPT_RT
+	irq_work_sync(&dpc->rt_hop);
 #endif
 	tasklet_kill(&dpc->tasklet);
 	return true;

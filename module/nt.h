@@ -8,11 +8,14 @@
  *                            no numbers, only contexts)
  *   KeRaiseIrql/KeLowerIrql  ntc_irql_raise()/ntc_irql_lower():
  *                            DISPATCH_LEVEL = local_bh_disable() (no DPCs,
- *                            no preemption), >= DEVICE_LEVEL =
- *                            local_irq_save()
+ *                            no preemption), on PREEMPT_RT, where BH-off
+ *                            code is preemptible, plus preempt_disable();
+ *                            >= DEVICE_LEVEL = local_irq_save()
  *   KDPC + KeSetTargetProcessorDpc + KeInsertQueueDpc
- *                            struct ntc_dpc, ntc_dpc_queue_on(): a tasklet
+ *                            struct ntc_dpc, ntc_dpc_queue(): a tasklet
  *                            scheduled on the target CPU by an async IPI
+ *                            (PREEMPT_RT: the IPI queues an irq_work that
+ *                            schedules it, see struct ntc_dpc)
  *   KeIpiGenericCall         ntc_ipi_generic_call(): on_each_cpu(), the
  *                            function on every CPU of a set at once, caller
  *                            included, interrupts off
@@ -32,6 +35,7 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/interrupt.h>
+#include <linux/irq_work.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -85,6 +89,15 @@ void ntc_irql_violations_forget(u64 n);
 struct ntc_dpc {
 	struct tasklet_struct tasklet;
 	call_single_data_t csd;		/* the IPI that queues it remotely */
+#ifdef CONFIG_PREEMPT_RT
+	/*
+	 * On PREEMPT_RT a softirq must not be raised from an SMP function
+	 * call (the idle loop flushes the call queue itself and warns): the
+	 * IPI queues this irq_work instead, which runs in the CPU's irq_work
+	 * thread there and schedules the tasklet like any task may.
+	 */
+	struct irq_work rt_hop;
+#endif
 #ifdef NTC_HAVE_BH_WORK
 	struct work_struct bh_work;
 	bool use_bh_work;
@@ -182,7 +195,10 @@ int ntc_call_dpc_synchronize(struct ntc_generic_call *call);
 void ntc_call_dpc_done(struct ntc_generic_call *call);
 
 /*
- * The lock of a variant. A deliberately wrong variant's lock is an
+ * The lock of a variant, of the kind its port takes. NT's KSPIN_LOCK spins
+ * everywhere: raw_spinlock_t is its Linux form, and the only one that may
+ * be taken in hard interrupt context on PREEMPT_RT, where spinlock_t is a
+ * sleeping lock. A deliberately wrong variant's lock is an
  * arch_spinlock_t, which lockdep does not track: lockdep would report the
  * inconsistent IRQ-safe/IRQ-unsafe use at once (the point of the variant)
  * and then switch itself off for the rest of the suite, hiding real bugs.
@@ -192,29 +208,49 @@ void ntc_call_dpc_done(struct ntc_generic_call *call);
  * interrupt state, so that lockdep judges the usage the variant really has.
  * Used only where preemption is off (hardirq, softirq, raised IRQL).
  */
+enum ntc_lock_kind {
+	NTC_LOCK_SPINLOCK,		/* spinlock_t */
+	NTC_LOCK_RAW,			/* raw_spinlock_t */
+	NTC_LOCK_HIDDEN,		/* a wrong variant's arch_spinlock_t */
+};
+
 struct ntc_variant_lock {
-	spinlock_t lock;		/* correct variants */
-	arch_spinlock_t hidden;		/* wrong variants */
-	bool wrong;
+	enum ntc_lock_kind kind;
+	spinlock_t lock;
+	raw_spinlock_t raw;
+	arch_spinlock_t hidden;
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	bool announce;
 	struct lockdep_map dep_map;
 #endif
 };
 
-void ntc_variant_lock_init(struct ntc_variant_lock *l, bool wrong_variant);
+void ntc_variant_lock_init(struct ntc_variant_lock *l, enum ntc_lock_kind kind);
 
 static inline bool ntc_variant_lock_trylock(struct ntc_variant_lock *l)
 {
-	return l->wrong ? arch_spin_trylock(&l->hidden) : spin_trylock(&l->lock);
+	switch (l->kind) {
+	case NTC_LOCK_SPINLOCK:
+		return spin_trylock(&l->lock);
+	case NTC_LOCK_RAW:
+		return raw_spin_trylock(&l->raw);
+	default:
+		return arch_spin_trylock(&l->hidden);
+	}
 }
 
 static inline void ntc_variant_lock_unlock(struct ntc_variant_lock *l)
 {
-	if (l->wrong)
-		arch_spin_unlock(&l->hidden);
-	else
+	switch (l->kind) {
+	case NTC_LOCK_SPINLOCK:
 		spin_unlock(&l->lock);
+		break;
+	case NTC_LOCK_RAW:
+		raw_spin_unlock(&l->raw);
+		break;
+	default:
+		arch_spin_unlock(&l->hidden);
+	}
 }
 
 /* Held, in the holder's context; and about to be released. */

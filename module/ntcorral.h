@@ -41,6 +41,9 @@ struct ntc_metric_cpu {
  * it was abandoned (a timeout, already counted) or a negative errno to
  * stop the run.
  */
+/* @x on a PREEMPT_RT kernel, NULL elsewhere: for a variant table entry. */
+#define NTC_ON_PREEMPT_RT(x)	(IS_ENABLED(CONFIG_PREEMPT_RT) ? (x) : NULL)
+
 struct ntc_variant {
 	const char *name;
 	const char *description;
@@ -48,6 +51,11 @@ struct ntc_variant {
 	bool wrong;		/* deliberately wrong: its violations are the lesson */
 	bool defect;		/* a literal port: a documented defect, counted */
 	bool holds_hotplug;	/* @iterate holds CPU hotplug off itself */
+	/*
+	 * Not run on this kernel: a RUN gets EINVAL with this sentence, and
+	 * LIST says it. NULL: it runs.
+	 */
+	const char *refused;
 	int (*iterate)(struct ntc_run *run, u64 *sample);
 };
 

@@ -565,6 +565,10 @@ int ntc_run_start(struct ntc_run *run)
 	run->initiator = cpumask_first(run->p.cpus);
 	run->nr_cpus = cpumask_weight(run->p.cpus);
 	run->deadline_ns = (u64)run->p.deadline_us * NSEC_PER_USEC;
+	if (run->variant->refused) {
+		run->errmsg = run->variant->refused;
+		return -EINVAL;
+	}
 	if (run->exp->check) {
 		ret = run->exp->check(run);
 		if (ret)

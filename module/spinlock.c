@@ -76,6 +76,12 @@ static const char *const sl_counters[] = {
 };
 
 enum sl_kind { SL_IRQSAVE, SL_RAW, SL_DISPATCH_ONLY };
+
+static const enum ntc_lock_kind sl_lock_kinds[] = {
+	[SL_IRQSAVE]		= NTC_LOCK_SPINLOCK,
+	[SL_RAW]		= NTC_LOCK_RAW,
+	[SL_DISPATCH_ONLY]	= NTC_LOCK_HIDDEN,
+};
 enum sl_ctx { SL_ISR, SL_DPC, SL_THREAD };
 
 #define SL_MAGIC 0x5a5a5a5a5a5a5a5aULL
@@ -95,7 +101,6 @@ struct sl_state {
 
 	/* The device extension. */
 	struct ntc_variant_lock lock;
-	raw_spinlock_t raw_lock;
 	int owner;			/* CPU holding the lock, or -1 */
 	u64 t_acquired;
 	struct {
@@ -127,8 +132,7 @@ static bool sl_trylock(struct sl_state *st, int me)
 	bool got;
 
 	local_irq_save(flags);
-	got = st->kind == SL_RAW ? raw_spin_trylock(&st->raw_lock) :
-				   ntc_variant_lock_trylock(&st->lock);
+	got = ntc_variant_lock_trylock(&st->lock);
 	if (got)
 		WRITE_ONCE(st->owner, me);
 	local_irq_restore(flags);
@@ -171,8 +175,7 @@ static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
 		ntc_irql_lower(irql);
 		return false;
 	}
-	if (st->kind != SL_RAW)
-		ntc_variant_lock_held(&st->lock);
+	ntc_variant_lock_held(&st->lock);
 	st->t_acquired = ntc_now();
 	ntc_run_metric_add(st->run, SL_WAIT, st->t_acquired - t0);
 	return true;
@@ -183,15 +186,11 @@ static void sl_release(struct sl_state *st, struct ntc_irql_saved *irql)
 	unsigned long flags;
 
 	ntc_run_metric_add(st->run, SL_HOLD, ntc_now() - st->t_acquired);
-	if (st->kind != SL_RAW)
-		ntc_variant_lock_releasing(&st->lock);
+	ntc_variant_lock_releasing(&st->lock);
 	/* The owner and the lock change together for this CPU's ISR. */
 	local_irq_save(flags);
 	WRITE_ONCE(st->owner, -1);
-	if (st->kind == SL_RAW)
-		raw_spin_unlock(&st->raw_lock);
-	else
-		ntc_variant_lock_unlock(&st->lock);
+	ntc_variant_lock_unlock(&st->lock);
 	local_irq_restore(flags);
 	ntc_irql_lower(irql);
 }
@@ -312,8 +311,7 @@ static int sl_setup(struct ntc_run *run)
 	st->owner = -1;
 	st->rec.b = 1;
 	st->rec.c = SL_MAGIC;
-	ntc_variant_lock_init(&st->lock, run->variant->wrong);
-	raw_spin_lock_init(&st->raw_lock);
+	ntc_variant_lock_init(&st->lock, sl_lock_kinds[st->kind]);
 	init_llist_head(&st->pending);
 	ntc_device_init(&st->dev, &sl_device_ops, st, run->p.cpus,
 			run->p.rate_hz, run->p.iterations);
@@ -405,15 +403,28 @@ static int sl_session(struct ntc_run *run, u64 *unused)
 }
 
 static const struct ntc_variant sl_variants[] = {
+	/*
+	 * Seed 001's rule on PREEMPT_RT: a lock taken in hard interrupt
+	 * context must be a raw_spinlock_t, because there a spinlock_t is a
+	 * sleeping rt_mutex. irqsave's ISR would take one from the hrtimer's
+	 * hard interrupt (its owner then whatever task it interrupted): not
+	 * run there, and raw is the yardstick.
+	 */
 	[SL_IRQSAVE] = {
 		.name = "irqsave",
-		.description = "the NT rule done right: the lock's IRQL is the ISR's, so the DPC and the thread take it with interrupts off (spin_lock_irqsave)",
-		.baseline = true,
+		.description = IS_ENABLED(CONFIG_PREEMPT_RT) ?
+			"the NT rule on a spinlock_t, which PREEMPT_RT makes a sleeping lock: the ISR would take it in hard interrupt context (not run here; raw is the port)" :
+			"the NT rule done right: the lock's IRQL is the ISR's, so the DPC and the thread take it with interrupts off (spin_lock_irqsave)",
+		.baseline = !IS_ENABLED(CONFIG_PREEMPT_RT),
+		.refused = NTC_ON_PREEMPT_RT("on PREEMPT_RT a spinlock_t is a sleeping lock, and this variant's ISR takes it in hard interrupt context: there the lock must be a raw_spinlock_t (--variant raw)"),
 		.iterate = sl_session,
 	},
 	[SL_RAW] = {
 		.name = "raw",
-		.description = "the same with raw_spinlock_t, as PREEMPT_RT requires in hard interrupt context",
+		.description = IS_ENABLED(CONFIG_PREEMPT_RT) ?
+			"the NT rule done right on PREEMPT_RT: a raw_spinlock_t, the only lock an ISR may take there, with interrupts off in the DPC and the thread" :
+			"the same with raw_spinlock_t, as PREEMPT_RT requires in hard interrupt context",
+		.baseline = IS_ENABLED(CONFIG_PREEMPT_RT),
 		.iterate = sl_session,
 	},
 	[SL_DISPATCH_ONLY] = {

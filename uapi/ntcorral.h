@@ -18,7 +18,9 @@
  *       NTCORRAL_VARIANT_A_NAME, _DESCRIPTION, _BASELINE (flag: the
  *       kernel's own answer, the others' yardstick), _WRONG (flag:
  *       deliberately wrong, its violations are the lesson), _DEFECT (flag:
- *       a literal port with a documented defect it counts)
+ *       a literal port with a documented defect it counts), _REFUSED
+ *       (string: this kernel does not run it, and why: a RUN of it gets
+ *       EINVAL with that sentence)
  *     NTCORRAL_A_PARAM_INFO        nest [multi]
  *       NTCORRAL_PARAM_A_NAME (the run attribute's name), _ATTR (u32 id of
  *       the run attribute), _DESCRIPTION, _UNIT, _MIN_VALUE, _MAX_VALUE,
@@ -265,6 +267,7 @@ enum ntcorral_variant_attr {
 	NTCORRAL_VARIANT_A_BASELINE,	/* flag: the kernel's own answer */
 	NTCORRAL_VARIANT_A_WRONG,	/* flag: deliberately wrong */
 	NTCORRAL_VARIANT_A_DEFECT,	/* flag: a documented, counted defect */
+	NTCORRAL_VARIANT_A_REFUSED,	/* string: not run on this kernel: why */
 
 	__NTCORRAL_VARIANT_A_MAX
 };

@@ -335,11 +335,15 @@ const ExperimentInfo& find_experiment(const std::vector<ExperimentInfo>& list,
 
 std::vector<std::string> resolve_variants(const ExperimentInfo& exp, std::string_view variant,
                                           bool allow_all) {
-    std::vector<std::string> names;
-    for (const auto& v : exp.variants)
+    std::vector<std::string> names, runnable;
+    for (const auto& v : exp.variants) {
         names.push_back(v.name);
+        if (v.refused.empty())
+            runnable.push_back(v.name);
+    }
+    // "all": what this kernel runs (LIST says why it does not run the rest).
     if (allow_all && variant == "all")
-        return names;
+        return runnable;
     if (std::find(names.begin(), names.end(), variant) != names.end())
         return {std::string(variant)};
     if (allow_all)

@@ -209,6 +209,11 @@ int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
             break;
         size_t first = results.size();
         RunRequest exp_req = request_for(req, *exp, o.experiment != "all");
+        if (o.variant == "all")
+            for (const auto& v : exp->variants)
+                if (!v.refused.empty())
+                    err << "ntcorral: " << exp->name << '/' << v.name
+                        << " is not run on this kernel: " << v.refused << '\n';
         for (const auto& v : resolve_variants(*exp, o.variant)) {
             exp_req.experiment = exp->name;
             exp_req.variant = v;

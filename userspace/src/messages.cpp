@@ -71,6 +71,7 @@ struct Policies {
 
         variant[NTCORRAL_VARIANT_A_NAME].type = NLA_STRING;
         variant[NTCORRAL_VARIANT_A_DESCRIPTION].type = NLA_STRING;
+        variant[NTCORRAL_VARIANT_A_REFUSED].type = NLA_STRING;
         for (int a :
              {NTCORRAL_VARIANT_A_BASELINE, NTCORRAL_VARIANT_A_WRONG, NTCORRAL_VARIANT_A_DEFECT})
             variant[a].type = NLA_FLAG;
@@ -261,11 +262,11 @@ ExperimentInfo parse_experiment(const nlmsghdr* hdr) {
         parse_nested(vt, nest, policies().variant, "variant");
         if (!vt[NTCORRAL_VARIANT_A_NAME])
             throw ReplyError("variant without a name in " + info.name);
-        info.variants.push_back({get_string(vt, NTCORRAL_VARIANT_A_NAME),
-                                 get_string(vt, NTCORRAL_VARIANT_A_DESCRIPTION),
-                                 vt[NTCORRAL_VARIANT_A_BASELINE] != nullptr,
-                                 vt[NTCORRAL_VARIANT_A_WRONG] != nullptr,
-                                 vt[NTCORRAL_VARIANT_A_DEFECT] != nullptr});
+        info.variants.push_back(
+            {get_string(vt, NTCORRAL_VARIANT_A_NAME),
+             get_string(vt, NTCORRAL_VARIANT_A_DESCRIPTION),
+             vt[NTCORRAL_VARIANT_A_BASELINE] != nullptr, vt[NTCORRAL_VARIANT_A_WRONG] != nullptr,
+             vt[NTCORRAL_VARIANT_A_DEFECT] != nullptr, get_string(vt, NTCORRAL_VARIANT_A_REFUSED)});
     });
     for_each_attr(hdr, NTCORRAL_A_PARAM_INFO, [&](nlattr* nest) {
         nlattr* pt[NTCORRAL_PARAM_A_MAX + 1];

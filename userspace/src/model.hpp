@@ -15,14 +15,19 @@ namespace ntcorral {
 struct VariantInfo {
     std::string name;
     std::string description;
-    bool baseline = false; // the kernel's own answer: the yardstick
-    bool wrong = false;    // deliberately wrong: its violations are the lesson
-    bool defect = false;   // a literal port with a documented defect it counts
+    bool baseline = false;    // the kernel's own answer: the yardstick
+    bool wrong = false;       // deliberately wrong: its violations are the lesson
+    bool defect = false;      // a literal port with a documented defect it counts
+    std::string refused = {}; // not run on this kernel, and why (empty: it runs)
 };
 
 // What the module says a variant is, for people.
 inline const char* variant_role(const VariantInfo& v) {
-    return v.baseline ? "baseline" : v.wrong ? "wrong" : v.defect ? "defect" : "";
+    return !v.refused.empty() ? "refused"
+           : v.baseline       ? "baseline"
+           : v.wrong          ? "wrong"
+           : v.defect         ? "defect"
+                              : "";
 }
 
 struct ParamInfo {

@@ -302,6 +302,9 @@ void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& lis
             for (const auto& x : e.variants)
                 v.add({x.name, variant_role(x), x.description});
             v.print(os, "    ");
+            for (const auto& x : e.variants)
+                if (!x.refused.empty())
+                    os << "    " << x.name << " is not run on this kernel: " << x.refused << '\n';
         }
         if (!e.params.empty()) {
             os << "  parameters:\n";
@@ -412,7 +415,8 @@ Json experiments_to_json(const std::vector<ExperimentInfo>& list) {
                                 {"description", v.description},
                                 {"baseline", v.baseline},
                                 {"wrong", v.wrong},
-                                {"defect", v.defect}});
+                                {"defect", v.defect},
+                                {"refused", v.refused.empty() ? Json() : Json(v.refused)}});
         Json params = Json::array();
         for (const auto& p : e.params)
             params.push_back({{"name", p.name},

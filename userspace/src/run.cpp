@@ -193,7 +193,7 @@ RunOutcome RunSession::run(const RunRequest& req, const ExperimentInfo* exp) {
                      (cancelled ? " was cancelled" : " ended before the cancel") +
                      "; no further run started"));
     else if (cancelled == NTCORRAL_CANCEL_UNLOAD)
-        out.stop = unloaded(id, name);
+        out.stop = unloaded(id, name, watch.family_gone());
     else if (cancelled != NTCORRAL_CANCEL_NONE)
         out.stop = std::make_exception_ptr(
             RunError(run_name(id, name) +
@@ -252,8 +252,8 @@ void RunSession::cancel(uint64_t id, const std::string& name) {
 
 // The run's result said the module is being unloaded: once the family is
 // unregistered, the error that says so (and whether it is back already).
-std::exception_ptr RunSession::unloaded(uint64_t id, const std::string& name) {
-    bool gone = false;
+// `gone`: the unregistration came with the result, in the same read.
+std::exception_ptr RunSession::unloaded(uint64_t id, const std::string& name, bool gone) {
     const auto until = Clock::now() + kUnregisterWait;
     while (!gone && Clock::now() < until) {
         auto left = std::chrono::ceil<milliseconds>(until - Clock::now());

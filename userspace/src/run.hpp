@@ -97,7 +97,7 @@ private:
     std::optional<RunEnd> fetch(uint64_t id, const std::string& name, bool final,
                                 const std::string& waited);
     void cancel(uint64_t id, const std::string& name);
-    std::exception_ptr unloaded(uint64_t id, const std::string& name);
+    std::exception_ptr unloaded(uint64_t id, const std::string& name, bool gone);
 
     Connection& conn_;
     std::ostream& err_;

@@ -155,12 +155,15 @@ inline NlMsgPtr run_failure_notification(uint64_t run_id, uint32_t error, const 
 
 // @flag: the variant's role flag (NTCORRAL_VARIANT_A_BASELINE, _WRONG,
 // _DEFECT), or 0 for none.
-inline void put_variant(nl_msg* m, const char* name, const char* desc, int flag) {
+inline void put_variant(nl_msg* m, const char* name, const char* desc, int flag,
+                        const char* refused = nullptr) {
     nlattr* v = nla_nest_start(m, NTCORRAL_A_VARIANT_INFO);
     nla_put_string(m, NTCORRAL_VARIANT_A_NAME, name);
     nla_put_string(m, NTCORRAL_VARIANT_A_DESCRIPTION, desc);
     if (flag)
         nla_put_flag(m, flag);
+    if (refused)
+        nla_put_string(m, NTCORRAL_VARIANT_A_REFUSED, refused);
     nla_nest_end(m, v);
 }
 
@@ -187,6 +190,7 @@ inline NlMsgPtr list_reply() {
     put_variant(m, "nmi", "NMI instead", 0);
     put_variant(m, "late", "answers late", NTCORRAL_VARIANT_A_WRONG);
     put_variant(m, "literal", "the seed as posted", NTCORRAL_VARIANT_A_DEFECT);
+    put_variant(m, "sleepy", "a sleeping lock in the ISR", 0, "this kernel's locks sleep there");
     put_param(m, "iterations", NTCORRAL_A_ITERATIONS, "iterations to run", "count", 1, 100000, 100);
     put_param(m, "hold_us", NTCORRAL_A_HOLD_US, "work held", "us", 0, 10000, 5);
     put_param(m, "pci_device", NTCORRAL_A_PCI_DEVICE, "device to read", "bdf", 0, 0xffff, 0xfb);

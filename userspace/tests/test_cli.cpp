@@ -255,6 +255,13 @@ TEST(Resolve, all_expands_to_every_variant_in_module_order) {
     EXPECT_EQ(resolve_variants(shootdown(), "nmi"), std::vector<std::string>{"nmi"});
 }
 
+TEST(Resolve, all_leaves_out_what_this_kernel_does_not_run_but_a_name_is_sent) {
+    ExperimentInfo e = shootdown();
+    e.variants[1].refused = "not on this kernel";
+    EXPECT_EQ(resolve_variants(e, "all"), (std::vector<std::string>{"ipi", "dpc"}));
+    EXPECT_EQ(resolve_variants(e, "nmi"), std::vector<std::string>{"nmi"});
+}
+
 TEST(Resolve, unknown_variant_lists_valid_names_and_guess) {
     try {
         resolve_variants(shootdown(), "npi");

@@ -321,7 +321,7 @@ TEST(ParseExperiment, fills_variants_params_and_metrics_in_order) {
     EXPECT_EQ(e.name, "shootdown");
     EXPECT_EQ(e.seed, "000-processor-shootdown");
     EXPECT_EQ(e.description, "Stop every other CPU and wait for answers.");
-    ASSERT_EQ(e.variants.size(), 4u);
+    ASSERT_EQ(e.variants.size(), 5u);
     EXPECT_EQ(e.variants[0].name, "ipi");
     EXPECT_EQ(e.variants[0].description, "IPI to every CPU");
     EXPECT_TRUE(e.variants[0].baseline);
@@ -332,6 +332,8 @@ TEST(ParseExperiment, fills_variants_params_and_metrics_in_order) {
     EXPECT_FALSE(e.variants[2].baseline || e.variants[2].defect);
     EXPECT_TRUE(e.variants[3].defect);
     EXPECT_FALSE(e.variants[3].baseline || e.variants[3].wrong);
+    EXPECT_TRUE(e.variants[3].refused.empty());
+    EXPECT_EQ(e.variants[4].refused, "this kernel's locks sleep there");
     ASSERT_EQ(e.params.size(), 3u);
     EXPECT_EQ(e.params[1].name, "hold_us");
     EXPECT_EQ(e.params[1].attr, uint32_t{NTCORRAL_A_HOLD_US});

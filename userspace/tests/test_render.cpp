@@ -207,6 +207,8 @@ TEST(Json, experiments_list_shape) {
     EXPECT_EQ(j[0]["variants"][2]["wrong"], true);
     EXPECT_EQ(j[0]["variants"][3]["defect"], true);
     EXPECT_EQ(j[0]["variants"][3]["wrong"], false);
+    EXPECT_TRUE(j[0]["variants"][3]["refused"].is_null());
+    EXPECT_EQ(j[0]["variants"][4]["refused"], "this kernel's locks sleep there");
     EXPECT_EQ(j[0]["params"][1]["name"], "hold_us");
     EXPECT_EQ(j[0]["params"][1]["option"], "--hold-us");
     EXPECT_EQ(j[0]["params"][1]["unit"], "us");
@@ -224,6 +226,11 @@ TEST(ListRender, marks_baseline_and_shows_parameter_ranges) {
     EXPECT_NE(s.find("    nmi                NMI instead\n"), std::string::npos) << s;
     EXPECT_NE(s.find("    late     wrong     answers late\n"), std::string::npos) << s;
     EXPECT_NE(s.find("    literal  defect    the seed as posted\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("    sleepy   refused   a sleeping lock in the ISR\n"), std::string::npos)
+        << s;
+    EXPECT_NE(s.find("    sleepy is not run on this kernel: this kernel's locks sleep there\n"),
+              std::string::npos)
+        << s;
     EXPECT_NE(s.find("hold_us     --hold-us     us"), std::string::npos) << s;
     EXPECT_NE(s.find("00:00.0  ff:1f.7  00:1f.3"), std::string::npos) << s; // PCI shown as BDF
     EXPECT_NE(s.find("  metrics: latency, arrival\n"), std::string::npos) << s;
