@@ -32,6 +32,9 @@ struct ntc_metric_cpu {
 			   BIT_ULL(NTCORRAL_A_PHASE_STAMPS) |		\
 			   BIT_ULL(NTCORRAL_A_BATCH))
 
+/* @x on a PREEMPT_RT kernel, NULL elsewhere: for a variant table entry. */
+#define NTC_ON_PREEMPT_RT(x)	(IS_ENABLED(CONFIG_PREEMPT_RT) ? (x) : NULL)
+
 /*
  * One way of doing an experiment's idiom. @iterate runs one iteration on the
  * initiator CPU, in a sleepable kthread bound to it, with CPU hotplug held
@@ -41,9 +44,6 @@ struct ntc_metric_cpu {
  * it was abandoned (a timeout, already counted) or a negative errno to
  * stop the run.
  */
-/* @x on a PREEMPT_RT kernel, NULL elsewhere: for a variant table entry. */
-#define NTC_ON_PREEMPT_RT(x)	(IS_ENABLED(CONFIG_PREEMPT_RT) ? (x) : NULL)
-
 struct ntc_variant {
 	const char *name;
 	const char *description;
