@@ -3,9 +3,11 @@
 #
 #   make            build everything (installs missing Debian packages first)
 #   make check      build, client unit tests, the kselftests in a QEMU VM on
-#                   the stock kernel and on a cached debug kernel; ends with
+#                   the stock kernel, a cached debug kernel, Debian's RT
+#                   kernel and a cached debug RT kernel; ends with
 #                   "N passed, N failed"
 #   make check-debug  the debug-kernel lane alone
+#   make check-rt   the two RT lanes alone
 #   make bench      ntcorral bench in the VM at 1 .. nproc vCPUs (ratios only)
 #   make run        boot the VM, run every experiment and variant, report
 #   make run TARGET=host   the same on this box: insmod, client, rmmod
@@ -26,7 +28,7 @@ SMP ?= 4
 RUN_ARGS ?=
 CLIENT := userspace/build/ntcorral
 
-.PHONY: all deps deps-host module client selftests check check-debug run bench \
+.PHONY: all deps deps-host module client selftests check check-debug check-rt run bench \
 	install style clean
 
 all: module client selftests
@@ -62,7 +64,11 @@ check: deps all
 
 # The debug-kernel lane alone (lockdep, KASAN, KUnit, kmemleak, torture).
 check-debug: deps all
-	NTCORRAL_STOCK_LANE=0 scripts/check.sh
+	NTCORRAL_STOCK_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 scripts/check.sh
+
+# The RT lanes alone (Debian's PREEMPT_RT kernel, the debug RT kernel).
+check-rt: deps all
+	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 scripts/check.sh
 
 run: all
 ifneq ($(TARGET),host)

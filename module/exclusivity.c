@@ -481,8 +481,14 @@ static int ex_setup(struct ntc_run *run)
 {
 	if (run->variant->iterate == ex_iterate_seed &&
 	    !cpumask_equal(run->p.cpus, cpu_online_mask)) {
-		run->errmsg = "the seed variant always targets processors 0..KeNumberProcessors-1: run it without a CPU set";
-		return -EINVAL;
+		/*
+		 * Without a set the run took the CPUs online at the request:
+		 * a hotplug since then, not the user's set, is the cause.
+		 */
+		run->errmsg = run->p.cpus_online ?
+			"a CPU went offline or came online since the request, and the seed variant always targets processors 0..KeNumberProcessors-1; retry" :
+			"the seed variant always targets processors 0..KeNumberProcessors-1: run it without a CPU set";
+		return run->p.cpus_online ? -EAGAIN : -EINVAL;
 	}
 	return 0;
 }

@@ -572,6 +572,7 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 			goto out;
 	} else {
 		cpumask_copy(run->p.cpus, cpu_online_mask);
+		run->p.cpus_online = true;
 	}
 
 	ret = ntc_run_start(run);

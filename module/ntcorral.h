@@ -116,6 +116,7 @@ struct ntc_run_params {
 	u32 batch;		/* iterations timed together, see run.c */
 	u32 burst;
 	cpumask_var_t cpus;
+	bool cpus_online;	/* no set asked for: the CPUs online at the request */
 };
 
 struct ntc_run {

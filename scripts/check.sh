@@ -5,7 +5,11 @@
 # on Debian's stock kernel, then the debug lane (NTCORRAL_DEBUG_LANE=0 skips
 # it): the selftests on a debug kernel built from linux-source-6.12 and
 # cached (selftests/vm/debug-kernel.sh), lockdep's verdict on the wrong
-# variants, and the kernel's own torture tests (selftests/vm/debug-torture.sh).
+# variants, and the kernel's own torture tests (selftests/vm/debug-torture.sh);
+# then the RT lanes (NTCORRAL_RT_LANE=0, NTCORRAL_DEBUG_RT_LANE=0 skip them):
+# part of the suite on Debian's prebuilt PREEMPT_RT kernel
+# (selftests/vm/rt-kernel.sh) and on the debug RT kernel (debug-kernel.sh
+# --rt: PREEMPT_RT with lockdep, PROVE_RAW_LOCK_NESTING, atomic-sleep).
 # Ends with exactly one line "N passed, M failed"; exits non-zero on any
 # failure.
 #
@@ -232,6 +236,50 @@ if [ "${NTCORRAL_DEBUG_LANE:-1}" != 0 ]; then
 		failed=$((failed + 1))
 	fi
 	lane_lines+=("check: debug lane took $((SECONDS - lane_start))s")
+fi
+
+# --- PREEMPT_RT: Debian's prebuilt kernel, then the debug RT kernel ---------
+
+# What the RT lanes run (README, "The lanes"): every experiment's every
+# variant (ntcorral_test, device_test, client_test), the RT hazard as the
+# README states it (device_test), fault injection (fault_test), the abort
+# paths and CPU hotplug (abort_test, stress_test), the BH-work DPC and the
+# tracepoints. Not the sweep, kmemleak, KUnit, module reload or the fuzzer:
+# they test what does not change with the preemption model, on the debug
+# lane.
+rt_progs="ntcorral_test device_test client_test fault_test abort_test stress_test device_bh_test trace_test"
+
+if [ "${NTCORRAL_RT_LANE:-1}" != 0 ]; then
+	lane_start=$SECONDS
+	echo "check: Debian's PREEMPT_RT kernel (prebuilt, selftests/vm/rt-kernel.sh)"
+	if rt=$(selftests/vm/rt-kernel.sh --module "$tmp/rt-module"); then
+		eval "$rt"
+		# shellcheck disable=SC2086 # one word a program
+		vm_lane "RT kernel: selftests" "$rt_progs" env NTCORRAL_KO="$ko" \
+			selftests/vm/vm.sh --kernel "$bzImage" --timeout 1500 "$@" -- \
+			/ntcorral/selftests/run_tests.sh $rt_progs
+	else
+		echo "check: the RT kernel or the module built against it is missing (see above)" >&2
+		failed=$((failed + 1))
+	fi
+	lane_lines+=("check: RT lane took $((SECONDS - lane_start))s")
+fi
+
+if [ "${NTCORRAL_DEBUG_RT_LANE:-1}" != 0 ]; then
+	lane_start=$SECONDS
+	echo "check: debug RT kernel (PREEMPT_RT, lockdep, PROVE_RAW_LOCK_NESTING; built once, then cached)"
+	if dbg=$(selftests/vm/debug-kernel.sh --rt --module "$tmp/debug-rt-module"); then
+		eval "$dbg"
+		# shellcheck disable=SC2086 # one word a program
+		vm_lane "debug RT kernel: selftests" "$rt_progs" env NTCORRAL_KO="$ko" \
+			NTCORRAL_VM_APPEND=csdlock_debug=1 \
+			selftests/vm/vm.sh --kernel "$bzImage" --timeout 2400 "$@" -- \
+			/ntcorral/selftests/run_tests.sh $rt_progs
+	else
+		echo "check: the debug RT kernel could not be built (see above)" >&2
+		failed=$((failed + 1))
+	fi
+	lane_lines+=("check: debug RT lane took $((SECONDS - lane_start))s")
 fi
 
 # --- summary ----------------------------------------------------------------

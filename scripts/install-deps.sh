@@ -9,7 +9,8 @@
 #         nlohmann-json, GoogleTest (make module client, make install)
 #   all   (default) also what the VM lanes need: Debian's stock kernel and
 #         its headers, linux-source-6.1 (kselftest_harness.h, checkpatch),
-#         linux-source-6.12 (the debug kernel, the YNL schema and tools),
+#         linux-source-6.12 (the debug kernels, the YNL schema and tools),
+#         Debian's PREEMPT_RT kernel and its headers (the RT lane),
 #         qemu, busybox, cpio, jq, python3-yaml and python3-jsonschema
 #         (make check, make run, make bench)
 #
@@ -40,6 +41,7 @@ fi
 vm_pkgs=(
 	bc flex bison libelf-dev libssl-dev jq python3-yaml python3-jsonschema
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	qemu-system-x86 busybox-static cpio xz-utils rsync
 )
 

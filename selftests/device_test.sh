@@ -33,6 +33,21 @@ fi
 
 cpus=$(online_cpus)
 cpu1_online=/sys/devices/system/cpu/cpu1/online
+variants_from || echo "# the module's variant flags could not be read"
+# The correct device variants this kernel runs, from the module's list.
+correct=$(list_variants | grep -E '^(spinlock|interlocked_queue):' |
+	while IFS=: read -r e v; do is_wrong "$e" "$v" || echo "$e:$v"; done)
+echo "# the correct device variants here:" $correct
+
+# Seed 001's rule on PREEMPT_RT (the kernel says so in uname -v, whatever
+# the module claims): a lock taken in hard interrupt context must be a
+# raw_spinlock_t, because a spinlock_t sleeps there. So raw is spinlock's
+# baseline and irqsave (a spinlock_t in the ISR) is refused with the
+# reason; elsewhere irqsave is the baseline and nothing is refused.
+case $(uname -v) in
+*PREEMPT_RT*) preempt_rt=1 sl_baseline=raw ;;
+*) preempt_rt=0 sl_baseline=irqsave ;;
+esac
 
 # ---- reading a run's JSON reply --------------------------------------------
 
@@ -119,8 +134,15 @@ expect_status 0
 expect_err_empty
 expect_out '^spinlock +\(seed 001-multiprocessor-safe-spinlocks\)$'
 expect_out '^interlocked_queue +\(seed 004-interlocked-queues-extreme-dma\)$'
-expect_out '^ +irqsave +baseline '
+expect_out "^ +$sl_baseline +baseline "
 expect_out '^ +raw +[a-z]'
+expect_out '^ +irqsave +[a-z]'
+if [ $preempt_rt = 1 ]; then
+	expect_out '^ +irqsave +refused '
+	expect_out '^    irqsave is not run on this kernel: on PREEMPT_RT a spinlock_t is a sleeping lock.* raw_spinlock_t'
+else
+	expect_no_out 'is not run on this kernel'
+fi
 expect_out '^ +dispatch_only +[a-z]'
 expect_out '^ +exinterlocked +baseline '
 expect_out '^ +slist +[a-z]'
@@ -170,8 +192,13 @@ cl list --json
 expect_status 0
 expect_err_empty
 json_valid_array "$out" || fail "not a JSON array"
-# EXPERIMENT:SEED:VARIANT/ROLE ... (role: baseline, wrong or -)
-for esv in 'spinlock:001-multiprocessor-safe-spinlocks:irqsave/baseline raw/- dispatch_only/wrong' \
+# EXPERIMENT:SEED:VARIANT/ROLE ... (role: baseline, refused, wrong or -)
+if [ $preempt_rt = 1 ]; then
+	sl_roles='irqsave/refused raw/baseline'
+else
+	sl_roles='irqsave/baseline raw/-'
+fi
+for esv in "spinlock:001-multiprocessor-safe-spinlocks:$sl_roles dispatch_only/wrong" \
 	   'interlocked_queue:004-interlocked-queues-extreme-dma:exinterlocked/baseline slist/- naive/wrong'; do
 	e=${esv%%:*} r=${esv#*:} s=${r%%:*} vs=${r#*:}
 	n=$(jq --arg e "$e" '[.[] | select(.name == $e)] | length' "$out")
@@ -182,7 +209,8 @@ for esv in 'spinlock:001-multiprocessor-safe-spinlocks:irqsave/baseline raw/- di
 	for vr in $vs; do
 		v=${vr%/*} role=${vr#*/}
 		got=$(jq -r --arg v "$v" '.variants[] | select(.name == $v) |
-			if .baseline then "baseline" elif .wrong then "wrong"
+			if .baseline then "baseline" elif .refused != null then "refused"
+			elif .wrong then "wrong"
 			elif .defect then "defect" else "-" end' "$ntc_tmp/e")
 		expect_eq "$e/$v: role" "$got" "$role"
 	done
@@ -194,8 +222,7 @@ end
 
 # ---- the correct variants, clean -------------------------------------------
 
-for ev in spinlock:irqsave spinlock:raw interlocked_queue:exinterlocked \
-	  interlocked_queue:slist; do
+for ev in $correct; do
 	e=${ev%%:*} v=${ev#*:} r=$e.$v
 	begin "${e}_${v}_100_interrupts_per_cpu_run_clean"
 	cl run "$e" --variant "$v" --iterations 100 $slack --json
@@ -235,8 +262,7 @@ done
 # A session records its own samples: one per interrupt (spinlock) or item
 # consumed (interlocked_queue), each metric exactly as many as it measured.
 begin session_samples_and_metric_counts_count_each_event_once
-for ev in spinlock:irqsave spinlock:raw interlocked_queue:exinterlocked \
-	  interlocked_queue:slist; do
+for ev in $correct; do
 	e=${ev%%:*} v=${ev#*:} r=$e.$v
 	ntc_cmd="ntcorral run $e --variant $v --iterations 100 (above)"
 	[ -f "$ntc_tmp/$r.top" ] || { fail "$r: no result kept"; continue; }
@@ -328,6 +354,28 @@ why_counters $r
 end
 echo "# hazard: $hazard_runs runs, $hazard_misses without a would-be self-deadlock"
 
+# The RT hazard as the README states it: on PREEMPT_RT the module refuses
+# spinlock/irqsave up front (EINVAL with the reason and the fix), and no
+# run is recorded. Elsewhere irqsave is the baseline and ran clean above.
+if [ $preempt_rt = 1 ]; then
+	begin spinlock_irqsave_is_refused_on_preempt_rt_with_the_reason
+	cl stats spinlock --json
+	before=$(jq '[.[] | select(.variant == "irqsave") | .runs] | add // 0' "$out")
+	cl run spinlock --variant irqsave --iterations 10 $slack
+	expect_status 1
+	expect_out_empty
+	expect_one_error_line
+	expect_err '^ntcorral: the module rejected the request: on PREEMPT_RT a spinlock_t is a sleeping lock'
+	expect_err 'must be a raw_spinlock_t \(--variant raw\)'
+	cl stats spinlock --json
+	expect_eq "spinlock/irqsave runs recorded" \
+		"$(jq '[.[] | select(.variant == "irqsave") | .runs] | add // 0' "$out")" "$before"
+	end
+else
+	skip spinlock_irqsave_is_refused_on_preempt_rt_with_the_reason \
+		"not a PREEMPT_RT kernel ($(uname -v)): irqsave is the baseline here"
+fi
+
 # ---- bad parameters ----------------------------------------------------------
 
 begin run_rate_hz_out_of_range_is_rejected_by_the_module
@@ -343,7 +391,7 @@ done
 end
 
 begin run_rate_hz_not_a_number_is_a_usage_error
-cl run spinlock --variant irqsave --iterations 1 --rate-hz abc
+cl run spinlock --variant $sl_baseline --iterations 1 --rate-hz abc
 expect_status 2
 expect_out_empty
 expect_one_error_line
@@ -449,8 +497,7 @@ else
 	echo 0 >$cpu1_online 2>"$err" || fail "could not offline CPU 1: $(cat "$err")"
 	left=$(online_cpus)
 	expect_eq "online CPUs" "$left" $((cpus - 1))
-	for ev in spinlock:irqsave spinlock:raw interlocked_queue:exinterlocked \
-		  interlocked_queue:slist; do
+	for ev in $correct; do
 		e=${ev%%:*} v=${ev#*:} r=$e.$v.cpu1off
 		cl run "$e" --variant "$v" --iterations 100 $slack --json
 		expect_status 0

@@ -95,7 +95,7 @@ clean_after() {
 # The barrier experiments' variants, "EXPERIMENT:VARIANT", from the module's
 # own list (a kernel may offer more, e.g. shootdown/dpc_bh).
 cl list --json
-wrong_variants_from "$out"
+variants_from "$out"
 variants=$(list_variants "$out" 2>/dev/null | grep -E '^(shootdown|ipi_barrier|exclusivity):')
 if [ "$rc" != 0 ] || [ -z "$variants" ]; then
 	echo "1..0 # SKIP 'ntcorral list --json' names no barrier variant (exit $rc)"

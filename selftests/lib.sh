@@ -247,39 +247,55 @@ require_root_client_module() {
 	fi
 }
 
-# The shootdown's variants: kernels with BH workqueues (6.9 on) have the
-# dpc_bh flavour too.
-shootdown_variants() {
-	case $(uname -r) in
-	6.9.* | 6.[1-9][0-9].* | [7-9].*) echo "dpc ipi stop_machine dpc_bh" ;;
-	*) echo "dpc ipi stop_machine" ;;
-	esac
-}
-
-
 # ---- what the module's variants are ----------------------------------------
 
-# The deliberately wrong variants (their hazard is the lesson: violations
-# and IRQL assertions are what they are for) and the literal ports with a
-# documented, counted defect (ipi_barrier/lockflag's phase 1 before every
-# CPU arrived; exclusivity/seed's offline-CPU defect) are the module's to
-# say: LIST flags them, `ntcorral list --json` shows "wrong" and "defect".
-# A test that asks is_wrong/has_hazard first reads them with
-# wrong_variants_from; until then no variant is either.
+# What each variant is on this kernel is the module's to say, in LIST:
+# - wrong: deliberately wrong (its hazard is the lesson: violations and
+#   IRQL assertions are what it is for);
+# - defect: a literal port with a documented, counted defect
+#   (ipi_barrier/lockflag's phase 1 before every CPU arrived;
+#   exclusivity/seed's offline-CPU defect);
+# - baseline: the experiment's correct reference (spinlock's is irqsave,
+#   or raw on PREEMPT_RT);
+# - refused: not run on this kernel, with the sentence why (spinlock/irqsave
+#   on PREEMPT_RT, where a spinlock_t sleeps).
+# `ntcorral list --json` shows them; variants_from reads them once, then
+# is_wrong, has_hazard, is_refused, baseline_of and list_variants answer.
+# Until then no variant is any of them.
 ntc_wrong_variants=
 ntc_hazard_variants=
+ntc_refused_variants=
+ntc_baselines=
+ntc_list_json=
 
-# wrong_variants_from LIST_JSON: the module's wrong and defect flags; fails
-# (and says so) when the list has none, e.g. an older module
-wrong_variants_from() {
-	if ! jq -e 'all(.[].variants[]; has("wrong") and has("defect"))' "$1" >/dev/null 2>&1; then
-		echo "# $1: the variants have no wrong/defect flags" >&2
+# variants_from [LIST_JSON]: read the module's flags from LIST_JSON (kept
+# as $ntc_tmp/list.json), or from `ntcorral list --json` when none is given;
+# fails (and says so) when the list has none, e.g. an older module
+variants_from() {
+	if [ $# -eq 0 ]; then
+		"$client" list --json >"$ntc_tmp/list.json" 2>"$ntc_tmp/list.err" || {
+			echo "# ntcorral list --json failed: $(cat "$ntc_tmp/list.err")" >&2
+			return 1
+		}
+	elif [ "$1" != "$ntc_tmp/list.json" ]; then
+		# kept: the caller's file may be $out, which the next cl overwrites
+		cp "$1" "$ntc_tmp/list.json" || return 1
+	fi
+	set -- "$ntc_tmp/list.json"
+	if ! jq -e 'all(.[].variants[]; has("wrong") and has("defect") and
+			has("baseline") and has("refused"))' "$1" >/dev/null 2>&1; then
+		echo "# $1: the variants have no wrong/defect/baseline/refused flags" >&2
 		return 1
 	fi
+	ntc_list_json=$1
 	ntc_wrong_variants=$(jq -r '.[] | .name as $e | .variants[] |
 		select(.wrong == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
 	ntc_hazard_variants=$(jq -r '.[] | .name as $e | .variants[] |
 		select(.defect == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
+	ntc_refused_variants=$(jq -r '.[] | .name as $e | .variants[] |
+		select(.refused != null) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
+	ntc_baselines=$(jq -r '.[] | .name as $e | .variants[] |
+		select(.baseline == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
 }
 
 # is_wrong EXPERIMENT VARIANT: deliberately wrong
@@ -299,9 +315,34 @@ has_hazard() {
 	return 1
 }
 
-# list_variants LIST_JSON: "EXPERIMENT:VARIANT", one a line, as listed
+# is_refused EXPERIMENT VARIANT: not run on this kernel
+is_refused() {
+	case " $ntc_refused_variants " in
+	*" $1/$2 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# baseline_of EXPERIMENT: its baseline variant on this kernel
+baseline_of() {
+	for ev in $ntc_baselines; do
+		[ "${ev%/*}" = "$1" ] && { echo "${ev#*/}"; return 0; }
+	done
+	echo "# no baseline of $1 listed" >&2
+	return 1
+}
+
+# list_variants [LIST_JSON]: "EXPERIMENT:VARIANT", one a line, as listed,
+# every variant this kernel runs (the refused ones left out)
 list_variants() {
-	jq -r '.[] | .name as $e | .variants[] | "\($e):\(.name)"' "$1"
+	jq -r '.[] | .name as $e | .variants[] | select(.refused == null) |
+		"\($e):\(.name)"' "${1:-$ntc_list_json}"
+}
+
+# The shootdown's variants: dpc ipi stop_machine, and dpc_bh on kernels
+# with BH workqueues (6.9 on); after variants_from.
+shootdown_variants() {
+	list_variants | sed -n 's/^shootdown://p' | tr '\n' ' '
 }
 
 # ---- what the kernel says ----------------------------------------------------

@@ -4057,7 +4057,7 @@ TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_where_not_taken, 30)
 	off = msg_put_u32(&m, NTCORRAL_A_BURST, 4);
 	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
 			    "shootdown with burst");
-	run_msg(&self->s, &m, "spinlock", "irqsave");
+	run_msg(&self->s, &m, "spinlock", "raw");
 	off = msg_put_u32(&m, NTCORRAL_A_BATCH, 4);
 	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
 			    "spinlock with batch");

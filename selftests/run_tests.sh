@@ -65,6 +65,7 @@ for prog in "$@"; do
 		continue
 	fi
 	rm -f "$tmp/rc" "$tmp/counts"
+	t0=$(date +%s)
 	kmsg "program $prog begin"
 	case " $bangs_whole " in
 	*" $prog "*) kmsg "expect !!! begin: $prog, the whole program" ;;
@@ -108,6 +109,7 @@ for prog in "$@"; do
 		END { print n, pass, fail, skip, plan, why > counts }
 	'
 	kmsg "program $prog end"
+	echo "# ---- $prog took $(($(date +%s) - t0)) s"
 	rc=$(cat "$tmp/rc" 2>/dev/null || echo 255)
 	read -r n2 p f s plan why <"$tmp/counts" 2>/dev/null || { n2=$n p=0 f=0 s=0 plan=-1 why=; }
 	results=$((n2 - n))

@@ -5,7 +5,7 @@
 # atomic-sleep and preempt checks, CSD-lock, lockup and hung-task detectors,
 # KUnit, kmemleak, tracing, lock and smp_call_function torture modules).
 #
-# usage: selftests/vm/debug-kernel.sh [--module DIR] [--config-only] [--prune]
+# usage: selftests/vm/debug-kernel.sh [--rt] [--module DIR] [--config-only] [--prune]
 #
 # Prints, on stdout, key=value lines (everything else goes to stderr):
 #   key=            the cache key: package version + hash of the fragment,
@@ -28,6 +28,10 @@
 # the same key only print the paths. An interrupted build resumes where it
 # stopped.
 #
+#   --rt           the debug RT kernel instead: the same fragment plus
+#                  debug-rt.config (PREEMPT_RT), its own cache
+#                  (.../debug-rt-kernel): where lockdep's wait-context
+#                  check and DEBUG_ATOMIC_SLEEP see a spinlock_t sleep
 #   --module DIR   also copy Kbuild, module/ and uapi/ into DIR (created,
 #                  emptied) and build ntcorral.ko there against the debug
 #                  tree; the repository's own ntcorral.ko is left alone
@@ -53,7 +57,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 self="$here/$(basename "${BASH_SOURCE[0]}")"
-fragment=$here/debug.config
+fragments=("$here/debug.config")
+flavour=debug-kernel
 pkg=linux-source-6.12
 tarball=/usr/src/$pkg.tar.xz
 jobs=${NTCORRAL_DEBUG_KERNEL_JOBS:-2}
@@ -72,6 +77,7 @@ die() {
 }
 while [ $# -gt 0 ]; do
 	case $1 in
+	--rt) fragments+=("$here/debug-rt.config"); flavour=debug-rt-kernel; shift ;;
 	--module) [ $# -ge 2 ] || die "--module needs a directory"; module_dir=$2; shift 2 ;;
 	--module=*) module_dir=${1#*=}; shift ;;
 	--config-only) config_only=1; shift ;;
@@ -81,7 +87,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "NTCORRAL_DEBUG_KERNEL_JOBS wants a positive integer"
-[ -f "$fragment" ] || die "$fragment not found"
+for f in "${fragments[@]}"; do
+	[ -f "$f" ] || die "$f not found"
+done
 
 # --- dependencies -----------------------------------------------------------
 
@@ -109,15 +117,15 @@ version=$(dpkg-query -W -f='${Version}' "$pkg")
 # What the kernel depends on: the fragment, the build steps below (between
 # the two markers), the compiler (external modules must be built with it).
 steps=$(sed -n '/^# ==== build steps/,/^# ==== end of build steps/p' "$self")
-hash=$( { cat "$fragment"; echo "$steps"; gcc --version | head -n 1; } | sha256sum | cut -c1-12)
+hash=$( { cat "${fragments[@]}"; echo "$steps"; gcc --version | head -n 1; } | sha256sum | cut -c1-12)
 key="$(tr -c 'A-Za-z0-9.+\n-' _ <<<"$version")-$hash"
 
 if [ -n "${NTCORRAL_DEBUG_KERNEL_CACHE:-}" ]; then
-	cache=$NTCORRAL_DEBUG_KERNEL_CACHE
+	cache=$NTCORRAL_DEBUG_KERNEL_CACHE/$flavour
 elif [ "$(id -u)" -eq 0 ]; then
-	cache=/var/cache/ntcorral/debug-kernel
+	cache=/var/cache/ntcorral/$flavour
 else
-	cache=${XDG_CACHE_HOME:-$HOME/.cache}/ntcorral/debug-kernel
+	cache=${XDG_CACHE_HOME:-$HOME/.cache}/ntcorral/$flavour
 fi
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -159,8 +167,17 @@ kmake() {
 	make -C "$src" ARCH=x86_64 "$@"
 }
 
-# check_fragment CONFIG: every line of the fragment, as set (or as unset)
-# in CONFIG; prints the lines that are not, with what CONFIG has instead.
+# wanted: the fragments' lines as merge_config.sh applies them (a symbol a
+# later fragment sets again takes that setting), in their order
+wanted() {
+	awk '/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s) }
+	     /^# CONFIG_[A-Za-z0-9_]+ is not set/ { s = $2 }
+	     s != "" { if (!(s in line)) order[n++] = s; line[s] = $0; s = "" }
+	     END { for (i = 0; i < n; i++) print line[order[i]] }' "${fragments[@]}"
+}
+
+# check_fragment CONFIG: every wanted line, as set (or as unset) in
+# CONFIG; prints the lines that are not, with what CONFIG has instead.
 check_fragment() {
 	local config=$1 line sym have bad=0
 	while IFS= read -r line; do
@@ -178,7 +195,7 @@ check_fragment() {
 		have=$(grep -E "^$sym=|^# $sym is not set" "$config" || true)
 		echo "  $line   (got: ${have:-absent: not visible with this config})"
 		bad=1
-	done <"$fragment"
+	done < <(wanted)
 	return "$bad"
 }
 
@@ -189,11 +206,11 @@ configure() {
 	# for (olddefconfig would add VT, input, Intel MEI, cpufreq, ...).
 	kmake tinyconfig >>"$log" 2>&1 || return 1
 	cp "$src/.config" "$dir/tiny.config" || return 1
-	(cd "$src" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n "$dir/tiny.config" "$fragment") >>"$log" 2>&1 ||
+	(cd "$src" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n "$dir/tiny.config" "${fragments[@]}") >>"$log" 2>&1 ||
 		return 1
 	local dropped
 	if ! dropped=$(check_fragment "$src/.config"); then
-		say "the configuration lost lines of $(basename "$fragment") (missing dependencies?):"
+		say "the configuration lost lines of ${fragments[*]##*/} (missing dependencies?):"
 		echo "$dropped" >&2
 		say "fix the fragment; the generated config is $src/.config"
 		exit 1
@@ -240,7 +257,7 @@ if [ ! -f "$dir/.complete" ]; then
 		touch "$dir/.extracted"
 	fi
 	if [ ! -f "$dir/.configured" ]; then
-		say "configuring: tinyconfig + $(basename "$fragment") (log: $log)"
+		say "configuring: tinyconfig + ${fragments[*]##*/} (log: $log)"
 		: >"$log"
 		configure || fail_log "the configuration"
 		touch "$dir/.configured"
