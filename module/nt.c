@@ -211,9 +211,18 @@ void ntc_irql_lower(struct ntc_irql_saved *saved)
 
 static void ntc_dpc_run(struct ntc_dpc *dpc)
 {
+	struct ntc_irql_saved irql;
+
 	/* As in NT, the DPC is out of the queue before its routine runs. */
 	atomic_set(&dpc->queued, 0);
+	/*
+	 * At DISPATCH_LEVEL as KeRaiseIrql defines it: softirq context is
+	 * that already, but preemptible on PREEMPT_RT, where a DPC switched
+	 * out holding a spin lock would leave every other taker spinning.
+	 */
+	ntc_irql_raise(DISPATCH_LEVEL, &irql);
 	dpc->routine(dpc, dpc->context, dpc->arg1, dpc->arg2);
+	ntc_irql_lower(&irql);
 	/* Pairs with the acquire in ntc_dpc_idle(): last touch of @dpc. */
 	atomic_dec_return_release(&dpc->running);
 }

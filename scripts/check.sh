@@ -247,7 +247,7 @@ fi
 # tracepoints. Not the sweep, kmemleak, KUnit, module reload or the fuzzer:
 # they test what does not change with the preemption model, on the debug
 # lane.
-rt_progs="ntcorral_test device_test client_test fault_test abort_test stress_test device_bh_test trace_test"
+rt_progs="ntcorral_test device_test.sh client_test.sh fault_test.sh abort_test.sh stress_test.sh device_bh_test.sh trace_test.sh"
 
 if [ "${NTCORRAL_RT_LANE:-1}" != 0 ]; then
 	lane_start=$SECONDS

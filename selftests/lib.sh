@@ -323,10 +323,28 @@ is_refused() {
 	return 1
 }
 
+# expect_err_refused_only EXPERIMENT...|all: stderr holds --variant all's
+# note for each variant of these experiments this kernel refuses
+# ("ntcorral: E/V is not run on this kernel: WHY") and nothing else
+expect_err_refused_only() {
+	_want=0
+	for _ev in $ntc_refused_variants; do
+		for _e in "$@"; do
+			[ "$_e" = all ] || [ "${_ev%/*}" = "$_e" ] || continue
+			_want=$((_want + 1))
+			grep -q "^ntcorral: $_ev is not run on this kernel: ." "$err" ||
+				fail "stderr does not say that $_ev is not run on this kernel"
+			break
+		done
+	done
+	[ "$(grep -c . "$err")" = "$_want" ] ||
+		fail "stderr has $(grep -c . "$err") lines, expected $_want (a note per refused variant)"
+}
+
 # baseline_of EXPERIMENT: its baseline variant on this kernel
 baseline_of() {
-	for ev in $ntc_baselines; do
-		[ "${ev%/*}" = "$1" ] && { echo "${ev#*/}"; return 0; }
+	for _ev in $ntc_baselines; do
+		[ "${_ev%/*}" = "$1" ] && { echo "${_ev#*/}"; return 0; }
 	done
 	echo "# no baseline of $1 listed" >&2
 	return 1
