@@ -227,8 +227,23 @@ static void ex_arm(struct ntc_run *run)
 	atomic_set(&ex.dpc_timeouts, 0);
 }
 
+/*
+ * The DPC array, which GainExclusivity allocates at DISPATCH_LEVEL
+ * (ExAllocatePool from non-paged pool, legal there in NT). On PREEMPT_RT
+ * nothing may be allocated with preemption off, GFP_ATOMIC or not: the
+ * slab's locks sleep there. So on RT it comes from @pool, allocated before
+ * the raise; elsewhere the seed's own allocation stays where it was.
+ */
+static struct ntc_dpc *ex_alloc_dpcs(struct ntc_dpc *pool, int nprocs)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return pool;
+	return kcalloc(nprocs, sizeof(struct ntc_dpc), GFP_ATOMIC);
+}
+
 /* GainExclusivity, as the seed has it, with deadlines. */
-static struct ntc_dpc *ex_gain_exclusivity(struct ntc_run *run, int nprocs)
+static struct ntc_dpc *ex_gain_exclusivity(struct ntc_run *run, int nprocs,
+					   struct ntc_dpc *pool)
 {
 	struct ntc_dpc *dpcs;
 	u64 deadline;
@@ -238,7 +253,7 @@ static struct ntc_dpc *ex_gain_exclusivity(struct ntc_run *run, int nprocs)
 		return NULL;
 	atomic_set(&ex.g_count, 0);	/* InterlockedAnd(&g_count, 0) */
 	atomic_set(&ex.g_now, 0);
-	dpcs = kcalloc(nprocs, sizeof(*dpcs), GFP_ATOMIC);
+	dpcs = ex_alloc_dpcs(pool, nprocs);
 	if (!dpcs)
 		return NULL;
 	ex.dpcs = dpcs;
@@ -279,7 +294,7 @@ static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
 	u64 misses = ntc_irql_violations(), t0, t3;
 	int nprocs = num_online_cpus();	/* KeNumberProcessors */
 	struct ntc_irql_saved irql;
-	struct ntc_dpc *dpcs;
+	struct ntc_dpc *dpcs, *pool;
 	bool gained;
 	int dpc_tmo;
 
@@ -293,9 +308,11 @@ static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
 		return -ETIMEDOUT;
 	}
 	ex_arm(run);
+	pool = IS_ENABLED(CONFIG_PREEMPT_RT) ?
+	       kcalloc(nprocs, sizeof(*pool), GFP_KERNEL) : NULL;
 	ntc_irql_raise(DISPATCH_LEVEL, &irql);
 	t0 = ntc_window_stamp(run);
-	dpcs = ex_gain_exclusivity(run, nprocs);
+	dpcs = ex_gain_exclusivity(run, nprocs, pool);
 	gained = dpcs && atomic_read(&ex.g_now) == nprocs - 1;
 	if (gained) {
 		ex_check_corralled(run, "a processor was not held when the work ran");
