@@ -212,6 +212,21 @@ fi
 
 # --- the debug kernel: lockdep, KASAN, KUnit, kmemleak, CSD-lock... ---------
 
+# lockdep_verdicts LABEL [vm.sh options]: lockdep's verdict on each wrong
+# variant, a boot each, on the debug kernel of the caller's $ko and
+# $bzImage: the report's own lines are allowed there, any other splat is not.
+lockdep_verdicts() {
+	local label=$1 wrong
+	shift
+	for wrong in spinlock/dispatch_only interlocked_queue/naive; do
+		vm_lane "$label: lockdep's verdict on $wrong" - env NTCORRAL_KO="$ko" \
+			NTCORRAL_VM_APPEND=csdlock_debug=1 \
+			NTCORRAL_VM_SPLAT_IGNORE='inconsistent lock state|Call Trace:' \
+			selftests/vm/vm.sh --kernel "$bzImage" "$@" -- \
+			/ntcorral/selftests/lockdep_verdict.sh "${wrong%/*}" "${wrong#*/}"
+	done
+}
+
 if [ "${NTCORRAL_DEBUG_LANE:-1}" != 0 ]; then
 	lane_start=$SECONDS
 	echo "check: debug kernel (built once, then cached)"
@@ -221,14 +236,7 @@ if [ "${NTCORRAL_DEBUG_LANE:-1}" != 0 ]; then
 		dbg_env=(env NTCORRAL_KO="$ko" NTCORRAL_VM_APPEND=csdlock_debug=1)
 		vm_lane "debug kernel: selftests" "$selftest_progs" "${dbg_env[@]}" \
 			selftests/vm/vm.sh --kernel "$bzImage" --timeout 2400 "$@"
-		# lockdep's verdict on each wrong variant, a boot each: the
-		# report's own lines are allowed there, any other splat is not.
-		for wrong in spinlock/dispatch_only interlocked_queue/naive; do
-			vm_lane "debug kernel: lockdep's verdict on $wrong" - "${dbg_env[@]}" \
-				NTCORRAL_VM_SPLAT_IGNORE='inconsistent lock state|Call Trace:' \
-				selftests/vm/vm.sh --kernel "$bzImage" "$@" -- \
-				/ntcorral/selftests/lockdep_verdict.sh "${wrong%/*}" "${wrong#*/}"
-		done
+		lockdep_verdicts "debug kernel" "$@"
 		vm_lane "debug kernel: the kernel's torture tests" - \
 			env NTCORRAL_KO="$ko" selftests/vm/debug-torture.sh "$@"
 	else
@@ -275,6 +283,7 @@ if [ "${NTCORRAL_DEBUG_RT_LANE:-1}" != 0 ]; then
 			NTCORRAL_VM_APPEND=csdlock_debug=1 \
 			selftests/vm/vm.sh --kernel "$bzImage" --timeout 2400 "$@" -- \
 			/ntcorral/selftests/run_tests.sh $rt_progs
+		lockdep_verdicts "debug RT kernel" "$@"
 	else
 		echo "check: the debug RT kernel could not be built (see above)" >&2
 		failed=$((failed + 1))
