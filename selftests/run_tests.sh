@@ -109,7 +109,6 @@ for prog in "$@"; do
 		END { print n, pass, fail, skip, plan, why > counts }
 	'
 	kmsg "program $prog end"
-	echo "# ---- $prog took $(($(date +%s) - t0)) s"
 	rc=$(cat "$tmp/rc" 2>/dev/null || echo 255)
 	read -r n2 p f s plan why <"$tmp/counts" 2>/dev/null || { n2=$n p=0 f=0 s=0 plan=-1 why=; }
 	results=$((n2 - n))
@@ -135,6 +134,9 @@ for prog in "$@"; do
 		n=$((n + 1)) failed=$((failed + 1))
 		echo "not ok $n $prog # planned $plan results, printed $results"
 	fi
+	# after its results: scripts/check.sh reads a program's results as
+	# those between its "# ---- PROGRAM" header and the next "# ---- "
+	echo "# $prog took $(($(date +%s) - t0)) s"
 done
 kmsg "runner end"
 
