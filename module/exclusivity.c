@@ -308,8 +308,14 @@ static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
 		return -ETIMEDOUT;
 	}
 	ex_arm(run);
-	pool = IS_ENABLED(CONFIG_PREEMPT_RT) ?
-	       kcalloc(nprocs, sizeof(*pool), GFP_KERNEL) : NULL;
+	pool = NULL;
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		pool = kcalloc(nprocs, sizeof(*pool), GFP_KERNEL);
+		if (!pool) {
+			run->errmsg = "no memory for GainExclusivity's DPCs";
+			return -ENOMEM;
+		}
+	}
 	ntc_irql_raise(DISPATCH_LEVEL, &irql);
 	t0 = ntc_window_stamp(run);
 	dpcs = ex_gain_exclusivity(run, nprocs, pool);
@@ -322,6 +328,9 @@ static int ex_iterate_seed(struct ntc_run *run, u64 *sample)
 		ex_release_exclusivity(run);
 	t3 = ntc_window_stamp(run);
 	ntc_irql_lower(&irql);
+	/* A GainExclusivity that returned before taking it (RT); not at DISPATCH_LEVEL. */
+	if (dpcs != pool)
+		kfree(pool);
 
 	run->counters[EX_C_IRQL_VIOLATIONS] += ntc_irql_violations() - misses;
 	if (!dpcs) {

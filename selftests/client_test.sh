@@ -25,7 +25,7 @@ if ! module_loaded; then
 	[ -n "$NTCORRAL_KO" ] && insmod "$NTCORRAL_KO"
 fi
 
-variants_from || echo "# the module's variant flags could not be read"
+variants_from
 variants=$(shootdown_variants)
 nr_variants=$(echo "$variants" | wc -w)
 cpus=$(online_cpus)

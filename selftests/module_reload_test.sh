@@ -63,7 +63,7 @@ expect_loaded() {
 }
 
 module_loaded || load
-variants_from || echo "# the module's variant flags could not be read"
+variants_from
 
 # ---- unload under clients ------------------------------------------------
 
