@@ -211,17 +211,28 @@ void ntc_irql_lower(struct ntc_irql_saved *saved)
 
 static void ntc_dpc_run(struct ntc_dpc *dpc)
 {
+	/*
+	 * The arguments of the insertion this run is for, taken while the
+	 * DPC is still queued: once it is not, an ISR on this CPU may queue
+	 * it again and write new ones (NT's KiRetireDpcList, too, copies
+	 * them before it marks the DPC dequeued). Found by KCSAN.
+	 */
+	void *arg1 = dpc->arg1, *arg2 = dpc->arg2;
 	struct ntc_irql_saved irql;
 
-	/* As in NT, the DPC is out of the queue before its routine runs. */
-	atomic_set(&dpc->queued, 0);
+	/*
+	 * As in NT, the DPC is out of the queue before its routine runs.
+	 * Release: the reads above come first; the next ntc_dpc_queue()
+	 * writes the arguments only after its cmpxchg sees this 0.
+	 */
+	atomic_set_release(&dpc->queued, 0);
 	/*
 	 * At DISPATCH_LEVEL as KeRaiseIrql defines it: softirq context is
 	 * that already, but preemptible on PREEMPT_RT, where a DPC switched
 	 * out holding a spin lock would leave every other taker spinning.
 	 */
 	ntc_irql_raise(DISPATCH_LEVEL, &irql);
-	dpc->routine(dpc, dpc->context, dpc->arg1, dpc->arg2);
+	dpc->routine(dpc, dpc->context, arg1, arg2);
 	ntc_irql_lower(&irql);
 	/* Pairs with the acquire in ntc_dpc_idle(): last touch of @dpc. */
 	atomic_dec_return_release(&dpc->running);
