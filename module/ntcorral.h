@@ -6,6 +6,7 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/cpumask.h>
+#include <linux/kcsan-checks.h>
 #include <linux/mutex.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
@@ -194,10 +195,26 @@ void ntc_run_timeout(struct ntc_run *run, const char *what);
 int ntc_run_check_hold(struct ntc_run *run, u64 records_per_cpu,
 		       u64 extra_records);
 
-/* Timestamps for the figures: one clock for every CPU, NMI-safe. */
+/*
+ * Timestamps for the figures: one clock for every CPU, NMI-safe.
+ *
+ * The fast timekeeper is a seqcount latch: a reader may read a copy while
+ * the timekeeper rewrites it (with memcpy(), which KCSAN does not see) and
+ * then retries. 6.12's raw_read_seqcount_latch() does not tell KCSAN so
+ * (6.13 does, "kcsan, seqlock: Support seqcount_latch_t"), and KCSAN
+ * reports the reads as a race of unknown origin, from a CPU spinning with
+ * interrupts off, where printing the report stalls the box for the length
+ * of the serial line. The same annotation, around the call: no-ops
+ * without KCSAN.
+ */
 static inline u64 ntc_now(void)
 {
-	return ktime_get_mono_fast_ns();
+	u64 now;
+
+	kcsan_nestable_atomic_begin();
+	now = ktime_get_mono_fast_ns();
+	kcsan_nestable_atomic_end();
+	return now;
 }
 
 /*
