@@ -8,6 +8,7 @@
 #                   "N passed, N failed"
 #   make check-debug  the debug-kernel lane alone
 #   make check-rt   the two RT lanes alone
+#   make check-kcsan  the KCSAN lane alone
 #   make bench      ntcorral bench in the VM at 1 .. nproc vCPUs (ratios only)
 #   make run        boot the VM, run every experiment and variant, report
 #   make run TARGET=host   the same on this box: insmod, client, rmmod
@@ -28,7 +29,7 @@ SMP ?= 4
 RUN_ARGS ?=
 CLIENT := userspace/build/ntcorral
 
-.PHONY: all deps deps-host module client selftests check check-debug check-rt run bench \
+.PHONY: all deps deps-host module client selftests check check-debug check-rt check-kcsan run bench \
 	install style clean
 
 all: module client selftests
@@ -64,11 +65,15 @@ check: deps all
 
 # The debug-kernel lane alone (lockdep, KASAN, KUnit, kmemleak, torture).
 check-debug: deps all
-	NTCORRAL_STOCK_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 scripts/check.sh
+	NTCORRAL_STOCK_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 NTCORRAL_KCSAN_LANE=0 scripts/check.sh
 
 # The RT lanes alone (Debian's PREEMPT_RT kernel, the debug RT kernel).
 check-rt: deps all
-	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 scripts/check.sh
+	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 NTCORRAL_KCSAN_LANE=0 scripts/check.sh
+
+# The KCSAN lane alone (data races, missing barriers).
+check-kcsan: deps all
+	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 scripts/check.sh
 
 run: all
 ifneq ($(TARGET),host)

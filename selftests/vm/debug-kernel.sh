@@ -5,7 +5,7 @@
 # atomic-sleep and preempt checks, CSD-lock, lockup and hung-task detectors,
 # KUnit, kmemleak, tracing, lock and smp_call_function torture modules).
 #
-# usage: selftests/vm/debug-kernel.sh [--rt] [--module DIR] [--config-only] [--prune]
+# usage: selftests/vm/debug-kernel.sh [--rt|--kcsan] [--module DIR] [--config-only] [--prune]
 #
 # Prints, on stdout, key=value lines (everything else goes to stderr):
 #   key=            the cache key: package version + hash of the fragment,
@@ -32,6 +32,9 @@
 #                  debug-rt.config (PREEMPT_RT), its own cache
 #                  (.../debug-rt-kernel): where lockdep's wait-context
 #                  check and DEBUG_ATOMIC_SLEEP see a spinlock_t sleep
+#   --kcsan        the KCSAN kernel instead: the fragment plus
+#                  debug-kcsan.config (KCSAN strict, weak-memory checks,
+#                  no KASAN), its own cache (.../debug-kcsan-kernel)
 #   --module DIR   also copy Kbuild, module/ and uapi/ into DIR (created,
 #                  emptied) and build ntcorral.ko there against the debug
 #                  tree; the repository's own ntcorral.ko is left alone
@@ -78,6 +81,7 @@ die() {
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rt) fragments+=("$here/debug-rt.config"); flavour=debug-rt-kernel; shift ;;
+	--kcsan) fragments+=("$here/debug-kcsan.config"); flavour=debug-kcsan-kernel; shift ;;
 	--module) [ $# -ge 2 ] || die "--module needs a directory"; module_dir=$2; shift 2 ;;
 	--module=*) module_dir=${1#*=}; shift ;;
 	--config-only) config_only=1; shift ;;
@@ -86,6 +90,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
+[ ${#fragments[@]} -le 2 ] || die "--rt and --kcsan are two kernels: build them one at a time"
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "NTCORRAL_DEBUG_KERNEL_JOBS wants a positive integer"
 for f in "${fragments[@]}"; do
 	[ -f "$f" ] || die "$f not found"
