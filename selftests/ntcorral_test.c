@@ -1804,6 +1804,9 @@ static void expect_run_error_missing(struct __test_metadata *_metadata,
 
 /* ---- the fixture --------------------------------------------------------- */
 
+/* The kernel's thread creator: PID 2 on every Linux since 2.6.22. */
+#define KTHREADD_PID	2
+
 FIXTURE(ntcorral) {
 	struct ntc_sock s;
 	__u64 online[CPU_WORDS];
@@ -1811,6 +1814,8 @@ FIXTURE(ntcorral) {
 	int offlined_cpu;	/* to bring back online in teardown */
 	struct ntc_started long_run;	/* start_long_run()'s */
 	bool long_run_going;		/* to cancel in teardown */
+	cpu_set_t kthreadd_cpus;	/* to give back to kthreadd in teardown */
+	bool kthreadd_pinned;
 };
 
 FIXTURE_SETUP(ntcorral)
@@ -1845,6 +1850,9 @@ FIXTURE_TEARDOWN(ntcorral)
 	}
 	if (self->offlined_cpu >= 0)
 		set_cpu_online(self->offlined_cpu, true);
+	if (self->kthreadd_pinned)
+		sched_setaffinity(KTHREADD_PID, sizeof(self->kthreadd_cpus),
+				  &self->kthreadd_cpus);
 	ntc_close(&self->s);
 }
 
@@ -4240,6 +4248,18 @@ TEST_F_TIMEOUT(ntcorral, stale_shootdown_target_never_counts_in_a_later_corral, 
 	CPU_ZERO(&on0);
 	CPU_SET(0, &on0);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(on0), &on0));
+	/*
+	 * Nor kthreadd, which creates each run's thread. CPU 3, spinning in
+	 * a DPC from the idle loop, looks idle to the scheduler, so waking
+	 * kthreadd could pick it: the wakeup then waits in CPU 3's wake list
+	 * for its interrupts, and so does the later run (seen on the KCSAN
+	 * kernel, every try of one boot: ttwu_queue_wakelist's IPI to CPU 3
+	 * from this process, the run's start 3 s later).
+	 */
+	ASSERT_EQ(0, sched_getaffinity(KTHREADD_PID, sizeof(self->kthreadd_cpus),
+				       &self->kthreadd_cpus));
+	ASSERT_EQ(0, sched_setaffinity(KTHREADD_PID, sizeof(on0), &on0));
+	self->kthreadd_pinned = true;
 
 	for (try = 1; try <= 5; try++) {
 		stale_try(_metadata, self, &r);
