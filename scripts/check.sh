@@ -311,7 +311,8 @@ if [ "${NTCORRAL_KCSAN_LANE:-1}" != 0 ]; then
 	echo "check: KCSAN kernel (KCSAN_STRICT, KCSAN_WEAK_MEMORY; built once, then cached)"
 	if dbg=$(selftests/vm/debug-kernel.sh --kcsan --module "$tmp/kcsan-module"); then
 		eval "$dbg"
-		# shellcheck disable=SC2086 # one word a program
+		# one word a program; "$0" "$@" are the inner shell's
+		# shellcheck disable=SC2086,SC2016
 		vm_lane "KCSAN kernel: selftests" "$rt_progs" env NTCORRAL_KO="$ko" \
 			NTCORRAL_VM_KCSAN_OURS='\[ntcorral\]' \
 			NTCORRAL_VM_APPEND=kcsan.early_enable=0 \
