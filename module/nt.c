@@ -323,7 +323,8 @@ bool ntc_dpc_queue(struct ntc_dpc *dpc, void *arg1, void *arg2)
 		    queue_work_on(cpu, system_bh_wq, &dpc->bh_work))
 			return true;
 		atomic_dec(&dpc->running);
-		atomic_set(&dpc->queued, 0);
+		/* As ntc_dpc_run() does: our argument writes come first. */
+		atomic_set_release(&dpc->queued, 0);
 		return false;
 	}
 #endif
@@ -332,7 +333,7 @@ bool ntc_dpc_queue(struct ntc_dpc *dpc, void *arg1, void *arg2)
 		tasklet_schedule(&dpc->tasklet);
 	} else if (smp_call_function_single_async(dpc->target, &dpc->csd)) {
 		atomic_dec(&dpc->running);
-		atomic_set(&dpc->queued, 0);
+		atomic_set_release(&dpc->queued, 0);
 		put_cpu();
 		return false;
 	}
