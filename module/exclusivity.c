@@ -37,7 +37,9 @@
  *  6. RaiseCPUIrqlAndWait never raises: the held CPUs spin at
  *     DISPATCH_LEVEL with interrupts on, so their ISRs (and whatever the
  *     ISRs touch) keep running during the "exclusive" window. Ported as is;
- *     generic_call_dpc raises to IPI_LEVEL - 1 as the shootdown does.
+ *     generic_call_dpc raises to IPI_LEVEL - 1 as the shootdown does. (On
+ *     PREEMPT_RT the held CPUs spin in the IPI, interrupts off, instead:
+ *     nt.c runs a DPC queued to another CPU there, see ntc_dpc_remote().)
  */
 
 #include <linux/atomic.h>
@@ -127,10 +129,10 @@ static void ex_raise_and_wait(struct ntc_dpc *dpc, void *context, void *arg1,
 {
 	u64 deadline;
 
-	ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
+	ntc_irql_assert(DISPATCH_LEVEL, NTC_DPC_LEVEL_MAX);
 	if (ntc_fault_arrive())
 		return;		/* injected: this DPC never arrives */
-	/* Its name notwithstanding, it never raises: defect 6. */
+	/* Its name notwithstanding, it never raises: defect 6 (not on RT). */
 	ex_arrived();
 	atomic_inc(&ex.g_now);
 	deadline = ntc_deadline(ex.deadline_ns);
@@ -357,8 +359,10 @@ static void ex_generic_routine(struct ntc_generic_call *call, void *context)
 	struct ntc_run *run = context;
 	struct ntc_irql_saved irql;
 
-	ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
-	ntc_irql_raise(IPI_LEVEL - 1, &irql);
+	ntc_irql_assert(DISPATCH_LEVEL, NTC_DPC_LEVEL_MAX);
+	/* From the IPI on PREEMPT_RT: interrupts are off already. */
+	ntc_irql_raise(max_t(enum ntc_irql, ntc_irql_current(), IPI_LEVEL - 1),
+		       &irql);
 	if (ntc_fault_arrive())
 		goto out;	/* injected: never synchronizes */
 	ex_arrived();

@@ -209,7 +209,11 @@ void ntc_irql_lower(struct ntc_irql_saved *saved)
 		local_bh_enable();
 }
 
-static void ntc_dpc_run(struct ntc_dpc *dpc)
+/*
+ * Run @dpc's routine; @raise: at DISPATCH_LEVEL as KeRaiseIrql defines it
+ * (a tasklet or BH work item), else at the IPI's level (from the IPI).
+ */
+static void ntc_dpc_run(struct ntc_dpc *dpc, bool raise)
 {
 	/*
 	 * The arguments of the insertion this run is for, taken while the
@@ -219,6 +223,7 @@ static void ntc_dpc_run(struct ntc_dpc *dpc)
 	 */
 	void *arg1 = dpc->arg1, *arg2 = dpc->arg2;
 	struct ntc_irql_saved irql;
+	u8 prev = 0;
 
 	/*
 	 * As in NT, the DPC is out of the queue before its routine runs.
@@ -227,13 +232,22 @@ static void ntc_dpc_run(struct ntc_dpc *dpc)
 	 */
 	atomic_set_release(&dpc->queued, 0);
 	/*
-	 * At DISPATCH_LEVEL as KeRaiseIrql defines it: softirq context is
-	 * that already, but preemptible on PREEMPT_RT, where a DPC switched
-	 * out holding a spin lock would leave every other taker spinning.
+	 * Softirq context is DISPATCH_LEVEL already, but preemptible on
+	 * PREEMPT_RT, where a DPC switched out holding a spin lock would
+	 * leave every other taker spinning. From the IPI: interrupts off,
+	 * IPI_LEVEL, as ntc_ipi_handler() says.
 	 */
-	ntc_irql_raise(DISPATCH_LEVEL, &irql);
+	if (raise) {
+		ntc_irql_raise(DISPATCH_LEVEL, &irql);
+	} else {
+		prev = raw_cpu_read(ntc_raised_irql);
+		raw_cpu_write(ntc_raised_irql, IPI_LEVEL);
+	}
 	dpc->routine(dpc, dpc->context, arg1, arg2);
-	ntc_irql_lower(&irql);
+	if (raise)
+		ntc_irql_lower(&irql);
+	else
+		raw_cpu_write(ntc_raised_irql, prev);
 	/* Pairs with the acquire in ntc_dpc_idle(): last touch of @dpc. */
 	atomic_dec_return_release(&dpc->running);
 }
@@ -242,13 +256,13 @@ static void ntc_dpc_tasklet(struct tasklet_struct *t)
 {
 	struct ntc_dpc *dpc = from_tasklet(dpc, t, tasklet);
 
-	ntc_dpc_run(dpc);
+	ntc_dpc_run(dpc, true);
 }
 
 #ifdef NTC_HAVE_BH_WORK
 static void ntc_dpc_bh_work(struct work_struct *work)
 {
-	ntc_dpc_run(container_of(work, struct ntc_dpc, bh_work));
+	ntc_dpc_run(container_of(work, struct ntc_dpc, bh_work), true);
 }
 
 void ntc_dpc_use_bh_work(struct ntc_dpc *dpc)
@@ -258,23 +272,25 @@ void ntc_dpc_use_bh_work(struct ntc_dpc *dpc)
 }
 #endif
 
-#ifdef CONFIG_PREEMPT_RT
-static void ntc_dpc_rt_hop(struct irq_work *work)
-{
-	tasklet_schedule(&container_of(work, struct ntc_dpc, rt_hop)->tasklet);
-}
-#endif
-
-/* The IPI half of a targeted DPC: queue it on the CPU it arrived at. */
+/*
+ * The IPI half of a targeted DPC. In NT a queued DPC preempts every
+ * thread on its CPU; so does a tasklet scheduled from the IPI, which runs
+ * on the way out of the interrupt. On PREEMPT_RT softirqs are threads,
+ * and a thread that waits with preemption off (for a TLB flush that the
+ * corralled CPUs, spinning with interrupts off, cannot answer) holds
+ * them off until the corral's deadline: seen in stress_test.sh. There
+ * the routine runs here, in the IPI, where no thread can hold it off
+ * (and where a softirq must not be raised: the idle loop's flush of the
+ * call queue warns).
+ */
 static void ntc_dpc_remote(void *info)
 {
 	struct ntc_dpc *dpc = info;
 
-#ifdef CONFIG_PREEMPT_RT
-	irq_work_queue(&dpc->rt_hop);
-#else
-	tasklet_schedule(&dpc->tasklet);
-#endif
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		ntc_dpc_run(dpc, false);
+	else
+		tasklet_schedule(&dpc->tasklet);
 }
 
 void ntc_dpc_init(struct ntc_dpc *dpc,
@@ -284,9 +300,6 @@ void ntc_dpc_init(struct ntc_dpc *dpc,
 {
 	tasklet_setup(&dpc->tasklet, ntc_dpc_tasklet);
 	INIT_CSD(&dpc->csd, ntc_dpc_remote, dpc);
-#ifdef CONFIG_PREEMPT_RT
-	init_irq_work(&dpc->rt_hop, ntc_dpc_rt_hop);
-#endif
 	dpc->routine = routine;
 	dpc->context = context;
 	dpc->target = -1;
@@ -360,9 +373,6 @@ bool ntc_dpc_flush(struct ntc_dpc *dpc, unsigned int timeout_ms)
 		cancel_work_sync(&dpc->bh_work);
 		return true;
 	}
-#endif
-#ifdef CONFIG_PREEMPT_RT
-	irq_work_sync(&dpc->rt_hop);
 #endif
 	tasklet_kill(&dpc->tasklet);
 	return true;

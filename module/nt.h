@@ -14,8 +14,8 @@
  *   KDPC + KeSetTargetProcessorDpc + KeInsertQueueDpc
  *                            struct ntc_dpc, ntc_dpc_queue(): a tasklet
  *                            scheduled on the target CPU by an async IPI
- *                            (PREEMPT_RT: the IPI queues an irq_work that
- *                            schedules it, see struct ntc_dpc)
+ *                            (PREEMPT_RT: the IPI runs the routine itself,
+ *                            at IPI_LEVEL, see ntc_dpc_remote())
  *   KeIpiGenericCall         ntc_ipi_generic_call(): on_each_cpu(), the
  *                            function on every CPU of a set at once, caller
  *                            included, interrupts off
@@ -88,16 +88,8 @@ void ntc_irql_violations_forget(u64 n);
 
 struct ntc_dpc {
 	struct tasklet_struct tasklet;
-	call_single_data_t csd;		/* the IPI that queues it remotely */
-#ifdef CONFIG_PREEMPT_RT
-	/*
-	 * On PREEMPT_RT a softirq must not be raised from an SMP function
-	 * call (the idle loop flushes the call queue itself and warns): the
-	 * IPI queues this irq_work instead, which runs in the CPU's irq_work
-	 * thread there and schedules the tasklet like any task may.
-	 */
-	struct irq_work rt_hop;
-#endif
+	/* The IPI that queues it remotely; on PREEMPT_RT, that runs it. */
+	call_single_data_t csd;
 #ifdef NTC_HAVE_BH_WORK
 	struct work_struct bh_work;
 	bool use_bh_work;
@@ -121,6 +113,13 @@ void ntc_dpc_set_target(struct ntc_dpc *dpc, int cpu);
 void ntc_dpc_use_bh_work(struct ntc_dpc *dpc);
 #endif
 bool ntc_dpc_queue(struct ntc_dpc *dpc, void *arg1, void *arg2);
+/*
+ * The highest IRQL a DPC's routine runs at: DISPATCH_LEVEL, as in NT, but
+ * on PREEMPT_RT a DPC queued to another CPU runs in that CPU's IPI, at
+ * IPI_LEVEL (its routine must not take a spinlock_t there).
+ */
+#define NTC_DPC_LEVEL_MAX \
+	(IS_ENABLED(CONFIG_PREEMPT_RT) ? IPI_LEVEL : DISPATCH_LEVEL)
 /* Not an NT call: true once the DPC is neither queued nor running. */
 bool ntc_dpc_idle(struct ntc_dpc *dpc);
 /* Teardown: wait (sleeping, bounded by @timeout_ms) until it is idle. */

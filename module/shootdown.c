@@ -721,13 +721,20 @@ static void sd_exit(void)
 static const struct ntc_variant sd_variants[] = {
 	{
 		.name = "dpc",
-		.description = "literal NT port: a DPC (IPI -> tasklet) per other CPU raises to IPI_LEVEL-1 (irqs off), decrements the barrier and spins",
+		.description = IS_ENABLED(CONFIG_PREEMPT_RT) ?
+			"literal NT port: a DPC per other CPU (run from the IPI on PREEMPT_RT, where a tasklet is a thread) raises to IPI_LEVEL-1 (irqs off), decrements the barrier and spins" :
+			"literal NT port: a DPC (IPI -> tasklet) per other CPU raises to IPI_LEVEL-1 (irqs off), decrements the barrier and spins",
 		.iterate = sd_iterate_dpc,
 	},
 #ifdef NTC_HAVE_BH_WORK
 	{
 		.name = "dpc_bh",
 		.description = "the literal port with the DPC a BH work item (system_bh_wq, WQ_BH) instead of a tasklet",
+		/*
+		 * A BH work item runs in a thread on RT, and nt.c cannot
+		 * run it from the IPI as it does the tasklet's routine.
+		 */
+		.refused = NTC_ON_PREEMPT_RT("on PREEMPT_RT a BH work item runs in a thread, which a thread waiting with preemption off holds off while the other CPUs spin with interrupts off: the corral would wait for its deadline (--variant dpc runs the DPC from the IPI there)"),
 		.iterate = sd_iterate_dpc_bh,
 	},
 #endif

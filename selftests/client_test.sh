@@ -28,6 +28,8 @@ fi
 variants_from
 variants=$(shootdown_variants)
 nr_variants=$(echo "$variants" | wc -w)
+# stats keeps a record of every listed variant, one refused on this kernel too
+nr_listed=$(jq '.[] | select(.name == "shootdown") | .variants | length' "$ntc_list_json")
 cpus=$(online_cpus)
 
 # ---- list ----------------------------------------------------------------
@@ -67,7 +69,7 @@ cl reset
 begin run_all_json_prints_one_object_per_variant
 cl run shootdown --variant all --iterations 20 $slack --json
 expect_status 0
-expect_err_empty
+expect_err_refused_only shootdown
 json_valid_array "$out" || fail "not a JSON array"
 json_objects "$out" >"$ntc_tmp/objs"
 expect_eq "number of objects" "$(wc -l <"$ntc_tmp/objs")" "$nr_variants"
@@ -172,7 +174,7 @@ expect_out '^ +samples +30$'
 cl stats shootdown --json
 expect_status 0
 json_objects "$out" >"$ntc_tmp/objs"
-expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" "$nr_variants"
+expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" "$nr_listed"
 for vr in dpc:1:20 ipi:2:30 stop_machine:1:20; do
 	v=${vr%%:*} r=${vr#*:} s=${r#*:} r=${r%%:*}
 	line=$(grep ",\"variant\":\"$v\"," "$ntc_tmp/objs")
@@ -229,9 +231,9 @@ expect_out '^stats reset$'
 cl stats shootdown --json
 expect_status 0
 json_objects "$out" >"$ntc_tmp/objs"
-expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" "$nr_variants"
-expect_eq "records with runs 0" "$(grep -c ',"runs":0,' "$ntc_tmp/objs")" "$nr_variants"
-expect_eq "records with samples 0" "$(grep -c ',"samples":0,' "$ntc_tmp/objs")" "$nr_variants"
+expect_eq "stats records" "$(wc -l <"$ntc_tmp/objs")" "$nr_listed"
+expect_eq "records with runs 0" "$(grep -c ',"runs":0,' "$ntc_tmp/objs")" "$nr_listed"
+expect_eq "records with samples 0" "$(grep -c ',"samples":0,' "$ntc_tmp/objs")" "$nr_listed"
 cl stats shootdown dpc
 expect_status 0
 expect_out '^ +runs +0$'

@@ -543,6 +543,9 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
     BenchExperiment e;
     e.experiment = exp.name;
     for (const auto& v : exp.variants) {
+        // Not run on this kernel (LIST says why): nothing to measure.
+        if (!v.refused.empty())
+            continue;
         e.variants.push_back(v.name);
         if (v.baseline)
             e.baseline = v.name;

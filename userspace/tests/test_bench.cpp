@@ -134,6 +134,21 @@ TEST(BenchOrder, warm_up_then_interleaved_with_the_same_parameters) {
     EXPECT_TRUE(e.rows[2].baseline);
 }
 
+TEST(BenchOrder, a_variant_refused_on_this_kernel_is_not_run) {
+    ExperimentInfo exp = experiment();
+    exp.variants[1].refused = "not on this kernel";
+    std::vector<std::string> calls;
+    BenchOptions o;
+    o.repetitions = 1;
+    BenchExperiment e = bench_experiment(exp, o, [&](const RunRequest& req) {
+        calls.push_back(req.variant);
+        return result(req.variant, 100);
+    });
+    std::vector<std::string> want = {"a", "base", "a", "base"};
+    EXPECT_EQ(calls, want);
+    EXPECT_EQ(e.variants, (std::vector<std::string>{"a", "base"}));
+}
+
 TEST(BenchSummary, ratios_are_the_median_of_each_round_against_its_own_baseline) {
     BenchExperiment e = three_reps({300, 200, 220}, {90, 100, 110}, {100, 100, 110});
     ASSERT_EQ(e.rows.size(), 3u);
