@@ -34,6 +34,7 @@
  */
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -93,17 +94,41 @@ _Static_assert(ROOT_MESSAGES + UNPRIV_MESSAGES + NET_ADMIN_MESSAGES >= TOTAL_MES
 #define CHEAP_MAX_RUNTIME_MS	500
 #define CHEAP_MAX_HOLD_US	1000
 
-static const char *const experiments[] = {
-	"shootdown", "ipi_barrier", "exclusivity", "spinlock", "interlocked_queue",
-};
-#define NR_EXPERIMENTS (sizeof(experiments) / sizeof(experiments[0]))
+/*
+ * The experiments as debugfs has them (a directory each under
+ * /sys/kernel/debug/ntcorral): another view of the module's registry than
+ * LIST, for checking LIST against after the fuzz. Returns how many, at most
+ * MAX_KNOWN; 0 when debugfs cannot be read.
+ */
+#define NTC_DEBUGFS	"/sys/kernel/debug/ntcorral"
+#define MAX_KNOWN	16
+
+static unsigned int debugfs_experiments(char names[MAX_KNOWN][NTCORRAL_NAME_MAX])
+{
+	DIR *d = opendir(NTC_DEBUGFS);
+	struct dirent *de;
+	unsigned int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < MAX_KNOWN) {
+		size_t len = strnlen(de->d_name, NTCORRAL_NAME_MAX);
+
+		/* Longer than a name can be: not an experiment, LIST will say. */
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || len == NTCORRAL_NAME_MAX)
+			continue;
+		memcpy(names[n], de->d_name, len);
+		names[n++][len] = '\0';
+	}
+	closedir(d);
+	return n;
+}
 
 /*
  * What the module offers, learned from LIST (learn()): experiment and
  * variant names (a kernel may have more variants, e.g. shootdown/dpc_bh) and
  * the run parameters each experiment takes (it refuses the others).
  */
-#define MAX_KNOWN	16
 #define MAX_VARIANTS	16
 
 static struct known_exp {
@@ -1956,8 +1981,13 @@ TEST_F_TIMEOUT(fuzz, dumps_abandoned_half_way_leave_the_family_working, DUMP_SEC
 	pid_t runner;
 	int status;
 
+	char names[MAX_KNOWN][NTCORRAL_NAME_MAX];
+	unsigned int nr_names;
+
 	if (geteuid() != 0)
 		SKIP(return, "needs root");
+	nr_names = debugfs_experiments(names);
+	ASSERT_LT(0, nr_names) TH_LOG("no experiment under %s", NTC_DEBUGFS);
 	runner = fork();
 	ASSERT_LE(0, runner);
 	if (runner == 0)
@@ -1992,7 +2022,7 @@ TEST_F_TIMEOUT(fuzz, dumps_abandoned_half_way_leave_the_family_working, DUMP_SEC
 		ASSERT_EQ(0, nl_open(&s, DUMP_SMALL_BUF));
 		msg_start(&m, s.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, NTCORRAL_FAMILY_VERSION);
 		if (cmd == NTCORRAL_CMD_GET_STATS && rnd_below(&rs, 4) == 0)
-			msg_put_str(&m, NTCORRAL_A_EXPERIMENT, experiments[rnd_below(&rs, NR_EXPERIMENTS)]);
+			msg_put_str(&m, NTCORRAL_A_EXPERIMENT, names[rnd_below(&rs, nr_names)]);
 		ASSERT_EQ(0, nl_send(&s, &m, &seq));
 		self->f.sent++;
 		memset(&r, 0, sizeof(r));
@@ -2046,17 +2076,25 @@ TEST_F_TIMEOUT(fuzz, dumps_abandoned_half_way_leave_the_family_working, DUMP_SEC
 	EXPECT_LT(0, self->f.dumps_interrupted);
 }
 
-/* After all that: LIST names every experiment, a clean run is clean. */
+/*
+ * After all that: LIST names every experiment that debugfs has, once each,
+ * and nothing else; a clean run is clean.
+ */
 TEST_F_TIMEOUT(fuzz, family_still_lists_and_runs_clean, 120)
 {
-	bool seen[NR_EXPERIMENTS] = { false };
-	unsigned int e, tries, msgs = 0;
+	char experiments[MAX_KNOWN][NTCORRAL_NAME_MAX];
+	unsigned int e, tries, msgs = 0, nr_experiments;
+	bool seen[MAX_KNOWN] = { false };
 	struct fmsg fm;
 	struct msg m;
 	struct reply r;
 	__u32 seq;
 	int ret;
 
+	if (geteuid() != 0)
+		SKIP(return, "debugfs, the list to check LIST against, needs root");
+	nr_experiments = debugfs_experiments(experiments);
+	ASSERT_LT(0, nr_experiments) TH_LOG("no experiment under %s", NTC_DEBUGFS);
 	ASSERT_EQ(0, nl_open(&self->s, RECV_BUF));
 
 	/* LIST, read by hand to see every experiment's name. */
@@ -2093,14 +2131,20 @@ TEST_F_TIMEOUT(fuzz, family_still_lists_and_runs_clean, 120)
 			while (alen >= NLA_HDRLEN) {
 				const struct nlattr *a = (const struct nlattr *)p;
 
-				if (a->nla_type == NTCORRAL_A_EXPERIMENT)
-					for (e = 0; e < NR_EXPERIMENTS; e++)
-						if (!strncmp((const char *)p + NLA_HDRLEN, experiments[e],
-							     a->nla_len - NLA_HDRLEN)) {
-							EXPECT_FALSE(seen[e]) TH_LOG("%s listed twice",
-										     experiments[e]);
-							seen[e] = true;
-						}
+				if (a->nla_type == NTCORRAL_A_EXPERIMENT) {
+					char name[NTCORRAL_NAME_MAX];
+
+					attr_str(a, name, sizeof(name));
+					for (e = 0; e < nr_experiments; e++)
+						if (!strcmp(name, experiments[e]))
+							break;
+					EXPECT_GT(nr_experiments, e)
+						TH_LOG("LIST names %s, which debugfs has not", name);
+					if (e < nr_experiments) {
+						EXPECT_FALSE(seen[e]) TH_LOG("%s listed twice", name);
+						seen[e] = true;
+					}
+				}
 				alen -= NLA_ALIGN(a->nla_len);
 				p += NLA_ALIGN(a->nla_len);
 			}
@@ -2110,15 +2154,10 @@ TEST_F_TIMEOUT(fuzz, family_still_lists_and_runs_clean, 120)
 			break;
 		}
 	}
-	EXPECT_EQ(NR_EXPERIMENTS, msgs);
-	for (e = 0; e < NR_EXPERIMENTS; e++) {
-		const char *name = experiments[e] ? experiments[e] : "?";
+	EXPECT_EQ(nr_experiments, msgs);
+	for (e = 0; e < nr_experiments; e++)
+		EXPECT_TRUE(seen[e]) TH_LOG("LIST does not name %s", experiments[e]);
 
-		EXPECT_TRUE(seen[e]) TH_LOG("LIST does not name %s", name);
-	}
-
-	if (geteuid() != 0)
-		SKIP(return, "the clean run needs root");
 	/* Its result comes on "runs". */
 	ret = nl_join(&self->s);
 	ASSERT_EQ(0, ret) TH_LOG("joining \"%s\": %s", NTCORRAL_MCGRP_RUNS, strerror(-ret));
