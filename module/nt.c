@@ -293,6 +293,23 @@ static void ntc_dpc_remote(void *info)
 		tasklet_schedule(&dpc->tasklet);
 }
 
+/*
+ * An idle DPC inserted and run on this CPU at once, from the IPI's level:
+ * what KeGenericCallDpc's caller does with its own on PREEMPT_RT.
+ */
+static void ntc_dpc_run_here(struct ntc_dpc *dpc, void *arg1, void *arg2)
+{
+	unsigned long flags;
+
+	atomic_set(&dpc->queued, 1);
+	atomic_inc(&dpc->running);
+	dpc->arg1 = arg1;
+	dpc->arg2 = arg2;
+	local_irq_save(flags);
+	ntc_dpc_run(dpc, false);
+	local_irq_restore(flags);
+}
+
 void ntc_dpc_init(struct ntc_dpc *dpc,
 		  void (*routine)(struct ntc_dpc *dpc, void *context,
 				  void *arg1, void *arg2),
@@ -571,7 +588,7 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 	struct ntc_generic_call *call = &ntc_generic_call_state;
 	struct ntc_irql_saved irql;
 	unsigned long wait = nsecs_to_jiffies(4 * deadline_ns) + 1, gen;
-	int cpu, ret = 0;
+	int cpu, self, ret = 0;
 
 	mutex_lock(&ntc_generic_lock);
 	for_each_cpu(cpu, cpus) {
@@ -600,9 +617,12 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 	 * then ran into its deadline.
 	 */
 	ntc_irql_raise(DISPATCH_LEVEL, &irql);
+	self = smp_processor_id();
 	for_each_cpu(cpu, cpus) {
 		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
 
+		if (IS_ENABLED(CONFIG_PREEMPT_RT) && cpu == self)
+			continue;
 		ntc_dpc_set_target(dpc, cpu);
 		if (!ntc_dpc_queue(dpc, call, (void *)gen)) {
 			/* Offline CPU: nobody will arrive in its place. */
@@ -611,7 +631,16 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 			ret = -ETIMEDOUT;
 		}
 	}
-	/* Our own DPC runs here, as the softirqs do on the way down. */
+	/*
+	 * Our own DPC runs here, as the softirqs do on the way down. On
+	 * PREEMPT_RT it would be a tasklet run by this thread once it lowers,
+	 * where the thread can be preempted while the others already spin in
+	 * their IPIs (ntc_dpc_remote()): there it runs now, interrupts off,
+	 * as the IPI runs theirs.
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && cpumask_test_cpu(self, cpus))
+		ntc_dpc_run_here(per_cpu_ptr(&ntc_generic_dpcs, self), call,
+				 (void *)gen);
 	ntc_irql_lower(&irql);
 	if (!wait_for_completion_timeout(&call->done, wait)) {
 		ntc_barrier_break(&call->sync);

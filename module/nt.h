@@ -76,7 +76,10 @@ bool __ntc_irql_assert(enum ntc_irql min, enum ntc_irql max, const char *who);
 u64 ntc_irql_violations(void);
 void ntc_irql_violations_forget(u64 n);
 
-/* KDPC. The routine runs at DISPATCH_LEVEL (softirq) on the target CPU. */
+/*
+ * KDPC. The routine runs at DISPATCH_LEVEL (softirq) on the target CPU; on
+ * PREEMPT_RT one queued to another CPU runs in the IPI (NTC_DPC_LEVEL_MAX).
+ */
 /*
  * Kernels with BH workqueues (WQ_BH, 6.9 on) offer a second flavour of a
  * DPC: a work item on system_bh_wq, run in softirq on the CPU it was

@@ -205,8 +205,8 @@ static bool sd_begin_work(void)
 
 /*
  * A corralled CPU: what the DPC routine does in the recipe. Runs on a
- * target CPU from a tasklet (dpc), an IPI handler (ipi) or a stopper (
- * stop_machine).
+ * target CPU from a tasklet (dpc; on PREEMPT_RT from the IPI), a BH work
+ * item (dpc_bh), an IPI handler (ipi) or a stopper (stop_machine).
  */
 static void sd_corralled(struct sd_slot *slot)
 {
@@ -722,7 +722,7 @@ static const struct ntc_variant sd_variants[] = {
 	{
 		.name = "dpc",
 		.description = IS_ENABLED(CONFIG_PREEMPT_RT) ?
-			"literal NT port: a DPC per other CPU (run from the IPI on PREEMPT_RT, where a tasklet is a thread) raises to IPI_LEVEL-1 (irqs off), decrements the barrier and spins" :
+			"literal NT port: a DPC per other CPU, run from the IPI on PREEMPT_RT (where a tasklet is a thread), so at IPI_LEVEL (irqs off), decrements the barrier and spins" :
 			"literal NT port: a DPC (IPI -> tasklet) per other CPU raises to IPI_LEVEL-1 (irqs off), decrements the barrier and spins",
 		.iterate = sd_iterate_dpc,
 	},
