@@ -76,8 +76,6 @@ static const char *const iq_counters[] = {
 	[IQ_C_ITEMS_PER_SEC]	= "items_per_sec",
 };
 
-enum iq_kind { IQ_EXINTERLOCKED, IQ_SLIST, IQ_NAIVE };
-
 /* A completed request. */
 struct iq_item {
 	struct list_head entry;		/* exinterlocked, naive */
@@ -87,9 +85,21 @@ struct iq_item {
 	u64 t_produced;
 };
 
+struct iq_state;
+
+/* How a variant queues: what differs between exinterlocked, slist, naive. */
+struct iq_ops {
+	/* Queue @it from an ISR (@isr) or the dispatch thread. */
+	void (*insert)(struct iq_state *st, struct iq_item *it, bool isr);
+	/* The DPC: everything queued, the batch's hold included; how many. */
+	unsigned int (*drain)(struct iq_state *st);
+	/* The DPC takes the list lock with interrupts off (ExInterlocked). */
+	bool drain_irqs_off;
+};
+
 struct iq_state {
 	struct ntc_run *run;
-	enum iq_kind kind;
+	const struct iq_ops *ops;
 	struct ntc_device dev;
 	u64 deadline_ns;
 	u64 hold_ns;			/* the DPC's work per batch */
@@ -178,6 +188,22 @@ static bool iq_insert_locked(struct iq_state *st, struct iq_item *it, bool isr)
 	return true;
 }
 
+/* exinterlocked, naive: the list, or a lock-free side list it never fits. */
+static void iq_insert_list(struct iq_state *st, struct iq_item *it, bool isr)
+{
+	if (iq_insert_locked(st, it, isr))
+		return;
+	/* Never dropped: the side list is lock-free and drained too. */
+	atomic64_inc(&st->side_listed);
+	llist_add(&it->node, &st->side);
+}
+
+/* slist: InterlockedPushEntrySList. */
+static void iq_insert_slist(struct iq_state *st, struct iq_item *it, bool isr)
+{
+	llist_add(&it->node, &st->slist);
+}
+
 /* For the trace events: items produced and not yet consumed, roughly. */
 static long iq_depth(struct iq_state *st)
 {
@@ -203,13 +229,7 @@ static void iq_produce(struct iq_state *st, unsigned int producer, bool isr,
 	it = iq_item_of(st, producer, seq);
 	it->t_produced = now;
 	st->produced[producer] = seq + 1;
-	if (st->kind == IQ_SLIST) {
-		llist_add(&it->node, &st->slist);	/* InterlockedPushEntrySList */
-	} else if (!iq_insert_locked(st, it, isr)) {
-		/* Never dropped: the side list is lock-free and drained too. */
-		atomic64_inc(&st->side_listed);
-		llist_add(&it->node, &st->side);
-	}
+	st->ops->insert(st, it, isr);
 	if (ntc_trace_queue_enabled())
 		ntc_trace_queue(true, producer, seq, iq_depth(st));
 }
@@ -254,7 +274,6 @@ static void iq_consume(struct iq_state *st, struct iq_item *it, unsigned int n)
 		ntc_trace_queue(false, it->producer, it->seq, iq_depth(st));
 }
 
-/* RemoveHeadList until empty, the lock taken as the variant takes it. */
 /* The DPC's own work on a batch; under the list lock where there is one. */
 static void iq_hold(struct iq_state *st)
 {
@@ -264,6 +283,7 @@ static void iq_hold(struct iq_state *st)
 		cpu_relax();
 }
 
+/* RemoveHeadList until empty, the lock taken as the variant takes it. */
 static unsigned int iq_drain_list(struct iq_state *st)
 {
 	u64 deadline = ntc_deadline(st->deadline_ns);
@@ -272,10 +292,10 @@ static unsigned int iq_drain_list(struct iq_state *st)
 	struct iq_item *it;
 
 	for (;;) {
-		if (st->kind == IQ_EXINTERLOCKED)
+		if (st->ops->drain_irqs_off)
 			local_irq_save(flags);
 		if (!ntc_spin_until(iq_trylock(st), deadline)) {
-			if (st->kind == IQ_EXINTERLOCKED)
+			if (st->ops->drain_irqs_off)
 				local_irq_restore(flags);
 			atomic64_inc(&st->lock_timeouts);
 			break;
@@ -286,7 +306,7 @@ static unsigned int iq_drain_list(struct iq_state *st)
 		if (it)
 			list_del(&it->entry);
 		iq_unlock(st);
-		if (st->kind == IQ_EXINTERLOCKED)
+		if (st->ops->drain_irqs_off)
 			local_irq_restore(flags);
 		if (!it)
 			break;
@@ -311,6 +331,21 @@ static unsigned int iq_drain_llist(struct iq_state *st, struct llist_head *head)
 	return n;
 }
 
+/* exinterlocked, naive: RemoveHeadList until empty, then the side list. */
+static unsigned int iq_drain_lists(struct iq_state *st)
+{
+	unsigned int n = iq_drain_list(st);
+
+	return n + iq_drain_llist(st, &st->side);
+}
+
+/* slist: InterlockedFlushSList, the batch's work first. */
+static unsigned int iq_drain_slist(struct iq_state *st)
+{
+	iq_hold(st);
+	return iq_drain_llist(st, &st->slist);
+}
+
 static void iq_dpc(struct ntc_device *dev)
 {
 	struct iq_state *st = dev->context;
@@ -318,13 +353,7 @@ static void iq_dpc(struct ntc_device *dev)
 	unsigned int n;
 
 	ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
-	if (st->kind == IQ_SLIST) {
-		iq_hold(st);
-		n = iq_drain_llist(st, &st->slist);
-	} else {
-		n = iq_drain_list(st);
-		n += iq_drain_llist(st, &st->side);
-	}
+	n = st->ops->drain(st);
 	if (!n)
 		return;
 	t1 = ntc_now();
@@ -378,7 +407,7 @@ static int iq_setup(struct ntc_run *run)
 		st->items[i].seq = i % st->per_producer;
 	}
 	st->run = run;
-	st->kind = (enum iq_kind)(run->variant - run->exp->variants);
+	st->ops = run->variant->ops;
 	st->deadline_ns = run->deadline_ns;
 	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
 	st->owner = -1;
@@ -497,22 +526,36 @@ static int iq_session(struct ntc_run *run, u64 *unused)
 }
 
 static const struct ntc_variant iq_variants[] = {
-	[IQ_EXINTERLOCKED] = {
+	{
 		.name = "exinterlocked",
 		.description = "ExInterlockedInsertTailList/RemoveHeadList: a raw spin lock (NT's KSPIN_LOCK) taken with interrupts off around a FIFO list",
 		.baseline = true,
 		.iterate = iq_session,
+		.ops = &(const struct iq_ops){
+			.insert = iq_insert_list,
+			.drain = iq_drain_lists,
+			.drain_irqs_off = true,
+		},
 	},
-	[IQ_SLIST] = {
+	{
 		.name = "slist",
 		.description = "the interlocked SList: llist_add() from ISRs and thread, llist_del_all() in the DPC, order restored on drain",
 		.iterate = iq_session,
+		.ops = &(const struct iq_ops){
+			.insert = iq_insert_slist,
+			.drain = iq_drain_slist,
+		},
 	},
-	[IQ_NAIVE] = {
+	{
 		.name = "naive",
 		.description = "the feared deadlock: the DPC takes the list lock with interrupts on; an ISR that finds its own CPU holding it backs off (counted) to a lock-free side list",
 		.wrong = true,
 		.iterate = iq_session,
+		/* As exinterlocked, but the DPC leaves interrupts on. */
+		.ops = &(const struct iq_ops){
+			.insert = iq_insert_list,
+			.drain = iq_drain_lists,
+		},
 	},
 };
 

@@ -58,6 +58,12 @@ struct ntc_variant {
 	 */
 	const char *refused;
 	int (*iterate)(struct ntc_run *run, u64 *sample);
+	/*
+	 * The experiment's own description of this variant (its lock, its
+	 * queue operations), as locktorture's lock types have: what makes
+	 * the variants of one experiment differ, in its table entry.
+	 */
+	const void *ops;
 };
 
 struct ntc_experiment {

@@ -75,13 +75,11 @@ static const char *const sl_counters[] = {
 	[SL_C_IRQL_VIOLATIONS]	= "irql_violations",
 };
 
-enum sl_kind { SL_IRQSAVE, SL_RAW, SL_DISPATCH_ONLY };
-
-static const enum ntc_lock_kind sl_lock_kinds[] = {
-	[SL_IRQSAVE]		= NTC_LOCK_SPINLOCK,
-	[SL_RAW]		= NTC_LOCK_RAW,
-	[SL_DISPATCH_ONLY]	= NTC_LOCK_HIDDEN,
+/* What a variant is: the device extension's lock. */
+struct sl_ops {
+	enum ntc_lock_kind lock;
 };
+
 enum sl_ctx { SL_ISR, SL_DPC, SL_THREAD };
 
 #define SL_MAGIC 0x5a5a5a5a5a5a5a5aULL
@@ -94,7 +92,6 @@ struct sl_event {
 
 struct sl_state {
 	struct ntc_run *run;
-	enum sl_kind kind;
 	struct ntc_device dev;
 	u64 deadline_ns;
 	u64 hold_ns;
@@ -305,13 +302,13 @@ static int sl_setup(struct ntc_run *run)
 	if (!st->events)
 		goto nomem;
 	st->run = run;
-	st->kind = (enum sl_kind)(run->variant - run->exp->variants);
 	st->deadline_ns = run->deadline_ns;
 	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
 	st->owner = -1;
 	st->rec.b = 1;
 	st->rec.c = SL_MAGIC;
-	ntc_variant_lock_init(&st->lock, sl_lock_kinds[st->kind]);
+	ntc_variant_lock_init(&st->lock,
+			      ((const struct sl_ops *)run->variant->ops)->lock);
 	init_llist_head(&st->pending);
 	ntc_device_init(&st->dev, &sl_device_ops, st, run->p.cpus,
 			run->p.rate_hz, run->p.iterations);
@@ -410,7 +407,7 @@ static const struct ntc_variant sl_variants[] = {
 	 * hard interrupt (its owner then whatever task it interrupted): not
 	 * run there, and raw is the yardstick.
 	 */
-	[SL_IRQSAVE] = {
+	{
 		.name = "irqsave",
 		.description = IS_ENABLED(CONFIG_PREEMPT_RT) ?
 			"the NT rule on a spinlock_t, which PREEMPT_RT makes a sleeping lock: the ISR would take it in hard interrupt context (not run here; raw is the port)" :
@@ -418,20 +415,23 @@ static const struct ntc_variant sl_variants[] = {
 		.baseline = !IS_ENABLED(CONFIG_PREEMPT_RT),
 		.refused = NTC_ON_PREEMPT_RT("on PREEMPT_RT a spinlock_t is a sleeping lock, and this variant's ISR takes it in hard interrupt context: there the lock must be a raw_spinlock_t (--variant raw)"),
 		.iterate = sl_session,
+		.ops = &(const struct sl_ops){ .lock = NTC_LOCK_SPINLOCK },
 	},
-	[SL_RAW] = {
+	{
 		.name = "raw",
 		.description = IS_ENABLED(CONFIG_PREEMPT_RT) ?
 			"the NT rule done right on PREEMPT_RT: a raw_spinlock_t, the only lock an ISR may take there, with interrupts off in the DPC and the thread" :
 			"the same with raw_spinlock_t, as PREEMPT_RT requires in hard interrupt context",
 		.baseline = IS_ENABLED(CONFIG_PREEMPT_RT),
 		.iterate = sl_session,
+		.ops = &(const struct sl_ops){ .lock = NTC_LOCK_RAW },
 	},
-	[SL_DISPATCH_ONLY] = {
+	{
 		.name = "dispatch_only",
 		.description = "the mistake: DPC and thread take the ISR's lock at DISPATCH_LEVEL (interrupts on); the ISR detects its own CPU holding it, backs off and counts",
 		.wrong = true,
 		.iterate = sl_session,
+		.ops = &(const struct sl_ops){ .lock = NTC_LOCK_HIDDEN },
 	},
 };
 
