@@ -8,6 +8,7 @@
 #include <linux/genetlink.h>
 #include <netlink/attr.h>
 
+#include "commands.hpp"
 #include "cpulist.hpp"
 #include "error.hpp"
 
@@ -148,34 +149,10 @@ void for_each_attr(const nlmsghdr* hdr, int type, Fn fn) {
 } // namespace
 
 std::string option_for_attr(uint32_t attr) {
-    switch (attr) {
-    case NTCORRAL_A_ITERATIONS:
-        return "--iterations";
-    case NTCORRAL_A_CPUS:
-        return "--cpus";
-    case NTCORRAL_A_HOLD_US:
-        return "--hold-us";
-    case NTCORRAL_A_DEADLINE_US:
-        return "--deadline-us";
-    case NTCORRAL_A_MAX_RUNTIME_MS:
-        return "--max-runtime-ms";
-    case NTCORRAL_A_PCI_DEVICE:
-        return "--pci-device";
-    case NTCORRAL_A_RATE_HZ:
-        return "--rate-hz";
-    case NTCORRAL_A_WARMUP:
-        return "--warmup";
-    case NTCORRAL_A_COOLDOWN:
-        return "--cooldown";
-    case NTCORRAL_A_PHASE_STAMPS:
-        return "--phase-stamps";
-    case NTCORRAL_A_BURST:
-        return "--burst";
-    case NTCORRAL_A_BATCH:
-        return "--batch";
-    default:
-        return "";
-    }
+    for (const auto& o : run_options())
+        if (o.attr == attr)
+            return o.flag;
+    return "";
 }
 
 NlMsgPtr build_list_request(int family, const std::optional<std::string>& experiment) {
@@ -189,21 +166,14 @@ NlMsgPtr build_run_request(int family, const RunRequest& req) {
     NlMsgPtr msg = new_request(family, NTCORRAL_CMD_RUN, 0);
     put_string(msg.get(), NTCORRAL_A_EXPERIMENT, req.experiment);
     put_string(msg.get(), NTCORRAL_A_VARIANT, req.variant);
-    put_u32(msg.get(), NTCORRAL_A_ITERATIONS, req.iterations);
     if (req.cpus &&
         nla_put(msg.get(), NTCORRAL_A_CPUS, static_cast<int>(req.cpus->size() * sizeof(uint64_t)),
                 req.cpus->data()) < 0)
         throw std::bad_alloc();
-    put_u32(msg.get(), NTCORRAL_A_HOLD_US, req.hold_us);
-    put_u32(msg.get(), NTCORRAL_A_DEADLINE_US, req.deadline_us);
-    put_u32(msg.get(), NTCORRAL_A_MAX_RUNTIME_MS, req.max_runtime_ms);
-    put_u32(msg.get(), NTCORRAL_A_PCI_DEVICE, req.pci_device);
-    put_u32(msg.get(), NTCORRAL_A_RATE_HZ, req.rate_hz);
-    put_u32(msg.get(), NTCORRAL_A_WARMUP, req.warmup);
-    put_u32(msg.get(), NTCORRAL_A_COOLDOWN, req.cooldown);
-    put_u32(msg.get(), NTCORRAL_A_PHASE_STAMPS, req.phase_stamps);
-    put_u32(msg.get(), NTCORRAL_A_BURST, req.burst);
-    put_u32(msg.get(), NTCORRAL_A_BATCH, req.batch);
+    // Every number the run options table knows, the ones set.
+    for (const auto& o : run_options())
+        if (o.request)
+            put_u32(msg.get(), o.attr, req.*o.request);
     return msg;
 }
 
