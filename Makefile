@@ -9,6 +9,8 @@
 #   make check-debug  the debug-kernel lane alone
 #   make check-rt   the two RT lanes alone
 #   make check-kcsan  the KCSAN lane alone
+#   make check-testbox  the README's test-box commands on a full Debian
+#                   system in QEMU (debootstrapped once, cached)
 #   make bench      ntcorral bench in the VM at 1 .. nproc vCPUs (ratios only)
 #   make run        boot the VM, run every experiment and variant, report
 #   make run TARGET=host   the same on this box: insmod, client, rmmod
@@ -29,7 +31,7 @@ SMP ?= 4
 RUN_ARGS ?=
 CLIENT := userspace/build/ntcorral
 
-.PHONY: all deps deps-host module client selftests check check-debug check-rt check-kcsan run bench \
+.PHONY: all deps deps-host deps-selftests module client selftests check check-debug check-rt check-kcsan check-testbox run bench \
 	install style clean
 
 all: module client selftests
@@ -42,6 +44,10 @@ deps:
 deps-host:
 	@scripts/install-deps.sh host
 
+# And the kselftests on this box (linux-source-6.1 for lib.mk, jq).
+deps-selftests:
+	@scripts/install-deps.sh selftests
+
 module: deps-host
 	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 (make deps)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -50,7 +56,7 @@ client: deps-host
 	cmake -S userspace -B userspace/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build userspace/build -j2
 
-selftests: deps
+selftests: deps-selftests
 	$(MAKE) -C selftests
 
 # The module where modprobe finds it (extra/ntcorral.ko of KDIR's kernel),
@@ -75,9 +81,16 @@ check-rt: deps all
 check-kcsan: deps all
 	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 scripts/check.sh
 
-run: all
-ifneq ($(TARGET),host)
-run: deps
+# The test-box lane: the README's test-box commands on a debootstrapped
+# Debian system in QEMU (not part of check: a second build and suite).
+check-testbox: deps
+	selftests/vm/testbox.sh
+
+# On a test box (TARGET=host) only the module and the client, nothing a VM needs.
+ifeq ($(TARGET),host)
+run: module client
+else
+run: deps all
 endif
 ifeq ($(TARGET),host)
 	scripts/run-host.sh

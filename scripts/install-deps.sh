@@ -3,22 +3,31 @@
 # Install what ntcorral needs (Debian). Idempotent; quiet when everything is
 # already there.
 #
-# usage: scripts/install-deps.sh [host|all]
+# usage: scripts/install-deps.sh [--list] [host|selftests|all]
 #   host  what building the module and the client on this box needs: the
 #         compiler, the running kernel's headers, cmake, libnl, CLI11,
 #         nlohmann-json, GoogleTest (make module client, make install)
+#   selftests  also what building and running the kselftests on this box
+#         needs: linux-source-6.1 (lib.mk, the harness, the runner), jq
 #   all   (default) also what the VM lanes need: Debian's stock kernel and
 #         its headers, linux-source-6.1 (kselftest_harness.h, checkpatch),
 #         linux-source-6.12 (the debug kernels, the YNL schema and tools),
 #         Debian's PREEMPT_RT kernel and its headers (the RT lane),
-#         qemu, busybox, cpio, jq, python3-yaml and python3-jsonschema
-#         (make check, make run, make bench)
+#         qemu, busybox, cpio, python3-yaml, python3-jsonschema and
+#         debootstrap (make check, make run, make bench, make check-testbox)
 #
 # On a box without dpkg/apt-get it installs nothing: it prints the Debian
 # package names it would have installed, so they can be found under the
 # box's own names, and leaves the build to tell what is really missing.
+# --list prints the set's Debian package names, one a line, and installs
+# nothing (selftests/vm/testbox.sh builds its test box from it).
 set -euo pipefail
 
+list=
+if [ "${1:-}" = --list ]; then
+	list=1
+	shift
+fi
 what=${1:-all}
 
 host_pkgs=(
@@ -30,7 +39,7 @@ host_pkgs=(
 # with it, or the module is built for the VM's kernel instead).
 # The VM lanes build for the VM's kernel and need none of it.
 running_headers=linux-headers-$(uname -r)
-if [ "$what" != host ] || [ -d "/lib/modules/$(uname -r)/build" ]; then
+if [ "$what" = all ] || [ -n "$list" ] || [ -d "/lib/modules/$(uname -r)/build" ]; then
 	:
 elif command -v apt-cache >/dev/null && apt-cache show "$running_headers" >/dev/null 2>&1; then
 	host_pkgs+=("$running_headers")
@@ -38,21 +47,28 @@ else
 	echo "install-deps: no $running_headers in the archive and no /lib/modules/$(uname -r)/build: the module can only be built for another kernel (KDIR=)" >&2
 fi
 
+selftests_pkgs=(linux-source-6.1 xz-utils jq)
+
 vm_pkgs=(
-	bc flex bison libelf-dev libssl-dev jq python3-yaml python3-jsonschema
-	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
+	bc flex bison libelf-dev libssl-dev python3-yaml python3-jsonschema
+	linux-image-amd64 linux-headers-amd64 linux-source-6.12
 	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
-	qemu-system-x86 busybox-static cpio xz-utils rsync
+	qemu-system-x86 busybox-static cpio rsync debootstrap e2fsprogs
 )
 
 case $what in
 host) pkgs=("${host_pkgs[@]}") ;;
-all) pkgs=("${host_pkgs[@]}" "${vm_pkgs[@]}") ;;
+selftests) pkgs=("${host_pkgs[@]}" "${selftests_pkgs[@]}") ;;
+all) pkgs=("${host_pkgs[@]}" "${selftests_pkgs[@]}" "${vm_pkgs[@]}") ;;
 *)
-	echo "install-deps: usage: $0 [host|all]" >&2
+	echo "install-deps: usage: $0 [--list] [host|selftests|all]" >&2
 	exit 2
 	;;
 esac
+if [ -n "$list" ]; then
+	printf '%s\n' "${pkgs[@]}"
+	exit 0
+fi
 
 if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
 	echo "install-deps: not a Debian system (no dpkg/apt-get); install these, by their names on this system:" >&2

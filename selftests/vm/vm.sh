@@ -359,9 +359,8 @@ if grep -a -q 'NTCORRAL-ERROR:' "$log"; then
 	[ "$rc" -ne 0 ] || rc=125
 fi
 
-splat='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|inconsistent lock state|possible recursive locking|circular locking|soft lockup|hard LOCKUP|[Rr][Cc][Uu].*\b[Ss][Tt][Aa][Ll][Ll]|non-responsive CSD lock|KASAN|UBSAN|sleeping function called from invalid context'
-# kmemleak's own verdict, the tick, hung tasks, SLUB's poison check, KUnit
-splat="$splat"'|kmemleak: [0-9]+ new suspected memory leak|NOHZ tick-stop error|blocked for more than [0-9]+ seconds|Poison overwritten|EXPECTATION FAILED|ASSERTION FAILED'
+# What counts as a splat: selftests/vm/splats.txt, one regex a line.
+splat=$(grep -v '^#' "$here/splats.txt" | paste -s -d '|')
 ignore=${NTCORRAL_VM_SPLAT_IGNORE:-}
 hits=$(grep -a -n -E "$splat" "$log" | { if [ -n "$ignore" ]; then grep -a -v -E "$ignore"; else cat; fi; } | cut -d: -f1 || true)
 # The module marks what it counts as an error "!!!" (a deadline hit, an
