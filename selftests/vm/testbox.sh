@@ -60,7 +60,6 @@ box_pkgs+=(systemd-sysv udev linux-image-amd64 linux-headers-amd64 git ca-certif
 # runner's text is the box's, expanded there.)
 unit='[Unit]
 Description=ntcorral test-box walk
-After=multi-user.target
 [Service]
 Type=oneshot
 ExecStart=/usr/local/sbin/ntcorral-testbox
