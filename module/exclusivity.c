@@ -363,8 +363,15 @@ static void ex_generic_routine(struct ntc_generic_call *call, void *context)
 	/* From the IPI on PREEMPT_RT: interrupts are off already. */
 	ntc_irql_raise(max_t(enum ntc_irql, ntc_irql_current(), IPI_LEVEL - 1),
 		       &irql);
-	if (ntc_fault_arrive())
-		goto out;	/* injected: never synchronizes */
+	if (ntc_fault_arrive()) {
+		/*
+		 * Injected: never synchronizes, as if its wait had run out.
+		 * Counted here: alone in its set, nobody else would notice.
+		 */
+		ex_gave_up();
+		atomic_inc(&ex.dpc_timeouts);
+		goto out;
+	}
 	ex_arrived();
 	/* Everyone is here with interrupts off. */
 	if (ntc_call_dpc_synchronize(call) < 0) {
@@ -401,7 +408,7 @@ static int ex_iterate_generic(struct ntc_run *run, u64 *sample)
 		ntc_run_timeout(run, "a DPC of the last KeGenericCallDpc never ran; stopping the run");
 		return -ETIMEDOUT;
 	}
-	if (ret) {
+	if (ret || atomic_read(&ex.dpc_timeouts)) {
 		run->counters[EX_C_DPC_TIMEOUTS]++;
 		ntc_run_timeout(run, "KeGenericCallDpc: a CPU missed a synchronize");
 		return 1;

@@ -104,7 +104,7 @@ fi
 # shellcheck disable=SC2086
 echo "# $(echo $variants | wc -w) variants:" $variants
 
-plan 4
+plan 5
 irql0=$(irql_count)
 total_injected=0 total_timeouts=0 recovered=0 faulty_runs=0 hazards=0
 
@@ -172,6 +172,50 @@ else
 	total_injected=0 total_timeouts=0 recovered=0 faulty_runs=0 hazards=0
 	fault_variants 1
 	echo "# late (${late_us} us, deadline ${deadline} us): $faulty_runs faulty runs, $total_timeouts timeouts, $total_injected faults injected, $recovered clean runs after them, $hazards violations of variants with a known hazard ($(($(date +%s) - t0_test))s)"
+	end
+fi
+
+# A set of one CPU, which is the initiator too, told never to arrive: a
+# variant that injects the fault there must count a timeout (nobody else
+# is there to notice); one that leaves the initiator alone runs clean; one
+# that needs two CPUs refuses with a sentence. Never a violation: the
+# sweep once found exclusivity/generic_call_dpc blaming the idiom here.
+alone_in_its_set() {
+	for ev in $variants; do
+		e=${ev%%:*} v=${ev#*:}
+		echo "$fault_cpu" >"$dbg/fault_cpu"
+		inj0=$(injected)
+		bangs_expected "$e/$v on CPU 1 alone, which never arrives"
+		echo 2 >"$dbg/fault_mode"
+		frun run "$e" --variant "$v" --cpus "$fault_cpu" --iterations 3 \
+			--deadline-us "$deadline" --max-runtime-ms 30000 --json
+		fault_off
+		bangs_unexpected
+		inj=$(($(injected) - inj0))
+		tmo=$(top timeouts)
+		echo "# alone $e/$v: exit $rc, samples $(top samples), timeouts ${tmo:-?}, violations $(top violations), injected $inj"
+		if [ "$rc" = 1 ]; then
+			grep -q "ntcorral: " "$err" || fail "$e/$v: exit 1 without a sentence"
+			echo "#   refused: $(head -n 1 "$err")"
+			continue
+		fi
+		expect_eq "$e/$v alone: violations" "$(top violations)" 0
+		if [ "$inj" -gt 0 ]; then
+			expect_status 3
+			[ "${tmo:-0}" -gt 0 ] || fail "$e/$v: CPU 1 never arrived ($inj times) and no timeout was counted"
+		else
+			expect_status 0
+			expect_eq "$e/$v alone: timeouts" "${tmo:-?}" 0
+		fi
+		clean_after "$e" "$v"
+	done
+}
+
+if [ "$cpus" -lt 2 ]; then
+	skip a_cpu_alone_in_its_set_never_arriving_is_a_timeout_not_a_violation "needs 2 CPUs"
+else
+	begin a_cpu_alone_in_its_set_never_arriving_is_a_timeout_not_a_violation
+	alone_in_its_set
 	end
 fi
 
