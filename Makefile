@@ -61,8 +61,16 @@ selftests: deps-selftests
 
 # The module where modprobe finds it (extra/ntcorral.ko of KDIR's kernel),
 # and the client. DKMS (dkms.conf) does the same on every kernel upgrade.
+# A distribution's headers carry no signing key (Debian's sign with a key
+# kept elsewhere): then it is installed unsigned, said once, instead of
+# sign-file's OpenSSL errors. A box that enforces signatures
+# (module.sig_enforce, lockdown) refuses it until it is signed with a key
+# the box trusts (MOK, or the key of a self-built kernel).
+SIGNING_KEY := $(wildcard $(KDIR)/certs/signing_key.pem)
+
 install: module client
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(if $(SIGNING_KEY),,@echo "install: no $(KDIR)/certs/signing_key.pem: ntcorral.ko is installed unsigned")
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install $(if $(SIGNING_KEY),,CONFIG_MODULE_SIG_ALL=)
 	depmod -a $$(modinfo -F vermagic ntcorral.ko | cut -d' ' -f1)
 	install -D -m 0755 $(CLIENT) $(DESTDIR)$(PREFIX)/bin/ntcorral
 

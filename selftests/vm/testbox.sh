@@ -73,7 +73,10 @@ echo "NTCORRAL-BOOTED: uptime=$(cut -d" " -f1 /proc/uptime)" >/dev/ttyS0
 /walk/testbox-walk.sh /walk/ntcorral.bundle >/dev/ttyS1 2>&1 </dev/null
 echo "NTCORRAL-EXIT: $?" >/dev/ttyS0
 systemctl poweroff --force'
-recipe=$(printf '%s\n' "${box_pkgs[@]}" "$unit" "$runner" | sha256sum | cut -c1-16)
+# The box's name resolves (sudo asks, and says so on every call otherwise).
+hosts='127.0.0.1 localhost
+127.0.1.1 ntcorral-testbox'
+recipe=$(printf '%s\n' "${box_pkgs[@]}" "$unit" "$runner" "$hosts" | sha256sum | cut -c1-16)
 
 if [ "$(cat "$cache/recipe" 2>/dev/null)" != "$recipe" ]; then
 	echo "testbox: building the Debian image (debootstrap bookworm, once; cached in $cache)" >&2
@@ -85,6 +88,7 @@ if [ "$(cat "$cache/recipe" 2>/dev/null)" != "$recipe" ]; then
 		bookworm "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
 		die "debootstrap failed; its log: $cache/debootstrap.log"
 	echo "ntcorral-testbox" >"$rootfs/etc/hostname"
+	printf '%s\n' "$hosts" >"$rootfs/etc/hosts"
 	echo "/dev/vda / ext4 rw 0 1" >"$rootfs/etc/fstab"
 	printf '%s\n' "$unit" >"$rootfs/etc/systemd/system/ntcorral-testbox.service"
 	mkdir -p "$rootfs/etc/systemd/system/multi-user.target.wants"
