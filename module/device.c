@@ -200,6 +200,36 @@ bool ntc_device_stop(struct ntc_device *dev, u64 deadline_ns)
 	return false;
 }
 
+int ntc_device_session(struct ntc_device *dev, struct ntc_run *run,
+		       u64 *elapsed_ns)
+{
+	u64 budget = ntc_deadline((u64)run->p.max_runtime_ms * NSEC_PER_MSEC);
+	u64 t0 = ntc_now();
+
+	ntc_device_start(dev);
+	while (ntc_device_active(dev)) {
+		if (ntc_past(budget)) {
+			run->truncated = true;
+			break;
+		}
+		if (ntc_run_checkpoint(run, atomic64_read(&dev->raised),
+				       (u64)dev->per_cpu * run->nr_cpus))
+			break;
+		dev->ops->thread(dev);
+		usleep_range(20, 50);
+	}
+	if (!ntc_device_stop(dev, run->deadline_ns))
+		ntc_run_timeout(run, "the DPC did not finish after the last interrupt");
+	if (!dev->ops->left_behind || dev->ops->left_behind(dev)) {
+		ntc_device_request_dpc(dev);
+		if (!ntc_device_stop(dev, run->deadline_ns))
+			ntc_run_timeout(run, "the final drain did not finish");
+	}
+	if (elapsed_ns)
+		*elapsed_ns = ntc_now() - t0;
+	return ntc_device_cpu_gone(dev) ? -ENODEV : 0;
+}
+
 static enum cpuhp_state ntc_device_hp_state;
 
 int ntc_device_init_module(void)

@@ -25,6 +25,17 @@ struct ntc_device_ops {
 	void (*isr)(struct ntc_device *dev, int cpu, u32 seq);
 	/* DpcForIsr: softirq, on the CPU whose ISR requested it. */
 	void (*dpc)(struct ntc_device *dev);
+	/*
+	 * The dispatch routine's own part (a KeSynchronizeExecution, a
+	 * request of its own completed): the session's thread, PASSIVE_LEVEL,
+	 * every 20 to 50 us while the device interrupts.
+	 */
+	void (*thread)(struct ntc_device *dev);
+	/*
+	 * After the stop: work a DPC left behind (it ran into a lock deadline
+	 * and requeued). NULL: the DPC always runs once more, to drain.
+	 */
+	bool (*left_behind)(struct ntc_device *dev);
 };
 
 struct ntc_device {
@@ -57,6 +68,19 @@ void ntc_device_request_dpc(struct ntc_device *dev);
  * caller to count); either way the DPC is idle and the device may be freed.
  */
 bool ntc_device_stop(struct ntc_device *dev, u64 deadline_ns);
+
+struct ntc_run;
+/*
+ * A device experiment's whole run: start the device; call ops->thread
+ * until every CPU raised its interrupts, the run's budget is spent
+ * (truncated) or the run is cancelled; stop; drain what a DPC left
+ * behind. Timeouts are counted in @run; *@elapsed_ns (if not NULL) is the
+ * session's length. -ENODEV when a CPU of the set went offline (run.c
+ * ends the run and says so), else 0; either way the DPC is idle and the
+ * device may be freed.
+ */
+int ntc_device_session(struct ntc_device *dev, struct ntc_run *run,
+		       u64 *elapsed_ns);
 
 int ntc_device_init_module(void);
 void ntc_device_exit_module(void);

@@ -105,7 +105,6 @@ struct iq_state {
 	u64 hold_ns;			/* the DPC's work per batch */
 
 	struct ntc_variant_lock lock;	/* exinterlocked, naive */
-	int owner;			/* CPU holding @lock, or -1 */
 	struct list_head list;
 	struct llist_head slist;
 	struct llist_head side;		/* naive: items whose ISR backed off */
@@ -133,36 +132,6 @@ static struct iq_item *iq_item_of(struct iq_state *st, unsigned int producer,
 	return &st->items[producer * st->per_producer + seq];
 }
 
-/*
- * The list lock, with its owner recorded while this CPU's interrupts are
- * off, so that its own ISR never sees it taken without knowing by whom.
- */
-static bool iq_trylock(struct iq_state *st)
-{
-	unsigned long flags;
-	bool got;
-
-	local_irq_save(flags);
-	got = ntc_variant_lock_trylock(&st->lock);
-	if (got)
-		WRITE_ONCE(st->owner, smp_processor_id());
-	local_irq_restore(flags);
-	if (got)
-		ntc_variant_lock_held(&st->lock);
-	return got;
-}
-
-static void iq_unlock(struct iq_state *st)
-{
-	unsigned long flags;
-
-	ntc_variant_lock_releasing(&st->lock);
-	local_irq_save(flags);
-	WRITE_ONCE(st->owner, -1);
-	ntc_variant_lock_unlock(&st->lock);
-	local_irq_restore(flags);
-}
-
 /* ExInterlockedInsertTailList: the lock with interrupts off, from anywhere. */
 static bool iq_insert_locked(struct iq_state *st, struct iq_item *it, bool isr)
 {
@@ -170,20 +139,20 @@ static bool iq_insert_locked(struct iq_state *st, struct iq_item *it, bool isr)
 	unsigned long flags;
 
 	local_irq_save(flags);
-	if (isr && READ_ONCE(st->owner) == smp_processor_id()) {
+	if (isr && ntc_variant_lock_held_here(&st->lock)) {
 		/* naive: we interrupted the DPC holding it on this CPU. */
 		local_irq_restore(flags);
 		atomic64_inc(&st->would_deadlock);
 		return false;
 	}
-	if (!ntc_spin_until(iq_trylock(st), deadline)) {
+	if (!ntc_spin_until(ntc_variant_lock_try(&st->lock), deadline)) {
 		local_irq_restore(flags);
 		atomic64_inc(&st->lock_timeouts);
 		atomic64_inc(&st->insert_timeouts);
 		return false;
 	}
 	list_add_tail(&it->entry, &st->list);
-	iq_unlock(st);
+	ntc_variant_lock_release(&st->lock);
 	local_irq_restore(flags);
 	return true;
 }
@@ -277,10 +246,7 @@ static void iq_consume(struct iq_state *st, struct iq_item *it, unsigned int n)
 /* The DPC's own work on a batch; under the list lock where there is one. */
 static void iq_hold(struct iq_state *st)
 {
-	u64 until = ntc_deadline(st->hold_ns);
-
-	while (!ntc_past(until))
-		cpu_relax();
+	ntc_busy_for(st->hold_ns);
 }
 
 /* RemoveHeadList until empty, the lock taken as the variant takes it. */
@@ -294,7 +260,7 @@ static unsigned int iq_drain_list(struct iq_state *st)
 	for (;;) {
 		if (st->ops->drain_irqs_off)
 			local_irq_save(flags);
-		if (!ntc_spin_until(iq_trylock(st), deadline)) {
+		if (!ntc_spin_until(ntc_variant_lock_try(&st->lock), deadline)) {
 			if (st->ops->drain_irqs_off)
 				local_irq_restore(flags);
 			atomic64_inc(&st->lock_timeouts);
@@ -305,7 +271,7 @@ static unsigned int iq_drain_list(struct iq_state *st)
 		it = list_first_entry_or_null(&st->list, struct iq_item, entry);
 		if (it)
 			list_del(&it->entry);
-		iq_unlock(st);
+		ntc_variant_lock_release(&st->lock);
 		if (st->ops->drain_irqs_off)
 			local_irq_restore(flags);
 		if (!it)
@@ -363,9 +329,19 @@ static void iq_dpc(struct ntc_device *dev)
 	ntc_run_metric_add(st->run, IQ_DEQUEUE, div_u64(t1 - t0, n));
 }
 
+/* The dispatch routine completes a request of its own. */
+static void iq_thread(struct ntc_device *dev)
+{
+	struct iq_state *st = dev->context;
+
+	iq_produce(st, st->nr_producers - 1, false, ntc_now());
+	ntc_device_request_dpc(dev);
+}
+
 static const struct ntc_device_ops iq_device_ops = {
 	.isr = iq_isr,
 	.dpc = iq_dpc,
+	.thread = iq_thread,
 };
 
 /* Bounded by iq_check(). */
@@ -410,7 +386,6 @@ static int iq_setup(struct ntc_run *run)
 	st->ops = run->variant->ops;
 	st->deadline_ns = run->deadline_ns;
 	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
-	st->owner = -1;
 	/*
 	 * ExInterlocked's lock is a KSPIN_LOCK taken with interrupts off:
 	 * raw_spinlock_t, which an ISR may take on PREEMPT_RT too.
@@ -456,30 +431,11 @@ static void iq_teardown(struct ntc_run *run)
 static int iq_session(struct ntc_run *run, u64 *unused)
 {
 	struct iq_state *st = run->priv;
-	u64 budget = ntc_deadline((u64)run->p.max_runtime_ms * NSEC_PER_MSEC);
 	unsigned int thread = st->nr_producers - 1, i;
 	u64 produced = 0, t_first, window, *c = run->counters;
+	int ret;
 
-	ntc_device_start(&st->dev);
-	while (ntc_device_active(&st->dev)) {
-		if (ntc_past(budget)) {
-			run->truncated = true;
-			break;
-		}
-		if (ntc_run_checkpoint(run, atomic64_read(&st->dev.raised),
-				       (u64)st->dev.per_cpu * run->nr_cpus))
-			break;
-		/* The dispatch routine completes a request of its own. */
-		iq_produce(st, thread, false, ntc_now());
-		ntc_device_request_dpc(&st->dev);
-		usleep_range(20, 50);
-	}
-	if (!ntc_device_stop(&st->dev, run->deadline_ns))
-		ntc_run_timeout(run, "the DPC did not finish after the last interrupt");
-	/* Whatever is still queued (a DPC that hit a lock deadline). */
-	ntc_device_request_dpc(&st->dev);
-	if (!ntc_device_stop(&st->dev, run->deadline_ns))
-		ntc_run_timeout(run, "the final drain did not finish");
+	ret = ntc_device_session(&st->dev, run, NULL);
 	t_first = atomic64_read(&st->t_first);
 	window = st->t_last > t_first ? st->t_last - t_first : 0;
 
@@ -521,8 +477,7 @@ static int iq_session(struct ntc_run *run, u64 *unused)
 	if (c[IQ_C_LOCK_TIMEOUTS])
 		ntc_run_timeout(run, "a list-lock acquisition ran into its deadline");
 	run->samples = st->consumed_total;
-	/* A CPU of the set that left ended the session early (run.c). */
-	return ntc_device_cpu_gone(&st->dev) ? -ENODEV : 0;
+	return ret;
 }
 
 static const struct ntc_variant iq_variants[] = {

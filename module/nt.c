@@ -112,6 +112,66 @@ void ntc_variant_lock_init(struct ntc_variant_lock *l, enum ntc_lock_kind kind)
 	raw_spin_lock_init(&l->raw);
 	l->hidden = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
 	l->kind = kind;
+	l->owner = -1;
+}
+
+static bool ntc_variant_lock_trylock(struct ntc_variant_lock *l)
+{
+	switch (l->kind) {
+	case NTC_LOCK_SPINLOCK:
+		return spin_trylock(&l->lock);
+	case NTC_LOCK_RAW:
+		return raw_spin_trylock(&l->raw);
+	default:
+		return arch_spin_trylock(&l->hidden);
+	}
+}
+
+static void ntc_variant_lock_unlock(struct ntc_variant_lock *l)
+{
+	switch (l->kind) {
+	case NTC_LOCK_SPINLOCK:
+		spin_unlock(&l->lock);
+		break;
+	case NTC_LOCK_RAW:
+		raw_spin_unlock(&l->raw);
+		break;
+	default:
+		arch_spin_unlock(&l->hidden);
+	}
+}
+
+bool ntc_variant_lock_try(struct ntc_variant_lock *l)
+{
+	unsigned long flags;
+	bool got;
+
+	/* The owner and the lock change together for this CPU's ISR. */
+	local_irq_save(flags);
+	got = ntc_variant_lock_trylock(l);
+	if (got)
+		WRITE_ONCE(l->owner, smp_processor_id());
+	local_irq_restore(flags);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	/* Announced in the holder's own context, with its interrupt state. */
+	if (got && l->announce)
+		lock_map_acquire(&l->dep_map);
+#endif
+	return got;
+}
+
+void ntc_variant_lock_release(struct ntc_variant_lock *l)
+{
+	unsigned long flags;
+
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (l->announce)
+		lock_map_release(&l->dep_map);
+#endif
+	local_irq_save(flags);
+	WRITE_ONCE(l->owner, -1);
+	ntc_variant_lock_unlock(l);
+	local_irq_restore(flags);
 }
 
 struct ntc_fault ntc_fault = { .cpu = 0, .mode = NTC_FAULT_OFF };

@@ -218,6 +218,13 @@ enum ntc_lock_kind {
 
 struct ntc_variant_lock {
 	enum ntc_lock_kind kind;
+	/*
+	 * The CPU holding it, or -1. Recorded with that CPU's interrupts off,
+	 * together with the lock, so that its own ISR never finds the lock
+	 * taken without knowing by whom: it would spin on its own CPU's lock
+	 * until the deadline.
+	 */
+	int owner;
 	spinlock_t lock;
 	raw_spinlock_t raw;
 	arch_spinlock_t hidden;
@@ -228,48 +235,14 @@ struct ntc_variant_lock {
 };
 
 void ntc_variant_lock_init(struct ntc_variant_lock *l, enum ntc_lock_kind kind);
+/* One try; true: held, by this CPU, announced to lockdep where it is. */
+bool ntc_variant_lock_try(struct ntc_variant_lock *l);
+void ntc_variant_lock_release(struct ntc_variant_lock *l);
 
-static inline bool ntc_variant_lock_trylock(struct ntc_variant_lock *l)
+/* Held by this CPU: an ISR that finds this interrupted the holder. */
+static inline bool ntc_variant_lock_held_here(struct ntc_variant_lock *l)
 {
-	switch (l->kind) {
-	case NTC_LOCK_SPINLOCK:
-		return spin_trylock(&l->lock);
-	case NTC_LOCK_RAW:
-		return raw_spin_trylock(&l->raw);
-	default:
-		return arch_spin_trylock(&l->hidden);
-	}
-}
-
-static inline void ntc_variant_lock_unlock(struct ntc_variant_lock *l)
-{
-	switch (l->kind) {
-	case NTC_LOCK_SPINLOCK:
-		spin_unlock(&l->lock);
-		break;
-	case NTC_LOCK_RAW:
-		raw_spin_unlock(&l->raw);
-		break;
-	default:
-		arch_spin_unlock(&l->hidden);
-	}
-}
-
-/* Held, in the holder's context; and about to be released. */
-static inline void ntc_variant_lock_held(struct ntc_variant_lock *l)
-{
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
-	if (l->announce)
-		lock_map_acquire(&l->dep_map);
-#endif
-}
-
-static inline void ntc_variant_lock_releasing(struct ntc_variant_lock *l)
-{
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
-	if (l->announce)
-		lock_map_release(&l->dep_map);
-#endif
+	return READ_ONCE(l->owner) == smp_processor_id();
 }
 
 /*

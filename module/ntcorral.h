@@ -279,6 +279,18 @@ static inline bool ntc_past(u64 deadline)
 	__ok;								\
 })
 
+/*
+ * Busy for @ns, as the work done under a lock or in a corral is (hold_us):
+ * a spin, so that it runs with whatever the caller holds off.
+ */
+static inline void ntc_busy_for(u64 ns)
+{
+	u64 until = ntc_deadline(ns);
+
+	while (!ntc_past(until))
+		cpu_relax();
+}
+
 /* trace.c: the trace events (trace.h), cheap while they are off */
 void ntc_trace_armed(void);
 void ntc_trace_arrive(unsigned long gen);

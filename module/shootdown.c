@@ -301,8 +301,6 @@ static bool sd_raw_pci_safe(struct ntc_run *run)
 /* The work, on the initiator, inside the window, interrupts off. */
 static void sd_work(struct ntc_run *run, struct sd_state *st)
 {
-	u64 until;
-
 	sd_corral.work_runs++;
 	sd_corral.work_cpu = smp_processor_id();
 #ifdef CONFIG_X86
@@ -319,9 +317,7 @@ static void sd_work(struct ntc_run *run, struct sd_state *st)
 #endif
 	if (st->pdev && !sd_raw_pci_safe(run))
 		run->counters[SD_C_PCI_SKIPPED]++;
-	until = ntc_deadline(st->hold_ns);
-	while (!ntc_past(until))
-		cpu_relax();
+	ntc_busy_for(st->hold_ns);
 }
 
 /* Evidence that every target is in the corral right now. */

@@ -98,7 +98,6 @@ struct sl_state {
 
 	/* The device extension. */
 	struct ntc_variant_lock lock;
-	int owner;			/* CPU holding the lock, or -1 */
 	u64 t_acquired;
 	struct {
 		u64 seq, a, b, c;	/* b == 2a + 1, c == a ^ MAGIC, seq == a */
@@ -119,24 +118,6 @@ struct sl_state {
 };
 
 /*
- * One try. The owner is recorded with this CPU's interrupts off, so that
- * its own ISR never sees the lock taken without knowing who holds it (it
- * would spin on its own CPU's lock until the deadline).
- */
-static bool sl_trylock(struct sl_state *st, int me)
-{
-	unsigned long flags;
-	bool got;
-
-	local_irq_save(flags);
-	got = ntc_variant_lock_trylock(&st->lock);
-	if (got)
-		WRITE_ONCE(st->owner, me);
-	local_irq_restore(flags);
-	return got;
-}
-
-/*
  * Take the device extension's lock as @ctx would in this variant. Returns
  * false (nothing held, nothing raised) when the ISR must back off or the
  * deadline passed.
@@ -146,7 +127,6 @@ static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
 {
 	u64 t0 = ntc_now(), deadline = ntc_deadline(st->deadline_ns);
 	bool correct = !st->run->variant->wrong;
-	int me;
 
 	/* The lock's IRQL: DIRQL done right, DISPATCH_LEVEL in the mistake. */
 	if (ctx == SL_ISR)
@@ -160,19 +140,17 @@ static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
 	else
 		ntc_irql_assert(DISPATCH_LEVEL, DISPATCH_LEVEL);
 
-	me = smp_processor_id();
-	if (ctx == SL_ISR && READ_ONCE(st->owner) == me) {
+	if (ctx == SL_ISR && ntc_variant_lock_held_here(&st->lock)) {
 		/* We interrupted this lock's holder: spinning would never end. */
 		atomic64_inc(&st->would_deadlock);
 		ntc_irql_lower(irql);
 		return false;
 	}
-	if (!ntc_spin_until(sl_trylock(st, me), deadline)) {
+	if (!ntc_spin_until(ntc_variant_lock_try(&st->lock), deadline)) {
 		atomic64_inc(&st->lock_timeouts);
 		ntc_irql_lower(irql);
 		return false;
 	}
-	ntc_variant_lock_held(&st->lock);
 	st->t_acquired = ntc_now();
 	ntc_run_metric_add(st->run, SL_WAIT, st->t_acquired - t0);
 	return true;
@@ -180,15 +158,8 @@ static bool sl_acquire(struct sl_state *st, enum sl_ctx ctx,
 
 static void sl_release(struct sl_state *st, struct ntc_irql_saved *irql)
 {
-	unsigned long flags;
-
 	ntc_run_metric_add(st->run, SL_HOLD, ntc_now() - st->t_acquired);
-	ntc_variant_lock_releasing(&st->lock);
-	/* The owner and the lock change together for this CPU's ISR. */
-	local_irq_save(flags);
-	WRITE_ONCE(st->owner, -1);
-	ntc_variant_lock_unlock(&st->lock);
-	local_irq_restore(flags);
+	ntc_variant_lock_release(&st->lock);
 	ntc_irql_lower(irql);
 }
 
@@ -209,12 +180,8 @@ static void sl_critical(struct sl_state *st, enum sl_ctx ctx)
 	WRITE_ONCE(st->rec.seq, a + 1);
 	st->sections[ctx]++;
 	/* The DPC's and the thread's own work under the lock (hold_us). */
-	if (ctx != SL_ISR) {
-		u64 until = ntc_deadline(st->hold_ns);
-
-		while (!ntc_past(until))
-			cpu_relax();
-	}
+	if (ctx != SL_ISR)
+		ntc_busy_for(st->hold_ns);
 }
 
 static void sl_isr(struct ntc_device *dev, int cpu, u32 seq)
@@ -270,9 +237,31 @@ static void sl_dpc(struct ntc_device *dev)
 	sl_release(st, &irql);
 }
 
+/* The dispatch routine's KeSynchronizeExecution. */
+static void sl_thread(struct ntc_device *dev)
+{
+	struct sl_state *st = dev->context;
+	struct ntc_irql_saved irql;
+
+	if (sl_acquire(st, SL_THREAD, &irql)) {
+		sl_critical(st, SL_THREAD);
+		sl_release(st, &irql);
+	}
+}
+
+/* Events, or ISR updates, that a DPC which ran into its deadline left. */
+static bool sl_left_behind(struct ntc_device *dev)
+{
+	struct sl_state *st = dev->context;
+
+	return !llist_empty(&st->pending) || atomic64_read(&st->deferred);
+}
+
 static const struct ntc_device_ops sl_device_ops = {
 	.isr = sl_isr,
 	.dpc = sl_dpc,
+	.thread = sl_thread,
+	.left_behind = sl_left_behind,
 };
 
 static unsigned int sl_max_samples(const struct ntc_run *run)
@@ -304,7 +293,6 @@ static int sl_setup(struct ntc_run *run)
 	st->run = run;
 	st->deadline_ns = run->deadline_ns;
 	st->hold_ns = (u64)run->p.hold_us * NSEC_PER_USEC;
-	st->owner = -1;
 	st->rec.b = 1;
 	st->rec.c = SL_MAGIC;
 	ntc_variant_lock_init(&st->lock,
@@ -335,37 +323,11 @@ static void sl_teardown(struct ntc_run *run)
 static int sl_session(struct ntc_run *run, u64 *unused)
 {
 	struct sl_state *st = run->priv;
-	u64 misses = ntc_irql_violations(), t0, elapsed;
-	u64 budget = ntc_deadline((u64)run->p.max_runtime_ms * NSEC_PER_MSEC);
-	struct ntc_irql_saved irql;
+	u64 misses = ntc_irql_violations(), elapsed;
 	u64 raised, *c = run->counters;
+	int ret;
 
-	t0 = ntc_now();
-	ntc_device_start(&st->dev);
-	while (ntc_device_active(&st->dev)) {
-		if (ntc_past(budget)) {
-			run->truncated = true;
-			break;
-		}
-		if (ntc_run_checkpoint(run, atomic64_read(&st->dev.raised),
-				       (u64)st->dev.per_cpu * run->nr_cpus))
-			break;
-		/* The dispatch routine's KeSynchronizeExecution. */
-		if (sl_acquire(st, SL_THREAD, &irql)) {
-			sl_critical(st, SL_THREAD);
-			sl_release(st, &irql);
-		}
-		usleep_range(20, 50);
-	}
-	if (!ntc_device_stop(&st->dev, run->deadline_ns))
-		ntc_run_timeout(run, "the DPC did not finish after the last interrupt");
-	/* Events a timed-out DPC left behind. */
-	if (!llist_empty(&st->pending) || atomic64_read(&st->deferred)) {
-		ntc_device_request_dpc(&st->dev);
-		ntc_device_stop(&st->dev, run->deadline_ns);
-	}
-	elapsed = ntc_now() - t0;
-
+	ret = ntc_device_session(&st->dev, run, &elapsed);
 	raised = atomic64_read(&st->dev.raised);
 	c[SL_C_INTERRUPTS] = raised;
 	c[SL_C_ISR_SECTIONS] = st->sections[SL_ISR];
@@ -395,8 +357,7 @@ static int sl_session(struct ntc_run *run, u64 *unused)
 	if (c[SL_C_LOCK_TIMEOUTS])
 		ntc_run_timeout(run, "a lock acquisition ran into its deadline");
 	run->samples = raised;
-	/* A CPU of the set that left ended the session early (run.c). */
-	return ntc_device_cpu_gone(&st->dev) ? -ENODEV : 0;
+	return ret;
 }
 
 static const struct ntc_variant sl_variants[] = {
