@@ -208,27 +208,38 @@ end
 
 # ---- CPUs that leave or join during a run ---------------------------------------
 
-for ev in ipi_barrier:stop_machine exclusivity:stop_machine; do
-	exp=${ev%%:*} var=${ev#*:}
-	begin "${exp}_${var}_ends_early_without_timeouts_when_a_cpu_leaves"
+# cpu2_leaves_during EXPERIMENT VARIANT SECONDS ARGS...: run it (JSON to
+# $out), take CPU 2 offline SECONDS in, wait for the run, bring CPU 2 back.
+# The run must end early, truncated, clean, and the kernel log say why.
+# $t_off: seconds the offline took; $t_left: the run's seconds after it.
+cpu2_leaves_during() {
+	exp=$1 var=$2 delay=$3
+	shift 3
 	kmsg "abort: $exp/$var hotplug"
 	cl run "$exp" --variant "$var" --iterations 100000 --max-runtime-ms 20000 \
-		--deadline-us 200000 --json &
+		--deadline-us 200000 "$@" --json &
 	pid=$!
-	sleep 2
-	cpu_online 2 0 || fail "could not take CPU 2 offline"
+	sleep "$delay"
 	t0=$(date +%s)
+	cpu_online 2 0 || fail "could not take CPU 2 offline"
+	t1=$(date +%s)
 	wait $pid
 	rc=$?
-	t1=$(date +%s)
+	t2=$(date +%s)
 	cpu_online 2 1 || fail "could not bring CPU 2 back"
+	t_off=$((t1 - t0)) t_left=$((t2 - t1))
 	expect_status 0
 	expect_eq "truncated" "$(field truncated)" true
 	expect_clean_json "$exp/$var with CPU 2 gone"
-	[ $((t1 - t0)) -le 10 ] || fail "the run went on $((t1 - t0)) s after CPU 2 left"
+	[ "$t_left" -le 10 ] || fail "the run went on $t_left s after CPU 2 left"
 	dmesg_since "abort: $exp/$var hotplug" |
 		grep -q "$exp/$var: a CPU of the run went offline; stopping early" ||
 		fail "the kernel log does not say the run stopped for the CPU"
+}
+
+for ev in ipi_barrier:stop_machine exclusivity:stop_machine; do
+	begin "${ev%%:*}_${ev#*:}_ends_early_without_timeouts_when_a_cpu_leaves"
+	cpu2_leaves_during "${ev%%:*}" "${ev#*:}" 2
 	end
 done
 
@@ -240,29 +251,11 @@ for ev in spinlock:raw:interrupts:events_handled \
 	exp=${ev%%:*} rest=${ev#*:} var=${rest%%:*} rest=${rest#*:}
 	made=${rest%%:*} done=${rest#*:}
 	begin "${exp}_session_lets_a_cpu_leave_and_ends_early_losing_nothing"
-	kmsg "abort: $exp/$var session hotplug"
-	cl run "$exp" --variant "$var" --iterations 100000 --rate-hz 1000 \
-		--max-runtime-ms 20000 --deadline-us 200000 --json &
-	pid=$!
-	sleep 3
-	t0=$(date +%s)
-	cpu_online 2 0 || fail "could not take CPU 2 offline"
-	t1=$(date +%s)
-	wait $pid
-	rc=$?
-	t2=$(date +%s)
-	cpu_online 2 1 || fail "could not bring CPU 2 back"
-	expect_status 0
-	expect_eq "truncated" "$(field truncated)" true
-	expect_clean_json "$exp/$var with CPU 2 gone"
+	cpu2_leaves_during "$exp" "$var" 3 --rate-hz 1000
 	expect_eq "$done (all $made handled)" "$(field "counters.$done")" \
 		"$(field "counters.$made")"
-	[ $((t1 - t0)) -le 5 ] ||
-		fail "taking CPU 2 offline took $((t1 - t0)) s: the session held hotplug off"
-	[ $((t2 - t0)) -le 10 ] || fail "the session went on $((t2 - t0)) s after CPU 2 left"
-	dmesg_since "abort: $exp/$var session hotplug" |
-		grep -q "$exp/$var: a CPU of the run went offline; stopping early" ||
-		fail "the kernel log does not say the session stopped for the CPU"
+	[ "$t_off" -le 5 ] ||
+		fail "taking CPU 2 offline took $t_off s: the session held hotplug off"
 	end
 done
 
@@ -365,7 +358,7 @@ expect_eq "samples, violations, timeouts, duration, p50 (run, result)" \
 end
 
 begin irql_assertion_never_fired
-expect_eq "irql_violations since the start" "$(irql_count)" "$irql0"
+expect_irql_unchanged "$irql0" "since the start"
 end
 
 finish

@@ -12,18 +12,7 @@ ntc_prefix=client
 
 echo "TAP version 13"
 
-if [ -z "$client" ] || [ ! -x "$client" ]; then
-	echo "1..0 # SKIP the client (ntcorral) is not on PATH"
-	exit 4
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 4
-fi
-if ! module_loaded; then
-	echo "# the module is not loaded: trying insmod ${NTCORRAL_KO:-?}"
-	[ -n "$NTCORRAL_KO" ] && insmod "$NTCORRAL_KO"
-fi
+require_root_client_module
 
 variants_from
 variants=$(shootdown_variants)

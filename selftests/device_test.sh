@@ -18,18 +18,7 @@ ntc_prefix=device
 
 echo "TAP version 13"
 
-if [ -z "$client" ] || [ ! -x "$client" ]; then
-	echo "1..0 # SKIP the client (ntcorral) is not on PATH"
-	exit 4
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 4
-fi
-if ! module_loaded; then
-	echo "# the module is not loaded: trying insmod ${NTCORRAL_KO:-?}"
-	[ -n "$NTCORRAL_KO" ] && insmod "$NTCORRAL_KO"
-fi
+require_root_client_module
 
 cpus=$(online_cpus)
 cpu1_online=/sys/devices/system/cpu/cpu1/online
@@ -53,29 +42,33 @@ esac
 
 # keep NAME: save the last stdout (a one-result JSON array) as result NAME
 keep() {
-	tr -d ' \n\t' <"$out" >"$ntc_tmp/$1.flat"
-	json_objects "$out" >"$ntc_tmp/$1.top"
+	jq -c '.[0] // empty' "$out" >"$ntc_tmp/$1.json" 2>/dev/null
+}
+
+# jv NAME FILTER: FILTER on result NAME, as JSON ("shootdown" quoted);
+# empty when the result or the member is missing
+jv() {
+	jq -c "$2 | select(. != null)" "$ntc_tmp/$1.json" 2>/dev/null
 }
 
 # top NAME KEY: a top-level member of result NAME ("truncated", "samples")
 top() {
-	sed -n "s/.*,\"$2\":\\([^,]*\\),.*/\\1/p" "$ntc_tmp/$1.top" | head -n 1
+	jv "$1" ".$2"
 }
 
 # counters NAME: the counters object of result NAME, on one line
 counters() {
-	grep -o '"counters":{[^}]*}' "$ntc_tmp/$1.flat" | head -n 1
+	jv "$1" .counters
 }
 
 # ctr NAME COUNTER: one counter of result NAME
 ctr() {
-	counters "$1" | sed -n "s/.*[{,]\"$2\":\\([0-9]*\\)[,}].*/\\1/p"
+	jv "$1" ".counters.$2"
 }
 
 # metric_count NAME METRIC: how many samples result NAME has of METRIC
 metric_count() {
-	sed 's/.*"metrics":{//' "$ntc_tmp/$1.flat" | grep -o "\"$2\":{[^[{}]*" |
-		head -n 1 | sed -n 's/.*[{,]"count":\([0-9]*\).*/\1/p'
+	jv "$1" ".metrics.$2.count"
 }
 
 # is_num VALUE
@@ -157,36 +150,6 @@ expect_out '^ +metrics: isr_to_dpc, hold, wait$'
 expect_out '^ +metrics: isr_to_dpc, dequeue$'
 end
 
-# json_elements FILE: each element of a top-level JSON array on a line of
-# its own, whole (nested objects included), whitespace outside strings gone
-json_elements() {
-	awk '
-		{ s = s $0 "\n" }
-		END {
-			n = length(s); d = 0; instr = 0; esc = 0; cur = ""
-			for (i = 1; i <= n; i++) {
-				c = substr(s, i, 1)
-				if (instr) {
-					cur = cur c
-					if (esc) esc = 0
-					else if (c == "\\") esc = 1
-					else if (c == "\"") instr = 0
-					continue
-				}
-				if (c ~ /[ \t\n\r]/)
-					continue
-				if (c == "\"") instr = 1
-				if (c == "{" || c == "[") d++
-				if (d >= 2) cur = cur c
-				if (c == "}" || c == "]") {
-					d--
-					if (d == 1) { print cur; cur = "" }
-				}
-			}
-		}
-	' "$1"
-}
-
 begin list_json_names_both_experiments_with_variants_seeds_and_rate_hz
 cl list --json
 expect_status 0
@@ -265,7 +228,7 @@ begin session_samples_and_metric_counts_count_each_event_once
 for ev in $correct; do
 	e=${ev%%:*} v=${ev#*:} r=$e.$v
 	ntc_cmd="ntcorral run $e --variant $v --iterations 100 (above)"
-	[ -f "$ntc_tmp/$r.top" ] || { fail "$r: no result kept"; continue; }
+	[ -s "$ntc_tmp/$r.json" ] || { fail "$r: no result kept"; continue; }
 	if [ "$e" = spinlock ]; then
 		expect_eq "$r: samples" "$(top "$r" samples)" "$(ctr "$r" interrupts)"
 		expect_eq "$r: isr_to_dpc count" "$(metric_count "$r" isr_to_dpc)" \
@@ -446,14 +409,12 @@ for e in spinlock interlocked_queue; do
 	expect_status 0
 	expect_err_refused_only "$e"
 	json_valid_array "$out" || fail "not a JSON array"
-	json_elements "$out" >"$ntc_tmp/elements"
+	jq -c '.[]' "$out" >"$ntc_tmp/elements"
 	expect_eq "number of results" "$(wc -l <"$ntc_tmp/elements")" "$nv"
 	i=0
 	while read -r line; do
 		i=$((i + 1))
-		printf '%s\n' "$line" >"$ntc_tmp/$r$i.flat"
-		printf '[%s]\n' "$line" >"$ntc_tmp/one"
-		json_objects "$ntc_tmp/one" >"$ntc_tmp/$r$i.top"
+		printf '%s\n' "$line" >"$ntc_tmp/$r$i.json"
 		v=$(top $r$i variant)
 		expect_top $r$i truncated true
 		expect_top $r$i violations 0
@@ -506,9 +467,10 @@ else
 		expect_status 0
 		keep "$r"
 		expect_clean "$r" 100 "$left"
-		grep -q '"cpus":\[[0-9,]*\]' "$ntc_tmp/$r.flat" || fail "$r: no cpus"
-		! grep -Eq '"cpus":\[([0-9,]*,)?1[],]' "$ntc_tmp/$r.flat" ||
-			fail "$r: CPU 1 took part: $(grep -o '"cpus":\[[0-9,]*\]' "$ntc_tmp/$r.flat")"
+		cpus_of_run=$(jv "$r" .cpus)
+		[ -n "$cpus_of_run" ] || fail "$r: no cpus"
+		[ "$(jv "$r" '.cpus | index(1)')" = "" ] ||
+			fail "$r: CPU 1 took part: $cpus_of_run"
 		if [ "$e" = spinlock ]; then
 			expect_ctr "$r" interrupts $((100 * left))
 			expect_ctr_same "$r" isr_sections interrupts

@@ -113,24 +113,6 @@ ours() {
 	' $km 2>/dev/null
 }
 
-load() {
-	ntc_cmd="insmod $NTCORRAL_KO"
-	insmod "$NTCORRAL_KO" 2>"$err"
-	rc=$?
-}
-
-unload() {
-	ntc_cmd="rmmod ntcorral"
-	i=0
-	while :; do
-		rmmod ntcorral 2>"$err" && { rc=0; return; }
-		rc=$?
-		i=$((i + 1))
-		[ $i -lt 100 ] || return
-		sleep 0.1
-	done
-}
-
 # report NAME LO HI: fail when the report holds objects of ntcorral's
 report() {
 	ours "$2" "$3" >"$ntc_tmp/ours"
@@ -164,10 +146,10 @@ if [ -z "$NTCORRAL_KO" ] || [ ! -f "$NTCORRAL_KO" ]; then
 	fail "no module file in \$NTCORRAL_KO for the cycle"
 else
 	if module_loaded; then
-		unload
+		unload_module
 		expect_status 0
 	fi
-	load
+	load_module
 	expect_status 0
 	range=$(module_range)
 	[ -n "$range" ] || fail "the module's address range is unknown (/proc/modules, $mod/sections)"
@@ -192,14 +174,14 @@ else
 		echo 0 >"$ntc_debugfs/fault_mode"
 	fi
 	bangs_unexpected
-	unload
+	unload_module
 	expect_status 0
 	scan
 	expect_status 0
 	! kmemleak_off || fail "kmemleak switched itself off"
 	# shellcheck disable=SC2086
 	report "by the cycle" $range
-	load
+	load_module
 	expect_status 0
 fi
 end

@@ -138,78 +138,17 @@ finish() {
 }
 
 # json_objects FILE: the top-level objects of a JSON array, one a line, with
-# only their own members: nested objects and arrays are left out, so
-# ',"samples":20,' is the object's "samples" and nothing deeper. Whitespace
-# outside strings is dropped; each line starts and ends with a comma.
+# only their own scalar members: nested objects and arrays are left out, so
+# ',"samples":20,' is the object's "samples" and nothing deeper. Compact
+# (no whitespace outside strings); each line starts and ends with a comma.
 json_objects() {
-	awk '
-		{ s = s $0 "\n" }
-		END {
-			n = length(s); depth = 0; instr = 0; esc = 0; cur = ""
-			for (i = 1; i <= n; i++) {
-				c = substr(s, i, 1)
-				if (instr) {
-					if (depth == 2)
-						cur = cur c
-					if (esc)
-						esc = 0
-					else if (c == "\\")
-						esc = 1
-					else if (c == "\"")
-						instr = 0
-					continue
-				}
-				if (c == " " || c == "\t" || c == "\n" || c == "\r")
-					continue
-				if (c == "\"") {
-					instr = 1
-					if (depth == 2)
-						cur = cur c
-					continue
-				}
-				if (c == "{" || c == "[") {
-					depth++
-					if (depth == 2)
-						cur = ""
-					continue
-				}
-				if (c == "}" || c == "]") {
-					if (depth == 2)
-						print "," cur ","
-					depth--
-					continue
-				}
-				if (depth == 2)
-					cur = cur c
-			}
-		}
-	' "$1"
+	jq -r '.[] | with_entries(select(.value | type != "object" and
+		type != "array")) | tojson | "," + .[1:-1] + ","' "$1"
 }
 
-# json_valid_array FILE: starts with "[" and ends with "]", braces balanced
+# json_valid_array FILE: the whole file parses as one JSON array
 json_valid_array() {
-	awk '
-		{ s = s $0 "\n" }
-		END {
-			gsub(/^[ \t\n]+|[ \t\n]+$/, "", s)
-			if (substr(s, 1, 1) != "[" || substr(s, length(s), 1) != "]")
-				exit 1
-			n = length(s); d = 0; instr = 0; esc = 0
-			for (i = 1; i <= n; i++) {
-				c = substr(s, i, 1)
-				if (instr) {
-					if (esc) esc = 0
-					else if (c == "\\") esc = 1
-					else if (c == "\"") instr = 0
-					continue
-				}
-				if (c == "\"") instr = 1
-				else if (c == "{" || c == "[") d++
-				else if (c == "}" || c == "]") { d--; if (d < 0) exit 1 }
-			}
-			exit (d != 0 || instr)
-		}
-	' "$1"
+	jq -e 'type == "array"' "$1" >/dev/null 2>&1
 }
 
 # online_cpus: how many CPUs are online
@@ -227,9 +166,46 @@ module_loaded() {
 	grep -q '^ntcorral ' /proc/modules
 }
 
-# require_root_client_module: the common preconditions of a test that runs
-# the client as root against the loaded module (loading $NTCORRAL_KO if it
-# is not); otherwise a whole-program SKIP with the reason, exit 4
+# load_module: insmod $NTCORRAL_KO; status in $rc, its stderr in $err
+load_module() {
+	ntc_cmd="insmod $NTCORRAL_KO"
+	insmod "$NTCORRAL_KO" 2>"$err"
+	rc=$?
+}
+
+# unload_module: rmmod, retried for up to 10 s while the module is briefly
+# in use (a client's socket closing); status in $rc, its stderr in $err
+unload_module() {
+	ntc_cmd="rmmod ntcorral"
+	ntc_tries=0
+	while :; do
+		rmmod ntcorral 2>"$err" && { rc=0; return; }
+		rc=$?
+		ntc_tries=$((ntc_tries + 1))
+		[ $ntc_tries -lt 100 ] || return
+		sleep 0.1
+	done
+}
+
+# expect_unloaded: gone from /proc/modules, its debugfs directory too
+expect_unloaded() {
+	! module_loaded || fail "still in /proc/modules"
+	[ ! -e "$ntc_debugfs" ] || fail "$ntc_debugfs is still there"
+}
+
+# reload_module: unload (gone whole), load again; each must succeed
+reload_module() {
+	unload_module
+	expect_status 0
+	expect_unloaded
+	load_module
+	expect_status 0
+}
+
+# require_root_client_module [ko]: the common preconditions of a test that
+# runs the client as root against the loaded module (loading $NTCORRAL_KO
+# if it is not); with "ko", the module file too (a test that unloads and
+# reloads it); otherwise a whole-program SKIP with the reason, exit 4
 require_root_client_module() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "1..0 # SKIP needs root"
@@ -237,6 +213,10 @@ require_root_client_module() {
 	fi
 	if [ -z "$client" ] || [ ! -x "$client" ]; then
 		echo "1..0 # SKIP the client (ntcorral) is not on PATH"
+		exit 4
+	fi
+	if [ "$1" = ko ] && { [ -z "$NTCORRAL_KO" ] || [ ! -f "$NTCORRAL_KO" ]; }; then
+		echo "1..0 # SKIP no module file in \$NTCORRAL_KO"
 		exit 4
 	fi
 	if ! module_loaded; then
@@ -371,6 +351,17 @@ ntc_debugfs=/sys/kernel/debug/ntcorral
 # of calls at the wrong IRQL since load); empty when it cannot be read
 irql_count() {
 	cat "$ntc_debugfs/irql_violations" 2>/dev/null
+}
+
+# expect_irql_unchanged COUNT WHEN: the IRQL assertion (debugfs
+# irql_violations) has not fired since irql_count read COUNT
+expect_irql_unchanged() {
+	ntc_irql_now=$(irql_count)
+	if [ -n "$1" ] && [ -n "$ntc_irql_now" ]; then
+		expect_eq "IRQL assertions $2" "$((ntc_irql_now - $1))" 0
+	else
+		fail "cannot read $ntc_debugfs/irql_violations"
+	fi
 }
 
 # kmsg TEXT: a line in the kernel log, "ntcorral-test: TEXT"

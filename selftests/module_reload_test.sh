@@ -12,57 +12,18 @@ ntc_prefix=reload
 
 echo "TAP version 13"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 4
-fi
-if [ -z "$NTCORRAL_KO" ] || [ ! -f "$NTCORRAL_KO" ]; then
-	echo "1..0 # SKIP no module file in \$NTCORRAL_KO"
-	exit 4
-fi
-if [ -z "$client" ] || [ ! -x "$client" ]; then
-	echo "1..0 # SKIP the client (ntcorral) is not on PATH"
-	exit 4
-fi
-
-debugfs_dir=/sys/kernel/debug/ntcorral
-
-# unload: rmmod, retried while the module is briefly in use; status in $rc
-unload() {
-	ntc_cmd="rmmod ntcorral"
-	i=0
-	while :; do
-		rmmod ntcorral 2>"$err" && { rc=0; return; }
-		rc=$?
-		i=$((i + 1))
-		[ $i -lt 50 ] || return
-		sleep 0.1
-	done
-}
-
-load() {
-	ntc_cmd="insmod $NTCORRAL_KO"
-	insmod "$NTCORRAL_KO" 2>"$err"
-	rc=$?
-}
-
-expect_unloaded() {
-	! grep -q '^ntcorral ' /proc/modules || fail "still in /proc/modules"
-	! lsmod 2>/dev/null | grep -q '^ntcorral ' || fail "still in lsmod"
-	[ ! -e "$debugfs_dir" ] || fail "$debugfs_dir is still there"
-}
+require_root_client_module ko
 
 expect_loaded() {
 	lsmod | grep -q '^ntcorral ' || fail "not in lsmod"
 	if grep -q ' /sys/kernel/debug debugfs ' /proc/mounts; then
-		[ -e "$debugfs_dir/shootdown/dpc" ] || fail "$debugfs_dir/shootdown/dpc missing"
+		[ -e "$ntc_debugfs/shootdown/dpc" ] || fail "$ntc_debugfs/shootdown/dpc missing"
 	fi
 	cl list
 	expect_status 0
 	expect_out '^shootdown'
 }
 
-module_loaded || load
 variants_from
 
 # ---- unload under clients ------------------------------------------------
@@ -82,11 +43,11 @@ stop=$ntc_tmp/stop
 ) &
 loop_pid=$!
 sleep 1
-unload
+unload_module
 expect_status 0
 expect_unloaded
 sleep 2
-load
+load_module
 expect_status 0
 sleep 1
 touch "$stop"
@@ -109,11 +70,7 @@ end
 begin rmmod_right_after_a_run_then_insmod_and_run
 cl run shootdown --variant stop_machine --iterations 20 $slack
 expect_status 0
-unload
-expect_status 0
-expect_unloaded
-load
-expect_status 0
+reload_module
 expect_loaded
 # a fresh module: no runs counted
 cl stats shootdown --json
@@ -141,7 +98,7 @@ begin rmmod_during_a_run_cancels_it_and_reports_what_it_measured
 	>"$ntc_tmp/run.out" 2>"$ntc_tmp/run.err" </dev/null &
 run_pid=$!
 sleep 2
-unload
+unload_module
 expect_status 0
 expect_unloaded
 wait "$run_pid"
@@ -155,7 +112,7 @@ expect_eq "cancelled, truncated, violations, timeouts" "$r" "unload true 0 0"
 d=$(jq -r '.[0].duration_ns' "$ntc_tmp/run.out" 2>/dev/null)
 [ "$d" -lt 10000000000 ] 2>/dev/null ||
 	fail "the run went on for ${d} ns: the unload did not end it (budget 20 s)"
-load
+load_module
 expect_status 0
 expect_loaded
 end
@@ -163,7 +120,7 @@ end
 # ---- loaded again at the end ---------------------------------------------
 
 begin module_is_loaded_and_runs_at_the_end
-module_loaded || load
+module_loaded || load_module
 expect_loaded
 cl run shootdown --variant stop_machine --iterations 10 $slack
 expect_status 0
