@@ -520,13 +520,59 @@ void ntc_netlink_send_result(struct sk_buff *msg)
 		nlmsg_free(msg);
 }
 
-static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
+/*
+ * The run's parameters from the request: each the experiment takes, or its
+ * default; one it does not take is refused. The CPU set, or the CPUs
+ * online now.
+ */
+static int ntc_nl_run_params(struct ntc_run *run, struct nlattr **attrs,
+			     struct netlink_ext_ack *extack)
 {
 	const struct ntc_param_info *p;
+
+	for (p = ntc_params; p < ntc_params + ARRAY_SIZE(ntc_params); p++) {
+		u32 *value = (void *)&run->p + p->offset;
+
+		if (attrs[p->attr] && !ntc_param_used(run->exp, p->attr)) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[p->attr],
+					    "this experiment does not take that parameter; the list command shows the ones it does");
+			return -EINVAL;
+		}
+		*value = attrs[p->attr] ? nla_get_u32(attrs[p->attr]) : p->def;
+	}
+	/* A batch is timed from outside: no timestamp inside it. */
+	if (run->p.batch > 1)
+		run->p.phase_stamps = 0;
+	if (attrs[NTCORRAL_A_CPUS])
+		return ntc_parse_cpus(attrs[NTCORRAL_A_CPUS], run->p.cpus, extack);
+	cpumask_copy(run->p.cpus, cpu_online_mask);
+	run->p.cpus_online = true;
+	return 0;
+}
+
+/* The RUN answer: the run's id, experiment and variant. Consumes @reply. */
+static int ntc_nl_run_reply(struct sk_buff *reply, struct genl_info *info,
+			    const struct ntc_run *run)
+{
+	void *hdr;
+
+	hdr = genlmsg_put_reply(reply, info, &ntc_family, 0, NTCORRAL_CMD_RUN);
+	if (hdr &&
+	    !nla_put_u64_64bit(reply, NTCORRAL_A_RUN_ID, run->id, NTCORRAL_A_PAD) &&
+	    !nla_put_string(reply, NTCORRAL_A_EXPERIMENT, run->exp->name) &&
+	    !nla_put_string(reply, NTCORRAL_A_VARIANT, run->variant->name)) {
+		genlmsg_end(reply, hdr);
+		return genlmsg_reply(reply, info);
+	}
+	nlmsg_free(reply);
+	return -EMSGSIZE;
+}
+
+static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
+{
 	struct nlattr **attrs = info->attrs;
 	struct sk_buff *reply = NULL;
 	struct ntc_run *run;
-	void *hdr;
 	int ret;
 
 	ret = ntc_check_admin(skb, info);
@@ -551,30 +597,9 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = ntc_parse_filter(attrs, info->extack, &run->exp, &run->variant);
 	if (ret)
 		goto out;
-
-	for (p = ntc_params; p < ntc_params + ARRAY_SIZE(ntc_params); p++) {
-		u32 *value = (void *)&run->p + p->offset;
-
-		if (attrs[p->attr] && !ntc_param_used(run->exp, p->attr)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attrs[p->attr],
-					    "this experiment does not take that parameter; the list command shows the ones it does");
-			ret = -EINVAL;
-			goto out;
-		}
-		*value = attrs[p->attr] ? nla_get_u32(attrs[p->attr]) : p->def;
-	}
-	/* A batch is timed from outside: no timestamp inside it. */
-	if (run->p.batch > 1)
-		run->p.phase_stamps = 0;
-	if (attrs[NTCORRAL_A_CPUS]) {
-		ret = ntc_parse_cpus(attrs[NTCORRAL_A_CPUS], run->p.cpus, info->extack);
-		if (ret)
-			goto out;
-	} else {
-		cpumask_copy(run->p.cpus, cpu_online_mask);
-		run->p.cpus_online = true;
-	}
-
+	ret = ntc_nl_run_params(run, attrs, info->extack);
+	if (ret)
+		goto out;
 	ret = ntc_run_start(run);
 	if (ret) {
 		/* errmsg is a string literal of run.c/the experiment. */
@@ -583,17 +608,7 @@ static int ntc_nl_run_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	/* The answer first: it is queued before any notification of the run. */
-	hdr = genlmsg_put_reply(reply, info, &ntc_family, 0, NTCORRAL_CMD_RUN);
-	if (hdr &&
-	    !nla_put_u64_64bit(reply, NTCORRAL_A_RUN_ID, run->id, NTCORRAL_A_PAD) &&
-	    !nla_put_string(reply, NTCORRAL_A_EXPERIMENT, run->exp->name) &&
-	    !nla_put_string(reply, NTCORRAL_A_VARIANT, run->variant->name)) {
-		genlmsg_end(reply, hdr);
-		ret = genlmsg_reply(reply, info);
-	} else {
-		nlmsg_free(reply);
-		ret = -EMSGSIZE;
-	}
+	ret = ntc_nl_run_reply(reply, info, run);
 	/* Started: it goes on, answered or not, and frees itself. */
 	ntc_run_go(run);
 	return ret;

@@ -641,14 +641,80 @@ void ntc_call_dpc_done(struct ntc_generic_call *call)
 		complete(&call->done);
 }
 
+/*
+ * Queue the call's DPC on every CPU of @cpus, at DISPATCH_LEVEL as NT
+ * does: otherwise our own CPU's DPC can run (ksoftirqd preempting us at
+ * the first preemption point) and spin in its first synchronize,
+ * interrupts off, before the other CPUs' DPCs are even queued. Found the
+ * hard way: every call then ran into its deadline. -ETIMEDOUT when a CPU
+ * is offline (nobody will arrive in its place), else 0.
+ */
+static int ntc_generic_call_queue(struct ntc_generic_call *call,
+				  const struct cpumask *cpus, unsigned long gen)
+{
+	struct ntc_irql_saved irql;
+	int cpu, self, ret = 0;
+
+	ntc_irql_raise(DISPATCH_LEVEL, &irql);
+	self = smp_processor_id();
+	for_each_cpu(cpu, cpus) {
+		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
+
+		if (IS_ENABLED(CONFIG_PREEMPT_RT) && cpu == self)
+			continue;
+		ntc_dpc_set_target(dpc, cpu);
+		if (!ntc_dpc_queue(dpc, call, (void *)gen)) {
+			ntc_barrier_break(&call->sync);
+			ntc_call_dpc_done(call);
+			ret = -ETIMEDOUT;
+		}
+	}
+	/*
+	 * Our own DPC runs here, as the softirqs do on the way down. On
+	 * PREEMPT_RT it would be a tasklet run by this thread once it lowers,
+	 * where the thread can be preempted while the others already spin in
+	 * their IPIs (ntc_dpc_remote()): there it runs now, interrupts off,
+	 * as the IPI runs theirs.
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && cpumask_test_cpu(self, cpus))
+		ntc_dpc_run_here(per_cpu_ptr(&ntc_generic_dpcs, self), call,
+				 (void *)gen);
+	ntc_irql_lower(&irql);
+	return ret;
+}
+
+/*
+ * After the retire: the DPCs still queued find the generation retired and
+ * leave at once; wait for each to be idle, at most @deadline_ns per CPU.
+ */
+static int ntc_generic_call_wait_idle(const struct cpumask *cpus,
+				      u64 deadline_ns)
+{
+	int cpu, ret = 0;
+
+	for_each_cpu(cpu, cpus) {
+		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
+		u64 until = ntc_deadline(deadline_ns);
+
+		while (!ntc_dpc_idle(dpc)) {
+			if (ntc_past(until)) {
+				pr_err("!!! KeGenericCallDpc: CPU %d never ran its DPC\n", cpu);
+				ret = -ETIMEDOUT;
+				break;
+			}
+			usleep_range(100, 200);
+		}
+	}
+	return ret;
+}
+
 int ntc_generic_call_dpc(const struct cpumask *cpus,
 			 void (*fn)(struct ntc_generic_call *call, void *context),
 			 void *context, u64 deadline_ns)
 {
 	struct ntc_generic_call *call = &ntc_generic_call_state;
-	struct ntc_irql_saved irql;
 	unsigned long wait = nsecs_to_jiffies(4 * deadline_ns) + 1, gen;
-	int cpu, self, ret = 0;
+	int cpu, ret;
 
 	mutex_lock(&ntc_generic_lock);
 	for_each_cpu(cpu, cpus) {
@@ -669,39 +735,7 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 	/* Seen by a DPC of this call: ntc_dpc_queue() orders it (full barrier). */
 	WRITE_ONCE(call->gen, gen);
 
-	/*
-	 * Queue at DISPATCH_LEVEL, as NT does: otherwise our own CPU's DPC
-	 * can run (ksoftirqd preempting us at the first preemption point)
-	 * and spin in its first synchronize, interrupts off, before the
-	 * other CPUs' DPCs are even queued. Found the hard way: every call
-	 * then ran into its deadline.
-	 */
-	ntc_irql_raise(DISPATCH_LEVEL, &irql);
-	self = smp_processor_id();
-	for_each_cpu(cpu, cpus) {
-		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
-
-		if (IS_ENABLED(CONFIG_PREEMPT_RT) && cpu == self)
-			continue;
-		ntc_dpc_set_target(dpc, cpu);
-		if (!ntc_dpc_queue(dpc, call, (void *)gen)) {
-			/* Offline CPU: nobody will arrive in its place. */
-			ntc_barrier_break(&call->sync);
-			ntc_call_dpc_done(call);
-			ret = -ETIMEDOUT;
-		}
-	}
-	/*
-	 * Our own DPC runs here, as the softirqs do on the way down. On
-	 * PREEMPT_RT it would be a tasklet run by this thread once it lowers,
-	 * where the thread can be preempted while the others already spin in
-	 * their IPIs (ntc_dpc_remote()): there it runs now, interrupts off,
-	 * as the IPI runs theirs.
-	 */
-	if (IS_ENABLED(CONFIG_PREEMPT_RT) && cpumask_test_cpu(self, cpus))
-		ntc_dpc_run_here(per_cpu_ptr(&ntc_generic_dpcs, self), call,
-				 (void *)gen);
-	ntc_irql_lower(&irql);
+	ret = ntc_generic_call_queue(call, cpus, gen);
 	if (!wait_for_completion_timeout(&call->done, wait)) {
 		ntc_barrier_break(&call->sync);
 		ret = -ETIMEDOUT;
@@ -711,20 +745,8 @@ int ntc_generic_call_dpc(const struct cpumask *cpus,
 		ret = -ETIMEDOUT;
 	/* The caller's context: no DPC may use it after we return. */
 	ntc_generic_call_retire(call, gen);
-	/* The DPCs still queued will find the generation retired. */
-	for_each_cpu(cpu, cpus) {
-		struct ntc_dpc *dpc = per_cpu_ptr(&ntc_generic_dpcs, cpu);
-		u64 until = ntc_deadline(deadline_ns);
-
-		while (!ntc_dpc_idle(dpc)) {
-			if (ntc_past(until)) {
-				pr_err("!!! KeGenericCallDpc: CPU %d never ran its DPC\n", cpu);
-				ret = -ETIMEDOUT;
-				break;
-			}
-			usleep_range(100, 200);
-		}
-	}
+	if (ntc_generic_call_wait_idle(cpus, deadline_ns))
+		ret = -ETIMEDOUT;
 	mutex_unlock(&ntc_generic_lock);
 	return ret;
 }
