@@ -356,6 +356,19 @@ static int iq_check(struct ntc_run *run)
 	return ntc_run_check_hold(run, run->p.iterations, run->p.iterations);
 }
 
+/* The state and what hangs off it; whatever of it was allocated. */
+static void iq_free(struct iq_state *st)
+{
+	if (!st)
+		return;
+	kvfree(st->items);
+	kvfree(st->consumed);
+	kfree(st->next_seq);
+	kfree(st->produced);
+	kfree(st->producer_of_cpu);
+	kfree(st);
+}
+
 static int iq_setup(struct ntc_run *run)
 {
 	struct iq_state *st;
@@ -402,28 +415,14 @@ static int iq_setup(struct ntc_run *run)
 	run->priv = st;
 	return 0;
 nomem:
-	if (st) {
-		kvfree(st->items);
-		kvfree(st->consumed);
-		kfree(st->next_seq);
-		kfree(st->produced);
-		kfree(st->producer_of_cpu);
-	}
-	kfree(st);
+	iq_free(st);
 	run->errmsg = "no memory for the queue's items";
 	return -ENOMEM;
 }
 
 static void iq_teardown(struct ntc_run *run)
 {
-	struct iq_state *st = run->priv;
-
-	kvfree(st->items);
-	kvfree(st->consumed);
-	kfree(st->next_seq);
-	kfree(st->produced);
-	kfree(st->producer_of_cpu);
-	kfree(st);
+	iq_free(run->priv);
 	run->priv = NULL;
 }
 
