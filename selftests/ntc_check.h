@@ -13,7 +13,10 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "ntc_nl.h"
 #include "kselftest_harness.h"
@@ -394,6 +397,58 @@ static inline __u64 counter_value(struct __test_metadata *_metadata,
 	EXPECT_NE(NULL, c) TH_LOG("%s/%s has no counter %s", r->experiment,
 				  r->variant, name);
 	return c ? c->value : 0;
+}
+
+/* ---- callers with fewer capabilities ------------------------------------- */
+
+/* What a child that became uid 65534 reports first (as_nobody()). */
+struct nobody_report {
+	int setup;		/* 0, or errno of the uid/capability change */
+	__u64 caps;		/* the effective set the child ended with */
+	int open;
+};
+
+/*
+ * Fork a child that becomes uid 65534 (become_nobody(): no capability, or
+ * with @net_admin CAP_NET_ADMIN alone), opens a socket of its own after
+ * the change (the kernel checks its opener too) and runs @fn on it; @who
+ * and @arg are shared memory the child reports into. Wait for it: the
+ * change and the open must have taken.
+ */
+static inline void as_nobody(struct __test_metadata *_metadata,
+			     bool net_admin, struct nobody_report *who,
+			     void (*fn)(struct ntc_sock *s, void *arg),
+			     void *arg)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ntc_sock s;
+
+		who->setup = become_nobody(net_admin, &who->caps);
+		who->open = who->setup ? -EPERM : ntc_open(&s);
+		if (who->setup || who->open)
+			_exit(1);
+		fn(&s, arg);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, who->setup) TH_LOG("becoming uid 65534%s: %s",
+					net_admin ? " with CAP_NET_ADMIN" : "",
+					strerror(who->setup));
+	if (net_admin) {
+		ASSERT_EQ(1ULL << CAP_NET_ADMIN, who->caps)
+			TH_LOG("effective capabilities %#llx, not CAP_NET_ADMIN alone",
+			       (unsigned long long)who->caps);
+	}
+	ASSERT_EQ(0, who->open) TH_LOG("open as uid 65534%s: %s",
+				       net_admin ? " with CAP_NET_ADMIN" : "",
+				       strerror(-who->open));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
 #endif /* NTC_CHECK_H */

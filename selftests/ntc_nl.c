@@ -82,8 +82,8 @@ size_t msg_put_str(struct ntc_msg *m, __u16 type, const char *s)
 	return msg_put(m, type, s, strlen(s) + 1);
 }
 
-void parse_extack(const struct nlmsghdr *nlh, size_t off,
-		  struct ntc_err *err)
+static void parse_extack(const struct nlmsghdr *nlh, size_t off,
+			 struct ntc_err *err)
 {
 	const struct nlattr *a;
 	const char *end = (const char *)nlh + nlh->nlmsg_len;
@@ -122,6 +122,34 @@ void parse_extack(const struct nlmsghdr *nlh, size_t off,
 		}
 		p += NLA_ALIGN(a->nla_len);
 	}
+}
+
+void parse_ack(const struct nlmsghdr *nlh, struct ntc_err *err)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	size_t off;
+	int done;
+
+	err_reset(err);
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e)) {
+			err->error = -EPROTO;
+			return;
+		}
+		off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+		err->error = e->error;
+	} else {
+		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(done)) {
+			err->error = -EPROTO;
+			return;
+		}
+		memcpy(&done, NLMSG_DATA(nlh), sizeof(done));
+		off = sizeof(done);
+		err->error = done;
+	}
+	parse_extack(nlh, off, err);
 }
 
 void deadline_in(struct timespec *deadline, int seconds)
@@ -294,24 +322,10 @@ int ntc_xfer(struct ntc_sock *s, struct ntc_msg *m, __u16 flags,
 			}
 			if (nlh->nlmsg_seq != req->nlmsg_seq)
 				continue;	/* stale */
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nlh);
-				size_t off = sizeof(*e);
-
-				if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-					off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-				err->error = e->error;
-				parse_extack(nlh, off, err);
-				ret = e->error;
-				goto out;
-			}
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				int e;
-
-				memcpy(&e, NLMSG_DATA(nlh), sizeof(e));
-				err->error = e;
-				parse_extack(nlh, sizeof(e), err);
-				ret = e;
+			if (nlh->nlmsg_type == NLMSG_ERROR ||
+			    nlh->nlmsg_type == NLMSG_DONE) {
+				parse_ack(nlh, err);
+				ret = err->error;
 				goto out;
 			}
 			if (cb)
@@ -764,41 +778,54 @@ static void family_cb(const struct nlmsghdr *nlh, void *arg)
 	f->runs_group = runs_group_id(nlh, NTCORRAL_MCGRP_RUNS);
 }
 
-/*
- * Returns 0 or -errno; ENOENT when the family is not registered, EPROTO
- * when it has no "runs" group (a module older than version 2). The socket
- * joins "runs"; a caller the kernel does not let in (EPERM) stays out, and
- * a run it started could not be waited for (ntc_start() says so).
- */
-int ntc_open(struct ntc_sock *s)
+int ntc_socket(int timeout_s)
 {
-	struct timeval tv = { .tv_sec = XFER_WAIT_S };
+	struct timeval tv = { .tv_sec = timeout_s };
+	int fd, one = 1, ret;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int ntc_resolve(struct ntc_sock *s)
+{
 	struct ntc_family f = { .id = -1 };
 	struct ntc_msg m;
 	struct ntc_err e;
-	int one = 1, ret;
+	int ret;
 
-	memset(s, 0, sizeof(*s));
-	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (s->fd < 0)
-		return -errno;
-	if (setsockopt(s->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
-	    setsockopt(s->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) ||
-	    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
-		ret = -errno;
-		goto fail;
-	}
 	msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 2);
 	msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, NTCORRAL_FAMILY_NAME);
 	ret = ntc_xfer(s, &m, 0, family_cb, &f, &e);
 	if (ret)
-		goto fail;
-	if (f.id <= 0 || !f.runs_group) {
-		ret = -EPROTO;
-		goto fail;
-	}
+		return ret;
+	if (f.id <= 0 || !f.runs_group)
+		return -EPROTO;
 	s->family = f.id;
 	s->runs_group = f.runs_group;
+	return 0;
+}
+
+int ntc_open(struct ntc_sock *s)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = ntc_socket(XFER_WAIT_S);
+	if (s->fd < 0)
+		return s->fd;
+	ret = ntc_resolve(s);
+	if (ret)
+		goto fail;
 	ret = runs_join(s->fd, s->runs_group);
 	if (ret && ret != -EPERM)
 		goto fail;
@@ -1429,3 +1456,13 @@ int keep_only_cap_net_admin(__u64 *caps)
 	return geteuid() == 65534 ? 0 : EPERM;
 }
 
+int become_nobody(bool net_admin, __u64 *caps)
+{
+	if (net_admin)
+		return keep_only_cap_net_admin(caps);
+	*caps = 0;
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534) ||
+	    geteuid() != 65534)
+		return errno ?: EPERM;
+	return 0;
+}

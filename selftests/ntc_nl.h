@@ -111,8 +111,11 @@ size_t msg_put_u64(struct ntc_msg *m, __u16 type, __u64 v);
 
 size_t msg_put_str(struct ntc_msg *m, __u16 type, const char *s);
 
-void parse_extack(const struct nlmsghdr *nlh, size_t off,
-		  struct ntc_err *err);
+/*
+ * The answer in an NLMSG_ERROR (ack or error) or NLMSG_DONE: its errno
+ * (0 or -errno; -EPROTO for one too short to hold it) and its extack.
+ */
+void parse_ack(const struct nlmsghdr *nlh, struct ntc_err *err);
 
 typedef void (*ntc_cb)(const struct nlmsghdr *nlh, void *arg);
 
@@ -261,10 +264,23 @@ struct ntc_family {
 };
 
 /*
- * Returns 0 or -errno; ENOENT when the family is not registered, EPROTO
- * when it has no "runs" group (a module older than version 2). The socket
- * joins "runs"; a caller the kernel does not let in (EPERM) stays out, and
- * a run it started could not be waited for (ntc_start() says so).
+ * A generic netlink socket that asks for extended acks (NETLINK_EXT_ACK)
+ * without the request echoed (NETLINK_CAP_ACK), blocking reads bounded by
+ * @timeout_s: its fd, or -errno.
+ */
+int ntc_socket(int timeout_s);
+
+/*
+ * The family's id and its "runs" group's, into @s (whose fd is open):
+ * 0 or -errno; ENOENT when the family is not registered, EPROTO when it
+ * has no "runs" group (a module older than version 2).
+ */
+int ntc_resolve(struct ntc_sock *s);
+
+/*
+ * A socket, the family resolved (ntc_resolve()), in "runs": 0 or -errno.
+ * A caller the kernel does not let in "runs" (EPERM) stays out, and a run
+ * it started could not be waited for (ntc_start() says so).
  */
 int ntc_open(struct ntc_sock *s);
 
@@ -408,5 +424,12 @@ static inline int bucket_of(__u64 v)
  * set capget() reports afterwards.
  */
 int keep_only_cap_net_admin(__u64 *caps);
+
+/*
+ * Become uid 65534 with no capability left or (@net_admin) holding
+ * CAP_NET_ADMIN alone (keep_only_cap_net_admin()): 0 or errno; *caps is
+ * the effective set afterwards (0 without @net_admin).
+ */
+int become_nobody(bool net_admin, __u64 *caps);
 
 #endif /* NTC_NL_H */

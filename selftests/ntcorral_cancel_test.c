@@ -273,9 +273,8 @@ TEST_F_TIMEOUT(ntcorral, run_while_another_is_in_progress_is_ebusy, 60)
 }
 
 struct refused_report {
-	int setup;		/* 0, or errno of the uid/capability change */
-	__u64 caps;		/* the effective set the child ended with */
-	int open;
+	struct nobody_report who;
+	__u64 run_id;		/* the run to cancel and ask the result of */
 	int cancel_it, cancel_any, run, get_result;
 	int run_replies;
 	bool cancel_has_msg, run_has_msg;
@@ -283,61 +282,38 @@ struct refused_report {
 };
 
 /*
+ * The child's part of as_unprivileged(): CANCEL of run rep->run_id, CANCEL
+ * of any run, RUN of shootdown/dpc, GET_RESULT of rep->run_id.
+ */
+static void try_refused(struct ntc_sock *s, void *arg)
+{
+	struct refused_report *rep = arg;
+	struct ntc_result r;
+	struct ntc_err e;
+
+	rep->cancel_it = ntc_cancel(s, rep->run_id, &e);
+	rep->cancel_has_msg = e.has_msg;
+	snprintf(rep->cancel_msg, sizeof(rep->cancel_msg), "%s",
+		 e.has_msg ? e.msg : "");
+	rep->cancel_any = ntc_cancel(s, 0, &e);
+	rep->run = ntc_run_simple(s, "dpc", 1, &r, &e);
+	rep->run_replies = r.nr_msgs;
+	rep->run_has_msg = e.has_msg;
+	snprintf(rep->run_msg, sizeof(rep->run_msg), "%s",
+		 e.has_msg ? e.msg : "");
+	rep->get_result = ntc_get_result(s, rep->run_id, &r, &e);
+}
+
+/*
  * As uid 65534, without capabilities or (@net_admin) with CAP_NET_ADMIN
- * alone, on a socket of its own: CANCEL of run @run_id, CANCEL of any run,
- * RUN of shootdown/dpc, GET_RESULT of @run_id.
+ * alone, on a socket of its own: try_refused() of run @run_id.
  */
 static void as_unprivileged(struct __test_metadata *_metadata, bool net_admin,
 			    __u64 run_id, struct refused_report *rep)
 {
-	int status;
-	pid_t pid;
-
 	memset(rep, POISON, sizeof(*rep));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct ntc_result r;
-		struct ntc_sock s;
-		struct ntc_err e;
-
-		if (net_admin) {
-			rep->setup = keep_only_cap_net_admin(&rep->caps);
-		} else {
-			rep->caps = 0;
-			rep->setup = 0;
-			if (setgroups(0, NULL) || setgid(65534) ||
-			    setuid(65534) || geteuid() != 65534)
-				rep->setup = errno ?: EPERM;
-		}
-		rep->open = rep->setup ? -EPERM : ntc_open(&s);
-		if (rep->setup || rep->open)
-			_exit(1);
-		rep->cancel_it = ntc_cancel(&s, run_id, &e);
-		rep->cancel_has_msg = e.has_msg;
-		snprintf(rep->cancel_msg, sizeof(rep->cancel_msg), "%s",
-			 e.has_msg ? e.msg : "");
-		rep->cancel_any = ntc_cancel(&s, 0, &e);
-		rep->run = ntc_run_simple(&s, "dpc", 1, &r, &e);
-		rep->run_replies = r.nr_msgs;
-		rep->run_has_msg = e.has_msg;
-		snprintf(rep->run_msg, sizeof(rep->run_msg), "%s",
-			 e.has_msg ? e.msg : "");
-		rep->get_result = ntc_get_result(&s, run_id, &r, &e);
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, rep->setup) TH_LOG("becoming uid 65534: %s",
-					strerror(rep->setup));
-	if (net_admin) {
-		ASSERT_EQ(1ULL << CAP_NET_ADMIN, rep->caps)
-			TH_LOG("effective capabilities %#llx, not CAP_NET_ADMIN alone",
-			       (unsigned long long)rep->caps);
-	}
-	ASSERT_EQ(0, rep->open) TH_LOG("open as uid 65534: %s",
-				       strerror(-rep->open));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
+	rep->run_id = run_id;
+	as_nobody(_metadata, net_admin, &rep->who, try_refused, rep);
 }
 
 TEST_F_TIMEOUT(ntcorral, cancel_and_run_need_cap_sys_admin_while_a_run_goes_on, 60)

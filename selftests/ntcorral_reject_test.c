@@ -3,9 +3,10 @@
  * ntcorral_reject_test: requests the family must refuse, over raw
  * netlink: every bad input of a RUN rejected with its errno and an extack
  * message (and, where the kernel says, the attribute at fault), stats left
- * untouched by a refused run, the exclusivity seed's CPU set, and callers
- * without CAP_SYS_ADMIN (no capability, or CAP_NET_ADMIN alone) refused
- * RUN and RESET_STATS.
+ * untouched by a refused run, callers without CAP_SYS_ADMIN (no capability,
+ * or CAP_NET_ADMIN alone) refused RUN and RESET_STATS, the exclusivity
+ * seed's CPU set, and the timing method's parameters out of range or where
+ * an experiment does not take them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -334,56 +335,39 @@ TEST_F_TIMEOUT(ntcorral, unprivileged_run_gets_eperm, 60)
  * there GENL_ADMIN_PERM answers first, with no word from the module.
  */
 struct net_admin_report {
-	int setup;		/* 0, or errno of the uid/capability change */
-	__u64 caps;		/* the effective set the child ended with */
-	int open;
+	struct nobody_report who;
+	__u8 cmd;		/* the request to send */
 	int ret;		/* the request's answer */
 	bool has_msg;
 	char msg[STR_MAX];
 	int replies;
 };
 
+/* The child's part of as_net_admin_only(). */
+static void send_cmd(struct ntc_sock *s, void *arg)
+{
+	struct net_admin_report *rep = arg;
+	struct ntc_result r;
+	struct ntc_err e;
+
+	if (rep->cmd == NTCORRAL_CMD_RUN) {
+		rep->ret = ntc_run_simple(s, "dpc", 1, &r, &e);
+		rep->replies = r.nr_msgs;
+	} else {
+		rep->ret = ntc_reset(s, NULL, NULL, &e);
+		rep->replies = 0;
+	}
+	rep->has_msg = e.has_msg;
+	snprintf(rep->msg, sizeof(rep->msg), "%s", e.has_msg ? e.msg : "");
+}
+
 /* Send @cmd (RUN of shootdown/dpc, or RESET_STATS) as that caller. */
 static void as_net_admin_only(struct __test_metadata *_metadata, __u8 cmd,
 			      struct net_admin_report *rep)
 {
-	int status;
-	pid_t pid;
-
 	memset(rep, POISON, sizeof(*rep));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct ntc_result r;
-		struct ntc_sock s;
-		struct ntc_err e;
-
-		/* The socket is opened after the change: the kernel checks its opener too. */
-		rep->setup = keep_only_cap_net_admin(&rep->caps);
-		rep->open = rep->setup ? -EPERM : ntc_open(&s);
-		if (rep->setup || rep->open)
-			_exit(1);
-		if (cmd == NTCORRAL_CMD_RUN) {
-			rep->ret = ntc_run_simple(&s, "dpc", 1, &r, &e);
-			rep->replies = r.nr_msgs;
-		} else {
-			rep->ret = ntc_reset(&s, NULL, NULL, &e);
-			rep->replies = 0;
-		}
-		rep->has_msg = e.has_msg;
-		snprintf(rep->msg, sizeof(rep->msg), "%s", e.has_msg ? e.msg : "");
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, rep->setup) TH_LOG("keeping CAP_NET_ADMIN alone as uid 65534: %s",
-					strerror(rep->setup));
-	ASSERT_EQ(1ULL << CAP_NET_ADMIN, rep->caps)
-		TH_LOG("effective capabilities %#llx, not CAP_NET_ADMIN alone",
-		       (unsigned long long)rep->caps);
-	ASSERT_EQ(0, rep->open) TH_LOG("open as CAP_NET_ADMIN only: %s",
-				       strerror(-rep->open));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
+	rep->cmd = cmd;
+	as_nobody(_metadata, true, &rep->who, send_cmd, rep);
 }
 
 /* The refusal is the module's: EPERM, and its sentence naming CAP_SYS_ADMIN. */
@@ -514,6 +498,46 @@ TEST_F_TIMEOUT(ntcorral, exclusivity_seed_rejects_a_cpu_set_that_is_not_all_onli
 				 "extack '%s'", strerror(-ret), e.msg);
 	check_run_reply_of(_metadata, &r, exclusivity.name, "window", "seed", 5,
 			   self->online);
+}
+
+/* ---- the timing method's parameters ------------------------------------ */
+
+TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_out_of_range, 30)
+{
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_WARMUP,
+				NTCORRAL_MAX_WARMUP + 1, "warmup max+1");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_COOLDOWN,
+				NTCORRAL_MAX_WARMUP + 1, "cooldown max+1");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_PHASE_STAMPS,
+				2, "phase_stamps 2");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BURST, 0,
+				"burst 0");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BATCH, 0,
+				"batch 0");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BATCH,
+				NTCORRAL_MAX_BATCH + 1, "batch max+1");
+	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BURST,
+				NTCORRAL_MAX_BURST + 1, "burst max+1");
+}
+
+/* Warm-up is for iterated experiments, bursts for the queue's device. */
+TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_where_not_taken, 30)
+{
+	struct ntc_msg m;
+	size_t off;
+
+	run_msg(&self->s, &m, "interlocked_queue", "slist");
+	off = msg_put_u32(&m, NTCORRAL_A_WARMUP, 5);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "interlocked_queue with warmup");
+	run_msg(&self->s, &m, EXPERIMENT, "dpc");
+	off = msg_put_u32(&m, NTCORRAL_A_BURST, 4);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "shootdown with burst");
+	run_msg(&self->s, &m, "spinlock", "raw");
+	off = msg_put_u32(&m, NTCORRAL_A_BATCH, 4);
+	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
+			    "spinlock with batch");
 }
 
 TEST_HARNESS_MAIN

@@ -3,8 +3,8 @@
  * ntcorral_timing_test: the timing method over raw netlink: warm-up and
  * cool-down iterations run but are not recorded, lean runs time the primary
  * metric only, batches time iterations together, the queue's bursts lose
- * nothing, the shootdown's PCI read, and the timing parameters refused out
- * of range or where an experiment does not take them.
+ * nothing, and the shootdown's PCI read (the parameters' refusals are
+ * ntcorral_reject_test's).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -83,24 +83,6 @@ TEST_F_TIMEOUT(ntcorral, lean_run_times_the_primary_metric_only, 120)
 	ASSERT_EQ(10, counter_value(_metadata, &r, "phase1_runs"));
 }
 
-TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_out_of_range, 30)
-{
-	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_WARMUP,
-				NTCORRAL_MAX_WARMUP + 1, "warmup max+1");
-	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_COOLDOWN,
-				NTCORRAL_MAX_WARMUP + 1, "cooldown max+1");
-	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_PHASE_STAMPS,
-				2, "phase_stamps 2");
-	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BURST, 0,
-				"burst 0");
-	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BATCH, 0,
-				"batch 0");
-	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BATCH,
-				NTCORRAL_MAX_BATCH + 1, "batch max+1");
-	expect_u32_out_of_range(_metadata, &self->s, NTCORRAL_A_BURST,
-				NTCORRAL_MAX_BURST + 1, "burst max+1");
-}
-
 /*
  * Batches: 10 iterations timed in batches of 4 give 10 samples (every
  * iteration ran and was checked) but 3 primary-metric values (4, 4 and the
@@ -133,26 +115,6 @@ TEST_F_TIMEOUT(ntcorral, batches_time_iterations_together, 120)
 		ASSERT_EQ(0, r.metrics[i].count)
 			TH_LOG("phase metric %s", r.metrics[i].name);
 	}
-}
-
-/* Warm-up is for iterated experiments, bursts for the queue's device. */
-TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_where_not_taken, 30)
-{
-	struct ntc_msg m;
-	size_t off;
-
-	run_msg(&self->s, &m, "interlocked_queue", "slist");
-	off = msg_put_u32(&m, NTCORRAL_A_WARMUP, 5);
-	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
-			    "interlocked_queue with warmup");
-	run_msg(&self->s, &m, EXPERIMENT, "dpc");
-	off = msg_put_u32(&m, NTCORRAL_A_BURST, 4);
-	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
-			    "shootdown with burst");
-	run_msg(&self->s, &m, "spinlock", "raw");
-	off = msg_put_u32(&m, NTCORRAL_A_BATCH, 4);
-	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
-			    "spinlock with batch");
 }
 
 /*
