@@ -46,7 +46,6 @@ void msg_init(struct ntc_msg *m, __u16 family, __u8 cmd, __u8 version)
 	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
 }
 
-/* Returns the offset of the attribute in the message. */
 size_t msg_put(struct ntc_msg *m, __u16 type, const void *data,
 	       size_t len)
 {
@@ -233,12 +232,6 @@ static void note_put_back(struct ntc_sock *s, struct nlmsghdr *nlh)
 	s->nr_notes++;
 }
 
-/*
- * One datagram into @buf (RECV_BUF_SIZE, poisoned first) before @deadline:
- * its length, or -errno: -ETIMEDOUT once the deadline has passed, -EMSGSIZE
- * for a datagram larger than the buffer, -ENOBUFS when the socket lost
- * messages (notifications read too late).
- */
 ssize_t ntc_recv(struct ntc_sock *s, char *buf,
 		 const struct timespec *deadline)
 {
@@ -272,13 +265,6 @@ void err_reset(struct ntc_err *err)
 	err->has_miss_type = false;
 }
 
-/*
- * Send one request and read until its NLMSG_ERROR (ack or error) or, for a
- * dump, its NLMSG_DONE, for XFER_WAIT_S at most. Every other message of the
- * request goes to @cb; "runs" notifications on the way are kept (note_keep()).
- * Returns 0 or -errno as the kernel answered; a transport failure of our own
- * is also returned as -errno but without err->has_msg.
- */
 int ntc_xfer(struct ntc_sock *s, struct ntc_msg *m, __u16 flags,
 	     ntc_cb cb, void *arg, struct ntc_err *err)
 {
@@ -932,13 +918,6 @@ static void check_echo(struct parse_state *p, const char *what,
 		    (const char *)attr_data(a));
 }
 
-/*
- * Send RUN @m and read its reply: 0 and the run in @st (its id, never 0,
- * and the names it echoes, checked into st->p), or -errno as the kernel
- * refused it (a refusal comes with no reply: st->nr_msgs says), or -EPROTO
- * (an ack without a run id) or -ENOTCONN (the socket is not in "runs",
- * nothing to wait on) of our own, with no e->has_msg.
- */
 int ntc_start(struct ntc_sock *s, struct ntc_msg *m,
 	      struct ntc_started *st, struct ntc_err *e)
 {
@@ -1121,12 +1100,6 @@ static int take_result(const struct ntc_started *st, const struct nlmsghdr *nlh,
 	return e->error;
 }
 
-/*
- * Wait RESULT_WAIT_S at most for the RUN_RESULT of @st's run, checking
- * its RUN_PROGRESS on the way, into @r (poisoned by the caller:
- * result_poison()). Returns what take_result() does, or -errno of our own
- * (-ETIMEDOUT, -ENOBUFS: see ntc_recv()) with no e->has_msg.
- */
 int ntc_wait_result(struct ntc_sock *s, const struct ntc_started *st,
 		    struct ntc_result *r, struct ntc_err *e)
 {
@@ -1152,11 +1125,6 @@ int ntc_wait_result(struct ntc_sock *s, const struct ntc_started *st,
 	return ret;
 }
 
-/*
- * Wait PROGRESS_WAIT_S at most for a RUN_PROGRESS of @st's run, checked
- * into @r as ntc_wait_result() does: 0; -EALREADY when its RUN_RESULT came
- * first (kept for ntc_wait_result()); -errno of our own.
- */
 int ntc_wait_progress(struct ntc_sock *s, const struct ntc_started *st,
 		      struct ntc_result *r)
 {
@@ -1177,11 +1145,6 @@ int ntc_wait_progress(struct ntc_sock *s, const struct ntc_started *st,
 	return 0;
 }
 
-/*
- * RUN @m and wait for its result: what a RUN used to answer. 0 and the
- * run's RUN_RESULT in @r, or -errno with the extack (a refusal), or the
- * error and message of a failure after the start, in @e.
- */
 int ntc_run(struct ntc_sock *s, struct ntc_msg *m,
 	    struct ntc_result *r, struct ntc_err *e)
 {
@@ -1211,7 +1174,6 @@ int ntc_run_simple(struct ntc_sock *s, const char *variant,
 	return ntc_run(s, &m, r, e);
 }
 
-/* GET_RESULT, of run @run_id or (0) of the last run that finished. */
 int ntc_get_result(struct ntc_sock *s, __u64 run_id,
 		   struct ntc_result *r, struct ntc_err *e)
 {
@@ -1225,7 +1187,6 @@ int ntc_get_result(struct ntc_sock *s, __u64 run_id,
 	return ntc_xfer(s, &m, 0, run_result_cb, r, e);
 }
 
-/* CANCEL, of run @run_id or (0) of whichever is in progress. */
 int ntc_cancel(struct ntc_sock *s, __u64 run_id, struct ntc_err *e)
 {
 	struct ntc_msg m;
@@ -1314,7 +1275,6 @@ const struct ntc_counter *counter_find(const struct ntc_result *r,
 	return NULL;
 }
 
-/* Parses a sysfs CPU list ("0-3,5") into @mask; returns the number set. */
 int read_cpu_list(const char *path, __u64 mask[CPU_WORDS])
 {
 	char buf[1024], *p;
