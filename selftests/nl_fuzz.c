@@ -470,6 +470,44 @@ static uint64_t attr_u64(const struct nlattr *a)
 	return v;
 }
 
+/* What attribute @a of a family message says, into @fm: false if malformed. */
+static bool fmsg_attr(struct fmsg *fm, const struct nlattr *a)
+{
+	switch (a->nla_type & NLA_TYPE_MASK) {
+	case NTCORRAL_A_EXPERIMENT:
+		fm->experiment = true;
+		break;
+	case NTCORRAL_A_VARIANT:
+		fm->variant = true;
+		break;
+	case NTCORRAL_A_RUN_ID:
+		if (a->nla_len != NLA_HDRLEN + 8)
+			return false;
+		fm->run_id = attr_u64(a);
+		break;
+	case NTCORRAL_A_SAMPLES:
+		fm->samples = attr_u64(a);
+		fm->result = true;
+		break;
+	case NTCORRAL_A_VIOLATIONS:
+		fm->violations = attr_u64(a);
+		break;
+	case NTCORRAL_A_TIMEOUTS:
+		fm->timeouts = attr_u64(a);
+		break;
+	case NTCORRAL_A_TRUNCATED:
+		fm->truncated = true;
+		break;
+	case NTCORRAL_A_ERROR:
+		fm->error = (uint32_t)attr_u64(a);
+		break;
+	case NTCORRAL_A_ERROR_MESSAGE:
+		fm->error_msg = a->nla_len > NLA_HDRLEN + 1;
+		break;
+	}
+	return true;
+}
+
 /*
  * A family message: genl header, known command, attributes that parse, an
  * experiment named; a RUN_PROGRESS read strictly (ntc_runs.h), a RUN_RESULT
@@ -503,40 +541,10 @@ static bool parse_family_msg(const struct nlmsghdr *nlh, struct fmsg *fm, char *
 	while (len >= NLA_HDRLEN) {
 		const struct nlattr *a = (const struct nlattr *)p;
 
-		switch (a->nla_type & NLA_TYPE_MASK) {
-		case NTCORRAL_A_EXPERIMENT:
-			fm->experiment = true;
-			break;
-		case NTCORRAL_A_VARIANT:
-			fm->variant = true;
-			break;
-		case NTCORRAL_A_RUN_ID:
-			if (a->nla_len != NLA_HDRLEN + 8) {
-				snprintf(why, why_size, "a message (command %u) with a %u-byte run id",
-					 g->cmd, a->nla_len - NLA_HDRLEN);
-				return false;
-			}
-			fm->run_id = attr_u64(a);
-			break;
-		case NTCORRAL_A_SAMPLES:
-			fm->samples = attr_u64(a);
-			fm->result = true;
-			break;
-		case NTCORRAL_A_VIOLATIONS:
-			fm->violations = attr_u64(a);
-			break;
-		case NTCORRAL_A_TIMEOUTS:
-			fm->timeouts = attr_u64(a);
-			break;
-		case NTCORRAL_A_TRUNCATED:
-			fm->truncated = true;
-			break;
-		case NTCORRAL_A_ERROR:
-			fm->error = (uint32_t)attr_u64(a);
-			break;
-		case NTCORRAL_A_ERROR_MESSAGE:
-			fm->error_msg = a->nla_len > NLA_HDRLEN + 1;
-			break;
+		if (!fmsg_attr(fm, a)) {
+			snprintf(why, why_size, "a message (command %u) with a %u-byte run id",
+				 g->cmd, a->nla_len - NLA_HDRLEN);
+			return false;
 		}
 		len -= NLA_ALIGN(a->nla_len);
 		p += NLA_ALIGN(a->nla_len);
@@ -1295,16 +1303,93 @@ static __u16 flags_for(uint64_t *rs, __u8 cmd)
 }
 
 /*
+ * Names (and for a RUN the cheap parameters), then a random attribute cut
+ * short: the message ends inside it, or its nla_len runs past the end or
+ * stays below the header.
+ */
+static void put_trunc_attr(struct msg *m, uint64_t *rs, __u8 cmd)
+{
+	const char *exp, *var;
+	size_t keep;
+
+	pick_names(rs, &exp, &var);
+	msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+	msg_put_str(m, NTCORRAL_A_VARIANT, var);
+	if (cmd == NTCORRAL_CMD_RUN)
+		put_cheap_params(m, rs);
+	keep = m->len;
+	put_random_attr(m, rs);
+	switch (rnd_below(rs, 3)) {
+	case 0:		/* the message ends inside the attribute */
+		if (m->len - keep > 1)
+			m->len = keep + rnd_range(rs, 1, m->len - keep - 1);
+		break;
+	case 1:		/* nla_len past the end */
+		((struct nlattr *)(m->buf + keep))->nla_len += rnd_range(rs, 1, 200);
+		break;
+	default:	/* nla_len below the header */
+		((struct nlattr *)(m->buf + keep))->nla_len = rnd_below(rs, NLA_HDRLEN);
+		break;
+	}
+}
+
+/*
+ * A RUN the module must take: names it has, at times a CPU set of online
+ * CPUs, only the parameters the experiment takes, the cheap ones last.
+ */
+static void put_valid_run(struct msg *m, uint64_t *rs)
+{
+	const char *exp, *var;
+	unsigned int e;
+
+	e = pick_names(rs, &exp, &var);
+	msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+	msg_put_str(m, NTCORRAL_A_VARIANT, var);
+	if (rnd_below(rs, 3) == 0) {
+		uint64_t w = rnd(rs) & online_mask();
+
+		if (!w)
+			w = online_mask() & -online_mask();
+		msg_put(m, NTCORRAL_A_CPUS, &w, 8);
+	}
+	/* Only what the experiment takes: the others are refused. */
+	if ((known[e].params & bit(NTCORRAL_A_RATE_HZ)) && rnd_below(rs, 2))
+		msg_put_u32(m, NTCORRAL_A_RATE_HZ,
+			    rnd_range(rs, NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ));
+	if ((known[e].params & bit(NTCORRAL_A_PCI_DEVICE)) && rnd_below(rs, 4) == 0)
+		msg_put_u32(m, NTCORRAL_A_PCI_DEVICE, rnd_below(rs, 0x100));
+	if ((known[e].params & bit(NTCORRAL_A_HOLD_US)) && rnd_below(rs, 2))
+		msg_put_u32(m, NTCORRAL_A_HOLD_US, rnd_range(rs, 0, CHEAP_MAX_HOLD_US));
+	put_cheap_params(m, rs);
+}
+
+/* Half the time a filter: an experiment and, half of those, its variant. */
+static void put_filter(struct msg *m, uint64_t *rs)
+{
+	const char *exp, *var;
+
+	if (!rnd_below(rs, 2))
+		return;
+	pick_names(rs, &exp, &var);
+	msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
+	if (rnd_below(rs, 2))
+		msg_put_str(m, NTCORRAL_A_VARIANT, var);
+}
+
+/*
  * Build one request of kind @k; @recent is the latest run id seen. Returns
  * the command. A request that may start a run has the cheap parameters last.
+ *
+ * Over 80 lines: one case per kind, each its kind's whole recipe, and the
+ * stream's draws must stay in this order for a seed to repeat; the longer
+ * recipes are helpers (put_*()).
  */
 static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k, __u64 recent)
 {
 	const char *exp, *var;
 	uint8_t junk[512];
-	unsigned int i, n, e;
+	unsigned int i, n;
 	__u8 cmd = known_cmd(rs);
-	size_t keep;
 
 	switch (k) {
 	case K_UNKNOWN_CMD:
@@ -1340,25 +1425,7 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k, __u64 
 		break;
 	case K_TRUNC_ATTR:
 		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
-		pick_names(rs, &exp, &var);
-		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
-		msg_put_str(m, NTCORRAL_A_VARIANT, var);
-		if (cmd == NTCORRAL_CMD_RUN)
-			put_cheap_params(m, rs);
-		keep = m->len;
-		put_random_attr(m, rs);
-		switch (rnd_below(rs, 3)) {
-		case 0:		/* the message ends inside the attribute */
-			if (m->len - keep > 1)
-				m->len = keep + rnd_range(rs, 1, m->len - keep - 1);
-			break;
-		case 1:		/* nla_len past the end */
-			((struct nlattr *)(m->buf + keep))->nla_len += rnd_range(rs, 1, 200);
-			break;
-		default:	/* nla_len below the header */
-			((struct nlattr *)(m->buf + keep))->nla_len = rnd_below(rs, NLA_HDRLEN);
-			break;
-		}
+		put_trunc_attr(m, rs, cmd);
 		break;
 	case K_WRONG_TYPE:
 		msg_start(m, family, flags_for(rs, cmd), cmd, NTCORRAL_FAMILY_VERSION);
@@ -1392,45 +1459,17 @@ static __u8 build(struct msg *m, uint64_t *rs, __u16 family, enum kind k, __u64 
 	case K_VALID_RUN:
 		cmd = NTCORRAL_CMD_RUN;
 		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, NTCORRAL_FAMILY_VERSION);
-		e = pick_names(rs, &exp, &var);
-		msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
-		msg_put_str(m, NTCORRAL_A_VARIANT, var);
-		if (rnd_below(rs, 3) == 0) {
-			uint64_t w = rnd(rs) & online_mask();
-
-			if (!w)
-				w = online_mask() & -online_mask();
-			msg_put(m, NTCORRAL_A_CPUS, &w, 8);
-		}
-		/* Only what the experiment takes: the others are refused. */
-		if ((known[e].params & bit(NTCORRAL_A_RATE_HZ)) && rnd_below(rs, 2))
-			msg_put_u32(m, NTCORRAL_A_RATE_HZ,
-				    rnd_range(rs, NTCORRAL_MIN_RATE_HZ, NTCORRAL_MAX_RATE_HZ));
-		if ((known[e].params & bit(NTCORRAL_A_PCI_DEVICE)) && rnd_below(rs, 4) == 0)
-			msg_put_u32(m, NTCORRAL_A_PCI_DEVICE, rnd_below(rs, 0x100));
-		if ((known[e].params & bit(NTCORRAL_A_HOLD_US)) && rnd_below(rs, 2))
-			msg_put_u32(m, NTCORRAL_A_HOLD_US, rnd_range(rs, 0, CHEAP_MAX_HOLD_US));
-		put_cheap_params(m, rs);
+		put_valid_run(m, rs);
 		break;
 	case K_DUMP:
 		cmd = rnd_below(rs, 2) ? NTCORRAL_CMD_LIST_EXPERIMENTS : NTCORRAL_CMD_GET_STATS;
 		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, NTCORRAL_FAMILY_VERSION);
-		if (rnd_below(rs, 2)) {
-			pick_names(rs, &exp, &var);
-			msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
-			if (rnd_below(rs, 2))
-				msg_put_str(m, NTCORRAL_A_VARIANT, var);
-		}
+		put_filter(m, rs);
 		break;
 	case K_RESET:
 		cmd = NTCORRAL_CMD_RESET_STATS;
 		msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK, cmd, NTCORRAL_FAMILY_VERSION);
-		if (rnd_below(rs, 2)) {
-			pick_names(rs, &exp, &var);
-			msg_put_str(m, NTCORRAL_A_EXPERIMENT, exp);
-			if (rnd_below(rs, 2))
-				msg_put_str(m, NTCORRAL_A_VARIANT, var);
-		}
+		put_filter(m, rs);
 		break;
 	case K_GET_RESULT:
 		cmd = NTCORRAL_CMD_GET_RESULT;
@@ -1843,6 +1882,10 @@ TEST_F(fuzz, callers_sent_at_least_100000_messages_all_answered)
 	EXPECT_EQ(sent, answered);
 }
 
+/*
+ * Over 80 lines: the rounds, the children and the checks after them are
+ * one story, kept as it was written.
+ */
 TEST_F_TIMEOUT(fuzz, dumps_abandoned_half_way_leave_the_family_working, DUMP_SECONDS + 60)
 {
 	uint64_t rs = stream_seed(3);
@@ -1950,6 +1993,9 @@ TEST_F_TIMEOUT(fuzz, dumps_abandoned_half_way_leave_the_family_working, DUMP_SEC
 /*
  * After all that: LIST names every experiment that debugfs has, once each,
  * and nothing else; a clean run is clean.
+ *
+ * Over 80 lines: LIST read by hand against debugfs, then a clean run, one
+ * after the other, kept as it was written.
  */
 TEST_F_TIMEOUT(fuzz, family_still_lists_and_runs_clean, 120)
 {

@@ -83,6 +83,22 @@ static inline void check_counters(struct __test_metadata *_metadata,
 	}
 }
 
+/* A result of one run of @experiment/@variant, @iterations asked for. */
+static inline void check_one_run(struct __test_metadata *_metadata,
+				 const struct ntc_result *r,
+				 const char *experiment, const char *variant,
+				 __u32 iterations)
+{
+	ASSERT_TRUE(r->has[NTCORRAL_A_EXPERIMENT]);
+	ASSERT_STREQ(experiment, r->experiment);
+	ASSERT_TRUE(r->has[NTCORRAL_A_VARIANT]);
+	ASSERT_STREQ(variant, r->variant);
+	ASSERT_TRUE(r->has[NTCORRAL_A_RUNS]);
+	ASSERT_EQ(1, r->runs);
+	ASSERT_TRUE(r->has[NTCORRAL_A_ITERATIONS]);
+	ASSERT_EQ(iterations, r->iterations);
+}
+
 /*
  * The reply of a clean RUN of @experiment/@variant, @iterations on the CPUs
  * in @cpus: every iteration a sample, no violation, no timeout, and the
@@ -108,14 +124,7 @@ static inline void check_run_reply_of(struct __test_metadata *_metadata,
 		       (unsigned long long)r->violations,
 		       (unsigned long long)r->timeouts,
 		       r->has[NTCORRAL_A_TRUNCATED] ? ", truncated" : "");
-	ASSERT_TRUE(r->has[NTCORRAL_A_EXPERIMENT]);
-	ASSERT_STREQ(experiment, r->experiment);
-	ASSERT_TRUE(r->has[NTCORRAL_A_VARIANT]);
-	ASSERT_STREQ(variant, r->variant);
-	ASSERT_TRUE(r->has[NTCORRAL_A_RUNS]);
-	ASSERT_EQ(1, r->runs);
-	ASSERT_TRUE(r->has[NTCORRAL_A_ITERATIONS]);
-	ASSERT_EQ(iterations, r->iterations);
+	check_one_run(_metadata, r, experiment, variant, iterations);
 	ASSERT_FALSE(r->has[NTCORRAL_A_TRUNCATED])
 		TH_LOG("%u iterations of %s were truncated", iterations, variant);
 	ASSERT_TRUE(r->has[NTCORRAL_A_SAMPLES]);

@@ -476,6 +476,81 @@ static bool run_result_only(int t)
 	       t == NTCORRAL_A_ERROR || t == NTCORRAL_A_ERROR_MESSAGE;
 }
 
+/* Attribute @a (of type @t) of a result into @r: false when malformed. */
+static bool result_attr(struct ntc_result *r, const struct nlattr *a, int t)
+{
+	bool ok = true;
+
+	switch (t) {
+	case NTCORRAL_A_EXPERIMENT:
+		ok = get_str(a, r->experiment, sizeof(r->experiment));
+		break;
+	case NTCORRAL_A_VARIANT:
+		ok = get_str(a, r->variant, sizeof(r->variant));
+		break;
+	case NTCORRAL_A_RUNS: ok = get_u64(a, &r->runs); break;
+	case NTCORRAL_A_ITERATIONS: ok = get_u32(a, &r->iterations); break;
+	case NTCORRAL_A_SAMPLES: ok = get_u64(a, &r->samples); break;
+	case NTCORRAL_A_VIOLATIONS: ok = get_u64(a, &r->violations); break;
+	case NTCORRAL_A_TIMEOUTS: ok = get_u64(a, &r->timeouts); break;
+	case NTCORRAL_A_TRUNCATED: ok = attr_len(a) == 0; break;
+	case NTCORRAL_A_NR_CPUS: ok = get_u32(a, &r->nr_cpus); break;
+	case NTCORRAL_A_INITIATOR_CPU:
+		ok = get_u32(a, &r->initiator_cpu);
+		break;
+	case NTCORRAL_A_DURATION_NS: ok = get_u64(a, &r->duration_ns); break;
+	case NTCORRAL_A_WARMUP: ok = get_u32(a, &r->warmup); break;
+	case NTCORRAL_A_COOLDOWN: ok = get_u32(a, &r->cooldown); break;
+	case NTCORRAL_A_PHASE_STAMPS:
+		ok = get_u32(a, &r->phase_stamps);
+		break;
+	case NTCORRAL_A_CLOCK_READ_NS:
+		ok = get_u64(a, &r->clock_read_ns);
+		break;
+	case NTCORRAL_A_BATCH: ok = get_u32(a, &r->batch); break;
+	case NTCORRAL_A_SAMPLE_OVERHEAD_NS:
+		ok = get_u64(a, &r->sample_overhead_ns);
+		break;
+	case NTCORRAL_A_CPUS:
+		ok = attr_len(a) > 0 && attr_len(a) % 8 == 0 &&
+		     attr_len(a) <= (int)sizeof(r->cpus);
+		if (ok) {
+			r->cpus_len = attr_len(a);
+			memcpy(r->cpus, attr_data(a), r->cpus_len);
+		}
+		break;
+	case NTCORRAL_A_METRIC:
+		if (r->nr_metrics == MAX_METRICS) {
+			bad(&r->p, "more than %d metrics", MAX_METRICS);
+			break;
+		}
+		parse_metric(a, &r->metrics[r->nr_metrics++], &r->p);
+		break;
+	case NTCORRAL_A_COUNTER:
+		if (r->nr_counters == MAX_COUNTERS) {
+			bad(&r->p, "more than %d counters", MAX_COUNTERS);
+			break;
+		}
+		parse_counter(a, &r->counters[r->nr_counters++], &r->p);
+		break;
+	case NTCORRAL_A_RUN_ID:
+		ok = get_u64(a, &r->run_id);
+		break;
+	case NTCORRAL_A_CANCELLED:
+		ok = get_u32(a, &r->cancelled);
+		break;
+	case NTCORRAL_A_ERROR:
+		ok = get_u32(a, &r->error);
+		break;
+	case NTCORRAL_A_ERROR_MESSAGE:
+		ok = get_str(a, r->error_msg, sizeof(r->error_msg));
+		break;
+	default:
+		bad(&r->p, "unexpected attribute %d in a result", t);
+	}
+	return ok;
+}
+
 /* A RUN_RESULT (@run_result: a run's, with its id) or a stats message. */
 static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r,
 			     bool run_result)
@@ -487,7 +562,6 @@ static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r,
 	head = genl_attrs(nlh, &len);
 	nla_for_each(a, head, len, rem) {
 		int t = attr_type(a);
-		bool ok = true;
 
 		if (t > NTCORRAL_A_MAX || t == NTCORRAL_A_PAD)
 			continue;
@@ -499,74 +573,7 @@ static void parse_result_msg(const struct nlmsghdr *nlh, struct ntc_result *r,
 		    t != NTCORRAL_A_COUNTER)
 			bad(&r->p, "attribute %d twice", t);
 		r->has[t] = true;
-		switch (t) {
-		case NTCORRAL_A_EXPERIMENT:
-			ok = get_str(a, r->experiment, sizeof(r->experiment));
-			break;
-		case NTCORRAL_A_VARIANT:
-			ok = get_str(a, r->variant, sizeof(r->variant));
-			break;
-		case NTCORRAL_A_RUNS: ok = get_u64(a, &r->runs); break;
-		case NTCORRAL_A_ITERATIONS: ok = get_u32(a, &r->iterations); break;
-		case NTCORRAL_A_SAMPLES: ok = get_u64(a, &r->samples); break;
-		case NTCORRAL_A_VIOLATIONS: ok = get_u64(a, &r->violations); break;
-		case NTCORRAL_A_TIMEOUTS: ok = get_u64(a, &r->timeouts); break;
-		case NTCORRAL_A_TRUNCATED: ok = attr_len(a) == 0; break;
-		case NTCORRAL_A_NR_CPUS: ok = get_u32(a, &r->nr_cpus); break;
-		case NTCORRAL_A_INITIATOR_CPU:
-			ok = get_u32(a, &r->initiator_cpu);
-			break;
-		case NTCORRAL_A_DURATION_NS: ok = get_u64(a, &r->duration_ns); break;
-		case NTCORRAL_A_WARMUP: ok = get_u32(a, &r->warmup); break;
-		case NTCORRAL_A_COOLDOWN: ok = get_u32(a, &r->cooldown); break;
-		case NTCORRAL_A_PHASE_STAMPS:
-			ok = get_u32(a, &r->phase_stamps);
-			break;
-		case NTCORRAL_A_CLOCK_READ_NS:
-			ok = get_u64(a, &r->clock_read_ns);
-			break;
-		case NTCORRAL_A_BATCH: ok = get_u32(a, &r->batch); break;
-		case NTCORRAL_A_SAMPLE_OVERHEAD_NS:
-			ok = get_u64(a, &r->sample_overhead_ns);
-			break;
-		case NTCORRAL_A_CPUS:
-			ok = attr_len(a) > 0 && attr_len(a) % 8 == 0 &&
-			     attr_len(a) <= (int)sizeof(r->cpus);
-			if (ok) {
-				r->cpus_len = attr_len(a);
-				memcpy(r->cpus, attr_data(a), r->cpus_len);
-			}
-			break;
-		case NTCORRAL_A_METRIC:
-			if (r->nr_metrics == MAX_METRICS) {
-				bad(&r->p, "more than %d metrics", MAX_METRICS);
-				break;
-			}
-			parse_metric(a, &r->metrics[r->nr_metrics++], &r->p);
-			break;
-		case NTCORRAL_A_COUNTER:
-			if (r->nr_counters == MAX_COUNTERS) {
-				bad(&r->p, "more than %d counters", MAX_COUNTERS);
-				break;
-			}
-			parse_counter(a, &r->counters[r->nr_counters++], &r->p);
-			break;
-		case NTCORRAL_A_RUN_ID:
-			ok = get_u64(a, &r->run_id);
-			break;
-		case NTCORRAL_A_CANCELLED:
-			ok = get_u32(a, &r->cancelled);
-			break;
-		case NTCORRAL_A_ERROR:
-			ok = get_u32(a, &r->error);
-			break;
-		case NTCORRAL_A_ERROR_MESSAGE:
-			ok = get_str(a, r->error_msg, sizeof(r->error_msg));
-			break;
-		default:
-			bad(&r->p, "unexpected attribute %d in a result", t);
-		}
-		if (!ok)
+		if (!result_attr(r, a, t))
 			bad(&r->p, "attribute %d malformed (len %d)", t,
 			    attr_len(a));
 	}

@@ -87,12 +87,8 @@ static void cancel_long_run(struct __test_metadata *_metadata,
 	       r->nr_progress);
 	ASSERT_TRUE(r->has[NTCORRAL_A_RUN_ID]);
 	ASSERT_EQ(st->run_id, r->run_id);
-	ASSERT_STREQ(EXPERIMENT, r->experiment);
-	ASSERT_STREQ(LONG_RUN_VARIANT, r->variant);
-	ASSERT_TRUE(r->has[NTCORRAL_A_RUNS]);
-	ASSERT_EQ(1, r->runs);
-	ASSERT_TRUE(r->has[NTCORRAL_A_ITERATIONS]);
-	ASSERT_EQ(LONG_RUN_ITERATIONS, r->iterations);
+	check_one_run(_metadata, r, EXPERIMENT, LONG_RUN_VARIANT,
+		      LONG_RUN_ITERATIONS);
 	ASSERT_TRUE(r->has[NTCORRAL_A_TRUNCATED]) TH_LOG("a cancelled run is truncated");
 	ASSERT_TRUE(r->has[NTCORRAL_A_CANCELLED]);
 	ASSERT_EQ(NTCORRAL_CANCEL_REQUEST, r->cancelled);

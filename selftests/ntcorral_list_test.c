@@ -28,6 +28,71 @@
 			 PARAM(NTCORRAL_A_PHASE_STAMPS) | \
 			 PARAM(NTCORRAL_A_BATCH))
 
+/* The uapi's range and default of run parameter @attr; false for none. */
+static bool uapi_range(__u32 attr, __u64 *min, __u64 *max, __u64 *def)
+{
+	switch (attr) {
+	case NTCORRAL_A_ITERATIONS:
+		*min = NTCORRAL_MIN_ITERATIONS;
+		*max = NTCORRAL_MAX_ITERATIONS;
+		*def = NTCORRAL_DEFAULT_ITERATIONS;
+		break;
+	case NTCORRAL_A_HOLD_US:
+		*min = 0;
+		*max = NTCORRAL_MAX_HOLD_US;
+		*def = NTCORRAL_DEFAULT_HOLD_US;
+		break;
+	case NTCORRAL_A_DEADLINE_US:
+		*min = NTCORRAL_MIN_DEADLINE_US;
+		*max = NTCORRAL_MAX_DEADLINE_US;
+		*def = NTCORRAL_DEFAULT_DEADLINE_US;
+		break;
+	case NTCORRAL_A_MAX_RUNTIME_MS:
+		*min = NTCORRAL_MIN_RUNTIME_MS;
+		*max = NTCORRAL_MAX_RUNTIME_MS;
+		*def = NTCORRAL_DEFAULT_RUNTIME_MS;
+		break;
+	case NTCORRAL_A_PCI_DEVICE:
+		*min = 0;
+		*max = NTCORRAL_MAX_PCI_DEVICE;
+		*def = NTCORRAL_DEFAULT_PCI_DEVICE;
+		break;
+	case NTCORRAL_A_RATE_HZ:
+		*min = NTCORRAL_MIN_RATE_HZ;
+		*max = NTCORRAL_MAX_RATE_HZ;
+		*def = NTCORRAL_DEFAULT_RATE_HZ;
+		break;
+	case NTCORRAL_A_WARMUP:
+		*min = 0;
+		*max = NTCORRAL_MAX_WARMUP;
+		*def = NTCORRAL_DEFAULT_WARMUP;
+		break;
+	case NTCORRAL_A_COOLDOWN:
+		*min = 0;
+		*max = NTCORRAL_MAX_WARMUP;
+		*def = NTCORRAL_DEFAULT_COOLDOWN;
+		break;
+	case NTCORRAL_A_PHASE_STAMPS:
+		*min = 0;
+		*max = 1;
+		*def = NTCORRAL_DEFAULT_PHASE_STAMPS;
+		break;
+	case NTCORRAL_A_BATCH:
+		*min = NTCORRAL_MIN_BATCH;
+		*max = NTCORRAL_MAX_BATCH;
+		*def = NTCORRAL_DEFAULT_BATCH;
+		break;
+	case NTCORRAL_A_BURST:
+		*min = NTCORRAL_MIN_BURST;
+		*max = NTCORRAL_MAX_BURST;
+		*def = NTCORRAL_DEFAULT_BURST;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 /* Parameters: exactly @want, and the uapi's own ranges. */
 static void check_param_info(struct __test_metadata *_metadata,
 			     const struct ntc_experiment *ex, __u64 want)
@@ -51,68 +116,9 @@ static void check_param_info(struct __test_metadata *_metadata,
 		ASSERT_LE(pi->min, pi->def) TH_LOG("param %s", pi->name);
 		ASSERT_LE(pi->def, pi->max) TH_LOG("param %s", pi->name);
 		ASSERT_NE(0, strlen(pi->description));
-		switch (pi->attr) {
-		case NTCORRAL_A_ITERATIONS:
-			min = NTCORRAL_MIN_ITERATIONS;
-			max = NTCORRAL_MAX_ITERATIONS;
-			def = NTCORRAL_DEFAULT_ITERATIONS;
-			break;
-		case NTCORRAL_A_HOLD_US:
-			min = 0;
-			max = NTCORRAL_MAX_HOLD_US;
-			def = NTCORRAL_DEFAULT_HOLD_US;
-			break;
-		case NTCORRAL_A_DEADLINE_US:
-			min = NTCORRAL_MIN_DEADLINE_US;
-			max = NTCORRAL_MAX_DEADLINE_US;
-			def = NTCORRAL_DEFAULT_DEADLINE_US;
-			break;
-		case NTCORRAL_A_MAX_RUNTIME_MS:
-			min = NTCORRAL_MIN_RUNTIME_MS;
-			max = NTCORRAL_MAX_RUNTIME_MS;
-			def = NTCORRAL_DEFAULT_RUNTIME_MS;
-			break;
-		case NTCORRAL_A_PCI_DEVICE:
-			min = 0;
-			max = NTCORRAL_MAX_PCI_DEVICE;
-			def = NTCORRAL_DEFAULT_PCI_DEVICE;
-			break;
-		case NTCORRAL_A_RATE_HZ:
-			min = NTCORRAL_MIN_RATE_HZ;
-			max = NTCORRAL_MAX_RATE_HZ;
-			def = NTCORRAL_DEFAULT_RATE_HZ;
-			break;
-		case NTCORRAL_A_WARMUP:
-			min = 0;
-			max = NTCORRAL_MAX_WARMUP;
-			def = NTCORRAL_DEFAULT_WARMUP;
-			break;
-		case NTCORRAL_A_COOLDOWN:
-			min = 0;
-			max = NTCORRAL_MAX_WARMUP;
-			def = NTCORRAL_DEFAULT_COOLDOWN;
-			break;
-		case NTCORRAL_A_PHASE_STAMPS:
-			min = 0;
-			max = 1;
-			def = NTCORRAL_DEFAULT_PHASE_STAMPS;
-			break;
-		case NTCORRAL_A_BATCH:
-			min = NTCORRAL_MIN_BATCH;
-			max = NTCORRAL_MAX_BATCH;
-			def = NTCORRAL_DEFAULT_BATCH;
-			break;
-		case NTCORRAL_A_BURST:
-			min = NTCORRAL_MIN_BURST;
-			max = NTCORRAL_MAX_BURST;
-			def = NTCORRAL_DEFAULT_BURST;
-			break;
-		default:
-			ASSERT_TRUE(false) TH_LOG("param %s names attribute %u, "
-						  "which is no run parameter",
-						  pi->name, pi->attr);
-			return;
-		}
+		ASSERT_TRUE(uapi_range(pi->attr, &min, &max, &def))
+			TH_LOG("param %s names attribute %u, which is no run parameter",
+			       pi->name, pi->attr);
 		ASSERT_EQ(min, pi->min) TH_LOG("param %s", pi->name);
 		ASSERT_EQ(max, pi->max) TH_LOG("param %s", pi->name);
 		ASSERT_EQ(def, pi->def) TH_LOG("param %s", pi->name);

@@ -20,6 +20,11 @@
 
 /* ---- statistics ---------------------------------------------------------- */
 
+/*
+ * Over 80 lines: every figure of two runs added up, then reset, in one
+ * test because the reset's check needs the runs before it; the body is
+ * kept as it was written.
+ */
 TEST_F_TIMEOUT(ntcorral, stats_accumulate_and_reset, 120)
 {
 	struct ntc_stats *st = malloc(sizeof(*st));
@@ -176,6 +181,44 @@ TEST_F_TIMEOUT(ntcorral, stats_filtered_by_variant_returns_only_it, 30)
 }
 
 /* ---- debugfs ------------------------------------------------------------- */
+
+/* The GET_STATS figure of @s a debugfs "<key>: <u64>" line shows, if any. */
+static bool stats_key(const struct ntc_result *s, const char *key, __u64 *want)
+{
+	if (!strcmp(key, "runs"))
+		*want = s->runs;
+	else if (!strcmp(key, "samples"))
+		*want = s->samples;
+	else if (!strcmp(key, "violations"))
+		*want = s->violations;
+	else if (!strcmp(key, "timeouts"))
+		*want = s->timeouts;
+	else if (!strcmp(key, "duration_ns"))
+		*want = s->duration_ns;
+	else if (!strcmp(key, "truncated"))
+		*want = s->has[NTCORRAL_A_TRUNCATED];
+	else
+		return false;
+	return true;
+}
+
+/* A debugfs "metric" line of @path: figures @n are metric @name's in @s. */
+static void check_debugfs_metric(struct __test_metadata *_metadata,
+				 const struct ntc_result *s, const char *path,
+				 const char *name, const unsigned long long n[7])
+{
+	const struct ntc_metric *mt = metric_find(s, name);
+
+	ASSERT_NE(NULL, mt) TH_LOG("%s: metric %s", path, name);
+	ASSERT_EQ(mt->count, n[0]) TH_LOG("%s: %s count", path, name);
+	ASSERT_EQ(mt->min, n[1]) TH_LOG("%s: %s min", path, name);
+	ASSERT_EQ(mt->mean, n[2]) TH_LOG("%s: %s mean", path, name);
+	ASSERT_EQ(mt->p50, n[3]) TH_LOG("%s: %s p50", path, name);
+	ASSERT_EQ(mt->p90, n[4]) TH_LOG("%s: %s p90", path, name);
+	ASSERT_EQ(mt->p99, n[5]) TH_LOG("%s: %s p99", path, name);
+	ASSERT_EQ(mt->max, n[6]) TH_LOG("%s: %s max", path, name);
+}
+
 /*
  * Compares one debugfs file with the GET_STATS figures for the same variant:
  * "<key>: <u64>" lines, "metric <name>: count N min N mean N p50 N p90 N
@@ -200,6 +243,7 @@ static void check_debugfs_file(struct __test_metadata *_metadata,
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long n[7], v, lo, hi;
 		char name[NTCORRAL_NAME_MAX + 1], key[64];
+		__u64 want;
 
 		line[strcspn(line, "\n")] = '\0';
 		if (first) {
@@ -219,16 +263,7 @@ static void check_debugfs_file(struct __test_metadata *_metadata,
 		if (sscanf(line, "metric %32[^:]: count %llu min %llu mean %llu "
 			   "p50 %llu p90 %llu p99 %llu max %llu", name, &n[0],
 			   &n[1], &n[2], &n[3], &n[4], &n[5], &n[6]) == 8) {
-			const struct ntc_metric *mt = metric_find(s, name);
-
-			ASSERT_NE(NULL, mt) TH_LOG("%s: metric %s", path, name);
-			ASSERT_EQ(mt->count, n[0]) TH_LOG("%s: %s count", path, name);
-			ASSERT_EQ(mt->min, n[1]) TH_LOG("%s: %s min", path, name);
-			ASSERT_EQ(mt->mean, n[2]) TH_LOG("%s: %s mean", path, name);
-			ASSERT_EQ(mt->p50, n[3]) TH_LOG("%s: %s p50", path, name);
-			ASSERT_EQ(mt->p90, n[4]) TH_LOG("%s: %s p90", path, name);
-			ASSERT_EQ(mt->p99, n[5]) TH_LOG("%s: %s p99", path, name);
-			ASSERT_EQ(mt->max, n[6]) TH_LOG("%s: %s max", path, name);
+			check_debugfs_metric(_metadata, s, path, name, n);
 			metrics_seen++;
 		} else if (sscanf(line, "counter %32[^:]: %llu", name, &v) == 2) {
 			const struct ntc_counter *c = counter_find(s, name);
@@ -252,23 +287,8 @@ static void check_debugfs_file(struct __test_metadata *_metadata,
 				TH_LOG("%s: %s row '%s'", path,
 				       hist_metric->name, line);
 			hist_sum[hist_metric - s->metrics] += v;
-		} else if (sscanf(line, "%63[a-z_]: %llu", key, &v) == 2) {
-			__u64 want;
-
-			if (!strcmp(key, "runs"))
-				want = s->runs;
-			else if (!strcmp(key, "samples"))
-				want = s->samples;
-			else if (!strcmp(key, "violations"))
-				want = s->violations;
-			else if (!strcmp(key, "timeouts"))
-				want = s->timeouts;
-			else if (!strcmp(key, "duration_ns"))
-				want = s->duration_ns;
-			else if (!strcmp(key, "truncated"))
-				want = s->has[NTCORRAL_A_TRUNCATED];
-			else
-				continue;
+		} else if (sscanf(line, "%63[a-z_]: %llu", key, &v) == 2 &&
+			   stats_key(s, key, &want)) {
 			ASSERT_EQ(want, v) TH_LOG("%s: %s", path, key);
 			keys_seen++;
 		}
