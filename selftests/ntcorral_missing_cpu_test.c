@@ -133,8 +133,11 @@ TEST_F_TIMEOUT(ntcorral, exclusivity_seed_with_cpu_1_offline_times_out_every_gai
 /* ---- the IRQL assertion -------------------------------------------------- */
 
 /*
- * Last: the mapping layer's IRQL assertion (Driver Verifier's check) never
- * fired since the module was loaded, through every variant run above.
+ * The mapping layer's IRQL assertion (Driver Verifier's check) never fired
+ * since the module was loaded, through every variant run so far: the list,
+ * run, reject, cancel and stats programs (NTC_TESTS runs them before this
+ * one) and the tests above. It stands where ntcorral_test had it: after
+ * those, before the late shootdown target below and ntcorral_timing_test.
  */
 TEST_F_TIMEOUT(ntcorral, irql_assertion_never_fired_during_the_suite, 30)
 {

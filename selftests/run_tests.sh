@@ -43,7 +43,7 @@ fi
 # defects throughout (the exclusivity seed's offline-CPU defect, hostile
 # requests) and do not mark their own sections yet. The shell tests mark
 # theirs with lib.sh's bangs_expected; a program that does leaves this.
-bangs_whole="ntcorral_test nl_fuzz"
+bangs_whole="ntcorral_missing_cpu_test nl_fuzz"
 
 kmsg() {
 	echo "ntcorral-test: $*" >/dev/kmsg 2>/dev/null || true
