@@ -27,14 +27,32 @@
 
 #include "ntc_nl.h"
 
+#define nla_for_each(a, head, len, rem)					\
+	for ((a) = (head), (rem) = (len);				\
+	     (rem) >= NLA_HDRLEN && (a)->nla_len >= NLA_HDRLEN &&	\
+	     (a)->nla_len <= (rem);					\
+	     (rem) -= NLA_ALIGN((a)->nla_len),				\
+	     (a) = (const struct nlattr *)((const char *)(a) +		\
+					   NLA_ALIGN((a)->nla_len)))
+
+typedef void (*ntc_cb)(const struct nlmsghdr *nlh, void *arg);
+
+struct ntc_family {
+	int id;
+	__u32 runs_group;
+};
+
 const char *const variants[3] = { "dpc", "ipi", "stop_machine" };
 
-struct nlmsghdr *msg_hdr(struct ntc_msg *m)
+/* ---- building requests, sending them, reading the answer ----------------- */
+
+static struct nlmsghdr *msg_hdr(struct ntc_msg *m)
 {
 	return (struct nlmsghdr *)m->buf;
 }
 
-void msg_init(struct ntc_msg *m, __u16 family, __u8 cmd, __u8 version)
+/* A request of @family's command @cmd, no attribute yet. */
+static void msg_init(struct ntc_msg *m, __u16 family, __u8 cmd, __u8 version)
 {
 	struct genlmsghdr *g;
 
@@ -123,35 +141,7 @@ static void parse_extack(const struct nlmsghdr *nlh, size_t off,
 	}
 }
 
-void parse_ack(const struct nlmsghdr *nlh, struct ntc_err *err)
-{
-	const struct nlmsgerr *e = NLMSG_DATA(nlh);
-	size_t off;
-	int done;
-
-	err_reset(err);
-	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e)) {
-			err->error = -EPROTO;
-			return;
-		}
-		off = sizeof(*e);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-		err->error = e->error;
-	} else {
-		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(done)) {
-			err->error = -EPROTO;
-			return;
-		}
-		memcpy(&done, NLMSG_DATA(nlh), sizeof(done));
-		off = sizeof(done);
-		err->error = done;
-	}
-	parse_extack(nlh, off, err);
-}
-
-void deadline_in(struct timespec *deadline, int seconds)
+static void deadline_in(struct timespec *deadline, int seconds)
 {
 	clock_gettime(CLOCK_MONOTONIC, deadline);
 	deadline->tv_sec += seconds;
@@ -232,8 +222,14 @@ static void note_put_back(struct ntc_sock *s, struct nlmsghdr *nlh)
 	s->nr_notes++;
 }
 
-ssize_t ntc_recv(struct ntc_sock *s, char *buf,
-		 const struct timespec *deadline)
+/*
+ * One datagram into @buf (RECV_BUF_SIZE, poisoned first) before @deadline:
+ * its length, or -errno: -ETIMEDOUT once the deadline has passed, -EMSGSIZE
+ * for a datagram larger than the buffer, -ENOBUFS when the socket lost
+ * messages (notifications read too late).
+ */
+static ssize_t ntc_recv(struct ntc_sock *s, char *buf,
+			const struct timespec *deadline)
 {
 	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
 	ssize_t n;
@@ -255,7 +251,7 @@ ssize_t ntc_recv(struct ntc_sock *s, char *buf,
 	return n;
 }
 
-void err_reset(struct ntc_err *err)
+static void err_reset(struct ntc_err *err)
 {
 	memset(err, POISON, sizeof(*err));
 	err->error = INT_MIN;
@@ -265,8 +261,43 @@ void err_reset(struct ntc_err *err)
 	err->has_miss_type = false;
 }
 
-int ntc_xfer(struct ntc_sock *s, struct ntc_msg *m, __u16 flags,
-	     ntc_cb cb, void *arg, struct ntc_err *err)
+void parse_ack(const struct nlmsghdr *nlh, struct ntc_err *err)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	size_t off;
+	int done;
+
+	err_reset(err);
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e)) {
+			err->error = -EPROTO;
+			return;
+		}
+		off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+		err->error = e->error;
+	} else {
+		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(done)) {
+			err->error = -EPROTO;
+			return;
+		}
+		memcpy(&done, NLMSG_DATA(nlh), sizeof(done));
+		off = sizeof(done);
+		err->error = done;
+	}
+	parse_extack(nlh, off, err);
+}
+
+/*
+ * Send one request and read until its NLMSG_ERROR (ack or error) or, for a
+ * dump, its NLMSG_DONE, for XFER_WAIT_S at most. Every other message of the
+ * request goes to @cb; "runs" notifications on the way are kept (note_keep()).
+ * Returns 0 or -errno as the kernel answered; a transport failure of our own
+ * is also returned as -errno but without err->has_msg.
+ */
+static int ntc_xfer(struct ntc_sock *s, struct ntc_msg *m, __u16 flags,
+		    ntc_cb cb, void *arg, struct ntc_err *err)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct nlmsghdr *req = msg_hdr(m);
@@ -322,6 +353,8 @@ out:
 	free(buf);
 	return ret;
 }
+
+/* ---- reading attributes -------------------------------------------------- */
 
 static const void *attr_data(const struct nlattr *a)
 {
@@ -386,6 +419,8 @@ static const struct nlattr *genl_attrs(const struct nlmsghdr *nlh, int *len)
 	return (const struct nlattr *)((const char *)NLMSG_DATA(nlh) +
 				       GENL_HDRLEN);
 }
+
+/* ---- the result layout (RUN_RESULT and stats) ---------------------------- */
 
 void result_poison(struct ntc_result *r)
 {
@@ -606,6 +641,8 @@ static void stats_cb(const struct nlmsghdr *nlh, void *arg)
 	st->n++;
 }
 
+/* ---- LIST_EXPERIMENTS replies -------------------------------------------- */
+
 static void parse_variant_info(const struct nlattr *nest,
 			       struct ntc_variant_info *v, struct parse_state *p)
 {
@@ -752,6 +789,8 @@ static void list_cb(const struct nlmsghdr *nlh, void *arg)
 		bad(&l->p, "%d bytes left over in a list reply", rem);
 }
 
+/* ---- opening and requests ------------------------------------------------ */
+
 static void family_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct nlattr *a, *head;
@@ -854,6 +893,8 @@ void put_slack(struct ntc_msg *m)
 	msg_put_u32(m, NTCORRAL_A_DEADLINE_US, RUN_DEADLINE_US);
 	msg_put_u32(m, NTCORRAL_A_MAX_RUNTIME_MS, RUN_MAX_RUNTIME_MS);
 }
+
+/* ---- RUN: the start, the progress, the result ---------------------------- */
 
 /* The last attribute @type of request @m (the one the kernel keeps), or NULL. */
 static const struct nlattr *msg_find(const struct ntc_msg *m, int type)
@@ -1282,6 +1323,8 @@ const struct ntc_counter *counter_find(const struct ntc_result *r,
 	return NULL;
 }
 
+/* ---- CPUs ---------------------------------------------------------------- */
+
 int read_cpu_list(const char *path, __u64 mask[CPU_WORDS])
 {
 	char buf[1024], *p;
@@ -1399,10 +1442,15 @@ const struct exp_desc shootdown = {
 	.nr_metrics = ARRAY_LEN(sd_metrics),
 };
 
-
 /* ---- callers with fewer capabilities ------------------------------------- */
 
-int keep_only_cap_net_admin(__u64 *caps)
+/*
+ * uid 65534 holding CAP_NET_ADMIN alone, permitted and effective:
+ * PR_SET_KEEPCAPS keeps the permitted set across setuid(), capset() then
+ * sets exactly one capability. Returns 0 or errno; *caps is the effective
+ * set capget() reports afterwards.
+ */
+static int keep_only_cap_net_admin(__u64 *caps)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];

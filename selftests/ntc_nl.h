@@ -95,11 +95,6 @@ struct ntc_msg {
 	size_t len;
 };
 
-struct nlmsghdr *msg_hdr(struct ntc_msg *m);
-
-/* A request of @family's command @cmd, no attribute yet. */
-void msg_init(struct ntc_msg *m, __u16 family, __u8 cmd, __u8 version);
-
 /*
  * An attribute more: its offset in the message (for an extack's OFFS). A
  * request too large for the buffer is a bug of the test: abort().
@@ -121,42 +116,9 @@ size_t msg_put_str(struct ntc_msg *m, __u16 type, const char *s);
  */
 void parse_ack(const struct nlmsghdr *nlh, struct ntc_err *err);
 
-typedef void (*ntc_cb)(const struct nlmsghdr *nlh, void *arg);
-
-void deadline_in(struct timespec *deadline, int seconds);
-
 long long ms_since(const struct timespec *t0);
 
-/*
- * One datagram into @buf (RECV_BUF_SIZE, poisoned first) before @deadline:
- * its length, or -errno: -ETIMEDOUT once the deadline has passed, -EMSGSIZE
- * for a datagram larger than the buffer, -ENOBUFS when the socket lost
- * messages (notifications read too late).
- */
-ssize_t ntc_recv(struct ntc_sock *s, char *buf,
-		 const struct timespec *deadline);
-
-void err_reset(struct ntc_err *err);
-
-/*
- * Send one request and read until its NLMSG_ERROR (ack or error) or, for a
- * dump, its NLMSG_DONE, for XFER_WAIT_S at most. Every other message of the
- * request goes to @cb; "runs" notifications on the way are kept (note_keep()).
- * Returns 0 or -errno as the kernel answered; a transport failure of our own
- * is also returned as -errno but without err->has_msg.
- */
-int ntc_xfer(struct ntc_sock *s, struct ntc_msg *m, __u16 flags,
-	     ntc_cb cb, void *arg, struct ntc_err *err);
-
 /* ---- reading attributes -------------------------------------------------- */
-
-#define nla_for_each(a, head, len, rem)					\
-	for ((a) = (head), (rem) = (len);				\
-	     (rem) >= NLA_HDRLEN && (a)->nla_len >= NLA_HDRLEN &&	\
-	     (a)->nla_len <= (rem);					\
-	     (rem) -= NLA_ALIGN((a)->nla_len),				\
-	     (a) = (const struct nlattr *)((const char *)(a) +		\
-					   NLA_ALIGN((a)->nla_len)))
 
 struct parse_state {
 	bool malformed;
@@ -261,11 +223,6 @@ struct ntc_list {
 };
 
 /* ---- opening and requests ------------------------------------------------ */
-
-struct ntc_family {
-	int id;
-	__u32 runs_group;
-};
 
 /*
  * A generic netlink socket that asks for extended acks (NETLINK_EXT_ACK)
@@ -422,16 +379,8 @@ static inline int bucket_of(__u64 v)
 }
 
 /*
- * uid 65534 holding CAP_NET_ADMIN alone, permitted and effective:
- * PR_SET_KEEPCAPS keeps the permitted set across setuid(), capset() then
- * sets exactly one capability. Returns 0 or errno; *caps is the effective
- * set capget() reports afterwards.
- */
-int keep_only_cap_net_admin(__u64 *caps);
-
-/*
  * Become uid 65534 with no capability left or (@net_admin) holding
- * CAP_NET_ADMIN alone (keep_only_cap_net_admin()): 0 or errno; *caps is
+ * CAP_NET_ADMIN alone : 0 or errno; *caps is
  * the effective set afterwards (0 without @net_admin).
  */
 int become_nobody(bool net_admin, __u64 *caps);
