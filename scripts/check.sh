@@ -252,13 +252,13 @@ fi
 # --- PREEMPT_RT: Debian's prebuilt kernel, then the debug RT kernel ---------
 
 # What the RT lanes run (README, "The lanes"): every experiment's every
-# variant (ntcorral_test, device_test, client_test), the RT hazard as the
-# README states it (device_test), fault injection (fault_test), the abort
-# paths and CPU hotplug (abort_test, stress_test), the BH-work DPC and the
-# tracepoints. Not the sweep, kmemleak, KUnit, module reload or the fuzzer:
+# variant (the ntcorral_*_test programs, device_test, client_test), the RT
+# hazard as the README states it (device_test), fault injection
+# (fault_test), the abort paths and CPU hotplug (abort_test, stress_test),
+# the BH-work DPC and the tracepoints. Not the sweep, kmemleak, KUnit, module reload or the fuzzer:
 # they test what does not change with the preemption model, on the debug
 # lane.
-rt_progs="ntcorral_test device_test.sh client_test.sh fault_test.sh abort_test.sh stress_test.sh device_bh_test.sh trace_test.sh"
+rt_progs="ntcorral_list_test ntcorral_run_test ntcorral_reject_test ntcorral_cancel_test ntcorral_stats_test ntcorral_missing_cpu_test ntcorral_timing_test device_test.sh client_test.sh fault_test.sh abort_test.sh stress_test.sh device_bh_test.sh trace_test.sh"
 
 if [ "${NTCORRAL_RT_LANE:-1}" != 0 ]; then
 	lane_start=$SECONDS

@@ -169,7 +169,8 @@ cl0() {
 }
 
 # (A shootdown target answering an abandoned corral during a later run is
-# ntcorral_test's stale_shootdown_target_never_counts_in_a_later_corral:
+# ntcorral_missing_cpu_test's
+# stale_shootdown_target_never_counts_in_a_later_corral:
 # both runs must come from one process, back to back.)
 
 begin late_generic_call_dpc_cannot_join_the_next_call

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ntc_runs.h: the ntcorral family's "runs" multicast group for the selftests
- * that speak raw AF_NETLINK (ntcorral_test, nl_fuzz): its id in a
+ * that speak raw AF_NETLINK (ntc_nl.c, nl_fuzz): its id in a
  * CTRL_CMD_GETFAMILY reply, joining it, telling its notifications from
  * replies, and reading a RUN_PROGRESS strictly.
  */
@@ -141,6 +141,41 @@ struct runs_progress {
 };
 
 /*
+ * Where attribute @t of a RUN_PROGRESS goes in @p: *@v (a u64) or *@s (a
+ * name); false for an attribute a RUN_PROGRESS does not have.
+ */
+static inline bool runs_progress_field(struct runs_progress *p, int t,
+				       __u64 **v, char **s)
+{
+	switch (t) {
+	case NTCORRAL_A_RUN_ID:
+		*v = &p->run_id;
+		break;
+	case NTCORRAL_A_DONE:
+		*v = &p->done;
+		break;
+	case NTCORRAL_A_TOTAL:
+		*v = &p->total;
+		break;
+	case NTCORRAL_A_ELAPSED_NS:
+		*v = &p->elapsed_ns;
+		break;
+	case NTCORRAL_A_BUDGET_NS:
+		*v = &p->budget_ns;
+		break;
+	case NTCORRAL_A_EXPERIMENT:
+		*s = p->experiment;
+		break;
+	case NTCORRAL_A_VARIANT:
+		*s = p->variant;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/*
  * Read a RUN_PROGRESS strictly: every attribute once, at its exact width,
  * names NUL-terminated, nothing else (but padding), no bytes left over; a
  * run id, and DONE <= TOTAL. False with the reason in @why otherwise.
@@ -175,31 +210,9 @@ static inline bool runs_progress_parse(const struct nlmsghdr *nlh,
 		char *s = NULL;
 
 		used += NLA_ALIGN(a->nla_len);
-		switch (t) {
-		case NTCORRAL_A_PAD:
+		if (t == NTCORRAL_A_PAD)
 			continue;
-		case NTCORRAL_A_RUN_ID:
-			v = &p->run_id;
-			break;
-		case NTCORRAL_A_DONE:
-			v = &p->done;
-			break;
-		case NTCORRAL_A_TOTAL:
-			v = &p->total;
-			break;
-		case NTCORRAL_A_ELAPSED_NS:
-			v = &p->elapsed_ns;
-			break;
-		case NTCORRAL_A_BUDGET_NS:
-			v = &p->budget_ns;
-			break;
-		case NTCORRAL_A_EXPERIMENT:
-			s = p->experiment;
-			break;
-		case NTCORRAL_A_VARIANT:
-			s = p->variant;
-			break;
-		default:
+		if (!runs_progress_field(p, t, &v, &s)) {
 			snprintf(why, why_size,
 				 "RUN_PROGRESS: unexpected attribute %d", t);
 			return false;
