@@ -268,20 +268,16 @@ Json row_json(const BenchRow& row) {
 
 Json request_json(const RunRequest& r) {
     Json j = Json::object();
-    auto put = [&](const char* key, const std::optional<uint32_t>& v) {
-        if (v)
-            j[key] = *v;
-    };
-    put("iterations", r.iterations);
-    put("deadline_us", r.deadline_us);
-    put("max_runtime_ms", r.max_runtime_ms);
-    put("warmup", r.warmup);
-    put("cooldown", r.cooldown);
-    put("phase_stamps", r.phase_stamps);
-    put("batch", r.batch);
-    put("hold_us", r.hold_us);
-    put("burst", r.burst);
-    put("rate_hz", r.rate_hz);
+    put_if(j, "iterations", r.iterations);
+    put_if(j, "deadline_us", r.deadline_us);
+    put_if(j, "max_runtime_ms", r.max_runtime_ms);
+    put_if(j, "warmup", r.warmup);
+    put_if(j, "cooldown", r.cooldown);
+    put_if(j, "phase_stamps", r.phase_stamps);
+    put_if(j, "batch", r.batch);
+    put_if(j, "hold_us", r.hold_us);
+    put_if(j, "burst", r.burst);
+    put_if(j, "rate_hz", r.rate_hz);
     if (r.pci_device)
         j["pci_device"] = format_pci_device(*r.pci_device);
     return j;
@@ -590,13 +586,18 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
             on_run(r);
         return r;
     };
-    for (size_t v = 0; v < lanes; v++) {
-        RunResult r = one(v, false);
-        if (v < nv)
-            e.warmup.push_back(std::move(r));
-        else
-            e.reference_warmup = std::move(r);
-    }
+    // One run of every lane, into `to` and (the reference's) `ref_to`.
+    auto every_lane = [&](bool stamped, std::vector<RunResult>& to,
+                          std::optional<RunResult>& ref_to) {
+        for (size_t v = 0; v < lanes; v++) {
+            RunResult r = one(v, stamped);
+            if (v < nv)
+                to.push_back(std::move(r));
+            else
+                ref_to = std::move(r);
+        }
+    };
+    every_lane(false, e.warmup, e.reference_warmup);
     e.reps.assign(opts.repetitions, {});
     for (const Slot& s : interleaved_order(lanes, opts.repetitions)) {
         RunResult r = one(s.variant, false);
@@ -605,15 +606,8 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
         else
             e.reference_reps.push_back(std::move(r));
     }
-    if (takes_param(exp, NTCORRAL_A_PHASE_STAMPS)) {
-        for (size_t v = 0; v < lanes; v++) {
-            RunResult r = one(v, true);
-            if (v < nv)
-                e.stamped.push_back(std::move(r));
-            else
-                e.reference_stamped = std::move(r);
-        }
-    }
+    if (takes_param(exp, NTCORRAL_A_PHASE_STAMPS))
+        every_lane(true, e.stamped, e.reference_stamped);
     summarize(e);
     return e;
 }
@@ -733,6 +727,15 @@ Json interval_json(const std::optional<Interval>& ci) {
             {"hi", or_null(ci->hi)}};
 }
 
+std::vector<const BenchRow*> rows_and_reference(const BenchExperiment& e) {
+    std::vector<const BenchRow*> rows;
+    for (const auto& row : e.rows)
+        rows.push_back(&row);
+    if (e.reference_row)
+        rows.push_back(&*e.reference_row);
+    return rows;
+}
+
 void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iterations) {
     size_t reps = e.reps.size();
     os << e.experiment << ": p50 of " << (e.metric.empty() ? "the primary metric" : e.metric)
@@ -774,11 +777,7 @@ void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iteration
     else if (!e.reference_note.empty())
         os << "  reference: not measured, " << e.reference_note << '\n';
 
-    std::vector<const BenchRow*> rows;
-    for (const auto& row : e.rows)
-        rows.push_back(&row);
-    if (e.reference_row)
-        rows.push_back(&*e.reference_row);
+    const std::vector<const BenchRow*> rows = rows_and_reference(e);
     bool overhead = false, stamps = false;
     std::vector<std::string> counters;
     for (const BenchRow* row : rows) {

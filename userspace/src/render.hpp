@@ -16,6 +16,13 @@ namespace ntcorral {
 
 using Json = nlohmann::ordered_json;
 
+// j[key] = *v when v is set; else j gets no key.
+template <typename T>
+void put_if(Json& j, const char* key, const std::optional<T>& v) {
+    if (v)
+        j[key] = *v;
+}
+
 // "512ns", "1.02us", "12.35ms", "1.074s".
 std::string format_ns(uint64_t ns);
 
