@@ -437,6 +437,62 @@ void t2(Target& t, const BenchExperiment& e, const BenchHost& host) {
     conclude(t, false, false, host, cpus_of(e));
 }
 
+// T3's throughput: each variant's items/s, round by round, and slist's
+// against exinterlocked's (si and xi their indices) with its median and
+// the median's interval.
+struct T3Throughput {
+    std::vector<double> slist, exi, per_round;
+    std::optional<double> r;
+    std::optional<Interval> ci;
+};
+
+T3Throughput t3_throughput(const BenchExperiment& e, size_t si, size_t xi) {
+    const std::string& counter = kT3.counters[0];
+    auto value = [&](const RunResult& r) -> std::optional<double> {
+        for (const auto& c : r.counters)
+            if (c.name == counter)
+                return double(c.value);
+        return std::nullopt;
+    };
+    T3Throughput tp;
+    for (const auto& rep : e.reps) {
+        auto a = si < rep.size() ? value(rep[si]) : std::nullopt;
+        auto b = xi < rep.size() ? value(rep[xi]) : std::nullopt;
+        if (a)
+            tp.slist.push_back(*a);
+        if (b)
+            tp.exi.push_back(*b);
+        if (a && b)
+            if (auto q = ratio(*a, *b))
+                tp.per_round.push_back(*q);
+    }
+    if (!tp.per_round.empty())
+        tp.r = median(tp.per_round);
+    tp.ci = median_interval(tp.per_round);
+    return tp;
+}
+
+// T3's losses of variant i over every run of it, the warm-up included.
+struct Lost {
+    uint64_t items = 0;
+    size_t runs = 0, lossy = 0;
+    bool reported = false;
+};
+
+Lost t3_lost(const BenchExperiment& e, size_t i) {
+    Lost l;
+    for (const RunResult* run : every_run(e, i)) {
+        l.runs++;
+        for (const auto& c : run->counters)
+            if (c.name == kT3.counters[1]) {
+                l.reported = true;
+                l.items += c.value;
+                l.lossy += c.value != 0;
+            }
+    }
+    return l;
+}
+
 void t3(Target& t, const BenchExperiment& e, const BenchHost& host) {
     const std::string &slist_name = kT3.variants[0], &exi_name = kT3.variants[1];
     auto si = variant_index(e, slist_name);
@@ -449,50 +505,14 @@ void t3(Target& t, const BenchExperiment& e, const BenchHost& host) {
     t.where = "interlocked_queue/slist";
 
     // Throughput: round by round, slist's against exinterlocked's.
+    const T3Throughput tp = t3_throughput(e, *si, *xi);
+    const std::vector<double>&slist = tp.slist, &exi = tp.exi, &per_round = tp.per_round;
+    const std::optional<double>& r = tp.r;
+    const std::optional<Interval>& ci = tp.ci;
     const std::string& counter = kT3.counters[0];
-    auto value = [&](const RunResult& r) -> std::optional<double> {
-        for (const auto& c : r.counters)
-            if (c.name == counter)
-                return double(c.value);
-        return std::nullopt;
-    };
-    std::vector<double> slist, exi, per_round;
-    for (const auto& rep : e.reps) {
-        auto a = *si < rep.size() ? value(rep[*si]) : std::nullopt;
-        auto b = *xi < rep.size() ? value(rep[*xi]) : std::nullopt;
-        if (a)
-            slist.push_back(*a);
-        if (b)
-            exi.push_back(*b);
-        if (a && b)
-            if (auto q = ratio(*a, *b))
-                per_round.push_back(*q);
-    }
-    std::optional<double> r;
-    if (!per_round.empty())
-        r = median(per_round);
-    const std::optional<Interval> ci = median_interval(per_round);
 
     // Losses: every run of both, the warm-up included.
-    struct Lost {
-        uint64_t items = 0;
-        size_t runs = 0, lossy = 0;
-        bool reported = false;
-    };
-    auto lost_of = [&](size_t i) {
-        Lost l;
-        for (const RunResult* run : every_run(e, i)) {
-            l.runs++;
-            for (const auto& c : run->counters)
-                if (c.name == kT3.counters[1]) {
-                    l.reported = true;
-                    l.items += c.value;
-                    l.lossy += c.value != 0;
-                }
-        }
-        return l;
-    };
-    Lost ls = lost_of(*si), lx = lost_of(*xi);
+    Lost ls = t3_lost(e, *si), lx = t3_lost(e, *xi);
     unsigned producers = cpus_of(e).value_or(host.online_cpus);
 
     t.detail = "items/s (medians): slist " + fmt("%.0f", median(slist)) + ", exinterlocked " +
