@@ -789,6 +789,14 @@ Target of_exp(const Words& words, const Needs& needs, const std::vector<BenchExp
 
 } // namespace
 
+std::vector<TargetNeeds> target_needs() {
+    std::vector<std::string> t2 = kT2.variants;
+    t2.push_back(kT2Baseline);
+    return {{kT1Words.id, kT1.experiment, kT1.variants, kT1.counters},
+            {kT2Words.id, kT2.experiment, t2, kT2.counters},
+            {kT3Words.id, kT3.experiment, kT3.variants, kT3.counters}};
+}
+
 std::vector<Target> evaluate_targets(const std::vector<BenchExperiment>& exps,
                                      const BenchHost& host, const BenchOptions& opts) {
     std::vector<Target> out = {of_exp(kT1Words, kT1, exps, host, t1),
