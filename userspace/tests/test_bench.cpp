@@ -11,6 +11,7 @@
 
 #include "bench.hpp"
 #include "cli.hpp"
+#include "contains.hpp"
 #include "error.hpp"
 #include "fake_bench.hpp"
 #include "targets.hpp"
@@ -62,6 +63,17 @@ BenchExperiment three_reps(std::vector<uint64_t> a, std::vector<uint64_t> b,
         e.reps.push_back({result("a", a[r]), result("b", b[r]), result("base", base[r])});
     summarize(e);
     return e;
+}
+
+// What every timed bench request carries: `iterations`, the bench's
+// deadline and runtime cap, 20 warm-up and 5 cool-down iterations, no CPUs.
+void expect_bench_run(const RunRequest& r, uint32_t iterations) {
+    EXPECT_EQ(r.iterations, iterations);
+    EXPECT_EQ(r.deadline_us, kBenchDeadlineUs);
+    EXPECT_EQ(r.max_runtime_ms, kBenchMaxRuntimeMs);
+    EXPECT_EQ(r.warmup, 20u);
+    EXPECT_EQ(r.cooldown, 5u);
+    EXPECT_FALSE(r.cpus);
 }
 
 // What render_bench() prints of e, run with `iterations` iterations.
@@ -215,7 +227,7 @@ TEST(BenchSummary, zero_baseline_gives_no_ratio) {
     EXPECT_FALSE(e.rows[0].ratio_spread);
     EXPECT_FALSE(e.rows[2].ratio);
     const std::string text = bench_text(e);
-    EXPECT_NE(text.find("n/a"), std::string::npos) << text;
+    EXPECT_TRUE(contains(text, "n/a"));
     Json j = bench_to_json({}, {}, {e});
     EXPECT_TRUE(j["experiments"][0]["summary"][0]["ratio"].is_null());
     EXPECT_TRUE(j["experiments"][0]["summary"][0]["ratio_spread"].is_null());
@@ -269,7 +281,7 @@ TEST(BenchSummary, violations_and_timeouts_count_every_run) {
     EXPECT_EQ(e.rows[1].violations, 1u);
     EXPECT_EQ(bench_status({e}), 3);
     const std::string text = bench_text(e);
-    EXPECT_NE(text.find("1 violations, 2 timeouts  !!!"), std::string::npos) << text;
+    EXPECT_TRUE(contains(text, "1 violations, 2 timeouts  !!!"));
 }
 
 TEST(BenchRender, the_table) {
@@ -299,13 +311,10 @@ TEST(BenchRender, the_table) {
 TEST(BenchRender, too_few_repetitions_for_an_interval_are_said) {
     BenchExperiment e = three_reps({3000, 2000, 2200}, {900, 1000, 1200}, {1000, 1000, 1100});
     const std::string text = bench_text(e);
-    EXPECT_NE(text.find("  a        2.20us  2.20us  3.00us  2.00x  none, n=3 < 6"),
-              std::string::npos)
-        << text;
-    EXPECT_NE(text.find("  95% CI: none: a 95% interval of the median takes at least 6 "
-                        "repetitions, here 3 (more --repetitions, or --until-conclusive)\n"),
-              std::string::npos)
-        << text;
+    EXPECT_TRUE(contains(text, "  a        2.20us  2.20us  3.00us  2.00x  none, n=3 < 6"));
+    EXPECT_TRUE(contains(text,
+                         "  95% CI: none: a 95% interval of the median takes at least 6 "
+                         "repetitions, here 3 (more --repetitions, or --until-conclusive)\n"));
     EXPECT_EQ(text.find(" *"), std::string::npos) << "no interval, no claim: " << text;
 }
 
@@ -318,8 +327,8 @@ TEST(BenchRender, throughput_columns) {
     e.reps = {{result("a", 10, 0, 0, 3000), result("base", 10, 0, 0, 1000)}};
     summarize(e);
     const std::string text = bench_text(e, 5);
-    EXPECT_NE(text.find("items_per_sec  ratio         95% CI"), std::string::npos) << text;
-    EXPECT_NE(text.find("3000  3.00x  none, n=1 < 6"), std::string::npos) << text;
+    EXPECT_TRUE(contains(text, "items_per_sec  ratio         95% CI"));
+    EXPECT_TRUE(contains(text, "3000  3.00x  none, n=1 < 6"));
 }
 
 TEST(BenchHost, cpuinfo_model_and_emulation) {
@@ -456,11 +465,7 @@ TEST(BenchRequest, timed_experiments_run_lean_with_no_hold_and_the_warm_up) {
     RunRequest r = bench_request(shootdown_info(), o);
     EXPECT_EQ(r.experiment, "shootdown");
     EXPECT_EQ(r.variant, "");
-    EXPECT_EQ(r.iterations, 30u);
-    EXPECT_EQ(r.deadline_us, kBenchDeadlineUs);
-    EXPECT_EQ(r.max_runtime_ms, kBenchMaxRuntimeMs);
-    EXPECT_EQ(r.warmup, 20u);
-    EXPECT_EQ(r.cooldown, 5u);
+    expect_bench_run(r, 30);
     ASSERT_TRUE(r.phase_stamps);
     EXPECT_EQ(*r.phase_stamps, 0u);
     ASSERT_TRUE(r.hold_us);
@@ -468,7 +473,6 @@ TEST(BenchRequest, timed_experiments_run_lean_with_no_hold_and_the_warm_up) {
     EXPECT_FALSE(r.burst);
     EXPECT_FALSE(r.rate_hz);
     EXPECT_EQ(r.pci_device, uint32_t(NTCORRAL_PCI_DEVICE_NONE)) << "no PCI read in the window";
-    EXPECT_FALSE(r.cpus);
     EXPECT_EQ(bench_request(shootdown_info(), o, true).phase_stamps, 1u);
 
     // ipi_barrier takes no hold: dropped, not sent.
@@ -579,12 +583,7 @@ TEST(BenchReference, runs_in_every_round_after_the_variants_then_a_stamped_round
                                      "ipi_barrier/bare_ipi+stamps"};
     EXPECT_EQ(rec.order(), want);
     for (const auto& r : rec.reqs) {
-        EXPECT_EQ(r.iterations, 50u);
-        EXPECT_EQ(r.deadline_us, kBenchDeadlineUs);
-        EXPECT_EQ(r.max_runtime_ms, kBenchMaxRuntimeMs);
-        EXPECT_EQ(r.warmup, 20u);
-        EXPECT_EQ(r.cooldown, 5u);
-        EXPECT_FALSE(r.cpus);
+        expect_bench_run(r, 50);
         EXPECT_FALSE(r.burst);
         if (r.experiment == "shootdown")
             EXPECT_EQ(r.hold_us, 0u);
@@ -630,10 +629,8 @@ TEST(BenchReference, missing_from_the_module_is_skipped_with_a_note) {
         EXPECT_FALSE(e.reference_row);
         EXPECT_EQ(e.reference_note, "ipi_barrier/bare_ipi is not in the module's list");
         const std::string text = bench_text(e);
-        EXPECT_NE(text.find("  reference: not measured, ipi_barrier/bare_ipi is not in the "
-                            "module's list\n"),
-                  std::string::npos)
-            << text;
+        EXPECT_TRUE(contains(text, "  reference: not measured, ipi_barrier/bare_ipi is not in the "
+                                   "module's list\n"));
         EXPECT_EQ(text.find("to ref"), std::string::npos) << text;
     }
 }
@@ -770,11 +767,10 @@ TEST(BenchRender, the_queue_says_it_measures_throughput) {
     BenchExperiment e = queue_bench({1000, 1000}, {2000, 2000});
     e.request = bench_request(interlocked_queue_info(), BenchOptions{});
     const std::string text = bench_text(e);
-    EXPECT_NE(text.find("  runs: 12800 items per producer, burst 64 at 20000 Hz (the producers "
-                        "saturate the queue: a "
-                        "throughput figure)\n"),
-              std::string::npos)
-        << text;
+    EXPECT_TRUE(contains(text,
+                         "  runs: 12800 items per producer, burst 64 at 20000 Hz (the producers "
+                         "saturate the queue: a "
+                         "throughput figure)\n"));
     EXPECT_EQ(text.find("stamps:"), std::string::npos) << text;
     EXPECT_EQ(text.find("phase stamps"), std::string::npos) << text;
     EXPECT_EQ(text.find("reference"), std::string::npos) << text;
@@ -1072,26 +1068,24 @@ TEST_F(BenchUntilConclusive, stops_once_every_verdict_is_conclusive) {
     EXPECT_EQ(t[1].verdict, Verdict::Met);
     EXPECT_EQ(verdict_text(t[1]), "met");
     const std::string s = out.str();
-    EXPECT_NE(s.find("bench: ipi_barrier, 6 repetitions, 24.0 s\n"), std::string::npos) << s;
-    EXPECT_NE(s.find("until-conclusive: ipi_barrier, repetition 7, 27.0 s of the 600 s budget\n"
-                     "until-conclusive: ipi_barrier, repetition 8, 30.0 s of the 600 s budget\n"
-                     "until-conclusive: ipi_barrier, repetition 9, 33.0 s of the 600 s budget\n"
-                     "until-conclusive: every verdict conclusive, 3 more rounds, 33.0 s in all\n"),
-              std::string::npos)
-        << s;
-    EXPECT_NE(s.find("ipi_barrier: p50 of call, 9 repetitions"), std::string::npos)
+    EXPECT_TRUE(contains(s, "bench: ipi_barrier, 6 repetitions, 24.0 s\n"));
+    EXPECT_TRUE(
+        contains(s, "until-conclusive: ipi_barrier, repetition 7, 27.0 s of the 600 s budget\n"
+                    "until-conclusive: ipi_barrier, repetition 8, 30.0 s of the 600 s budget\n"
+                    "until-conclusive: ipi_barrier, repetition 9, 33.0 s of the 600 s budget\n"
+                    "until-conclusive: every verdict conclusive, 3 more rounds, 33.0 s in all\n"));
+    EXPECT_TRUE(contains(s, "ipi_barrier: p50 of call, 9 repetitions"))
         << "the table after the last round: " << s;
-    EXPECT_NE(s.find("  T2  met  "), std::string::npos) << s;
+    EXPECT_TRUE(contains(s, "  T2  met  "));
 }
 
 TEST_F(BenchUntilConclusive, no_round_when_already_conclusive) {
     fake.seq["ipi_barrier/sense"] = {1100};
     auto done = bench(until(600));
     EXPECT_EQ(done[0].reps.size(), 6u);
-    EXPECT_NE(out.str().find("until-conclusive: every verdict conclusive, 0 more rounds, 24.0 s "
-                             "in all\n"),
-              std::string::npos)
-        << out.str();
+    EXPECT_TRUE(contains(out.str(),
+                         "until-conclusive: every verdict conclusive, 0 more rounds, 24.0 s "
+                         "in all\n"));
 }
 
 TEST_F(BenchUntilConclusive, the_budget_runs_out_and_the_verdict_says_so) {
@@ -1108,14 +1102,12 @@ TEST_F(BenchUntilConclusive, the_budget_runs_out_and_the_verdict_says_so) {
     EXPECT_EQ(t[1].verdict, Verdict::Inconclusive);
     EXPECT_EQ(verdict_text(t[1]), "inconclusive (budget of 30 s reached after 8 repetitions)");
     const std::string s = out.str();
-    EXPECT_NE(s.find("until-conclusive: the budget of 30 s reached, 2 more rounds, 30.0 s in "
-                     "all\n"),
-              std::string::npos)
-        << s;
-    EXPECT_NE(s.find("  T2  inconclusive (budget of 30 s reached after 8 repetitions)  1.30x "
-                     "[1.00x..1.60x]  sense two-phase barrier <= 1.3x the bare all-CPU IPI\n"),
-              std::string::npos)
-        << s;
+    EXPECT_TRUE(contains(s,
+                         "until-conclusive: the budget of 30 s reached, 2 more rounds, 30.0 s in "
+                         "all\n"));
+    EXPECT_TRUE(contains(s,
+                         "  T2  inconclusive (budget of 30 s reached after 8 repetitions)  1.30x "
+                         "[1.00x..1.60x]  sense two-phase barrier <= 1.3x the bare all-CPU IPI\n"));
     EXPECT_NE(s.find("      why: ipi_barrier/sense against bare_ipi 1.30x [1.00x..1.60x]: the "
                      "interval straddles the goal (at most 1.30x); more repetitions would "
                      "settle it\n"),
@@ -1149,9 +1141,8 @@ TEST_F(BenchUntilConclusive, the_cap_on_repetitions_stops_it_too) {
     EXPECT_EQ(done[0].stop, BenchStop::Cap);
     EXPECT_EQ(verdict_text(evaluate_targets(done, kBenchHost, o)[1]),
               "inconclusive (cap of 10 repetitions reached)");
-    EXPECT_NE(out.str().find("until-conclusive: the cap of 10 repetitions reached, 4 more rounds"),
-              std::string::npos)
-        << out.str();
+    EXPECT_TRUE(
+        contains(out.str(), "until-conclusive: the cap of 10 repetitions reached, 4 more rounds"));
 }
 
 TEST_F(BenchUntilConclusive, only_the_experiments_an_open_verdict_rests_on_get_rounds) {
