@@ -271,10 +271,7 @@ Json request_json(const RunRequest& r) {
     put_if(j, "iterations", r.iterations);
     put_if(j, "deadline_us", r.deadline_us);
     put_if(j, "max_runtime_ms", r.max_runtime_ms);
-    put_if(j, "warmup", r.warmup);
-    put_if(j, "cooldown", r.cooldown);
-    put_if(j, "phase_stamps", r.phase_stamps);
-    put_if(j, "batch", r.batch);
+    put_timing(j, r);
     put_if(j, "hold_us", r.hold_us);
     put_if(j, "burst", r.burst);
     put_if(j, "rate_hz", r.rate_hz);

@@ -365,10 +365,7 @@ Json result_to_json(const RunResult& r) {
     put_if(j, "initiator_cpu", r.initiator_cpu);
     put_if(j, "cpus", r.cpus);
     j["duration_ns"] = r.duration_ns;
-    put_if(j, "warmup", r.warmup);
-    put_if(j, "cooldown", r.cooldown);
-    put_if(j, "phase_stamps", r.phase_stamps);
-    put_if(j, "batch", r.batch);
+    put_timing(j, r);
     put_if(j, "clock_read_ns", r.clock_read_ns);
     put_if(j, "sample_overhead_ns", r.sample_overhead_ns);
     put_if(j, "sample_overhead_pct", sample_overhead_pct(r));

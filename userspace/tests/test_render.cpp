@@ -2,6 +2,7 @@
 // ntcorral client tests: units, tables, histograms and JSON.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "contains.hpp"
@@ -173,6 +174,59 @@ TEST(Json, run_result_has_the_documented_shape) {
     EXPECT_EQ(j["metrics"]["arrival"]["histogram"][0]["lo_ns"], 16);
     EXPECT_EQ(j["counters"]["ipis_sent"], 300);
     EXPECT_EQ(j["counters"]["spurious"], 0);
+}
+
+// The shell tests read the JSON as text: its keys keep their order.
+TEST(Json, run_result_keys_keep_their_order) {
+    auto keys = [](const Json& o) {
+        std::vector<std::string> out;
+        for (const auto& [k, v] : o.items())
+            out.push_back(k);
+        return out;
+    };
+    auto present = [](const Json& o, std::vector<std::string> order) {
+        order.erase(std::remove_if(order.begin(), order.end(),
+                                   [&](const std::string& k) { return !o.contains(k); }),
+                    order.end());
+        return order;
+    };
+    const std::vector<std::string> figures = {"count", "min", "mean", "p50", "p90", "p99", "max"};
+    for (const RunResult& r : {sample_run(2), sample_stats()}) {
+        Json j = result_to_json(r);
+        EXPECT_EQ(keys(j), present(j, {"experiment",
+                                       "variant",
+                                       "runs",
+                                       "iterations",
+                                       "samples",
+                                       "violations",
+                                       "timeouts",
+                                       "truncated",
+                                       "cancelled",
+                                       "nr_cpus",
+                                       "initiator_cpu",
+                                       "cpus",
+                                       "duration_ns",
+                                       "warmup",
+                                       "cooldown",
+                                       "phase_stamps",
+                                       "batch",
+                                       "clock_read_ns",
+                                       "sample_overhead_ns",
+                                       "sample_overhead_pct",
+                                       "latency_ns",
+                                       "histogram",
+                                       "metrics",
+                                       "counters"}));
+        if (!j.contains("latency_ns"))
+            continue;
+        std::vector<std::string> latency = {"metric"};
+        latency.insert(latency.end(), figures.begin(), figures.end());
+        EXPECT_EQ(keys(j["latency_ns"]), latency);
+        std::vector<std::string> metric = figures;
+        metric.push_back("histogram");
+        for (const auto& [name, m] : j["metrics"].items())
+            EXPECT_EQ(keys(m), metric) << name;
+    }
 }
 
 TEST(Json, stats_record_omits_run_only_keys) {
