@@ -268,20 +268,13 @@ Json row_json(const BenchRow& row) {
 
 Json request_json(const RunRequest& r) {
     Json j = Json::object();
-    auto put = [&](const char* key, const std::optional<uint32_t>& v) {
-        if (v)
-            j[key] = *v;
-    };
-    put("iterations", r.iterations);
-    put("deadline_us", r.deadline_us);
-    put("max_runtime_ms", r.max_runtime_ms);
-    put("warmup", r.warmup);
-    put("cooldown", r.cooldown);
-    put("phase_stamps", r.phase_stamps);
-    put("batch", r.batch);
-    put("hold_us", r.hold_us);
-    put("burst", r.burst);
-    put("rate_hz", r.rate_hz);
+    put_if(j, "iterations", r.iterations);
+    put_if(j, "deadline_us", r.deadline_us);
+    put_if(j, "max_runtime_ms", r.max_runtime_ms);
+    put_timing(j, r);
+    put_if(j, "hold_us", r.hold_us);
+    put_if(j, "burst", r.burst);
+    put_if(j, "rate_hz", r.rate_hz);
     if (r.pci_device)
         j["pci_device"] = format_pci_device(*r.pci_device);
     return j;
@@ -590,13 +583,18 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
             on_run(r);
         return r;
     };
-    for (size_t v = 0; v < lanes; v++) {
-        RunResult r = one(v, false);
-        if (v < nv)
-            e.warmup.push_back(std::move(r));
-        else
-            e.reference_warmup = std::move(r);
-    }
+    // One run of every lane, into `to` and (the reference's) `ref_to`.
+    auto every_lane = [&](bool stamped, std::vector<RunResult>& to,
+                          std::optional<RunResult>& ref_to) {
+        for (size_t v = 0; v < lanes; v++) {
+            RunResult r = one(v, stamped);
+            if (v < nv)
+                to.push_back(std::move(r));
+            else
+                ref_to = std::move(r);
+        }
+    };
+    every_lane(false, e.warmup, e.reference_warmup);
     e.reps.assign(opts.repetitions, {});
     for (const Slot& s : interleaved_order(lanes, opts.repetitions)) {
         RunResult r = one(s.variant, false);
@@ -605,15 +603,8 @@ BenchExperiment bench_experiment(const ExperimentInfo& exp, const BenchOptions& 
         else
             e.reference_reps.push_back(std::move(r));
     }
-    if (takes_param(exp, NTCORRAL_A_PHASE_STAMPS)) {
-        for (size_t v = 0; v < lanes; v++) {
-            RunResult r = one(v, true);
-            if (v < nv)
-                e.stamped.push_back(std::move(r));
-            else
-                e.reference_stamped = std::move(r);
-        }
-    }
+    if (takes_param(exp, NTCORRAL_A_PHASE_STAMPS))
+        every_lane(true, e.stamped, e.reference_stamped);
     summarize(e);
     return e;
 }
@@ -733,8 +724,20 @@ Json interval_json(const std::optional<Interval>& ci) {
             {"hi", or_null(ci->hi)}};
 }
 
-void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iterations) {
-    size_t reps = e.reps.size();
+std::vector<const BenchRow*> rows_and_reference(const BenchExperiment& e) {
+    std::vector<const BenchRow*> rows;
+    for (const auto& row : e.rows)
+        rows.push_back(&row);
+    if (e.reference_row)
+        rows.push_back(&*e.reference_row);
+    return rows;
+}
+
+namespace {
+
+// The heading of an experiment's bench table: what it measured and how.
+void render_bench_heading(std::ostream& os, const BenchExperiment& e, unsigned iterations) {
+    const size_t reps = e.reps.size();
     os << e.experiment << ": p50 of " << (e.metric.empty() ? "the primary metric" : e.metric)
        << ", " << reps << (reps == 1 ? " repetition" : " repetitions") << " of " << iterations
        << " iterations, interleaved after a warm-up; ";
@@ -773,36 +776,94 @@ void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iteration
            << ", run in the same rounds after the variants (A B C R A B C R ...)\n";
     else if (!e.reference_note.empty())
         os << "  reference: not measured, " << e.reference_note << '\n';
+}
 
-    std::vector<const BenchRow*> rows;
-    for (const auto& row : e.rows)
-        rows.push_back(&row);
-    if (e.reference_row)
-        rows.push_back(&*e.reference_row);
-    bool overhead = false, stamps = false;
-    std::vector<std::string> counters;
+// The columns a bench table has beyond the fixed ones.
+struct BenchColumns {
+    bool overhead = false, stamps = false, ref = false;
+    std::vector<std::string> counters; // a throughput's value, ratio and interval each
+};
+
+BenchColumns bench_columns(const BenchExperiment& e, const std::vector<const BenchRow*>& rows) {
+    BenchColumns c;
     for (const BenchRow* row : rows) {
-        overhead |= row->overhead_pct.has_value();
-        stamps |= row->stamps_overhead_pct.has_value();
+        c.overhead |= row->overhead_pct.has_value();
+        c.stamps |= row->stamps_overhead_pct.has_value();
         for (const auto& t : row->throughput)
-            if (std::find(counters.begin(), counters.end(), t.counter) == counters.end())
-                counters.push_back(t.counter);
+            if (std::find(c.counters.begin(), c.counters.end(), t.counter) == c.counters.end())
+                c.counters.push_back(t.counter);
     }
-    const bool ref = e.reference_row.has_value();
+    c.ref = e.reference_row.has_value();
+    return c;
+}
+
+// A ratio's interval: "baseline" on the baseline's own row; " *" (and
+// `footnote` set) where it holds 1.00x.
+std::string interval_cell(const BenchRow& row, const std::optional<Interval>& ci, bool& footnote) {
+    std::string cell = row.baseline ? "baseline" : format_interval(ci);
+    if (!row.baseline && contains_one(ci)) {
+        cell += " *";
+        footnote = true;
+    }
+    return cell;
+}
+
+// One row of the bench table.
+std::vector<std::string> bench_cells(const BenchExperiment& e, const BenchRow& row,
+                                     const BenchColumns& c, bool& footnote) {
+    std::string sp = interval_cell(row, row.ratio_ci, footnote);
+    std::vector<std::string> cells = {row_name(row),
+                                      format_ns(uint64_t(row.median_p50 + 0.5)),
+                                      format_ns(uint64_t(row.p99 + 0.5)),
+                                      format_ns(row.max),
+                                      e.baseline.empty() ? "" : format_ratio(row.ratio),
+                                      e.baseline.empty() ? "" : sp};
+    if (c.ref) {
+        cells.push_back(row.reference ? "reference" : format_ratio(row.ratio_to_reference));
+        cells.push_back(row.reference ? "" : format_interval(row.reference_ci));
+    }
+    for (const auto& counter : c.counters) {
+        auto it = std::find_if(row.throughput.begin(), row.throughput.end(),
+                               [&](const ThroughputRow& x) { return x.counter == counter; });
+        if (it == row.throughput.end()) {
+            cells.insert(cells.end(), {"", "", ""});
+            continue;
+        }
+        std::string tsp = interval_cell(row, it->ratio_ci, footnote);
+        cells.push_back(std::to_string(uint64_t(it->median + 0.5)));
+        cells.push_back(format_ratio(it->ratio));
+        cells.push_back(tsp);
+    }
+    if (c.overhead)
+        cells.push_back(row.overhead_pct ? pct(row.overhead_pct) : "");
+    if (c.stamps)
+        cells.push_back(row.stamps_overhead_pct ? pct(row.stamps_overhead_pct, true) : "");
+    cells.push_back(mark(row.violations));
+    cells.push_back(mark(row.timeouts));
+    return cells;
+}
+
+} // namespace
+
+void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iterations) {
+    render_bench_heading(os, e, iterations);
+    const size_t reps = e.reps.size();
+    const std::vector<const BenchRow*> rows = rows_and_reference(e);
+    const BenchColumns c = bench_columns(e, rows);
 
     std::vector<std::string> header = {"variant", "median", "p99", "max", "ratio", "95% CI"};
-    if (ref) {
+    if (c.ref) {
         header.push_back("to ref");
         header.push_back("95% CI");
     }
-    for (const auto& c : counters) {
-        header.push_back(c);
+    for (const auto& counter : c.counters) {
+        header.push_back(counter);
         header.push_back("ratio");
         header.push_back("95% CI");
     }
-    if (overhead)
+    if (c.overhead)
         header.push_back("overhead");
-    if (stamps)
+    if (c.stamps)
         header.push_back("stamps");
     header.push_back("violations");
     header.push_back("timeouts");
@@ -810,62 +871,25 @@ void render_bench(std::ostream& os, const BenchExperiment& e, unsigned iteration
     bool footnote = false;
     uint64_t violations = 0, timeouts = 0, truncated = 0;
     for (const BenchRow* row : rows) {
-        std::string sp = row->baseline ? "baseline" : format_interval(row->ratio_ci);
-        if (!row->baseline && contains_one(row->ratio_ci)) {
-            sp += " *";
-            footnote = true;
-        }
-        std::vector<std::string> cells = {row_name(*row),
-                                          format_ns(uint64_t(row->median_p50 + 0.5)),
-                                          format_ns(uint64_t(row->p99 + 0.5)),
-                                          format_ns(row->max),
-                                          e.baseline.empty() ? "" : format_ratio(row->ratio),
-                                          e.baseline.empty() ? "" : sp};
-        if (ref) {
-            cells.push_back(row->reference ? "reference" : format_ratio(row->ratio_to_reference));
-            cells.push_back(row->reference ? "" : format_interval(row->reference_ci));
-        }
-        for (const auto& c : counters) {
-            auto it = std::find_if(row->throughput.begin(), row->throughput.end(),
-                                   [&](const ThroughputRow& x) { return x.counter == c; });
-            if (it == row->throughput.end()) {
-                cells.insert(cells.end(), {"", "", ""});
-                continue;
-            }
-            std::string tsp = row->baseline ? "baseline" : format_interval(it->ratio_ci);
-            if (!row->baseline && contains_one(it->ratio_ci)) {
-                tsp += " *";
-                footnote = true;
-            }
-            cells.push_back(std::to_string(uint64_t(it->median + 0.5)));
-            cells.push_back(format_ratio(it->ratio));
-            cells.push_back(tsp);
-        }
-        if (overhead)
-            cells.push_back(row->overhead_pct ? pct(row->overhead_pct) : "");
-        if (stamps)
-            cells.push_back(row->stamps_overhead_pct ? pct(row->stamps_overhead_pct, true) : "");
-        cells.push_back(mark(row->violations));
-        cells.push_back(mark(row->timeouts));
-        t.add(std::move(cells));
+        t.add(bench_cells(e, *row, c, footnote));
         violations += row->violations;
         timeouts += row->timeouts;
         truncated += row->truncated;
     }
     t.print(os, "  ");
-    if (!e.baseline.empty() || ref) {
+    if (!e.baseline.empty() || c.ref) {
         os << "  ratio: the median of the per-repetition ratios, each run against the baseline's "
               "run of the same round\n";
         os << "  95% CI: " << interval_note(reps) << '\n';
     }
     if (footnote)
         os << "  * the interval contains 1.00x: no clear difference from the baseline\n";
-    if (ref)
+    if (c.ref)
         os << "  to ref: the same against the reference's run of the same round\n";
-    if (overhead)
+    if (c.overhead)
         os << "  overhead: an empty timed sample (two timestamps and a recorded sample, measured "
               "by the module before each run) as a share of the median\n";
-    if (stamps)
+    if (c.stamps)
         os << "  stamps: what the phase timestamps add to the median when they are on (one "
               "round)\n";
     size_t runs = e.variants.size() * reps + e.reference_reps.size() + e.stamped.size() +

@@ -190,6 +190,9 @@ struct BenchExperiment {
 // Fill `rows` (and `reference_row`) of an experiment from its runs.
 void summarize(BenchExperiment& e);
 
+// Its rows, then its reference row when it has one.
+std::vector<const BenchRow*> rows_and_reference(const BenchExperiment& e);
+
 // The box the bench ran on.
 struct BenchHost {
     std::string kernel;    // uname -r

@@ -29,13 +29,16 @@ void put_string(nl_msg* msg, int attr, const std::string& value) {
         throw std::bad_alloc();
 }
 
-void put_u32(nl_msg* msg, int attr, const std::optional<uint32_t>& value) {
-    if (value && nla_put_u32(msg, attr, *value) < 0)
-        throw std::bad_alloc();
+void put_string(nl_msg* msg, int attr, const std::optional<std::string>& value) {
+    if (value)
+        put_string(msg, attr, *value);
 }
 
-void put_u64(nl_msg* msg, int attr, const std::optional<uint64_t>& value) {
-    if (value && nla_put_u64(msg, attr, *value) < 0)
+// A u32 or u64 attribute, when set (as nla_put_u32()/nla_put_u64() put it).
+template <typename T>
+void put_number(nl_msg* msg, int attr, const std::optional<T>& value) {
+    static_assert(sizeof(T) == sizeof(uint32_t) || sizeof(T) == sizeof(uint64_t));
+    if (value && nla_put(msg, attr, sizeof(T), &*value) < 0)
         throw std::bad_alloc();
 }
 
@@ -108,22 +111,22 @@ uint64_t get_u64(nlattr* const* tb, int attr) {
     return tb[attr] ? nla_get_u64(tb[attr]) : 0;
 }
 
-std::optional<uint32_t> get_opt_u32(nlattr* const* tb, int attr) {
+// A u32 (T uint32_t) or u64 (T uint64_t) attribute, when present.
+template <typename T>
+std::optional<T> get_opt(nlattr* const* tb, int attr) {
     if (!tb[attr])
         return std::nullopt;
-    return nla_get_u32(tb[attr]);
+    if constexpr (sizeof(T) == sizeof(uint32_t))
+        return nla_get_u32(tb[attr]);
+    else
+        return nla_get_u64(tb[attr]);
 }
 
-std::optional<uint64_t> get_opt_u64(nlattr* const* tb, int attr) {
-    if (!tb[attr])
-        return std::nullopt;
-    return nla_get_u64(tb[attr]);
-}
-
-template <size_t N>
-void parse_nested(nlattr* (&tb)[N], nlattr* nest, const nla_policy* policy, const char* what) {
-    if (int rc = nla_parse_nested(tb, N - 1, nest, const_cast<nla_policy*>(policy)); rc < 0)
-        throw ReplyError(std::string("bad ") + what + " nest: " + nl_geterror(rc));
+// The experiment and variant a reply names, into out's fields of those names.
+template <typename T>
+void get_names(nlattr* const* tb, T& out) {
+    out.experiment = get_string(tb, NTCORRAL_A_EXPERIMENT);
+    out.variant = get_string(tb, NTCORRAL_A_VARIANT);
 }
 
 // Validate the top level and return its attributes (last one of each type).
@@ -146,6 +149,75 @@ void for_each_attr(const nlmsghdr* hdr, int type, Fn fn) {
     }
 }
 
+// The top level of a reply about one run, which must carry the run's id
+// (else ReplyError(without_id)); returns the id.
+uint64_t parse_run_top(const nlmsghdr* hdr, nlattr* (&tb)[NTCORRAL_A_MAX + 1],
+                       const char* without_id) {
+    parse_top(hdr, tb);
+    if (!tb[NTCORRAL_A_RUN_ID])
+        throw ReplyError(without_id);
+    return nla_get_u64(tb[NTCORRAL_A_RUN_ID]);
+}
+
+// Call fn with the attributes of every top-level nest of type `type`, in
+// order, each validated by `policy`; a nest without its name attribute
+// `name_attr` is refused: "<what> without a name<where>".
+template <size_t N, typename Fn>
+void for_each_nest(const nlmsghdr* hdr, int type, const nla_policy (&policy)[N], const char* what,
+                   int name_attr, const std::string& where, Fn fn) {
+    for_each_attr(hdr, type, [&](nlattr* nest) {
+        nlattr* tb[N];
+        if (int rc = nla_parse_nested(tb, N - 1, nest, const_cast<nla_policy*>(policy)); rc < 0)
+            throw ReplyError(std::string("bad ") + what + " nest: " + nl_geterror(rc));
+        if (!tb[name_attr])
+            throw ReplyError(std::string(what) + " without a name" + where);
+        fn(static_cast<nlattr* const*>(tb));
+    });
+}
+
+// The contents of the nests, their names checked by for_each_nest().
+VariantInfo variant_of(nlattr* const* vt) {
+    return {
+        get_string(vt, NTCORRAL_VARIANT_A_NAME),    get_string(vt, NTCORRAL_VARIANT_A_DESCRIPTION),
+        vt[NTCORRAL_VARIANT_A_BASELINE] != nullptr, vt[NTCORRAL_VARIANT_A_WRONG] != nullptr,
+        vt[NTCORRAL_VARIANT_A_DEFECT] != nullptr,   get_string(vt, NTCORRAL_VARIANT_A_REFUSED)};
+}
+
+ParamInfo param_of(nlattr* const* pt) {
+    ParamInfo p;
+    p.name = get_string(pt, NTCORRAL_PARAM_A_NAME);
+    p.attr = get_opt<uint32_t>(pt, NTCORRAL_PARAM_A_ATTR).value_or(0);
+    p.description = get_string(pt, NTCORRAL_PARAM_A_DESCRIPTION);
+    p.unit = get_string(pt, NTCORRAL_PARAM_A_UNIT);
+    p.min = get_u64(pt, NTCORRAL_PARAM_A_MIN_VALUE);
+    p.max = get_u64(pt, NTCORRAL_PARAM_A_MAX_VALUE);
+    p.def = get_u64(pt, NTCORRAL_PARAM_A_DEFAULT_VALUE);
+    return p;
+}
+
+Metric metric_of(nlattr* const* mt) {
+    Metric m;
+    m.name = get_string(mt, NTCORRAL_METRIC_A_NAME);
+    m.count = get_u64(mt, NTCORRAL_METRIC_A_COUNT);
+    m.min = get_u64(mt, NTCORRAL_METRIC_A_MIN_NS);
+    m.mean = get_u64(mt, NTCORRAL_METRIC_A_MEAN_NS);
+    m.p50 = get_u64(mt, NTCORRAL_METRIC_A_P50_NS);
+    m.p90 = get_u64(mt, NTCORRAL_METRIC_A_P90_NS);
+    m.p99 = get_u64(mt, NTCORRAL_METRIC_A_P99_NS);
+    m.max = get_u64(mt, NTCORRAL_METRIC_A_MAX_NS);
+    if (nlattr* h = mt[NTCORRAL_METRIC_A_HIST]) {
+        size_t len = static_cast<size_t>(nla_len(h));
+        if (len % sizeof(uint64_t))
+            throw ReplyError("histogram of " + std::to_string(len) + " bytes");
+        std::memcpy(m.hist.data(), nla_data(h), len);
+    }
+    return m;
+}
+
+Counter counter_of(nlattr* const* ct) {
+    return {get_string(ct, NTCORRAL_COUNTER_A_NAME), get_u64(ct, NTCORRAL_COUNTER_A_VALUE)};
+}
+
 } // namespace
 
 std::string option_for_attr(uint32_t attr) {
@@ -157,8 +229,7 @@ std::string option_for_attr(uint32_t attr) {
 
 NlMsgPtr build_list_request(int family, const std::optional<std::string>& experiment) {
     NlMsgPtr msg = new_request(family, NTCORRAL_CMD_LIST_EXPERIMENTS, NLM_F_DUMP);
-    if (experiment)
-        put_string(msg.get(), NTCORRAL_A_EXPERIMENT, *experiment);
+    put_string(msg.get(), NTCORRAL_A_EXPERIMENT, experiment);
     return msg;
 }
 
@@ -173,20 +244,27 @@ NlMsgPtr build_run_request(int family, const RunRequest& req) {
     // Every number the run options table knows, the ones set.
     for (const auto& o : run_options())
         if (o.request)
-            put_u32(msg.get(), o.attr, req.*o.request);
+            put_number(msg.get(), o.attr, req.*o.request);
     return msg;
 }
 
-NlMsgPtr build_get_result_request(int family, std::optional<uint64_t> run_id) {
-    NlMsgPtr msg = new_request(family, NTCORRAL_CMD_GET_RESULT, 0);
-    put_u64(msg.get(), NTCORRAL_A_RUN_ID, run_id);
+namespace {
+
+// GET_RESULT and CANCEL: the command and the run id, when given.
+NlMsgPtr build_run_id_request(int family, uint8_t cmd, std::optional<uint64_t> run_id) {
+    NlMsgPtr msg = new_request(family, cmd, 0);
+    put_number(msg.get(), NTCORRAL_A_RUN_ID, run_id);
     return msg;
+}
+
+} // namespace
+
+NlMsgPtr build_get_result_request(int family, std::optional<uint64_t> run_id) {
+    return build_run_id_request(family, NTCORRAL_CMD_GET_RESULT, run_id);
 }
 
 NlMsgPtr build_cancel_request(int family, std::optional<uint64_t> run_id) {
-    NlMsgPtr msg = new_request(family, NTCORRAL_CMD_CANCEL, 0);
-    put_u64(msg.get(), NTCORRAL_A_RUN_ID, run_id);
-    return msg;
+    return build_run_id_request(family, NTCORRAL_CMD_CANCEL, run_id);
 }
 
 uint8_t message_cmd(const nlmsghdr* hdr) {
@@ -209,10 +287,8 @@ std::optional<uint64_t> message_run_id(const nlmsghdr* hdr) {
 NlMsgPtr build_stats_request(int family, uint8_t cmd, const std::optional<std::string>& experiment,
                              const std::optional<std::string>& variant) {
     NlMsgPtr msg = new_request(family, cmd, cmd == NTCORRAL_CMD_GET_STATS ? NLM_F_DUMP : 0);
-    if (experiment)
-        put_string(msg.get(), NTCORRAL_A_EXPERIMENT, *experiment);
-    if (variant)
-        put_string(msg.get(), NTCORRAL_A_VARIANT, *variant);
+    put_string(msg.get(), NTCORRAL_A_EXPERIMENT, experiment);
+    put_string(msg.get(), NTCORRAL_A_VARIANT, variant);
     return msg;
 }
 
@@ -227,32 +303,12 @@ ExperimentInfo parse_experiment(const nlmsghdr* hdr) {
     info.seed = get_string(tb, NTCORRAL_A_SEED);
     info.description = get_string(tb, NTCORRAL_A_DESCRIPTION);
 
-    for_each_attr(hdr, NTCORRAL_A_VARIANT_INFO, [&](nlattr* nest) {
-        nlattr* vt[NTCORRAL_VARIANT_A_MAX + 1];
-        parse_nested(vt, nest, policies().variant, "variant");
-        if (!vt[NTCORRAL_VARIANT_A_NAME])
-            throw ReplyError("variant without a name in " + info.name);
-        info.variants.push_back(
-            {get_string(vt, NTCORRAL_VARIANT_A_NAME),
-             get_string(vt, NTCORRAL_VARIANT_A_DESCRIPTION),
-             vt[NTCORRAL_VARIANT_A_BASELINE] != nullptr, vt[NTCORRAL_VARIANT_A_WRONG] != nullptr,
-             vt[NTCORRAL_VARIANT_A_DEFECT] != nullptr, get_string(vt, NTCORRAL_VARIANT_A_REFUSED)});
-    });
-    for_each_attr(hdr, NTCORRAL_A_PARAM_INFO, [&](nlattr* nest) {
-        nlattr* pt[NTCORRAL_PARAM_A_MAX + 1];
-        parse_nested(pt, nest, policies().param, "parameter");
-        if (!pt[NTCORRAL_PARAM_A_NAME])
-            throw ReplyError("parameter without a name in " + info.name);
-        ParamInfo p;
-        p.name = get_string(pt, NTCORRAL_PARAM_A_NAME);
-        p.attr = pt[NTCORRAL_PARAM_A_ATTR] ? nla_get_u32(pt[NTCORRAL_PARAM_A_ATTR]) : 0;
-        p.description = get_string(pt, NTCORRAL_PARAM_A_DESCRIPTION);
-        p.unit = get_string(pt, NTCORRAL_PARAM_A_UNIT);
-        p.min = get_u64(pt, NTCORRAL_PARAM_A_MIN_VALUE);
-        p.max = get_u64(pt, NTCORRAL_PARAM_A_MAX_VALUE);
-        p.def = get_u64(pt, NTCORRAL_PARAM_A_DEFAULT_VALUE);
-        info.params.push_back(std::move(p));
-    });
+    const std::string in = " in " + info.name;
+    for_each_nest(hdr, NTCORRAL_A_VARIANT_INFO, policies().variant, "variant",
+                  NTCORRAL_VARIANT_A_NAME, in,
+                  [&](nlattr* const* vt) { info.variants.push_back(variant_of(vt)); });
+    for_each_nest(hdr, NTCORRAL_A_PARAM_INFO, policies().param, "parameter", NTCORRAL_PARAM_A_NAME,
+                  in, [&](nlattr* const* pt) { info.params.push_back(param_of(pt)); });
     for_each_attr(hdr, NTCORRAL_A_METRIC_NAME,
                   [&](nlattr* a) { info.metric_names.emplace_back(nla_get_string(a)); });
     return info;
@@ -265,16 +321,15 @@ RunResult parse_result(const nlmsghdr* hdr) {
         throw ReplyError("result without experiment or variant");
 
     RunResult r;
-    r.experiment = get_string(tb, NTCORRAL_A_EXPERIMENT);
-    r.variant = get_string(tb, NTCORRAL_A_VARIANT);
+    get_names(tb, r);
     r.runs = get_u64(tb, NTCORRAL_A_RUNS);
-    r.iterations = get_opt_u32(tb, NTCORRAL_A_ITERATIONS);
+    r.iterations = get_opt<uint32_t>(tb, NTCORRAL_A_ITERATIONS);
     r.samples = get_u64(tb, NTCORRAL_A_SAMPLES);
     r.violations = get_u64(tb, NTCORRAL_A_VIOLATIONS);
     r.timeouts = get_u64(tb, NTCORRAL_A_TIMEOUTS);
     r.truncated = tb[NTCORRAL_A_TRUNCATED] != nullptr;
-    r.nr_cpus = get_opt_u32(tb, NTCORRAL_A_NR_CPUS);
-    r.initiator_cpu = get_opt_u32(tb, NTCORRAL_A_INITIATOR_CPU);
+    r.nr_cpus = get_opt<uint32_t>(tb, NTCORRAL_A_NR_CPUS);
+    r.initiator_cpu = get_opt<uint32_t>(tb, NTCORRAL_A_INITIATOR_CPU);
     if (nlattr* a = tb[NTCORRAL_A_CPUS]) {
         size_t len = static_cast<size_t>(nla_len(a));
         if (len % sizeof(uint64_t))
@@ -284,56 +339,27 @@ RunResult parse_result(const nlmsghdr* hdr) {
         r.cpus = cpus_from_bitmap(words);
     }
     r.duration_ns = get_u64(tb, NTCORRAL_A_DURATION_NS);
-    r.warmup = get_opt_u32(tb, NTCORRAL_A_WARMUP);
-    r.cooldown = get_opt_u32(tb, NTCORRAL_A_COOLDOWN);
-    r.phase_stamps = get_opt_u32(tb, NTCORRAL_A_PHASE_STAMPS);
-    r.batch = get_opt_u32(tb, NTCORRAL_A_BATCH);
-    r.clock_read_ns = get_opt_u64(tb, NTCORRAL_A_CLOCK_READ_NS);
-    r.sample_overhead_ns = get_opt_u64(tb, NTCORRAL_A_SAMPLE_OVERHEAD_NS);
-    r.cancelled = get_opt_u32(tb, NTCORRAL_A_CANCELLED).value_or(NTCORRAL_CANCEL_NONE);
+    r.warmup = get_opt<uint32_t>(tb, NTCORRAL_A_WARMUP);
+    r.cooldown = get_opt<uint32_t>(tb, NTCORRAL_A_COOLDOWN);
+    r.phase_stamps = get_opt<uint32_t>(tb, NTCORRAL_A_PHASE_STAMPS);
+    r.batch = get_opt<uint32_t>(tb, NTCORRAL_A_BATCH);
+    r.clock_read_ns = get_opt<uint64_t>(tb, NTCORRAL_A_CLOCK_READ_NS);
+    r.sample_overhead_ns = get_opt<uint64_t>(tb, NTCORRAL_A_SAMPLE_OVERHEAD_NS);
+    r.cancelled = get_opt<uint32_t>(tb, NTCORRAL_A_CANCELLED).value_or(NTCORRAL_CANCEL_NONE);
 
-    for_each_attr(hdr, NTCORRAL_A_METRIC, [&](nlattr* nest) {
-        nlattr* mt[NTCORRAL_METRIC_A_MAX + 1];
-        parse_nested(mt, nest, policies().metric, "metric");
-        if (!mt[NTCORRAL_METRIC_A_NAME])
-            throw ReplyError("metric without a name");
-        Metric m;
-        m.name = get_string(mt, NTCORRAL_METRIC_A_NAME);
-        m.count = get_u64(mt, NTCORRAL_METRIC_A_COUNT);
-        m.min = get_u64(mt, NTCORRAL_METRIC_A_MIN_NS);
-        m.mean = get_u64(mt, NTCORRAL_METRIC_A_MEAN_NS);
-        m.p50 = get_u64(mt, NTCORRAL_METRIC_A_P50_NS);
-        m.p90 = get_u64(mt, NTCORRAL_METRIC_A_P90_NS);
-        m.p99 = get_u64(mt, NTCORRAL_METRIC_A_P99_NS);
-        m.max = get_u64(mt, NTCORRAL_METRIC_A_MAX_NS);
-        if (nlattr* h = mt[NTCORRAL_METRIC_A_HIST]) {
-            size_t len = static_cast<size_t>(nla_len(h));
-            if (len % sizeof(uint64_t))
-                throw ReplyError("histogram of " + std::to_string(len) + " bytes");
-            std::memcpy(m.hist.data(), nla_data(h), len);
-        }
-        r.metrics.push_back(std::move(m));
-    });
-    for_each_attr(hdr, NTCORRAL_A_COUNTER, [&](nlattr* nest) {
-        nlattr* ct[NTCORRAL_COUNTER_A_MAX + 1];
-        parse_nested(ct, nest, policies().counter, "counter");
-        if (!ct[NTCORRAL_COUNTER_A_NAME])
-            throw ReplyError("counter without a name");
-        r.counters.push_back(
-            {get_string(ct, NTCORRAL_COUNTER_A_NAME), get_u64(ct, NTCORRAL_COUNTER_A_VALUE)});
-    });
+    for_each_nest(hdr, NTCORRAL_A_METRIC, policies().metric, "metric", NTCORRAL_METRIC_A_NAME, "",
+                  [&](nlattr* const* mt) { r.metrics.push_back(metric_of(mt)); });
+    for_each_nest(hdr, NTCORRAL_A_COUNTER, policies().counter, "counter", NTCORRAL_COUNTER_A_NAME,
+                  "", [&](nlattr* const* ct) { r.counters.push_back(counter_of(ct)); });
     return r;
 }
 
 RunStarted parse_run_started(const nlmsghdr* hdr) {
     nlattr* tb[NTCORRAL_A_MAX + 1];
-    parse_top(hdr, tb);
-    if (!tb[NTCORRAL_A_RUN_ID])
-        throw ReplyError("RUN answered without a run id; is the module older than the client?");
     RunStarted s;
-    s.run_id = nla_get_u64(tb[NTCORRAL_A_RUN_ID]);
-    s.experiment = get_string(tb, NTCORRAL_A_EXPERIMENT);
-    s.variant = get_string(tb, NTCORRAL_A_VARIANT);
+    s.run_id = parse_run_top(hdr, tb,
+                             "RUN answered without a run id; is the module older than the client?");
+    get_names(tb, s);
     if (!s.run_id)
         throw ReplyError("run id 0");
     return s;
@@ -341,13 +367,9 @@ RunStarted parse_run_started(const nlmsghdr* hdr) {
 
 RunProgress parse_progress(const nlmsghdr* hdr) {
     nlattr* tb[NTCORRAL_A_MAX + 1];
-    parse_top(hdr, tb);
-    if (!tb[NTCORRAL_A_RUN_ID])
-        throw ReplyError("progress without a run id");
     RunProgress p;
-    p.run_id = nla_get_u64(tb[NTCORRAL_A_RUN_ID]);
-    p.experiment = get_string(tb, NTCORRAL_A_EXPERIMENT);
-    p.variant = get_string(tb, NTCORRAL_A_VARIANT);
+    p.run_id = parse_run_top(hdr, tb, "progress without a run id");
+    get_names(tb, p);
     p.done = get_u64(tb, NTCORRAL_A_DONE);
     p.total = get_u64(tb, NTCORRAL_A_TOTAL);
     p.elapsed_ns = get_u64(tb, NTCORRAL_A_ELAPSED_NS);
@@ -357,15 +379,11 @@ RunProgress parse_progress(const nlmsghdr* hdr) {
 
 RunEnd parse_run_end(const nlmsghdr* hdr) {
     nlattr* tb[NTCORRAL_A_MAX + 1];
-    parse_top(hdr, tb);
-    if (!tb[NTCORRAL_A_RUN_ID])
-        throw ReplyError("run result without a run id");
     RunEnd e;
-    e.run_id = nla_get_u64(tb[NTCORRAL_A_RUN_ID]);
+    e.run_id = parse_run_top(hdr, tb, "run result without a run id");
     if (tb[NTCORRAL_A_ERROR]) {
         RunFailure f;
-        f.experiment = get_string(tb, NTCORRAL_A_EXPERIMENT);
-        f.variant = get_string(tb, NTCORRAL_A_VARIANT);
+        get_names(tb, f);
         f.error = static_cast<int>(nla_get_u32(tb[NTCORRAL_A_ERROR]));
         f.message = get_string(tb, NTCORRAL_A_ERROR_MESSAGE);
         if (f.error <= 0)

@@ -343,54 +343,46 @@ Json histogram_to_json(const Histogram& hist) {
     return out;
 }
 
+// A metric's count and figures in ns: count, min, mean, p50, p90, p99, max.
+Json metric_figures(const Metric& m) {
+    return {{"count", m.count}, {"min", m.min}, {"mean", m.mean}, {"p50", m.p50},
+            {"p90", m.p90},     {"p99", m.p99}, {"max", m.max}};
+}
+
 Json result_to_json(const RunResult& r) {
     Json j;
     j["experiment"] = r.experiment;
     j["variant"] = r.variant;
     j["runs"] = r.runs;
-    if (r.iterations)
-        j["iterations"] = *r.iterations;
+    put_if(j, "iterations", r.iterations);
     j["samples"] = r.samples;
     j["violations"] = r.violations;
     j["timeouts"] = r.timeouts;
     j["truncated"] = r.truncated;
     if (r.cancelled != NTCORRAL_CANCEL_NONE)
         j["cancelled"] = cancel_name(r.cancelled);
-    if (r.nr_cpus)
-        j["nr_cpus"] = *r.nr_cpus;
-    if (r.initiator_cpu)
-        j["initiator_cpu"] = *r.initiator_cpu;
-    if (r.cpus)
-        j["cpus"] = *r.cpus;
+    put_if(j, "nr_cpus", r.nr_cpus);
+    put_if(j, "initiator_cpu", r.initiator_cpu);
+    put_if(j, "cpus", r.cpus);
     j["duration_ns"] = r.duration_ns;
-    if (r.warmup)
-        j["warmup"] = *r.warmup;
-    if (r.cooldown)
-        j["cooldown"] = *r.cooldown;
-    if (r.phase_stamps)
-        j["phase_stamps"] = *r.phase_stamps;
-    if (r.batch)
-        j["batch"] = *r.batch;
-    if (r.clock_read_ns)
-        j["clock_read_ns"] = *r.clock_read_ns;
-    if (r.sample_overhead_ns)
-        j["sample_overhead_ns"] = *r.sample_overhead_ns;
-    if (auto p = sample_overhead_pct(r))
-        j["sample_overhead_pct"] = *p;
+    put_timing(j, r);
+    put_if(j, "clock_read_ns", r.clock_read_ns);
+    put_if(j, "sample_overhead_ns", r.sample_overhead_ns);
+    put_if(j, "sample_overhead_pct", sample_overhead_pct(r));
     if (!r.metrics.empty()) {
         const Metric& p = r.metrics.front();
-        j["latency_ns"] = {{"metric", p.name}, {"count", p.count}, {"min", p.min}, {"mean", p.mean},
-                           {"p50", p.p50},     {"p90", p.p90},     {"p99", p.p99}, {"max", p.max}};
+        Json latency = {{"metric", p.name}};
+        latency.update(metric_figures(p));
+        j["latency_ns"] = std::move(latency);
         j["histogram"] = histogram_to_json(p.hist);
     } else {
         j["histogram"] = Json::array();
     }
     Json metrics = Json::object();
-    for (const auto& m : r.metrics)
-        metrics[m.name] = {{"count", m.count}, {"min", m.min},
-                           {"mean", m.mean},   {"p50", m.p50},
-                           {"p90", m.p90},     {"p99", m.p99},
-                           {"max", m.max},     {"histogram", histogram_to_json(m.hist)}};
+    for (const auto& m : r.metrics) {
+        metrics[m.name] = metric_figures(m);
+        metrics[m.name]["histogram"] = histogram_to_json(m.hist);
+    }
     j["metrics"] = std::move(metrics);
     Json counters = Json::object();
     for (const auto& c : r.counters)

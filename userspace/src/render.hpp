@@ -16,6 +16,23 @@ namespace ntcorral {
 
 using Json = nlohmann::ordered_json;
 
+// j[key] = *v when v is set; else j gets no key.
+template <typename T>
+void put_if(Json& j, const char* key, const std::optional<T>& v) {
+    if (v)
+        j[key] = *v;
+}
+
+// The timing options of a run (its RunRequest's or its RunResult's), each
+// when set: warmup, cooldown, phase_stamps, batch.
+template <typename Run>
+void put_timing(Json& j, const Run& r) {
+    put_if(j, "warmup", r.warmup);
+    put_if(j, "cooldown", r.cooldown);
+    put_if(j, "phase_stamps", r.phase_stamps);
+    put_if(j, "batch", r.batch);
+}
+
 // "512ns", "1.02us", "12.35ms", "1.074s".
 std::string format_ns(uint64_t ns);
 

@@ -32,6 +32,26 @@ const char* const kT2Baseline = "bare_ipi";
 const Needs kT3 = {
     "interlocked_queue", {"slist", "exinterlocked"}, false, {"items_per_sec", "lost"}};
 
+// The words of each target: its id, goal, summary and unit.
+struct Words {
+    const char *id, *goal, *summary, *unit;
+};
+const Words kT1Words = {
+    "T1",
+    "A targeted corral (dpc, ipi) costs at most 1.2x a bare broadcast IPI round trip at the "
+    "same CPU count, and clearly less than stop_machine.",
+    "targeted corral (dpc, ipi) <= 1.2x a bare broadcast IPI, clearly < stop_machine", "x"};
+const Words kT2Words = {"T2",
+                        "The sense two-phase barrier costs at most 1.3x the bare all-CPU IPI.",
+                        "sense two-phase barrier <= 1.3x the bare all-CPU IPI", "x"};
+const Words kT3Words = {"T3",
+                        "slist sustains at least 1.5x the throughput of exinterlocked with 4 "
+                        "producing CPUs, with zero items lost in both.",
+                        "slist >= 1.5x the items/s of exinterlocked, 4 producing CPUs, 0 lost",
+                        "x"};
+const Words kT4Words = {"T4", "Instrumentation overhead at most 5% of the measured figure.",
+                        "instrumentation overhead <= 5% of the measured figure", "%"};
+
 std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
     std::string out;
     for (size_t i = 0; i < v.size(); i++)
@@ -275,6 +295,16 @@ void host_notes(Target& t, const BenchHost& host, std::optional<uint32_t> cpus) 
                           "on hardware");
 }
 
+// A target with its words, before any figure.
+Target target(const Words& w) {
+    Target t;
+    t.id = w.id;
+    t.goal = w.goal;
+    t.summary = w.summary;
+    t.unit = w.unit;
+    return t;
+}
+
 // One missed figure settles it; else one open figure leaves it open (more
 // rounds may still settle it either way); else a missing figure leaves it
 // not measured. `missed` and `incomplete`: what the checks do not hold.
@@ -291,28 +321,25 @@ void settle(Target& t, bool missed, bool incomplete) {
                              : Verdict::Met;
 }
 
-Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
-    Target t;
-    t.id = "T1";
-    t.goal = "A targeted corral (dpc, ipi) costs at most 1.2x a bare broadcast IPI round trip at "
-             "the same CPU count, and clearly less than stop_machine.";
-    t.summary = "targeted corral (dpc, ipi) <= 1.2x a bare broadcast IPI, clearly < stop_machine";
-    t.unit = "x";
-    const BenchExperiment* e = find_exp(exps, kT1.experiment);
-    if (!e) {
-        t.notes.push_back("shootdown is not in this bench");
-        return t;
-    }
+// The verdict, the why of the open figures and the host's notes.
+void conclude(Target& t, bool missed, bool incomplete, const BenchHost& host,
+              std::optional<uint32_t> cpus) {
+    settle(t, missed, incomplete);
+    open_why(t);
+    host_notes(t, host, cpus);
+}
+
+void t1(Target& t, const BenchExperiment& e, const BenchHost& host) {
     std::vector<const BenchRow*> corrals;
     for (const auto& v : kT1.variants)
-        if (const BenchRow* r = find_row(*e, v))
+        if (const BenchRow* r = find_row(e, v))
             corrals.push_back(r);
     if (corrals.empty()) {
-        t.notes.push_back("shootdown has none of the variants dpc, dpc_bh, ipi");
-        return t;
+        t.notes.push_back(e.experiment + " has none of the variants " + join(kT1.variants));
+        return;
     }
-    const BenchRow* ref = e->reference_row ? &*e->reference_row : nullptr;
-    const BenchRow* base = e->baseline.empty() ? nullptr : find_row(*e, e->baseline);
+    const BenchRow* ref = e.reference_row ? &*e.reference_row : nullptr;
+    const BenchRow* base = e.baseline.empty() ? nullptr : find_row(e, e.baseline);
 
     std::vector<std::string> to_ref, to_base;
     for (const BenchRow* r : corrals) {
@@ -330,15 +357,15 @@ Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
     if (!ref) {
         incomplete = true;
         t.notes.push_back("the bare broadcast IPI was not measured" +
-                          (e->reference_note.empty() ? std::string() : ": " + e->reference_note));
+                          (e.reference_note.empty() ? std::string() : ": " + e.reference_note));
     }
     if (!base) {
         incomplete = true;
-        t.notes.push_back("shootdown has no baseline (stop_machine) in this bench");
+        t.notes.push_back(e.experiment + " has no baseline (stop_machine) in this bench");
     }
     const BenchRow* worst = nullptr;
     for (const BenchRow* r : corrals) {
-        const std::string name = "shootdown/" + r->variant;
+        const std::string name = e.experiment + "/" + r->variant;
         if (ref && !r->ratio_to_reference) {
             incomplete = true;
             t.notes.push_back(r->variant + " has no ratio to the reference (a p50 of 0)");
@@ -346,10 +373,10 @@ Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
             if (!worst || *r->ratio_to_reference > *worst->ratio_to_reference)
                 worst = r;
             t.checks.push_back(check(name + " against " + ref->experiment + "/" + ref->variant,
-                                     e->experiment, Goal::AtMost, kTargetCorralToIpi, "x",
+                                     e.experiment, Goal::AtMost, kTargetCorralToIpi, "x",
                                      r->ratio_to_reference, r->reference_ci));
             if (t.checks.back().verdict == Verdict::Missed)
-                explain_excess(t, *e, *r, *e, *ref, kTargetCorralToIpi, r->ratio_to_reference,
+                explain_excess(t, e, *r, e, *ref, kTargetCorralToIpi, r->ratio_to_reference,
                                r->reference_ci);
             else if (t.checks.back().verdict == Verdict::Met)
                 straddle_note(t, r->variant + "'s per-round ratios to the bare IPI",
@@ -363,8 +390,8 @@ Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
             continue;
         }
         // "Clearly less": the whole interval below 1.00x.
-        t.checks.push_back(check(name + " against " + base->variant, e->experiment, Goal::Below,
-                                 1.0, "x", r->ratio, r->ratio_ci));
+        t.checks.push_back(check(name + " against " + base->variant, e.experiment, Goal::Below, 1.0,
+                                 "x", r->ratio, r->ratio_ci));
         if (t.checks.back().verdict == Verdict::Missed)
             t.why.push_back(r->variant + " " + ratio_text(r->ratio, r->ratio_ci) + " of " +
                             base->variant +
@@ -375,31 +402,18 @@ Target t1(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
         t.measured = worst->ratio_to_reference;
         t.spread = worst->reference_spread;
         t.ci = worst->reference_ci;
-        t.where = "shootdown/" + worst->variant;
+        t.where = e.experiment + "/" + worst->variant;
     }
-    settle(t, false, incomplete);
-    open_why(t);
-    host_notes(t, host, cpus_of(*e));
-    return t;
+    conclude(t, false, incomplete, host, cpus_of(e));
 }
 
-Target t2(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
-    Target t;
-    t.id = "T2";
-    t.goal = "The sense two-phase barrier costs at most 1.3x the bare all-CPU IPI.";
-    t.summary = "sense two-phase barrier <= 1.3x the bare all-CPU IPI";
-    t.unit = "x";
-    const BenchExperiment* e = find_exp(exps, kT2.experiment);
-    if (!e) {
-        t.notes.push_back("ipi_barrier is not in this bench");
-        return t;
-    }
-    const BenchRow* sense = find_row(*e, kT2.variants[0]);
-    const BenchRow* base = e->baseline.empty() ? nullptr : find_row(*e, e->baseline);
+void t2(Target& t, const BenchExperiment& e, const BenchHost& host) {
+    const BenchRow* sense = find_row(e, kT2.variants[0]);
+    const BenchRow* base = e.baseline.empty() ? nullptr : find_row(e, e.baseline);
     if (!sense || !base) {
         t.notes.push_back(!sense ? "ipi_barrier has no variant sense"
                                  : "ipi_barrier has no baseline in this bench");
-        return t;
+        return;
     }
     if (base->variant != kT2Baseline)
         t.notes.push_back("ipi_barrier's baseline is " + base->variant + ", not " + kT2Baseline);
@@ -408,47 +422,31 @@ Target t2(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
                ns(base->median_p50) + ": " + ratio_text(sense->ratio, sense->ratio_ci);
     if (!sense->ratio) {
         t.notes.push_back("no ratio: " + base->variant + "'s p50 is 0");
-        host_notes(t, host, cpus_of(*e));
-        return t;
+        host_notes(t, host, cpus_of(e));
+        return;
     }
     t.measured = sense->ratio;
     t.spread = sense->ratio_spread;
     t.ci = sense->ratio_ci;
-    t.checks.push_back(check("ipi_barrier/sense against " + base->variant, e->experiment,
+    t.checks.push_back(check("ipi_barrier/sense against " + base->variant, e.experiment,
                              Goal::AtMost, kTargetSenseToIpi, "x", sense->ratio, sense->ratio_ci));
     if (t.checks.back().verdict == Verdict::Missed)
-        explain_excess(t, *e, *sense, *e, *base, kTargetSenseToIpi, sense->ratio, sense->ratio_ci);
+        explain_excess(t, e, *sense, e, *base, kTargetSenseToIpi, sense->ratio, sense->ratio_ci);
     else if (t.checks.back().verdict == Verdict::Met)
         straddle_note(t, "sense's per-round ratios", sense->ratio_spread, kTargetSenseToIpi);
-    settle(t, false, false);
-    open_why(t);
-    host_notes(t, host, cpus_of(*e));
-    return t;
+    conclude(t, false, false, host, cpus_of(e));
 }
 
-Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
-    Target t;
-    t.id = "T3";
-    t.goal = "slist sustains at least 1.5x the throughput of exinterlocked with 4 producing CPUs, "
-             "with zero items lost in both.";
-    t.summary = "slist >= 1.5x the items/s of exinterlocked, 4 producing CPUs, 0 lost";
-    t.unit = "x";
-    const BenchExperiment* e = find_exp(exps, kT3.experiment);
-    if (!e) {
-        t.notes.push_back("interlocked_queue is not in this bench");
-        return t;
-    }
-    const std::string &slist_name = kT3.variants[0], &exi_name = kT3.variants[1];
-    auto si = variant_index(*e, slist_name);
-    auto xi = variant_index(*e, exi_name);
-    if (!si || !xi) {
-        t.notes.push_back(std::string("interlocked_queue has no variant ") +
-                          (!si ? slist_name : exi_name));
-        return t;
-    }
-    t.where = "interlocked_queue/slist";
+// T3's throughput: each variant's items/s, round by round, and slist's
+// against exinterlocked's (si and xi their indices) with its median and
+// the median's interval.
+struct T3Throughput {
+    std::vector<double> slist, exi, per_round;
+    std::optional<double> r;
+    std::optional<Interval> ci;
+};
 
-    // Throughput: round by round, slist's against exinterlocked's.
+T3Throughput t3_throughput(const BenchExperiment& e, size_t si, size_t xi) {
     const std::string& counter = kT3.counters[0];
     auto value = [&](const RunResult& r) -> std::optional<double> {
         for (const auto& c : r.counters)
@@ -456,44 +454,66 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
                 return double(c.value);
         return std::nullopt;
     };
-    std::vector<double> slist, exi, per_round;
-    for (const auto& rep : e->reps) {
-        auto a = *si < rep.size() ? value(rep[*si]) : std::nullopt;
-        auto b = *xi < rep.size() ? value(rep[*xi]) : std::nullopt;
+    T3Throughput tp;
+    for (const auto& rep : e.reps) {
+        auto a = si < rep.size() ? value(rep[si]) : std::nullopt;
+        auto b = xi < rep.size() ? value(rep[xi]) : std::nullopt;
         if (a)
-            slist.push_back(*a);
+            tp.slist.push_back(*a);
         if (b)
-            exi.push_back(*b);
+            tp.exi.push_back(*b);
         if (a && b)
             if (auto q = ratio(*a, *b))
-                per_round.push_back(*q);
+                tp.per_round.push_back(*q);
     }
-    std::optional<double> r;
-    if (!per_round.empty())
-        r = median(per_round);
-    const std::optional<Interval> ci = median_interval(per_round);
+    if (!tp.per_round.empty())
+        tp.r = median(tp.per_round);
+    tp.ci = median_interval(tp.per_round);
+    return tp;
+}
+
+// T3's losses of variant i over every run of it, the warm-up included.
+struct Lost {
+    uint64_t items = 0;
+    size_t runs = 0, lossy = 0;
+    bool reported = false;
+};
+
+Lost t3_lost(const BenchExperiment& e, size_t i) {
+    Lost l;
+    for (const RunResult* run : every_run(e, i)) {
+        l.runs++;
+        for (const auto& c : run->counters)
+            if (c.name == kT3.counters[1]) {
+                l.reported = true;
+                l.items += c.value;
+                l.lossy += c.value != 0;
+            }
+    }
+    return l;
+}
+
+void t3(Target& t, const BenchExperiment& e, const BenchHost& host) {
+    const std::string &slist_name = kT3.variants[0], &exi_name = kT3.variants[1];
+    auto si = variant_index(e, slist_name);
+    auto xi = variant_index(e, exi_name);
+    if (!si || !xi) {
+        t.notes.push_back(std::string("interlocked_queue has no variant ") +
+                          (!si ? slist_name : exi_name));
+        return;
+    }
+    t.where = "interlocked_queue/slist";
+
+    // Throughput: round by round, slist's against exinterlocked's.
+    const T3Throughput tp = t3_throughput(e, *si, *xi);
+    const std::vector<double>&slist = tp.slist, &exi = tp.exi, &per_round = tp.per_round;
+    const std::optional<double>& r = tp.r;
+    const std::optional<Interval>& ci = tp.ci;
+    const std::string& counter = kT3.counters[0];
 
     // Losses: every run of both, the warm-up included.
-    struct Lost {
-        uint64_t items = 0;
-        size_t runs = 0, lossy = 0;
-        bool reported = false;
-    };
-    auto lost_of = [&](size_t i) {
-        Lost l;
-        for (const RunResult* run : every_run(*e, i)) {
-            l.runs++;
-            for (const auto& c : run->counters)
-                if (c.name == kT3.counters[1]) {
-                    l.reported = true;
-                    l.items += c.value;
-                    l.lossy += c.value != 0;
-                }
-        }
-        return l;
-    };
-    Lost ls = lost_of(*si), lx = lost_of(*xi);
-    unsigned producers = cpus_of(*e).value_or(host.online_cpus);
+    Lost ls = t3_lost(e, *si), lx = t3_lost(e, *xi);
+    unsigned producers = cpus_of(e).value_or(host.online_cpus);
 
     t.detail = "items/s (medians): slist " + fmt("%.0f", median(slist)) + ", exinterlocked " +
                fmt("%.0f", median(exi)) + ": " + ratio_text(r, ci) + "; lost: slist " +
@@ -514,7 +534,7 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
         t.spread = spread(per_round);
         t.ci = ci;
         t.checks.push_back(check("interlocked_queue/slist's items/s against exinterlocked's",
-                                 e->experiment, Goal::AtLeast, kTargetSlistThroughput, "x", r, ci));
+                                 e.experiment, Goal::AtLeast, kTargetSlistThroughput, "x", r, ci));
         if (t.checks.back().verdict == Verdict::Missed) {
             t.why.push_back("slist moves " + fmt("%.0f", median(slist)) +
                             " items/s against exinterlocked's " + fmt("%.0f", median(exi)) + ": " +
@@ -526,10 +546,10 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
                     (producers == 1 ? " producing CPU contends" : " producing CPUs contend") +
                     " for exinterlocked's lock, fewer than the goal's " +
                     std::to_string(kTargetProducingCpus));
-            const BenchRow* rs = find_row(*e, slist_name);
-            const BenchRow* rx = find_row(*e, exi_name);
-            if (rs && rx && !e->metric.empty())
-                t.why.push_back(e->metric + " p50: slist " + ns(rs->median_p50) +
+            const BenchRow* rs = find_row(e, slist_name);
+            const BenchRow* rx = find_row(e, exi_name);
+            if (rs && rx && !e.metric.empty())
+                t.why.push_back(e.metric + " p50: slist " + ns(rs->median_p50) +
                                 ", exinterlocked " + ns(rx->median_p50));
         } else if (t.checks.back().verdict == Verdict::Met) {
             straddle_note(t, "slist's per-round ratios", t.spread, kTargetSlistThroughput);
@@ -547,30 +567,18 @@ Target t3(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
                             " of " + std::to_string(l.runs) + " runs");
         }
     }
-    settle(t, missed, incomplete);
-    open_why(t);
-    host_notes(t, host, std::nullopt);
-    return t;
+    conclude(t, missed, incomplete, host, std::nullopt);
 }
 
 Target t4(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
-    Target t;
-    t.id = "T4";
-    t.goal = "Instrumentation overhead at most 5% of the measured figure.";
-    t.summary = "instrumentation overhead <= 5% of the measured figure";
-    t.unit = "%";
+    Target t = target(kT4Words);
     struct Hit {
         const BenchExperiment* e;
         const BenchRow* row;
     };
     std::vector<Hit> rows, over, missed;
     for (const auto& e : exps) {
-        std::vector<const BenchRow*> all;
-        for (const auto& r : e.rows)
-            all.push_back(&r);
-        if (e.reference_row)
-            all.push_back(&*e.reference_row);
-        for (const BenchRow* r : all) {
+        for (const BenchRow* r : rows_and_reference(e)) {
             if (!r->overhead_pct)
                 continue;
             rows.push_back({&e, r});
@@ -624,9 +632,7 @@ Target t4(const std::vector<BenchExperiment>& exps, const BenchHost& host) {
             (x.clock_read_ns ? ", " + fmt("%.1f", x.median_p50 / *x.clock_read_ns) + " clock reads"
                              : std::string()));
     }
-    settle(t, false, false);
-    open_why(t);
-    host_notes(t, host, std::nullopt);
+    conclude(t, false, false, host, std::nullopt);
     return t;
 }
 
@@ -634,12 +640,7 @@ std::optional<WorstRow> worst_of(const std::vector<BenchExperiment>& exps,
                                  std::optional<double> BenchRow::*field) {
     std::optional<WorstRow> worst;
     for (const auto& e : exps) {
-        std::vector<const BenchRow*> all;
-        for (const auto& r : e.rows)
-            all.push_back(&r);
-        if (e.reference_row)
-            all.push_back(&*e.reference_row);
-        for (const BenchRow* r : all)
+        for (const BenchRow* r : rows_and_reference(e))
             if (const auto& v = r->*field; v && (!worst || *v > worst->pct))
                 worst = WorstRow{row_label(e, *r), *v};
     }
@@ -772,14 +773,35 @@ std::vector<std::string> missing_names(const std::vector<BenchExperiment>& exps,
     return out;
 }
 
+// A target of one experiment, by fn, with the names the module lacks; not
+// measured, with a note, when the bench lacks the experiment.
+Target of_exp(const Words& words, const Needs& needs, const std::vector<BenchExperiment>& exps,
+              const BenchHost& host,
+              void (*fn)(Target&, const BenchExperiment&, const BenchHost&)) {
+    Target t = target(words);
+    if (const BenchExperiment* e = find_exp(exps, needs.experiment))
+        fn(t, *e, host);
+    else
+        t.notes.push_back(std::string(needs.experiment) + " is not in this bench");
+    t.missing = missing_names(exps, needs);
+    return t;
+}
+
 } // namespace
+
+std::vector<TargetNeeds> target_needs() {
+    std::vector<std::string> t2 = kT2.variants;
+    t2.push_back(kT2Baseline);
+    return {{kT1Words.id, kT1.experiment, kT1.variants, kT1.counters},
+            {kT2Words.id, kT2.experiment, t2, kT2.counters},
+            {kT3Words.id, kT3.experiment, kT3.variants, kT3.counters}};
+}
 
 std::vector<Target> evaluate_targets(const std::vector<BenchExperiment>& exps,
                                      const BenchHost& host, const BenchOptions& opts) {
-    std::vector<Target> out = {t1(exps, host), t2(exps, host), t3(exps, host), t4(exps, host)};
-    out[0].missing = missing_names(exps, kT1);
-    out[1].missing = missing_names(exps, kT2);
-    out[2].missing = missing_names(exps, kT3);
+    std::vector<Target> out = {of_exp(kT1Words, kT1, exps, host, t1),
+                               of_exp(kT2Words, kT2, exps, host, t2),
+                               of_exp(kT3Words, kT3, exps, host, t3), t4(exps, host)};
     for (auto& t : out)
         inconclusive_reason(t, exps, opts);
     return out;

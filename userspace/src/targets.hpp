@@ -82,6 +82,18 @@ inline constexpr double kTargetSlistThroughput = 1.5; // T3
 inline constexpr unsigned kTargetProducingCpus = 4;   // T3
 inline constexpr double kTargetOverheadPct = 5;       // T4
 
+// The names T1..T3 take from the module, stated once in targets.cpp: the
+// experiment, the variants (with the baseline T2 expects) and the counters
+// its runs report. evaluate_targets() holds them against the bench (a
+// missing one is in Target::missing); the tests against the module's source.
+struct TargetNeeds {
+    std::string id;
+    std::string experiment;
+    std::vector<std::string> variants;
+    std::vector<std::string> counters;
+};
+std::vector<TargetNeeds> target_needs();
+
 // T1..T4 from the bench's experiments; a target whose experiment, variant
 // or figure is missing is "not measured", with the reason in its notes (and
 // in its verdict_text() when the module lacks a name the target needs). A

@@ -5,9 +5,11 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "contains.hpp"
 #include "error.hpp"
 
 using namespace ntcorral;
+using namespace ntcorral::test;
 
 namespace {
 
@@ -104,7 +106,7 @@ TEST(Args, run_help_gives_the_ranges_of_the_uapi_header) {
              "[0, 1]; module default 1.",
              "[" + std::to_string(NTCORRAL_MIN_BURST) + ", " + std::to_string(NTCORRAL_MAX_BURST) +
                  "]; module default 1."})
-        EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
+        EXPECT_TRUE(contains(out, want)) << want << "\n" << out;
 }
 
 TEST(Args, unknown_option_is_rejected) {
@@ -177,11 +179,11 @@ TEST(Main, usage_errors_exit_2_with_one_line) {
     EXPECT_EQ(run({"run", "shootdown", "--bogus"}, &out, &err), 2);
     EXPECT_EQ(err.rfind("ntcorral: ", 0), 0u) << err;
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
-    EXPECT_NE(err.find("--bogus"), std::string::npos) << err;
+    EXPECT_TRUE(contains(err, "--bogus"));
 
     EXPECT_EQ(run({"run"}, &out, &err), 2);
-    EXPECT_NE(err.find("experiment"), std::string::npos) << err;
-    EXPECT_NE(err.find("'ntcorral run --help'"), std::string::npos) << err;
+    EXPECT_TRUE(contains(err, "experiment"));
+    EXPECT_TRUE(contains(err, "'ntcorral run --help'"));
 
     EXPECT_EQ(run({}, &out, &err), 2);
 }
@@ -203,16 +205,14 @@ TEST(Main, bad_cpu_list_exits_2_before_touching_netlink) {
 TEST(Main, help_and_version_exit_0) {
     std::string out, err;
     EXPECT_EQ(run({"--help"}, &out, &err), 0);
-    EXPECT_NE(out.find("run"), std::string::npos);
-    EXPECT_NE(out.find("stats"), std::string::npos);
+    EXPECT_TRUE(contains(out, "run"));
+    EXPECT_TRUE(contains(out, "stats"));
     EXPECT_EQ(run({"run", "--help"}, &out, &err), 0);
-    EXPECT_NE(out.find("--hold-us"), std::string::npos);
-    EXPECT_NE(out.find("microseconds"), std::string::npos);
-    EXPECT_NE(out.find("milliseconds"), std::string::npos);
-    EXPECT_NE(out.find("130 interrupted by Ctrl-C"), std::string::npos) << out;
+    for (const char* part :
+         {"--hold-us", "microseconds", "milliseconds", "130 interrupted by Ctrl-C"})
+        EXPECT_TRUE(contains(out, part));
     EXPECT_EQ(run({"--version"}, &out, &err), 0);
-    EXPECT_NE(out.find("version " + std::to_string(NTCORRAL_FAMILY_VERSION)), std::string::npos)
-        << out;
+    EXPECT_TRUE(contains(out, "version " + std::to_string(NTCORRAL_FAMILY_VERSION)));
 }
 
 TEST(DidYouMean, edit_distance_counts_edits) {

@@ -40,12 +40,38 @@ int count_present(const Parsed& p) {
     return n;
 }
 
+// A run request of shootdown/<variant>, nothing else set.
+RunRequest shootdown(const char* variant = "ipi") {
+    RunRequest req;
+    req.experiment = "shootdown";
+    req.variant = variant;
+    return req;
+}
+
+// Each attribute is present, a u32 of the value given.
+void expect_u32s(const Parsed& p, std::initializer_list<std::pair<int, uint32_t>> want) {
+    for (auto [a, value] : want) {
+        ASSERT_TRUE(p.tb[a]) << a;
+        EXPECT_EQ(nla_len(p.tb[a]), 4) << a;
+        EXPECT_EQ(nla_get_u32(p.tb[a]), value) << a;
+    }
+}
+
+// Where attribute a starts in the request, from its netlink header.
+uint32_t offset_of(const Parsed& p, int a) {
+    return static_cast<uint32_t>(reinterpret_cast<char*>(p.tb[a]) - reinterpret_cast<char*>(p.hdr));
+}
+
+// The option each attribute is set by.
+void expect_options(std::initializer_list<std::pair<int, const char*>> want) {
+    for (auto [a, flag] : want)
+        EXPECT_EQ(option_for_attr(a), flag) << a;
+}
+
 } // namespace
 
 TEST(RunRequest, carries_every_given_option_with_its_type) {
-    RunRequest req;
-    req.experiment = "shootdown";
-    req.variant = "ipi";
+    RunRequest req = shootdown();
     req.iterations = 500;
     req.cpus = parse_cpu_list("0-3,65");
     req.hold_us = 7;
@@ -65,16 +91,11 @@ TEST(RunRequest, carries_every_given_option_with_its_type) {
     EXPECT_STREQ(nla_get_string(p.tb[NTCORRAL_A_EXPERIMENT]), "shootdown");
     EXPECT_EQ(nla_len(p.tb[NTCORRAL_A_EXPERIMENT]), 10); // with the NUL
     EXPECT_STREQ(nla_get_string(p.tb[NTCORRAL_A_VARIANT]), "ipi");
-    for (int a : {NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US, NTCORRAL_A_DEADLINE_US,
-                  NTCORRAL_A_MAX_RUNTIME_MS, NTCORRAL_A_PCI_DEVICE}) {
-        ASSERT_TRUE(p.tb[a]) << a;
-        EXPECT_EQ(nla_len(p.tb[a]), 4) << a;
-    }
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_ITERATIONS]), 500u);
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_HOLD_US]), 7u);
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_DEADLINE_US]), 1000u);
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_MAX_RUNTIME_MS]), 250u);
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_PCI_DEVICE]), 0x00fbu);
+    expect_u32s(p, {{NTCORRAL_A_ITERATIONS, 500},
+                    {NTCORRAL_A_HOLD_US, 7},
+                    {NTCORRAL_A_DEADLINE_US, 1000},
+                    {NTCORRAL_A_MAX_RUNTIME_MS, 250},
+                    {NTCORRAL_A_PCI_DEVICE, 0x00fb}});
 
     ASSERT_TRUE(p.tb[NTCORRAL_A_CPUS]);
     ASSERT_EQ(nla_len(p.tb[NTCORRAL_A_CPUS]), 16);
@@ -85,9 +106,7 @@ TEST(RunRequest, carries_every_given_option_with_its_type) {
 }
 
 TEST(RunRequest, unspecified_options_are_not_sent) {
-    RunRequest req;
-    req.experiment = "shootdown";
-    req.variant = "nmi";
+    RunRequest req = shootdown("nmi");
     NlMsgPtr msg = build_run_request(kFamily, req);
     Parsed p = parse_request(msg.get());
     EXPECT_EQ(count_present(p), 2);
@@ -103,31 +122,26 @@ TEST(RunRequest, unspecified_options_are_not_sent) {
 }
 
 TEST(RunRequest, extack_offsets_map_back_to_the_attribute) {
-    RunRequest req;
-    req.experiment = "shootdown";
-    req.variant = "ipi";
+    RunRequest req = shootdown();
     req.iterations = 0;
     req.hold_us = 3;
     NlMsgPtr msg = build_run_request(kFamily, req);
     Parsed p = parse_request(msg.get());
     for (int a :
          {NTCORRAL_A_EXPERIMENT, NTCORRAL_A_VARIANT, NTCORRAL_A_ITERATIONS, NTCORRAL_A_HOLD_US}) {
-        auto off = static_cast<uint32_t>(reinterpret_cast<char*>(p.tb[a]) -
-                                         reinterpret_cast<char*>(p.hdr));
+        uint32_t off = offset_of(p, a);
         EXPECT_EQ(request_attr_at(p.hdr, off), a);
         EXPECT_EQ(request_attr_at(p.hdr, off + 4), -1) << "inside an attribute";
     }
     EXPECT_EQ(request_attr_at(p.hdr, 0), -1);
     EXPECT_EQ(request_attr_at(p.hdr, p.hdr->nlmsg_len), -1);
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_ITERATIONS), "--iterations");
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_PCI_DEVICE), "--pci-device");
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_EXPERIMENT), "");
+    expect_options({{NTCORRAL_A_ITERATIONS, "--iterations"},
+                    {NTCORRAL_A_PCI_DEVICE, "--pci-device"},
+                    {NTCORRAL_A_EXPERIMENT, ""}});
 }
 
 TEST(RunRequest, carries_the_timing_options_and_the_burst) {
-    RunRequest req;
-    req.experiment = "shootdown";
-    req.variant = "ipi";
+    RunRequest req = shootdown();
     req.warmup = 20;
     req.cooldown = 5;
     req.phase_stamps = 0; // lean is a value, not "unset"
@@ -136,23 +150,15 @@ TEST(RunRequest, carries_the_timing_options_and_the_burst) {
     NlMsgPtr msg = build_run_request(kFamily, req);
     Parsed p = parse_request(msg.get());
     EXPECT_EQ(count_present(p), 7);
-    ASSERT_TRUE(p.tb[NTCORRAL_A_BATCH]);
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_BATCH]), 10u);
-    for (int a :
-         {NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST}) {
-        ASSERT_TRUE(p.tb[a]) << a;
-        EXPECT_EQ(nla_len(p.tb[a]), 4) << a;
-    }
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_WARMUP]), 20u);
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_COOLDOWN]), 5u);
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_PHASE_STAMPS]), 0u);
-    EXPECT_EQ(nla_get_u32(p.tb[NTCORRAL_A_BURST]), 64u);
+    expect_u32s(p, {{NTCORRAL_A_BATCH, 10},
+                    {NTCORRAL_A_WARMUP, 20},
+                    {NTCORRAL_A_COOLDOWN, 5},
+                    {NTCORRAL_A_PHASE_STAMPS, 0},
+                    {NTCORRAL_A_BURST, 64}});
 }
 
 TEST(RunRequest, extack_names_the_timing_options) {
-    RunRequest req;
-    req.experiment = "shootdown";
-    req.variant = "ipi";
+    RunRequest req = shootdown();
     req.warmup = 1;
     req.cooldown = 2;
     req.phase_stamps = 3;
@@ -160,17 +166,14 @@ TEST(RunRequest, extack_names_the_timing_options) {
     NlMsgPtr msg = build_run_request(kFamily, req);
     Parsed p = parse_request(msg.get());
     for (int a :
-         {NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST}) {
-        auto off = static_cast<uint32_t>(reinterpret_cast<char*>(p.tb[a]) -
-                                         reinterpret_cast<char*>(p.hdr));
-        EXPECT_EQ(request_attr_at(p.hdr, off), a);
-    }
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_WARMUP), "--warmup");
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_COOLDOWN), "--cooldown");
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_PHASE_STAMPS), "--phase-stamps");
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_BURST), "--burst");
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_BATCH), "--batch");
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_RATE_HZ), "--rate-hz");
+         {NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST})
+        EXPECT_EQ(request_attr_at(p.hdr, offset_of(p, a)), a);
+    expect_options({{NTCORRAL_A_WARMUP, "--warmup"},
+                    {NTCORRAL_A_COOLDOWN, "--cooldown"},
+                    {NTCORRAL_A_PHASE_STAMPS, "--phase-stamps"},
+                    {NTCORRAL_A_BURST, "--burst"},
+                    {NTCORRAL_A_BATCH, "--batch"},
+                    {NTCORRAL_A_RATE_HZ, "--rate-hz"}});
     EXPECT_EQ(option_for_attr(NTCORRAL_A_CLOCK_READ_NS), "") << "a reply attribute";
 }
 

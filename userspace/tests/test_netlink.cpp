@@ -37,6 +37,24 @@ NlMsgPtr getfamily(int family, int flags, const char* name) {
     return msg;
 }
 
+// The error a request ends in; a failure of the test if it ends well.
+std::optional<NlError> refusal(Connection& conn, const NlMsgPtr& msg) {
+    try {
+        conn.transact(msg.get(), [](nlmsghdr*) {});
+    } catch (const NlError& e) {
+        return e;
+    }
+    ADD_FAILURE() << "the request was not refused";
+    return std::nullopt;
+}
+
+// How many replies a request gets.
+int replies_to(Connection& conn, const NlMsgPtr& msg) {
+    int replies = 0;
+    conn.transact(msg.get(), [&](nlmsghdr*) { replies++; });
+    return replies;
+}
+
 } // namespace
 
 #define NEED_NETLINK(conn)                                                                         \
@@ -62,35 +80,23 @@ TEST(Connection, missing_family_is_reported_as_module_not_loaded) {
 
 TEST(Connection, do_request_gets_one_reply_then_the_ack) {
     NEED_NETLINK(conn);
-    int replies = 0;
-    NlMsgPtr msg = getfamily(conn->family(), 0, "nlctrl");
-    conn->transact(msg.get(), [&](nlmsghdr*) { replies++; });
-    EXPECT_EQ(replies, 1);
+    EXPECT_EQ(replies_to(*conn, getfamily(conn->family(), 0, "nlctrl")), 1);
     // The socket is still in step for a second request.
-    msg = getfamily(conn->family(), 0, "nlctrl");
-    conn->transact(msg.get(), [&](nlmsghdr*) { replies++; });
-    EXPECT_EQ(replies, 2);
+    EXPECT_EQ(replies_to(*conn, getfamily(conn->family(), 0, "nlctrl")), 1);
 }
 
 TEST(Connection, dump_collects_every_message_until_done) {
     NEED_NETLINK(conn);
-    int replies = 0;
-    NlMsgPtr msg = getfamily(conn->family(), NLM_F_DUMP, nullptr);
-    conn->transact(msg.get(), [&](nlmsghdr*) { replies++; });
-    EXPECT_GE(replies, 1);
+    EXPECT_GE(replies_to(*conn, getfamily(conn->family(), NLM_F_DUMP, nullptr)), 1);
 }
 
 TEST(Connection, kernel_error_carries_errno) {
     NEED_NETLINK(conn);
-    NlMsgPtr msg = getfamily(conn->family(), 0, "ntc-nonexistent");
-    try {
-        conn->transact(msg.get(), [](nlmsghdr*) {});
-        FAIL();
-    } catch (const NlError& e) {
-        EXPECT_EQ(e.stage(), NlError::Stage::Request);
-        EXPECT_EQ(e.error(), ENOENT) << e.what();
-        EXPECT_FALSE(e.family_missing());
-    }
+    std::optional<NlError> e = refusal(*conn, getfamily(conn->family(), 0, "ntc-nonexistent"));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->stage(), NlError::Stage::Request);
+    EXPECT_EQ(e->error(), ENOENT) << e->what();
+    EXPECT_FALSE(e->family_missing());
 }
 
 TEST(Connection, enoent_for_an_id_no_family_holds_reads_as_an_unload) {
@@ -98,53 +104,39 @@ TEST(Connection, enoent_for_an_id_no_family_holds_reads_as_an_unload) {
     // What a request to a family unregistered since it was resolved gets:
     // genl_rcv_msg() finds no family of that id, ENOENT without extack.
     // The name ("nlctrl") resolves to another id now: unloaded, back since.
-    NlMsgPtr msg = getfamily(GENL_MAX_ID + 1, 0, "nlctrl");
-    try {
-        conn->transact(msg.get(), [](nlmsghdr*) {});
-        FAIL();
-    } catch (const NlError& e) {
-        EXPECT_EQ(e.error(), ENOENT) << e.what();
-        EXPECT_TRUE(e.extack().empty());
-        EXPECT_TRUE(e.family_vanished());
-        EXPECT_TRUE(e.family_back());
-        EXPECT_NE(explain("list", e).find("unloaded while the request was in flight"),
-                  std::string::npos);
-    }
+    std::optional<NlError> e = refusal(*conn, getfamily(GENL_MAX_ID + 1, 0, "nlctrl"));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->error(), ENOENT) << e->what();
+    EXPECT_TRUE(e->extack().empty());
+    EXPECT_TRUE(e->family_vanished());
+    EXPECT_TRUE(e->family_back());
+    EXPECT_NE(explain("list", *e).find("unloaded while the request was in flight"),
+              std::string::npos);
     // The connection is still usable.
-    msg = getfamily(conn->family(), 0, "nlctrl");
-    int replies = 0;
-    conn->transact(msg.get(), [&](nlmsghdr*) { replies++; });
-    EXPECT_EQ(replies, 1);
+    EXPECT_EQ(replies_to(*conn, getfamily(conn->family(), 0, "nlctrl")), 1);
 }
 
 TEST(Connection, enoent_from_a_family_still_registered_stays_a_rejection) {
     NEED_NETLINK(conn);
     // nlctrl's own ENOENT (no such family name), sent to nlctrl's id, which
     // still resolves to that id.
-    NlMsgPtr msg = getfamily(conn->family(), 0, "ntc-nonexistent");
-    try {
-        conn->transact(msg.get(), [](nlmsghdr*) {});
-        FAIL();
-    } catch (const NlError& e) {
-        EXPECT_EQ(e.error(), ENOENT);
-        EXPECT_FALSE(e.family_vanished());
-        EXPECT_EQ(explain("list", e), "the module rejected the request: no such file or directory");
-    }
+    std::optional<NlError> e = refusal(*conn, getfamily(conn->family(), 0, "ntc-nonexistent"));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->error(), ENOENT);
+    EXPECT_FALSE(e->family_vanished());
+    EXPECT_EQ(explain("list", *e), "the module rejected the request: no such file or directory");
 }
 
 TEST(Connection, policy_rejection_carries_the_extack_message) {
     NEED_NETLINK(conn);
     // Longer than GENL_NAMSIZ: nlctrl's policy rejects it with an extack.
-    NlMsgPtr msg = getfamily(conn->family(), 0, "a-family-name-far-too-long-for-genl");
-    try {
-        conn->transact(msg.get(), [](nlmsghdr*) {});
-        FAIL();
-    } catch (const NlError& e) {
-        EXPECT_EQ(e.error(), EINVAL);
-        EXPECT_FALSE(e.extack().empty());
-        EXPECT_EQ(e.extack_attr(), CTRL_ATTR_FAMILY_NAME) << "NLMSGERR_ATTR_OFFS mapped back";
-        EXPECT_EQ(explain("run", e), "the module rejected the request: " + e.extack());
-    }
+    std::optional<NlError> e =
+        refusal(*conn, getfamily(conn->family(), 0, "a-family-name-far-too-long-for-genl"));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->error(), EINVAL);
+    EXPECT_FALSE(e->extack().empty());
+    EXPECT_EQ(e->extack_attr(), CTRL_ATTR_FAMILY_NAME) << "NLMSGERR_ATTR_OFFS mapped back";
+    EXPECT_EQ(explain("run", *e), "the module rejected the request: " + e->extack());
 }
 
 TEST(Connection, exception_in_handler_propagates) {

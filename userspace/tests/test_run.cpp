@@ -9,6 +9,7 @@
 
 #include <linux/genetlink.h>
 
+#include "contains.hpp"
 #include "fake_replies.hpp"
 #include "interrupt.hpp"
 #include "run.hpp"
@@ -147,22 +148,21 @@ TEST(RunWatch, the_familys_unregistration_is_noticed) {
 TEST(RunWatch, the_deadline_is_budget_plus_grace_or_the_modules_longer_budget) {
     RunWatch w(kFamily, 17, kStart, milliseconds(10000));
     EXPECT_EQ(w.deadline(), kStart + seconds(10) + kRunGrace);
-    EXPECT_NE(w.waited().find("its budget (10 s) and 60 s of grace"), std::string::npos)
-        << w.waited();
+    EXPECT_TRUE(contains(w.waited(), "its budget (10 s) and 60 s of grace"));
     NlMsgPtr shorter = progress_notification(17, 1, 10, 1000, 5000000000ull);
     w.feed(nlmsg_hdr(shorter.get()));
     EXPECT_EQ(w.deadline(), kStart + seconds(10) + kRunGrace);
     NlMsgPtr longer = progress_notification(17, 1, 10, 1000, 30000000000ull);
     w.feed(nlmsg_hdr(longer.get()));
     EXPECT_EQ(w.deadline(), kStart + seconds(30) + kRunGrace);
-    EXPECT_NE(w.waited().find("its budget (30 s)"), std::string::npos) << w.waited();
+    EXPECT_TRUE(contains(w.waited(), "its budget (30 s)"));
 }
 
 TEST(RunWatch, after_a_cancel_the_result_is_due_within_the_grace) {
     RunWatch w(kFamily, 17, kStart, milliseconds(30000));
     w.cancelled(kStart + seconds(1));
     EXPECT_EQ(w.deadline(), kStart + seconds(1) + kRunGrace);
-    EXPECT_NE(w.waited().find("after the cancel"), std::string::npos) << w.waited();
+    EXPECT_TRUE(contains(w.waited(), "after the cancel"));
     // The module's budget no longer moves it.
     NlMsgPtr longer = progress_notification(17, 1, 10, 1000, 30000000000ull);
     w.feed(nlmsg_hdr(longer.get()));

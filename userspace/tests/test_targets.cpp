@@ -3,6 +3,8 @@
 // intervals of their figures, from fake results; no kernel needed.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "fake_bench.hpp"
@@ -667,4 +669,45 @@ TEST(TargetNames, nothing_is_missing_from_a_whole_bench_or_an_experiment_left_ou
     Target t = target({}, "T3");
     EXPECT_TRUE(t.missing.empty());
     EXPECT_EQ(verdict_text(t), "not measured");
+}
+
+namespace {
+
+// The text of the module source file that defines experiment `name` (its
+// `.name = "<name>",`), "" if none does.
+std::string module_source_of(const std::string& name) {
+    const std::string defines = ".name = \"" + name + "\",";
+    for (const auto& f : std::filesystem::directory_iterator(NTCORRAL_MODULE_DIR)) {
+        if (f.path().extension() != ".c")
+            continue;
+        std::ifstream in(f.path());
+        std::stringstream text;
+        text << in.rdbuf();
+        if (text.str().find(defines) != std::string::npos)
+            return text.str();
+    }
+    return "";
+}
+
+} // namespace
+
+// A variant or counter renamed in the module would leave its target "not
+// measured" on every bench; here it fails the build's tests instead.
+TEST(TargetNames, every_name_a_target_needs_is_in_the_module_source) {
+    const std::vector<TargetNeeds> needs = target_needs();
+    ASSERT_EQ(needs.size(), 3u);
+    for (const auto& n : needs) {
+        const std::string src = module_source_of(n.experiment);
+        ASSERT_FALSE(src.empty()) << n.id << ": no module/*.c defines " << n.experiment;
+        std::vector<std::string> names = n.variants;
+        names.insert(names.end(), n.counters.begin(), n.counters.end());
+        for (const auto& name : names)
+            EXPECT_NE(src.find("\"" + name + "\""), std::string::npos)
+                << n.id << ": " << n.experiment << " has no variant or counter " << name;
+        if (auto ref = reference_for(n.experiment)) {
+            const std::string ref_src = module_source_of(ref->experiment);
+            EXPECT_NE(ref_src.find(".name = \"" + ref->variant + "\","), std::string::npos)
+                << n.id << ": " << ref->experiment << " has no variant " << ref->variant;
+        }
+    }
 }
