@@ -9,7 +9,8 @@
 #         nlohmann-json, GoogleTest (make module client, make install)
 #   selftests  also what building and running the kselftests on this box
 #         needs: linux-source-6.1 (lib.mk, the harness, the runner), jq,
-#         rsync (lib.mk's install)
+#         rsync (lib.mk's install), and for ynl_test.sh iproute2 (genl),
+#         python3-yaml, python3-jsonschema and linux-source-6.12 (cli.py)
 #   all   (default) also what the VM lanes need: Debian's stock kernel and
 #         its headers, linux-source-6.1 (kselftest_harness.h, checkpatch),
 #         linux-source-6.12 (the debug kernels, the YNL schema and tools),
@@ -48,7 +49,8 @@ else
 	echo "install-deps: no $running_headers in the archive and no /lib/modules/$(uname -r)/build: the module can only be built for another kernel (KDIR=)" >&2
 fi
 
-selftests_pkgs=(linux-source-6.1 xz-utils jq rsync)
+selftests_pkgs=(linux-source-6.1 xz-utils jq rsync iproute2 python3-yaml python3-jsonschema
+	linux-source-6.12)
 
 vm_pkgs=(
 	bc flex bison libelf-dev libssl-dev python3-yaml python3-jsonschema

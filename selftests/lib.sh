@@ -28,6 +28,7 @@ ntc_cmd=
 ntc_why=
 ntc_name=
 ntc_nobody=
+ntc_nobody_client=
 ntc_planned=
 
 client=${NTCORRAL_CLIENT:-$(command -v ntcorral)}
@@ -44,10 +45,20 @@ cl() {
 	rc=$?
 }
 
-# as_nobody ARGS...: the same, as uid/gid 65534 (needs ntc_nobody set up)
+# as_nobody ARGS...: the same, as uid/gid 65534 (needs ntc_nobody set up).
+# The client runs from a copy anyone may execute: a build tree under a home
+# directory of mode 0700 (Debian's default since bookworm) is not.
 as_nobody() {
 	ntc_cmd="(as $ntc_nobody) ntcorral $*"
-	su -s /bin/sh "$ntc_nobody" -c "exec \"$client\" $*" >"$out" 2>"$err" </dev/null
+	if [ -z "$ntc_nobody_client" ]; then
+		ntc_nobody_dir=$(mktemp -d /tmp/ntcorral-nobody.XXXXXX) &&
+			chmod 755 "$ntc_nobody_dir" &&
+			cp "$client" "$ntc_nobody_dir/ntcorral" &&
+			chmod 755 "$ntc_nobody_dir/ntcorral" &&
+			ntc_nobody_client=$ntc_nobody_dir/ntcorral
+	fi
+	su -s /bin/sh "$ntc_nobody" -c "exec \"${ntc_nobody_client:-$client}\" $*" \
+		>"$out" 2>"$err" </dev/null
 	rc=$?
 }
 
@@ -132,7 +143,7 @@ finish() {
 		echo "# $ntc_prefix: planned $ntc_planned results, printed $ntc_n"
 		ntc_failed=$((ntc_failed + 1))
 	fi
-	rm -rf "$ntc_tmp"
+	rm -rf "$ntc_tmp" ${ntc_nobody_dir:+"$ntc_nobody_dir"}
 	[ "$ntc_failed" -eq 0 ]
 	exit $?
 }

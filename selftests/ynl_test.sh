@@ -20,7 +20,10 @@ want=$(dirname "$0")/ynl-policy.txt
 require_root_client_module
 plan 6
 
-ynl_dir=${NTCORRAL_YNL:-/ntcorral/ynl}
+# cli.py and the spec: beside this script (make builds selftests/ynl, and
+# make install copies it), or where vm.sh puts them in the test VM
+ynl_dir=${NTCORRAL_YNL:-$(dirname "$0")/ynl}
+[ -f "$ynl_dir/cli.py" ] || ynl_dir=/ntcorral/ynl
 # ynl ARGS...: cli.py on our spec (validated against the schema on the
 # host), JSON out; stdout to $out, stderr to $err, status in $rc
 ynl() {
@@ -32,7 +35,7 @@ ynl() {
 
 dump=$ntc_tmp/policy
 begin kernel_policy_dump_is_readable
-command -v genl >/dev/null || fail "no genl (iproute2) in this system: vm.sh puts it in the VM"
+command -v genl >/dev/null || fail "no genl in this system: install iproute2 (scripts/install-deps.sh selftests; vm.sh puts it in the VM)"
 [ -s "$want" ] || fail "no $want: run scripts/ynl-check.sh"
 genl ctrl policy name ntcorral >"$dump" 2>"$err"
 rc=$?
