@@ -74,10 +74,9 @@ for v in $variants; do
 		esac
 	done
 	for k in cpus duration_ns latency_ns histogram metrics counters; do
-		case $line in
-		*",\"$k\":"*) ;;
-		*) fail "$v: no key $k" ;;
-		esac
+		jq -e --arg v "$v" --arg k "$k" \
+			'any(.[]; .variant == $v and has($k))' "$out" >/dev/null ||
+			fail "$v: no key $k"
 	done
 done
 # the primary metric is "window", its count the samples
