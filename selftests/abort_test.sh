@@ -67,15 +67,6 @@ plan 15
 
 irql0=$(irql_count)
 
-# field PATH: a member of the first result of the last --json run
-field() {
-	jq -r ".[0].$1" "$out" 2>/dev/null
-}
-
-counter() {
-	jq -r ".[0].counters.$1" "$out" 2>/dev/null
-}
-
 # fault CPU MODE DELAY_US
 fault() {
 	echo "$1" >"$dbg/fault_cpu"
@@ -92,8 +83,8 @@ cpu_online() {
 }
 
 expect_clean_json() {
-	expect_eq "$1: violations" "$(field violations)" 0
-	expect_eq "$1: timeouts" "$(field timeouts)" 0
+	expect_eq "$1: violations" "$(result violations)" 0
+	expect_eq "$1: timeouts" "$(result timeouts)" 0
 }
 
 # ---- device sessions whose DPC outlives them ---------------------------------
@@ -121,17 +112,17 @@ for ev in spinlock:raw:interrupts:events_handled \
 		echo 0 >"$dbg/fault_mode"
 		bangs_unexpected
 		[ "$(injected)" -gt "$n0" ] || fail "try $tries: the DPC was never delayed (fault_injected did not move)"
-		expect_eq "try $tries: violations" "$(field violations)" 0
-		expect_eq "try $tries: $done (against $made)" "$(field "counters.$done")" "$(field "counters.$made")"
+		expect_eq "try $tries: violations" "$(result violations)" 0
+		expect_eq "try $tries: $done (against $made)" "$(result "counters.$done")" "$(result "counters.$made")"
 		if [ "$rc" = 3 ]; then
 			late=1
-			[ "$(field timeouts)" -ge 1 ] 2>/dev/null || fail "exit 3 without a timeout"
+			[ "$(result timeouts)" -ge 1 ] 2>/dev/null || fail "exit 3 without a timeout"
 			dmesg_since "abort: $exp/$var late DPC, try $tries" |
 				grep -q "!!! $exp/$var: .*the DPC did not finish" ||
 				fail "a timeout, but no '!!! $exp/$var: ... the DPC did not finish' in the kernel log"
 		else
 			expect_status 0
-			expect_eq "try $tries: timeouts" "$(field timeouts)" 0
+			expect_eq "try $tries: timeouts" "$(result timeouts)" 0
 		fi
 	done
 	[ $late = 1 ] || fail "in $tries tries no session ended with its DPC still running"
@@ -183,7 +174,7 @@ expect_status 3
 cl0 run exclusivity --variant generic_call_dpc --iterations 200 $slack --json
 expect_status 0
 expect_clean_json "the next run"
-expect_eq "samples" "$(field samples)" 200
+expect_eq "samples" "$(result samples)" 200
 end
 
 # seed's run leaves CPU 1's DPC 1.5 s late. The next run must be refused
@@ -230,7 +221,7 @@ cpu2_leaves_during() {
 	cpu_online 2 1 || fail "could not bring CPU 2 back"
 	t_off=$((t1 - t0)) t_left=$((t2 - t1))
 	expect_status 0
-	expect_eq "truncated" "$(field truncated)" true
+	expect_eq "truncated" "$(result truncated)" true
 	expect_clean_json "$exp/$var with CPU 2 gone"
 	[ "$t_left" -le 10 ] || fail "the run went on $t_left s after CPU 2 left"
 	dmesg_since "abort: $exp/$var hotplug" |
@@ -253,8 +244,8 @@ for ev in spinlock:raw:interrupts:events_handled \
 	made=${rest%%:*} done=${rest#*:}
 	begin "${exp}_session_lets_a_cpu_leave_and_ends_early_losing_nothing"
 	cpu2_leaves_during "$exp" "$var" 3 --rate-hz 1000
-	expect_eq "$done (all $made handled)" "$(field "counters.$done")" \
-		"$(field "counters.$made")"
+	expect_eq "$done (all $made handled)" "$(result "counters.$done")" \
+		"$(result "counters.$made")"
 	[ "$t_off" -le 5 ] ||
 		fail "taking CPU 2 offline took $t_off s: the session held hotplug off"
 	end
@@ -271,11 +262,11 @@ wait $pid
 rc=$?
 expect_status 0
 expect_clean_json "shootdown/ipi"
-expect_eq "the run's CPUs" "$(field nr_cpus)" 3
-[ "$(field counters.pci_reads)" -gt 0 ] 2>/dev/null ||
-	fail "pci_reads is '$(field counters.pci_reads)': the read never ran while the set was every online CPU"
-[ "$(field counters.pci_skipped)" -gt 0 ] 2>/dev/null ||
-	fail "pci_skipped is '$(field counters.pci_skipped)': the raw read ran with CPU 3 online and outside the corral"
+expect_eq "the run's CPUs" "$(result nr_cpus)" 3
+[ "$(result counters.pci_reads)" -gt 0 ] 2>/dev/null ||
+	fail "pci_reads is '$(result counters.pci_reads)': the read never ran while the set was every online CPU"
+[ "$(result counters.pci_skipped)" -gt 0 ] 2>/dev/null ||
+	fail "pci_skipped is '$(result counters.pci_skipped)': the raw read ran with CPU 3 online and outside the corral"
 end
 
 # ---- cumulative stats ------------------------------------------------------------
@@ -286,21 +277,21 @@ expect_status 0
 b1=0 b2=0
 cl run interlocked_queue --variant slist --iterations 200 --burst 8 $slack --json
 expect_status 0
-b1=$(field counters.max_batch)
-r1=$(field counters.items_per_sec)
+b1=$(result counters.max_batch)
+r1=$(result counters.items_per_sec)
 cl run interlocked_queue --variant slist --iterations 200 --burst 8 $slack --json
 expect_status 0
-b2=$(field counters.max_batch)
-r2=$(field counters.items_per_sec)
+b2=$(result counters.max_batch)
+r2=$(result counters.items_per_sec)
 cl stats interlocked_queue slist --json
 expect_status 0
 want=$b1
 [ "$b2" -gt "$b1" ] 2>/dev/null && want=$b2
-expect_eq "cumulative max_batch ($b1, $b2)" "$(field counters.max_batch)" "$want"
+expect_eq "cumulative max_batch ($b1, $b2)" "$(result counters.max_batch)" "$want"
 want=$r1
 [ "$r2" -gt "$r1" ] 2>/dev/null && want=$r2
-expect_eq "cumulative items_per_sec ($r1, $r2)" "$(field counters.items_per_sec)" "$want"
-expect_eq "runs" "$(field runs)" 2
+expect_eq "cumulative items_per_sec ($r1, $r2)" "$(result counters.items_per_sec)" "$want"
+expect_eq "runs" "$(result runs)" 2
 end
 
 # ---- cancels ------------------------------------------------------------------

@@ -56,11 +56,6 @@ waits_for_all() {
 	esac
 }
 
-# top KEY: a top-level member of the last run's result
-top() {
-	jq -r ".[0].$1 | select(. != null)" "$out" 2>/dev/null
-}
-
 injected() {
 	cat "$dbg/fault_injected"
 }
@@ -84,10 +79,10 @@ clean_after() {
 		sleep 0.5
 	done
 	expect_status 0
-	expect_eq "$1/$2 after the fault: samples" "$(top samples)" 3
-	expect_eq "$1/$2 after the fault: timeouts" "$(top timeouts)" 0
-	expect_eq "$1/$2 after the fault: violations" "$(top violations)" 0
-	expect_eq "$1/$2 after the fault: nr_cpus" "$(top nr_cpus)" "$cpus"
+	expect_eq "$1/$2 after the fault: samples" "$(result samples)" 3
+	expect_eq "$1/$2 after the fault: timeouts" "$(result timeouts)" 0
+	expect_eq "$1/$2 after the fault: violations" "$(result violations)" 0
+	expect_eq "$1/$2 after the fault: nr_cpus" "$(result nr_cpus)" "$cpus"
 	[ "$rc" != 0 ] || recovered=$((recovered + 1))
 	[ $tries = 0 ] || echo "#   $1/$2: $tries EBUSY retries before the clean run"
 }
@@ -127,10 +122,10 @@ fault_variants() {
 		inj=$(($(injected) - inj0))
 		faulty_runs=$((faulty_runs + 1))
 		total_injected=$((total_injected + inj))
-		tmo=$(top timeouts)
-		echo "# mode $mode $e/$v: exit $rc in ${t}s, samples $(top samples), timeouts ${tmo:-?}, violations $(top violations), truncated $(top truncated), injected $inj"
+		tmo=$(result timeouts)
+		echo "# mode $mode $e/$v: exit $rc in ${t}s, samples $(result samples), timeouts ${tmo:-?}, violations $(result violations), truncated $(result truncated), injected $inj"
 		[ "$inj" -gt 0 ] || fail "$e/$v: fault_injected did not grow"
-		viol=$(top violations)
+		viol=$(result violations)
 		if [ "$mode" = 1 ] && [ "${viol:-0}" != 0 ] && has_hazard "$e" "$v"; then
 			# a variant with a known hazard (lib.sh): counted and shown
 			hazards=$((hazards + viol))
@@ -192,14 +187,14 @@ alone_in_its_set() {
 		fault_off
 		bangs_unexpected
 		inj=$(($(injected) - inj0))
-		tmo=$(top timeouts)
-		echo "# alone $e/$v: exit $rc, samples $(top samples), timeouts ${tmo:-?}, violations $(top violations), injected $inj"
+		tmo=$(result timeouts)
+		echo "# alone $e/$v: exit $rc, samples $(result samples), timeouts ${tmo:-?}, violations $(result violations), injected $inj"
 		if [ "$rc" = 1 ]; then
 			grep -q "ntcorral: " "$err" || fail "$e/$v: exit 1 without a sentence"
 			echo "#   refused: $(head -n 1 "$err")"
 			continue
 		fi
-		expect_eq "$e/$v alone: violations" "$(top violations)" 0
+		expect_eq "$e/$v alone: violations" "$(result violations)" 0
 		if [ "$inj" -gt 0 ]; then
 			expect_status 3
 			[ "${tmo:-0}" -gt 0 ] || fail "$e/$v: CPU 1 never arrived ($inj times) and no timeout was counted"
@@ -228,7 +223,7 @@ fault_off
 expect_eq "fault_mode" "$(cat "$dbg/fault_mode")" 0
 frun run shootdown --variant ipi --iterations 3 $slack --json
 expect_status 0
-expect_eq "samples" "$(top samples)" 3
+expect_eq "samples" "$(result samples)" 3
 end
 
 finish

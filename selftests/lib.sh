@@ -157,6 +157,36 @@ json_objects() {
 		type != "array")) | tojson | "," + .[1:-1] + ","' "$1"
 }
 
+# json_paths FILE: every scalar of a JSON document as "PATH<TAB>VALUE",
+# PATH the keys and array indexes from the top, joined by dots:
+# "0.metrics.window.histogram.3.count<TAB>17"; strings unquoted, null as
+# "null". Read a listing with json_path: one jq per document, then awk per
+# value (in the TCG VM jq takes ~250 ms to start, busybox awk ~8 ms).
+json_paths() {
+	jq -r 'path(.. | select(type != "object" and type != "array")) as $p |
+		[($p | map(tostring) | join(".")), (getpath($p) | tostring)] |
+		join("\t")' "$1"
+}
+
+# json_path LISTING PATH: the value at PATH in a json_paths listing; empty
+# when it is missing or null
+json_path() {
+	awk -F '\t' -v k="$2" '$1 == k { if ($2 != "null") print $2; exit }' "$1"
+}
+
+# result PATH: PATH in the first result of the last --json output ($out):
+# "violations", "counters.lost"; empty when missing or null. $out is
+# listed again only when it differs from the copy listed last (files, not
+# variables: result runs in command substitutions, whose variables do not
+# come back).
+result() {
+	if ! cmp -s "$out" "$ntc_tmp/result.src"; then
+		cp "$out" "$ntc_tmp/result.src"
+		json_paths "$out" >"$ntc_tmp/result.paths" 2>/dev/null
+	fi
+	json_path "$ntc_tmp/result.paths" "0.$1"
+}
+
 # json_valid_array FILE: the whole file parses as one JSON array
 json_valid_array() {
 	jq -e 'type == "array"' "$1" >/dev/null 2>&1

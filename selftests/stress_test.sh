@@ -70,15 +70,6 @@ tcl() {
 	rc=$?
 }
 
-# json_paths FILE: every scalar of a JSON document as "PATH<TAB>VALUE",
-# PATH the keys and array indexes from the top, joined by dots:
-# "0.metrics.window.histogram.3.count<TAB>17".
-json_paths() {
-	jq -r 'path(.. | select(type != "object" and type != "array")) as $p |
-		[($p | map(tostring) | join(".")), (getpath($p) | tostring)] |
-		join("\t")' "$1"
-}
-
 # stats_consistency FILE: the problems of a "stats --json" array, one a
 # line (none: consistent), then "records N" last. For each record: runs,
 # samples, violations, timeouts are numbers >= 0; the primary metric

@@ -152,8 +152,8 @@ clean_run() {
 		t=$((t + 1))
 		sleep 0.3
 	done
-	if [ "$rc" != 0 ] || [ "$(jq -r '.[0].violations' "$out")" != 0 ] ||
-	   [ "$(jq -r '.[0].timeouts' "$out")" != 0 ]; then
+	if [ "$rc" != 0 ] || [ "$(result violations)" != 0 ] ||
+	   [ "$(result timeouts)" != 0 ]; then
 		dirty=$((dirty + 1))
 		echo "#   not clean after run $n (exit $rc): $(head -c 300 "$err")"
 	fi
@@ -193,10 +193,10 @@ while read -r e v fmode fcpu fus opts; do
 		fi
 		;;
 	0 | 3)
-		viol=$(jq -r '.[0].violations' "$out" 2>/dev/null)
+		viol=$(result violations)
 		[ "$rc" = 0 ] && completed=$((completed + 1))
 		[ "$rc" = 3 ] && timed_out=$((timed_out + 1))
-		[ "$(jq -r '.[0].truncated' "$out" 2>/dev/null)" = true ] &&
+		[ "$(result truncated)" = true ] &&
 			truncated=$((truncated + 1))
 		if [ -z "$viol" ] || [ "$viol" = null ]; then
 			bad=$((bad + 1))

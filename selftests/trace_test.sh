@@ -40,10 +40,6 @@ trap cleanup EXIT INT TERM
 
 plan 6
 
-field() {
-	jq -r ".[0].$1" "$out" 2>/dev/null
-}
-
 # traced ARGS...: run the client with every ntcorral event on, the trace
 # of that run alone in $trace
 traced() {
@@ -71,35 +67,35 @@ expect_eq "run_start" "$(events run_start)" 1
 expect_eq "run_end" "$(events run_end)" 1
 grep -q "ntcorral_run_start: shootdown/ipi cpus=4 initiator=0 iterations=20" "$trace" ||
 	fail "no run_start naming shootdown/ipi on 4 CPUs"
-grep -q "ntcorral_run_end: shootdown/ipi samples=$(field samples) violations=0 timeouts=0" "$trace" ||
-	fail "run_end does not carry the run's samples ($(field samples))"
+grep -q "ntcorral_run_end: shootdown/ipi samples=$(result samples) violations=0 timeouts=0" "$trace" ||
+	fail "run_end does not carry the run's samples ($(result samples))"
 # Every iteration corrals the 3 CPUs besides the initiator.
 expect_eq "arrivals" "$(events arrive)" $((20 * 3))
 expect_eq "releases" "$(events release)" $((20 * 3))
 expect_eq "generations arrived in" \
 	"$(grep ' ntcorral_arrive: ' "$trace" | sed 's/.*gen=\([0-9]*\).*/\1/' | sort -u | wc -l)" 20
-expect_eq "corralled_cpus" "$(field counters.corralled_cpus)" $((20 * 3))
+expect_eq "corralled_cpus" "$(result counters.corralled_cpus)" $((20 * 3))
 end
 
 begin ipi_barrier_every_cpu_arrives_every_iteration
 traced run ipi_barrier --variant counter --cpus 0-3 --iterations 20 $slack --json
 expect_status 0
 expect_eq "arrivals" "$(events arrive)" $((20 * 4))
-expect_eq "releases (phase 2 done)" "$(events release)" "$(field counters.phase2_runs)"
+expect_eq "releases (phase 2 done)" "$(events release)" "$(result counters.phase2_runs)"
 end
 
 begin device_interrupts_are_the_runs_interrupts
 traced run spinlock --variant "$(baseline_of spinlock)" --cpus 0-3 --iterations 30 $slack --json
 expect_status 0
-expect_eq "device_irq" "$(events device_irq)" "$(field counters.interrupts)"
+expect_eq "device_irq" "$(events device_irq)" "$(result counters.interrupts)"
 expect_eq "device_irq" "$(events device_irq)" $((30 * 4))
 end
 
 begin queue_enqueues_and_dequeues_are_produced_and_consumed
 traced run interlocked_queue --variant slist --cpus 0-3 --iterations 40 $slack --json
 expect_status 0
-expect_eq "enqueue" "$(events enqueue)" "$(field counters.produced)"
-expect_eq "dequeue" "$(events dequeue)" "$(field counters.consumed)"
+expect_eq "enqueue" "$(events enqueue)" "$(result counters.produced)"
+expect_eq "dequeue" "$(events dequeue)" "$(result counters.consumed)"
 expect_eq "the last dequeue's depth" \
 	"$(grep ' ntcorral_dequeue: ' "$trace" | tail -n 1 | sed 's/.*depth=\(-*[0-9]*\).*/\1/')" 0
 end
@@ -112,7 +108,7 @@ traced run shootdown --variant dpc --cpus 0-3 --iterations 3 --deadline-us 20000
 echo 0 >"$dbg/fault_mode"
 bangs_unexpected
 expect_status 3
-expect_eq "timeout events" "$(events timeout)" "$(field timeouts)"
+expect_eq "timeout events" "$(events timeout)" "$(result timeouts)"
 grep -q "ntcorral_timeout: shootdown/dpc: not every CPU arrived in the corral" "$trace" ||
 	fail "no timeout event saying which phase"
 end
