@@ -77,7 +77,11 @@ systemctl poweroff --force'
 # The box's name resolves (sudo asks, and says so on every call otherwise).
 hosts='127.0.0.1 localhost
 127.0.1.1 ntcorral-testbox'
-recipe=$(printf '%s\n' "${box_pkgs[@]}" "$unit" "$runner" "$hosts" | sha256sum | cut -c1-16)
+# The box's archives, as a Debian 12 install has them: linux-source-6.12
+# (the kernel's YNL tools, for ynl_test.sh) is only in the security one.
+sources='deb http://deb.debian.org/debian bookworm main
+deb http://deb.debian.org/debian-security bookworm-security main'
+recipe=$(printf '%s\n' "${box_pkgs[@]}" "$unit" "$runner" "$hosts" "$sources" | sha256sum | cut -c1-16)
 
 if [ "$(cat "$cache/recipe" 2>/dev/null)" != "$recipe" ]; then
 	echo "testbox: building the Debian image (debootstrap bookworm, once; cached in $cache)" >&2
@@ -85,9 +89,31 @@ if [ "$(cat "$cache/recipe" 2>/dev/null)" != "$recipe" ]; then
 	mkdir -p "$cache"
 	rootfs=$cache/rootfs
 	t0=$SECONDS
-	debootstrap --variant=minbase --include="$(IFS=,; echo "${box_pkgs[*]}")" \
+	# debootstrap reads the main archive only: what is not there (this
+	# host's apt says where each package comes from) is installed after,
+	# with the box's own apt and both archives.
+	main_pkgs=() later_pkgs=()
+	for p in "${box_pkgs[@]}"; do
+		if apt-cache madison "$p" 2>/dev/null | grep -q ' bookworm/main '; then
+			main_pkgs+=("$p")
+		else
+			later_pkgs+=("$p")
+		fi
+	done
+	debootstrap --variant=minbase --include="$(IFS=,; echo "${main_pkgs[*]}")" \
 		bookworm "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
 		die "debootstrap failed; its log: $cache/debootstrap.log"
+	printf '%s\n' "$sources" >"$rootfs/etc/apt/sources.list"
+	if [ ${#later_pkgs[@]} -gt 0 ]; then
+		mount -t proc proc "$rootfs/proc"
+		{ chroot "$rootfs" apt-get update &&
+		  chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends "${later_pkgs[@]}" &&
+		  chroot "$rootfs" apt-get clean; } >>"$cache/debootstrap.log" 2>&1
+		st=$?
+		umount "$rootfs/proc"
+		[ "$st" -eq 0 ] || die "apt-get install ${later_pkgs[*]} in the image failed; its log: $cache/debootstrap.log"
+	fi
 	echo "ntcorral-testbox" >"$rootfs/etc/hostname"
 	printf '%s\n' "$hosts" >"$rootfs/etc/hosts"
 	echo "/dev/vda / ext4 rw 0 1" >"$rootfs/etc/fstab"
