@@ -106,11 +106,11 @@ if [ "$(cat "$cache/recipe" 2>/dev/null)" != "$recipe" ]; then
 	printf '%s\n' "$sources" >"$rootfs/etc/apt/sources.list"
 	if [ ${#later_pkgs[@]} -gt 0 ]; then
 		mount -t proc proc "$rootfs/proc"
+		st=0
 		{ chroot "$rootfs" apt-get update &&
 		  chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
 			--no-install-recommends "${later_pkgs[@]}" &&
-		  chroot "$rootfs" apt-get clean; } >>"$cache/debootstrap.log" 2>&1
-		st=$?
+		  chroot "$rootfs" apt-get clean; } >>"$cache/debootstrap.log" 2>&1 || st=$?
 		umount "$rootfs/proc"
 		[ "$st" -eq 0 ] || die "apt-get install ${later_pkgs[*]} in the image failed; its log: $cache/debootstrap.log"
 	fi
