@@ -23,6 +23,13 @@
 
 /* ---- checks shared by the tests ------------------------------------------ */
 
+/* The reply carries NTCORRAL_A_<ATTR>, and its member @field is @want. */
+#define ASSERT_REPLY_EQ(r, ATTR, field, want)			\
+	do {							\
+		ASSERT_TRUE((r).has[NTCORRAL_A_##ATTR]);	\
+		ASSERT_EQ(want, (r).field);			\
+	} while (0)
+
 /*
  * A metric must be complete and consistent with itself: ordered figures,
  * a histogram whose counts add up to COUNT, whose lowest and highest
@@ -297,16 +304,25 @@ FIXTURE_TEARDOWN(ntcorral)
 
 /* ---- requests every program refuses or runs ------------------------------ */
 
-static inline void expect_u32_out_of_range(struct __test_metadata *_metadata,
-					   struct ntc_sock *s, int attr, __u32 value,
-					   const char *what)
+/* A RUN of @experiment/@variant with u32 @attr = @value fails with @err at it. */
+static inline void expect_u32_refused(struct __test_metadata *_metadata,
+				      struct ntc_sock *s, const char *experiment,
+				      const char *variant, int attr, __u32 value,
+				      int err, const char *what)
 {
 	struct ntc_msg m;
 	size_t off;
 
-	run_msg(s, &m, EXPERIMENT, "dpc");
+	run_msg(s, &m, experiment, variant);
 	off = msg_put_u32(&m, attr, value);
-	expect_run_error_at(_metadata, s, &m, ERANGE, off, what);
+	expect_run_error_at(_metadata, s, &m, err, off, what);
+}
+
+static inline void expect_u32_out_of_range(struct __test_metadata *_metadata,
+					   struct ntc_sock *s, int attr, __u32 value,
+					   const char *what)
+{
+	expect_u32_refused(_metadata, s, EXPERIMENT, "dpc", attr, value, ERANGE, what);
 }
 
 static inline void expect_cpus_rejected(struct __test_metadata *_metadata,

@@ -103,18 +103,11 @@ TEST_F_TIMEOUT(ntcorral, run_rejects_pci_device_out_of_range, 30)
 
 TEST_F_TIMEOUT(ntcorral, run_rejects_a_parameter_its_experiment_does_not_take, 30)
 {
-	struct ntc_msg m;
-	size_t off;
-
 	/* The IPI barrier holds no window; the shootdown has no device. */
-	run_msg(&self->s, &m, "ipi_barrier", "counter");
-	off = msg_put_u32(&m, NTCORRAL_A_HOLD_US, 5);
-	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
-			    "ipi_barrier with hold_us");
-	run_msg(&self->s, &m, EXPERIMENT, "dpc");
-	off = msg_put_u32(&m, NTCORRAL_A_RATE_HZ, 1000);
-	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
-			    "shootdown with rate_hz");
+	expect_u32_refused(_metadata, &self->s, "ipi_barrier", "counter",
+			   NTCORRAL_A_HOLD_US, 5, EINVAL, "ipi_barrier with hold_us");
+	expect_u32_refused(_metadata, &self->s, EXPERIMENT, "dpc",
+			   NTCORRAL_A_RATE_HZ, 1000, EINVAL, "shootdown with rate_hz");
 }
 
 TEST_F_TIMEOUT(ntcorral, run_rejects_iterations_of_the_wrong_width, 30)
@@ -523,21 +516,12 @@ TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_out_of_range, 30)
 /* Warm-up is for iterated experiments, bursts for the queue's device. */
 TEST_F_TIMEOUT(ntcorral, run_rejects_timing_parameters_where_not_taken, 30)
 {
-	struct ntc_msg m;
-	size_t off;
-
-	run_msg(&self->s, &m, "interlocked_queue", "slist");
-	off = msg_put_u32(&m, NTCORRAL_A_WARMUP, 5);
-	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
-			    "interlocked_queue with warmup");
-	run_msg(&self->s, &m, EXPERIMENT, "dpc");
-	off = msg_put_u32(&m, NTCORRAL_A_BURST, 4);
-	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
-			    "shootdown with burst");
-	run_msg(&self->s, &m, "spinlock", "raw");
-	off = msg_put_u32(&m, NTCORRAL_A_BATCH, 4);
-	expect_run_error_at(_metadata, &self->s, &m, EINVAL, off,
-			    "spinlock with batch");
+	expect_u32_refused(_metadata, &self->s, "interlocked_queue", "slist",
+			   NTCORRAL_A_WARMUP, 5, EINVAL, "interlocked_queue with warmup");
+	expect_u32_refused(_metadata, &self->s, EXPERIMENT, "dpc",
+			   NTCORRAL_A_BURST, 4, EINVAL, "shootdown with burst");
+	expect_u32_refused(_metadata, &self->s, "spinlock", "raw",
+			   NTCORRAL_A_BATCH, 4, EINVAL, "spinlock with batch");
 }
 
 TEST_HARNESS_MAIN

@@ -37,12 +37,9 @@ TEST_F_TIMEOUT(ntcorral, warmup_and_cooldown_run_but_are_not_recorded, 120)
 	put_slack(&m);
 	ASSERT_EQ(0, ntc_run(&self->s, &m, &r, &e)) TH_LOG("%s", e.msg);
 	check_run_reply(_metadata, &r, "ipi", 10, self->online);
-	ASSERT_TRUE(r.has[NTCORRAL_A_WARMUP]);
-	ASSERT_EQ(5, r.warmup);
-	ASSERT_TRUE(r.has[NTCORRAL_A_COOLDOWN]);
-	ASSERT_EQ(3, r.cooldown);
-	ASSERT_TRUE(r.has[NTCORRAL_A_PHASE_STAMPS]);
-	ASSERT_EQ(1, r.phase_stamps);
+	ASSERT_REPLY_EQ(r, WARMUP, warmup, 5);
+	ASSERT_REPLY_EQ(r, COOLDOWN, cooldown, 3);
+	ASSERT_REPLY_EQ(r, PHASE_STAMPS, phase_stamps, 1);
 	ASSERT_EQ(18, counter_value(_metadata, &r, "work_runs"))
 		TH_LOG("the work ran once per iteration of warm-up, measured run and cool-down");
 	for (int i = 0; i < r.nr_metrics; i++) {
@@ -73,8 +70,7 @@ TEST_F_TIMEOUT(ntcorral, lean_run_times_the_primary_metric_only, 120)
 	ASSERT_EQ(0, ntc_run(&self->s, &m, &r, &e)) TH_LOG("%s", e.msg);
 	check_run_reply_of(_metadata, &r, "ipi_barrier", "call", "sense", 10,
 			   self->online);
-	ASSERT_TRUE(r.has[NTCORRAL_A_PHASE_STAMPS]);
-	ASSERT_EQ(0, r.phase_stamps);
+	ASSERT_REPLY_EQ(r, PHASE_STAMPS, phase_stamps, 0);
 	ASSERT_LT(1, r.nr_metrics);
 	for (int i = 1; i < r.nr_metrics; i++) {
 		ASSERT_EQ(0, r.metrics[i].count)
@@ -105,8 +101,7 @@ TEST_F_TIMEOUT(ntcorral, batches_time_iterations_together, 120)
 	ASSERT_EQ(0, r.violations);
 	ASSERT_EQ(0, r.timeouts);
 	ASSERT_FALSE(r.has[NTCORRAL_A_TRUNCATED]);
-	ASSERT_TRUE(r.has[NTCORRAL_A_BATCH]);
-	ASSERT_EQ(4, r.batch);
+	ASSERT_REPLY_EQ(r, BATCH, batch, 4);
 	ASSERT_EQ(0, r.phase_stamps) TH_LOG("a batch implies a lean run");
 	ASSERT_LT(1, r.nr_metrics);
 	ASSERT_STREQ("call", r.metrics[0].name);
