@@ -142,12 +142,52 @@ expect_one_error_line
 expect_err 'CPU'
 end
 
-begin run_iterations_out_of_range_fails
-cl run shootdown --variant dpc --iterations 100001
-[ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "exit status $rc, expected 1 or 2"
+begin run_iterations_out_of_range_is_a_usage_error_naming_the_listed_range
+max=$(jq -r '.[] | select(.name == "shootdown") | .params[] |
+	select(.name == "iterations") | .max' "$ntc_list_json")
+cl run shootdown --variant dpc --iterations $((max + 1))
+expect_status 2
 expect_out_empty
 expect_one_error_line
-expect_err 'range'
+expect_err "--iterations $((max + 1)) is out of range: iterations takes [0-9]+ to $max; see 'ntcorral list'"
+end
+
+begin run_unknown_option_exits_2_with_a_guess
+cl run shootdown --variant dpc --hodl-us 1
+expect_status 2
+expect_out_empty
+expect_one_error_line
+expect_err "unknown option '--hodl-us'"
+expect_err "did you mean '--hold-us'"
+end
+
+begin run_option_of_another_experiment_exits_2_saying_so
+# a parameter some experiment lists and the shootdown does not
+name=$(jq -r '(map(select(.name == "shootdown"))[0].params | map(.name)) as $own |
+	[.[].params[].name] - $own | first // empty' "$ntc_list_json")
+if [ -z "$name" ]; then
+	echo "# every listed parameter is the shootdown's"
+else
+	opt=--$(echo "$name" | tr _ -)
+	cl run shootdown --variant dpc "$opt" 1
+	expect_status 2
+	expect_out_empty
+	expect_one_error_line
+	expect_err "^ntcorral: shootdown takes no $opt \\(see 'ntcorral list'\\)$"
+fi
+end
+
+begin run_help_lists_every_parameter_the_module_lists
+cl run --help
+expect_status 0
+expect_err_empty
+expect_out '^  --cpus LIST'
+expect_out '^  --pci-device BB:DD.F'
+expect_out '^Run parameters, as the module lists them'
+for name in $(jq -r '[.[].params[].name] | unique | .[]' "$ntc_list_json"); do
+	[ "$name" = pci_device ] && continue
+	expect_out "^  --$(echo "$name" | tr _ -) N( |\$)"
+done
 end
 
 # ---- stats ---------------------------------------------------------------
@@ -360,6 +400,12 @@ else
 	cl run shootdown --variant dpc --iterations 1
 	expect_status 1
 	expect_err 'module is not loaded'
+	cl run shootdown --variant dpc --hold-us 1 --no-such-option 1
+	expect_status 1
+	expect_err 'module is not loaded'
+	cl run --help
+	expect_status 0
+	expect_out "^Run parameters: .*it is not loaded; load it .*'ntcorral list'"
 	ntc_cmd="insmod $NTCORRAL_KO"
 	insmod "$NTCORRAL_KO" 2>"$err" || fail "insmod failed: $(cat "$err")"
 	cl list

@@ -268,15 +268,22 @@ Json row_json(const BenchRow& row) {
 
 Json request_json(const RunRequest& r) {
     Json j = Json::object();
-    put_if(j, "iterations", r.iterations);
-    put_if(j, "deadline_us", r.deadline_us);
-    put_if(j, "max_runtime_ms", r.max_runtime_ms);
-    put_timing(j, r);
-    put_if(j, "hold_us", r.hold_us);
-    put_if(j, "burst", r.burst);
-    put_if(j, "rate_hz", r.rate_hz);
-    if (r.pci_device)
-        j["pci_device"] = format_pci_device(*r.pci_device);
+    // The parameters bench sets, under LIST's names, in this order.
+    static const std::pair<const char*, uint32_t> names[] = {
+        {"iterations", NTCORRAL_A_ITERATIONS},
+        {"deadline_us", NTCORRAL_A_DEADLINE_US},
+        {"max_runtime_ms", NTCORRAL_A_MAX_RUNTIME_MS},
+        {"warmup", NTCORRAL_A_WARMUP},
+        {"cooldown", NTCORRAL_A_COOLDOWN},
+        {"phase_stamps", NTCORRAL_A_PHASE_STAMPS},
+        {"batch", NTCORRAL_A_BATCH},
+        {"hold_us", NTCORRAL_A_HOLD_US},
+        {"burst", NTCORRAL_A_BURST},
+        {"rate_hz", NTCORRAL_A_RATE_HZ}};
+    for (const auto& [name, attr] : names)
+        put_if(j, name, r.param(attr));
+    if (auto pci = r.param(NTCORRAL_A_PCI_DEVICE))
+        j["pci_device"] = format_pci_device(*pci);
     return j;
 }
 
@@ -410,26 +417,27 @@ uint32_t bench_queue_items(uint32_t iterations) {
 RunRequest bench_request(const ExperimentInfo& exp, const BenchOptions& opts, bool stamped) {
     RunRequest base;
     base.experiment = exp.name;
-    base.iterations = opts.iterations;
-    base.deadline_us = kBenchDeadlineUs;
-    base.max_runtime_ms = kBenchMaxRuntimeMs;
-    base.warmup = opts.warmup;
-    base.cooldown = opts.cooldown;
+    auto& p = base.params;
+    p[NTCORRAL_A_ITERATIONS] = opts.iterations;
+    p[NTCORRAL_A_DEADLINE_US] = kBenchDeadlineUs;
+    p[NTCORRAL_A_MAX_RUNTIME_MS] = kBenchMaxRuntimeMs;
+    p[NTCORRAL_A_WARMUP] = opts.warmup;
+    p[NTCORRAL_A_COOLDOWN] = opts.cooldown;
     if (takes_param(exp, NTCORRAL_A_PHASE_STAMPS)) {
-        base.phase_stamps = stamped ? 1 : 0;
+        p[NTCORRAL_A_PHASE_STAMPS] = stamped ? 1 : 0;
         // The stamped round times phases: one iteration at a time.
         if (opts.batch > 1 && !stamped)
-            base.batch = opts.batch;
-        base.hold_us = 0;
+            p[NTCORRAL_A_BATCH] = opts.batch;
+        p[NTCORRAL_A_HOLD_US] = 0;
         // The corral's own cost: no raw PCI read in the window either.
-        base.pci_device = NTCORRAL_PCI_DEVICE_NONE;
+        p[NTCORRAL_A_PCI_DEVICE] = NTCORRAL_PCI_DEVICE_NONE;
     }
     if (takes_param(exp, NTCORRAL_A_BURST)) {
-        base.burst = kBenchBurst;
-        base.rate_hz = kBenchRateHz;
-        base.iterations = bench_queue_items(opts.iterations);
+        p[NTCORRAL_A_BURST] = kBenchBurst;
+        p[NTCORRAL_A_RATE_HZ] = kBenchRateHz;
+        p[NTCORRAL_A_ITERATIONS] = bench_queue_items(opts.iterations);
     }
-    return request_for(base, exp, false);
+    return request_for(base, exp);
 }
 
 std::optional<BenchReference> reference_for(const std::string& experiment) {
@@ -749,24 +757,26 @@ void render_bench_heading(std::ostream& os, const BenchExperiment& e, unsigned i
     // How every run was made, where it differs from the module's defaults.
     std::vector<std::string> how;
     const RunRequest& q = e.request;
-    if (q.warmup || q.cooldown)
-        how.push_back(std::to_string(q.warmup.value_or(0)) + " warm-up and " +
-                      std::to_string(q.cooldown.value_or(0)) +
+    auto warmup = q.param(NTCORRAL_A_WARMUP), cooldown = q.param(NTCORRAL_A_COOLDOWN);
+    if (warmup || cooldown)
+        how.push_back(std::to_string(warmup.value_or(0)) + " warm-up and " +
+                      std::to_string(cooldown.value_or(0)) +
                       " cool-down iterations in the module, not recorded");
-    if (q.phase_stamps && !*q.phase_stamps)
+    if (q.param(NTCORRAL_A_PHASE_STAMPS) == 0u)
         how.push_back("lean (no clock read inside the timed window)");
-    if (q.batch && *q.batch > 1)
-        how.push_back("in batches of " + std::to_string(*q.batch) +
+    if (auto batch = q.param(NTCORRAL_A_BATCH); batch && *batch > 1)
+        how.push_back("in batches of " + std::to_string(*batch) +
                       " iterations timed together (bookkeeping between them included)");
-    if (q.hold_us)
-        how.push_back("hold " + std::to_string(*q.hold_us) + "us");
-    if (q.pci_device && *q.pci_device == NTCORRAL_PCI_DEVICE_NONE)
+    if (auto hold = q.param(NTCORRAL_A_HOLD_US))
+        how.push_back("hold " + std::to_string(*hold) + "us");
+    if (q.param(NTCORRAL_A_PCI_DEVICE) == uint32_t{NTCORRAL_PCI_DEVICE_NONE})
         how.push_back("no PCI read in the window");
-    if (q.burst)
-        how.push_back(std::to_string(q.iterations.value_or(0)) + " items per producer, burst " +
-                      std::to_string(*q.burst) + " at " +
-                      std::to_string(q.rate_hz.value_or(NTCORRAL_DEFAULT_RATE_HZ)) +
-                      " Hz (the producers saturate the queue: a throughput figure)");
+    if (auto burst = q.param(NTCORRAL_A_BURST))
+        how.push_back(
+            std::to_string(q.param(NTCORRAL_A_ITERATIONS).value_or(0)) +
+            " items per producer, burst " + std::to_string(*burst) + " at " +
+            std::to_string(q.param(NTCORRAL_A_RATE_HZ).value_or(NTCORRAL_DEFAULT_RATE_HZ)) +
+            " Hz (the producers saturate the queue: a throughput figure)");
     if (!e.stamped.empty())
         how.push_back("then one round with phase stamps on");
     for (size_t i = 0; i < how.size(); i++)

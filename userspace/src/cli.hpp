@@ -19,27 +19,26 @@ namespace ntcorral {
 
 struct Subcommand;
 
+// A run option the client does not define, as given: "--hold-us" and its
+// value ("--hold-us 5", "--hold-us=5"), none when none followed.
+struct ParamOption {
+    std::string flag;
+    std::optional<std::string> value;
+};
+
 // Everything the command line can say; filled by the app make_app() builds.
 struct CliOptions {
     std::string command;                    // a subcommand's name: "list", "run", ...
     const Subcommand* subcommand = nullptr; // its entry in subcommands()
     bool json = false;
 
-    // run
+    // run: the options whose syntax the client owns; the parameters the
+    // module lists (LIST) as given, checked by put_param_options().
     std::string experiment;
     std::string variant = "all";
-    std::optional<uint32_t> iterations;
     std::optional<std::string> cpus;
-    std::optional<uint32_t> hold_us;
-    std::optional<uint32_t> deadline_us;
-    std::optional<uint32_t> max_runtime_ms;
-    std::optional<uint32_t> rate_hz;
     std::optional<std::string> pci_device;
-    std::optional<uint32_t> warmup;
-    std::optional<uint32_t> cooldown;
-    std::optional<uint32_t> phase_stamps;
-    std::optional<uint32_t> burst;
-    std::optional<uint32_t> batch;
+    std::vector<ParamOption> param_options;
 
     // stats, reset
     std::optional<std::string> filter_experiment;
@@ -68,10 +67,21 @@ const std::vector<Subcommand>& subcommands();
 // opts.subcommand is its entry).
 std::unique_ptr<CLI::App> make_app(CliOptions& opts);
 
-// The RUN request the options describe, variant left empty. Checks --cpus
-// and --pci-device; throws UsageError. (cmd_run.cpp, as request_for() and
-// takes_param().)
+// The RUN request the options describe, variant left empty: --cpus and
+// --pci-device, checked; throws UsageError. The parameter options are put
+// once LIST is known, by put_param_options(). (cmd_run.cpp, as the rest of
+// `run`'s.)
 RunRequest make_run_request(const CliOptions& opts);
+
+// Put the parameter options into `req`: each must name a parameter some
+// experiment of `list` takes ("--" + its name, '_' as '-'), with a number in
+// its listed range. Throws UsageError naming the cause and the fix.
+void put_param_options(const std::vector<ParamOption>& given,
+                       const std::vector<ExperimentInfo>& list, RunRequest& req);
+
+// `run --help`'s section of the parameters `list` names (unit, range,
+// default, description, which experiments take them), --pci-device aside.
+std::string run_parameters_help(const std::vector<ExperimentInfo>& list);
 
 // Levenshtein distance.
 size_t edit_distance(std::string_view a, std::string_view b);
@@ -88,9 +98,14 @@ const ExperimentInfo& find_experiment(const std::vector<ExperimentInfo>& list,
 // Whether @exp lists the run attribute @attr among its parameters.
 bool takes_param(const ExperimentInfo& exp, uint32_t attr);
 
-// The run options that @exp takes. An option it does not list (see
-// `ntcorral list`) is a usage error when @strict, else dropped (run all).
-RunRequest request_for(const RunRequest& base, const ExperimentInfo& exp, bool strict);
+// The run options that @exp takes; what it does not list (see `ntcorral
+// list`) is dropped (run all, bench).
+RunRequest request_for(const RunRequest& base, const ExperimentInfo& exp);
+
+// UsageError when @req sets a parameter @exp does not list ("shootdown
+// takes no --rate-hz"), the option named after `list`'s parameter.
+void check_taken(const RunRequest& req, const ExperimentInfo& exp,
+                 const std::vector<ExperimentInfo>& list);
 
 // The variants `variant` stands for ("all" is every one, in the module's
 // order), or UsageError as find_experiment.

@@ -17,12 +17,20 @@ namespace ntcorral {
 
 namespace {
 
-// A run parameter bench takes, as run_options() describes it.
-void add_run_parameter(CLI::App& sub, BenchOptions& b, uint32_t attr) {
-    const RunOption& r = run_option(attr);
-    sub.add_option(r.flag, b.*r.bench_field, r.bench_help)
-        ->type_name(r.type_name)
-        ->check(CLI::Range(r.bench_min, r.bench_max))
+// A run parameter bench sets on every run it makes, with bench's meaning
+// of it. Its range is the uapi header's, as validate_bench_options() checks
+// it (the module checks it again on every run).
+struct BenchParam {
+    const char* flag;
+    uint32_t BenchOptions::*field;
+    const char* help;
+    int min, max;
+};
+
+void add_bench_param(CLI::App& sub, BenchOptions& b, const BenchParam& p) {
+    sub.add_option(p.flag, b.*p.field, p.help)
+        ->type_name("N")
+        ->check(CLI::Range(p.min, p.max))
         ->capture_default_str();
 }
 
@@ -33,16 +41,28 @@ void add_bench_options(CLI::App& sub, CliOptions& o) {
     sub.add_option("--experiments", b.experiments,
                    "Experiments to benchmark, comma-separated; default every one.")
         ->type_name("LIST");
-    add_run_parameter(sub, b, NTCORRAL_A_ITERATIONS);
+    add_bench_param(sub, b,
+                    {"--iterations", &BenchOptions::iterations, "Iterations of every run.",
+                     NTCORRAL_MIN_ITERATIONS, NTCORRAL_MAX_ITERATIONS});
     sub.add_option("--repetitions", b.repetitions,
                    "Measured runs of every variant, interleaved (a ratio's 95% interval takes at "
                    "least 6).")
         ->type_name("R")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
-    add_run_parameter(sub, b, NTCORRAL_A_WARMUP);
-    add_run_parameter(sub, b, NTCORRAL_A_BATCH);
-    add_run_parameter(sub, b, NTCORRAL_A_COOLDOWN);
+    add_bench_param(sub, b,
+                    {"--warmup", &BenchOptions::warmup,
+                     "Unrecorded iterations the module runs before the measured ones of every "
+                     "run, where the experiment takes them.",
+                     0, NTCORRAL_MAX_WARMUP});
+    add_bench_param(sub, b,
+                    {"--batch", &BenchOptions::batch,
+                     "Iterations timed together between two timestamps in the lean rounds, where "
+                     "the experiment takes it (the stamped round times one at a time).",
+                     NTCORRAL_MIN_BATCH, NTCORRAL_MAX_BATCH});
+    add_bench_param(sub, b,
+                    {"--cooldown", &BenchOptions::cooldown,
+                     "Unrecorded iterations the module runs after them.", 0, NTCORRAL_MAX_WARMUP});
     sub.add_option("--json", b.json_file,
                    "Also write every run, the summary and the host to FILE as JSON.")
         ->type_name("FILE");

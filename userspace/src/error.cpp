@@ -87,11 +87,8 @@ std::string explain(std::string_view command, const NlError& e) {
 
     std::string why =
         e.extack().empty() ? lowercase_first(describe(e.error(), e.nl_error(), {})) : e.extack();
-    if (e.extack_attr() >= 0) {
-        std::string opt = option_for_attr(static_cast<uint32_t>(e.extack_attr()));
-        if (!opt.empty())
-            why += " (" + opt + ")";
-    }
+    if (!e.extack_option().empty())
+        why += " (" + e.extack_option() + ")";
     switch (e.error()) {
     case EPERM:
     case EACCES:

@@ -37,6 +37,10 @@ public:
     const std::string& extack() const { return extack_; }
     // The request attribute the extack points at (NLMSGERR_ATTR_OFFS), or -1.
     int extack_attr() const { return extack_attr_; }
+    // The option that set the attribute the extack points at ("--hold-us"),
+    // named by whoever knows the parameters (RunSession, from LIST).
+    const std::string& extack_option() const { return extack_option_; }
+    void set_extack_option(std::string option) { extack_option_ = std::move(option); }
     // True when the generic netlink family could not be resolved.
     bool family_missing() const;
     // True when the family was resolved but unregistered before a request
@@ -58,6 +62,7 @@ private:
     std::string nl_text_;
     std::string extack_;
     int extack_attr_;
+    std::string extack_option_;
     bool family_back_ = false;
     bool during_run_ = false;
 };

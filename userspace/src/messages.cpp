@@ -2,13 +2,13 @@
 // ntcorral client: build requests and parse replies of the "ntcorral" family.
 #include "messages.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
 #include <linux/genetlink.h>
 #include <netlink/attr.h>
 
-#include "commands.hpp"
 #include "cpulist.hpp"
 #include "error.hpp"
 
@@ -220,10 +220,21 @@ Counter counter_of(nlattr* const* ct) {
 
 } // namespace
 
-std::string option_for_attr(uint32_t attr) {
-    for (const auto& o : run_options())
-        if (o.attr == attr)
-            return o.flag;
+std::string option_name(std::string_view param) {
+    std::string flag = "--" + std::string(param);
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return flag;
+}
+
+std::string option_for_attr(uint32_t attr, const std::vector<ParamInfo>& params) {
+    // The client's own syntax: a CPU list, a BB:DD.F.
+    if (attr == NTCORRAL_A_CPUS)
+        return "--cpus";
+    if (attr == NTCORRAL_A_PCI_DEVICE)
+        return "--pci-device";
+    for (const auto& p : params)
+        if (p.attr == attr)
+            return option_name(p.name);
     return "";
 }
 
@@ -241,10 +252,8 @@ NlMsgPtr build_run_request(int family, const RunRequest& req) {
         nla_put(msg.get(), NTCORRAL_A_CPUS, static_cast<int>(req.cpus->size() * sizeof(uint64_t)),
                 req.cpus->data()) < 0)
         throw std::bad_alloc();
-    // Every number the run options table knows, the ones set.
-    for (const auto& o : run_options())
-        if (o.request)
-            put_number(msg.get(), o.attr, req.*o.request);
+    for (const auto& [attr, value] : req.params)
+        put_number(msg.get(), static_cast<int>(attr), std::optional<uint32_t>(value));
     return msg;
 }
 

@@ -5,14 +5,22 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "model.hpp"
 #include "netlink.hpp"
 
 namespace ntcorral {
 
-// The run option that sets attribute `attr`, e.g. "--hold-us", or "".
-std::string option_for_attr(uint32_t attr);
+// The option that sets parameter `param` (a name LIST gives): "--" and the
+// name, '_' as '-' ("hold_us": "--hold-us").
+std::string option_name(std::string_view param);
+
+// The run option that sets RUN attribute `attr`: --cpus, --pci-device, or
+// the option of the parameter of `params` it is (option_name()); "" for
+// none.
+std::string option_for_attr(uint32_t attr, const std::vector<ParamInfo>& params);
 
 // NTCORRAL_CMD_LIST_EXPERIMENTS dump, optionally of one experiment.
 NlMsgPtr build_list_request(int family, const std::optional<std::string>& experiment = {});

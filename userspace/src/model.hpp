@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -133,18 +134,16 @@ struct RunEnd {
 struct RunRequest {
     std::string experiment;
     std::string variant;
-    std::optional<uint32_t> iterations;
     std::optional<std::vector<uint64_t>> cpus; // bitmap words
-    std::optional<uint32_t> hold_us;
-    std::optional<uint32_t> deadline_us;
-    std::optional<uint32_t> max_runtime_ms;
-    std::optional<uint32_t> rate_hz;
-    std::optional<uint32_t> pci_device;
-    std::optional<uint32_t> warmup;       // unrecorded iterations before the measured ones
-    std::optional<uint32_t> cooldown;     // and after them
-    std::optional<uint32_t> phase_stamps; // 0: time the primary metric only
-    std::optional<uint32_t> burst;        // items each simulated interrupt produces
-    std::optional<uint32_t> batch;        // iterations timed together
+    // Every other option: the RUN attribute of a parameter LIST names, and
+    // its u32 value.
+    std::map<uint32_t, uint32_t> params;
+
+    // The value given for attribute `attr`, if any.
+    std::optional<uint32_t> param(uint32_t attr) const {
+        auto it = params.find(attr);
+        return it == params.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+    }
 };
 
 } // namespace ntcorral

@@ -315,8 +315,7 @@ void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& lis
                 auto val = [&](uint64_t v) {
                     return pci ? format_pci_device(static_cast<uint32_t>(v)) : std::to_string(v);
                 };
-                std::string opt = option_for_attr(x.attr);
-                p.add({x.name, opt.empty() ? "-" : opt, x.unit.empty() ? "-" : x.unit, val(x.min),
+                p.add({x.name, option_name(x.name), x.unit.empty() ? "-" : x.unit, val(x.min),
                        val(x.max), val(x.def), x.description});
             }
             p.print(os, "    ");
@@ -413,7 +412,7 @@ Json experiments_to_json(const std::vector<ExperimentInfo>& list) {
         for (const auto& p : e.params)
             params.push_back({{"name", p.name},
                               {"attr", p.attr},
-                              {"option", option_for_attr(p.attr)},
+                              {"option", option_name(p.name)},
                               {"description", p.description},
                               {"unit", p.unit},
                               {"min", p.min},

@@ -66,11 +66,29 @@ std::string run_name(uint64_t id, const std::string& name) {
     return "run " + std::to_string(id) + " (" + name + ")";
 }
 
+// RUN: the run's id once the module started it. A rejection names the
+// option the module's extack points at, as `exp`'s LIST names it.
+uint64_t start_run(Connection& conn, const RunRequest& req, const ExperimentInfo* exp) {
+    NlMsgPtr msg = build_run_request(conn.family(), req);
+    std::optional<RunStarted> started;
+    try {
+        conn.transact(msg.get(), [&](nlmsghdr* h) { started = parse_run_started(h); });
+    } catch (NlError& e) {
+        if (exp && e.extack_attr() >= 0)
+            e.set_extack_option(
+                option_for_attr(static_cast<uint32_t>(e.extack_attr()), exp->params));
+        throw;
+    }
+    if (!started)
+        throw ReplyError("RUN answered without a run id");
+    return started->run_id;
+}
+
 } // namespace
 
 uint32_t run_budget_ms(const RunRequest& req, const ExperimentInfo* exp) {
-    if (req.max_runtime_ms)
-        return *req.max_runtime_ms;
+    if (auto ms = req.param(NTCORRAL_A_MAX_RUNTIME_MS))
+        return *ms;
     if (exp)
         for (const auto& p : exp->params)
             if (p.attr == NTCORRAL_A_MAX_RUNTIME_MS)
@@ -135,12 +153,7 @@ RunOutcome RunSession::run(const RunRequest& req, const ExperimentInfo* exp) {
 
     // The group was joined when the session began: the run's messages
     // cannot come before the client listens.
-    NlMsgPtr msg = build_run_request(conn_.family(), req);
-    std::optional<RunStarted> started;
-    conn_.transact(msg.get(), [&](nlmsghdr* h) { started = parse_run_started(h); });
-    if (!started)
-        throw ReplyError("RUN answered without a run id");
-    const uint64_t id = started->run_id;
+    const uint64_t id = start_run(conn_, req, exp);
     const std::string name = req.experiment + "/" + req.variant;
 
     RunWatch watch(conn_.family(), id, Clock::now(), milliseconds(run_budget_ms(req, exp)));

@@ -40,6 +40,11 @@ inline RunResult timed_run(const std::string& exp, const std::string& variant, u
     return r;
 }
 
+// The parameters the module lists for every experiment.
+inline std::vector<uint32_t> every_experiment_params() {
+    return {NTCORRAL_A_ITERATIONS, NTCORRAL_A_DEADLINE_US, NTCORRAL_A_MAX_RUNTIME_MS};
+}
+
 inline ExperimentInfo experiment_info(const std::string& name,
                                       const std::vector<std::string>& variants,
                                       const std::string& baseline,
@@ -49,7 +54,10 @@ inline ExperimentInfo experiment_info(const std::string& name,
     e.name = name;
     for (const auto& v : variants)
         e.variants.push_back({v, "", v == baseline});
-    for (uint32_t a : params) {
+    // Every experiment lists these three, as the module does.
+    std::vector<uint32_t> all = every_experiment_params();
+    all.insert(all.end(), params.begin(), params.end());
+    for (uint32_t a : all) {
         ParamInfo p;
         p.attr = a;
         e.params.push_back(p);
@@ -174,7 +182,7 @@ struct FakeBench {
     BenchRunner runner() {
         return [this](const RunRequest& req) {
             const std::string key = req.experiment + "/" + req.variant;
-            const bool stamped = req.phase_stamps.value_or(0) != 0;
+            const bool stamped = req.param(NTCORRAL_A_PHASE_STAMPS).value_or(0) != 0;
             calls.push_back(key + (stamped ? "+stamps" : ""));
             uint64_t v = 1000;
             auto it = seq.find(key);
@@ -192,7 +200,7 @@ struct FakeBench {
                 return queue_run(req.variant, v, 0, 4);
             const std::string metric = req.experiment == "ipi_barrier" ? "call" : "window";
             RunResult r = timed_run(req.experiment, req.variant, v, metric, overhead_ns);
-            r.phase_stamps = req.phase_stamps;
+            r.phase_stamps = req.param(NTCORRAL_A_PHASE_STAMPS);
             return r;
         };
     }

@@ -199,4 +199,18 @@ inline NlMsgPtr list_reply() {
     return msg;
 }
 
+// LIST's message of an experiment the client has never heard of, taking a
+// parameter it has never heard of either: frobs, attribute 99.
+inline NlMsgPtr frobs_list_reply() {
+    NlMsgPtr msg = reply_header(NTCORRAL_CMD_LIST_EXPERIMENTS);
+    nl_msg* m = msg.get();
+    nla_put_string(m, NTCORRAL_A_EXPERIMENT, "frobnicator");
+    nla_put_string(m, NTCORRAL_A_DESCRIPTION, "Frobnicate every CPU.");
+    put_variant(m, "plain", "one frob at a time", NTCORRAL_VARIANT_A_BASELINE);
+    put_param(m, "iterations", NTCORRAL_A_ITERATIONS, "iterations to run", "count", 1, 100000, 100);
+    put_param(m, "frobs", 99, "frobs per iteration", "count", 1, 8, 2);
+    nla_put_string(m, NTCORRAL_A_METRIC_NAME, "frob");
+    return msg;
+}
+
 } // namespace ntcorral::test

@@ -43,6 +43,11 @@ ExperimentInfo experiment(std::vector<std::string> params = {}) {
     e.name = "exp";
     e.variants = {{"a", "", false}, {"b", "", false}, {"base", "", true}};
     e.metric_names = {"window"};
+    for (uint32_t a : every_experiment_params()) {
+        ParamInfo pi;
+        pi.attr = a;
+        e.params.push_back(pi);
+    }
     for (const auto& p : params) {
         ParamInfo pi;
         pi.name = p;
@@ -68,11 +73,11 @@ BenchExperiment three_reps(std::vector<uint64_t> a, std::vector<uint64_t> b,
 // What every timed bench request carries: `iterations`, the bench's
 // deadline and runtime cap, 20 warm-up and 5 cool-down iterations, no CPUs.
 void expect_bench_run(const RunRequest& r, uint32_t iterations) {
-    EXPECT_EQ(r.iterations, iterations);
-    EXPECT_EQ(r.deadline_us, kBenchDeadlineUs);
-    EXPECT_EQ(r.max_runtime_ms, kBenchMaxRuntimeMs);
-    EXPECT_EQ(r.warmup, 20u);
-    EXPECT_EQ(r.cooldown, 5u);
+    EXPECT_EQ(r.param(NTCORRAL_A_ITERATIONS), iterations);
+    EXPECT_EQ(r.param(NTCORRAL_A_DEADLINE_US), kBenchDeadlineUs);
+    EXPECT_EQ(r.param(NTCORRAL_A_MAX_RUNTIME_MS), kBenchMaxRuntimeMs);
+    EXPECT_EQ(r.param(NTCORRAL_A_WARMUP), 20u);
+    EXPECT_EQ(r.param(NTCORRAL_A_COOLDOWN), 5u);
     EXPECT_FALSE(r.cpus);
 }
 
@@ -134,12 +139,12 @@ TEST(BenchOrder, warm_up_then_interleaved_with_the_same_parameters) {
     EXPECT_EQ(calls, want);
     for (const auto& r : reqs) {
         EXPECT_EQ(r.experiment, "exp");
-        EXPECT_EQ(r.iterations, 7u);
-        EXPECT_EQ(r.deadline_us, 1000000u);
-        EXPECT_EQ(r.max_runtime_ms, 30000u);
-        EXPECT_FALSE(r.hold_us);
-        EXPECT_FALSE(r.rate_hz);
-        EXPECT_FALSE(r.pci_device);
+        EXPECT_EQ(r.param(NTCORRAL_A_ITERATIONS), 7u);
+        EXPECT_EQ(r.param(NTCORRAL_A_DEADLINE_US), 1000000u);
+        EXPECT_EQ(r.param(NTCORRAL_A_MAX_RUNTIME_MS), 30000u);
+        EXPECT_FALSE(r.param(NTCORRAL_A_HOLD_US));
+        EXPECT_FALSE(r.param(NTCORRAL_A_RATE_HZ));
+        EXPECT_FALSE(r.param(NTCORRAL_A_PCI_DEVICE));
         EXPECT_FALSE(r.cpus);
     }
     // The warm-up is kept apart and out of the statistics.
@@ -466,29 +471,32 @@ TEST(BenchRequest, timed_experiments_run_lean_with_no_hold_and_the_warm_up) {
     EXPECT_EQ(r.experiment, "shootdown");
     EXPECT_EQ(r.variant, "");
     expect_bench_run(r, 30);
-    ASSERT_TRUE(r.phase_stamps);
-    EXPECT_EQ(*r.phase_stamps, 0u);
-    ASSERT_TRUE(r.hold_us);
-    EXPECT_EQ(*r.hold_us, 0u);
-    EXPECT_FALSE(r.burst);
-    EXPECT_FALSE(r.rate_hz);
-    EXPECT_EQ(r.pci_device, uint32_t(NTCORRAL_PCI_DEVICE_NONE)) << "no PCI read in the window";
-    EXPECT_EQ(bench_request(shootdown_info(), o, true).phase_stamps, 1u);
+    ASSERT_TRUE(r.param(NTCORRAL_A_PHASE_STAMPS));
+    EXPECT_EQ(*r.param(NTCORRAL_A_PHASE_STAMPS), 0u);
+    ASSERT_TRUE(r.param(NTCORRAL_A_HOLD_US));
+    EXPECT_EQ(*r.param(NTCORRAL_A_HOLD_US), 0u);
+    EXPECT_FALSE(r.param(NTCORRAL_A_BURST));
+    EXPECT_FALSE(r.param(NTCORRAL_A_RATE_HZ));
+    EXPECT_EQ(r.param(NTCORRAL_A_PCI_DEVICE), uint32_t(NTCORRAL_PCI_DEVICE_NONE))
+        << "no PCI read in the window";
+    EXPECT_EQ(bench_request(shootdown_info(), o, true).param(NTCORRAL_A_PHASE_STAMPS), 1u);
 
     // ipi_barrier takes no hold: dropped, not sent.
     r = bench_request(ipi_barrier_info(), o);
-    EXPECT_EQ(r.phase_stamps, 0u);
-    EXPECT_EQ(r.warmup, 20u);
-    EXPECT_FALSE(r.hold_us);
+    EXPECT_EQ(r.param(NTCORRAL_A_PHASE_STAMPS), 0u);
+    EXPECT_EQ(r.param(NTCORRAL_A_WARMUP), 20u);
+    EXPECT_FALSE(r.param(NTCORRAL_A_HOLD_US));
 }
 
 TEST(BenchRequest, batches_only_in_the_lean_rounds_of_experiments_that_take_them) {
     BenchOptions o;
-    EXPECT_FALSE(bench_request(shootdown_info(), o).batch) << "the default: one at a time";
+    EXPECT_FALSE(bench_request(shootdown_info(), o).param(NTCORRAL_A_BATCH))
+        << "the default: one at a time";
     o.batch = 10;
-    EXPECT_EQ(bench_request(shootdown_info(), o).batch, 10u);
-    EXPECT_FALSE(bench_request(shootdown_info(), o, true).batch) << "the stamped round";
-    EXPECT_FALSE(bench_request(interlocked_queue_info(), o).batch);
+    EXPECT_EQ(bench_request(shootdown_info(), o).param(NTCORRAL_A_BATCH), 10u);
+    EXPECT_FALSE(bench_request(shootdown_info(), o, true).param(NTCORRAL_A_BATCH))
+        << "the stamped round";
+    EXPECT_FALSE(bench_request(interlocked_queue_info(), o).param(NTCORRAL_A_BATCH));
 }
 
 TEST(BenchSummary, overhead_is_per_iteration_when_batched) {
@@ -509,28 +517,29 @@ TEST(BenchRequest, the_queue_runs_saturating_bursts_and_spinlock_its_defaults) {
     BenchOptions o;
     o.warmup = 7;
     RunRequest r = bench_request(interlocked_queue_info(), o);
-    EXPECT_EQ(r.burst, kBenchBurst);
-    EXPECT_EQ(r.burst, 64u);
-    EXPECT_EQ(r.rate_hz, kBenchRateHz);
-    EXPECT_EQ(r.rate_hz, 20000u);
-    EXPECT_EQ(r.iterations, 200u * 64u) << "each iteration a burst of items";
+    EXPECT_EQ(r.param(NTCORRAL_A_BURST), kBenchBurst);
+    EXPECT_EQ(r.param(NTCORRAL_A_BURST), 64u);
+    EXPECT_EQ(r.param(NTCORRAL_A_RATE_HZ), kBenchRateHz);
+    EXPECT_EQ(r.param(NTCORRAL_A_RATE_HZ), 20000u);
+    EXPECT_EQ(r.param(NTCORRAL_A_ITERATIONS), 200u * 64u) << "each iteration a burst of items";
     o.iterations = 5000;
-    EXPECT_EQ(bench_request(interlocked_queue_info(), o).iterations,
+    EXPECT_EQ(bench_request(interlocked_queue_info(), o).param(NTCORRAL_A_ITERATIONS),
               uint32_t(NTCORRAL_MAX_ITERATIONS))
         << "capped";
-    EXPECT_FALSE(r.hold_us) << "the module's default hold";
-    EXPECT_FALSE(r.warmup) << "a session takes no warm-up";
-    EXPECT_FALSE(r.cooldown);
-    EXPECT_FALSE(r.phase_stamps);
-    EXPECT_EQ(bench_request(interlocked_queue_info(), o, true).phase_stamps, std::nullopt);
+    EXPECT_FALSE(r.param(NTCORRAL_A_HOLD_US)) << "the module's default hold";
+    EXPECT_FALSE(r.param(NTCORRAL_A_WARMUP)) << "a session takes no warm-up";
+    EXPECT_FALSE(r.param(NTCORRAL_A_COOLDOWN));
+    EXPECT_FALSE(r.param(NTCORRAL_A_PHASE_STAMPS));
+    EXPECT_EQ(bench_request(interlocked_queue_info(), o, true).param(NTCORRAL_A_PHASE_STAMPS),
+              std::nullopt);
 
     r = bench_request(spinlock_info(), o);
-    EXPECT_EQ(r.iterations, 5000u);
-    EXPECT_FALSE(r.hold_us);
-    EXPECT_FALSE(r.rate_hz);
-    EXPECT_FALSE(r.burst);
-    EXPECT_FALSE(r.warmup);
-    EXPECT_FALSE(r.phase_stamps);
+    EXPECT_EQ(r.param(NTCORRAL_A_ITERATIONS), 5000u);
+    EXPECT_FALSE(r.param(NTCORRAL_A_HOLD_US));
+    EXPECT_FALSE(r.param(NTCORRAL_A_RATE_HZ));
+    EXPECT_FALSE(r.param(NTCORRAL_A_BURST));
+    EXPECT_FALSE(r.param(NTCORRAL_A_WARMUP));
+    EXPECT_FALSE(r.param(NTCORRAL_A_PHASE_STAMPS));
 }
 
 TEST(BenchReference, shootdown_is_compared_with_the_bare_ipi) {
@@ -552,7 +561,7 @@ struct Recorder {
             reqs.push_back(req);
             RunResult r = timed_run(req.experiment, req.variant, 1000 + n++,
                                     req.experiment == "shootdown" ? "window" : "call");
-            r.phase_stamps = req.phase_stamps;
+            r.phase_stamps = req.param(NTCORRAL_A_PHASE_STAMPS);
             return r;
         };
     }
@@ -560,7 +569,7 @@ struct Recorder {
         std::vector<std::string> out;
         for (const auto& r : reqs)
             out.push_back((r.experiment == "shootdown" ? "" : r.experiment + "/") + r.variant +
-                          (r.phase_stamps.value_or(0) ? "+stamps" : ""));
+                          (r.param(NTCORRAL_A_PHASE_STAMPS).value_or(0) ? "+stamps" : ""));
         return out;
     }
 };
@@ -584,11 +593,11 @@ TEST(BenchReference, runs_in_every_round_after_the_variants_then_a_stamped_round
     EXPECT_EQ(rec.order(), want);
     for (const auto& r : rec.reqs) {
         expect_bench_run(r, 50);
-        EXPECT_FALSE(r.burst);
+        EXPECT_FALSE(r.param(NTCORRAL_A_BURST));
         if (r.experiment == "shootdown")
-            EXPECT_EQ(r.hold_us, 0u);
+            EXPECT_EQ(r.param(NTCORRAL_A_HOLD_US), 0u);
         else
-            EXPECT_FALSE(r.hold_us) << "ipi_barrier takes no hold";
+            EXPECT_FALSE(r.param(NTCORRAL_A_HOLD_US)) << "ipi_barrier takes no hold";
     }
     // Where every run went.
     ASSERT_EQ(e.warmup.size(), 3u);

@@ -4,9 +4,13 @@
 
 #include <sstream>
 
+#include <netlink/genl/genl.h>
+
 #include "cli.hpp"
 #include "contains.hpp"
 #include "error.hpp"
+#include "fake_replies.hpp"
+#include "messages.hpp"
 
 using namespace ntcorral;
 using namespace ntcorral::test;
@@ -48,86 +52,66 @@ TEST(Args, run_defaults_to_all_variants_and_sends_nothing_else) {
     EXPECT_EQ(o.experiment, "shootdown");
     EXPECT_EQ(o.variant, "all");
     EXPECT_FALSE(o.json);
-    EXPECT_FALSE(o.iterations);
     EXPECT_FALSE(o.cpus);
-    EXPECT_FALSE(o.hold_us);
-    EXPECT_FALSE(o.deadline_us);
-    EXPECT_FALSE(o.max_runtime_ms);
     EXPECT_FALSE(o.pci_device);
+    EXPECT_TRUE(o.param_options.empty());
+    RunRequest req = make_run_request(o);
+    EXPECT_FALSE(req.cpus);
+    EXPECT_TRUE(req.params.empty());
 }
 
-TEST(Args, run_takes_every_option) {
+TEST(Args, run_takes_its_own_options_and_any_other_as_a_parameter) {
     CliOptions o = parse({"run", "shootdown", "--variant", "nmi", "--iterations", "50", "--cpus",
-                          "0-3", "--hold-us", "0", "--deadline-us", "1000", "--max-runtime-ms",
-                          "20", "--pci-device", "00:1f.3", "--json"});
+                          "0-3", "--hold-us=0", "--pci-device", "00:1f.3", "--json", "--frobs"});
+    EXPECT_EQ(o.experiment, "shootdown");
     EXPECT_EQ(o.variant, "nmi");
-    EXPECT_EQ(o.iterations, 50u);
     EXPECT_EQ(o.cpus, "0-3");
-    EXPECT_EQ(o.hold_us, 0u);
-    EXPECT_EQ(o.deadline_us, 1000u);
-    EXPECT_EQ(o.max_runtime_ms, 20u);
     EXPECT_EQ(o.pci_device, "00:1f.3");
     EXPECT_TRUE(o.json);
+    ASSERT_EQ(o.param_options.size(), 3u);
+    EXPECT_EQ(o.param_options[0].flag, "--iterations");
+    EXPECT_EQ(o.param_options[0].value, "50");
+    EXPECT_EQ(o.param_options[1].flag, "--hold-us");
+    EXPECT_EQ(o.param_options[1].value, "0");
+    EXPECT_EQ(o.param_options[2].flag, "--frobs");
+    EXPECT_FALSE(o.param_options[2].value);
     RunRequest req = make_run_request(o);
     ASSERT_TRUE(req.cpus);
     EXPECT_EQ(*req.cpus, std::vector<uint64_t>{0xf});
-    EXPECT_EQ(req.pci_device, 0x00fbu);
-    EXPECT_EQ(req.iterations, 50u);
+    EXPECT_EQ(req.param(NTCORRAL_A_PCI_DEVICE), 0x00fbu);
+    EXPECT_EQ(req.params.size(), 1u) << "the parameters wait for LIST";
 }
 
-TEST(Args, run_takes_the_timing_options_and_the_burst) {
-    CliOptions o = parse({"run", "shootdown", "--warmup", "20", "--cooldown", "5", "--phase-stamps",
-                          "0", "--burst", "64", "--batch", "10"});
-    EXPECT_EQ(o.batch, 10u);
-    EXPECT_EQ(make_run_request(o).batch, 10u);
-    EXPECT_EQ(o.warmup, 20u);
-    EXPECT_EQ(o.cooldown, 5u);
-    EXPECT_EQ(o.phase_stamps, 0u);
-    EXPECT_EQ(o.burst, 64u);
-    RunRequest req = make_run_request(o);
-    EXPECT_EQ(req.warmup, 20u);
-    EXPECT_EQ(req.cooldown, 5u);
-    ASSERT_TRUE(req.phase_stamps);
-    EXPECT_EQ(*req.phase_stamps, 0u);
-    EXPECT_EQ(req.burst, 64u);
-    RunRequest none = make_run_request(parse({"run", "shootdown"}));
-    EXPECT_FALSE(none.warmup);
-    EXPECT_FALSE(none.cooldown);
-    EXPECT_FALSE(none.phase_stamps);
-    EXPECT_FALSE(none.burst);
+TEST(Args, the_experiment_may_come_after_a_parameter_and_its_value) {
+    CliOptions o = parse({"run", "--hold-us", "5", "shootdown", "--variant", "ipi"});
+    EXPECT_EQ(o.experiment, "shootdown");
+    EXPECT_EQ(o.variant, "ipi");
+    ASSERT_EQ(o.param_options.size(), 1u);
+    EXPECT_EQ(o.param_options[0].value, "5");
 }
 
-TEST(Args, run_help_gives_the_ranges_of_the_uapi_header) {
-    std::string out, err;
-    EXPECT_EQ(run({"run", "--help"}, &out, &err), 0);
-    for (const std::string& want : std::vector<std::string>{
-             "--warmup", "--cooldown", "--phase-stamps", "--burst", "--batch",
-             "[0, " + std::to_string(NTCORRAL_MAX_WARMUP) + "]; module default 0.",
-             "[0, 1]; module default 1.",
-             "[" + std::to_string(NTCORRAL_MIN_BURST) + ", " + std::to_string(NTCORRAL_MAX_BURST) +
-                 "]; module default 1."})
-        EXPECT_TRUE(contains(out, want)) << want << "\n" << out;
+TEST(Args, a_parameter_given_twice_or_a_stray_word_is_a_parse_error) {
+    EXPECT_THROW(parse({"run", "x", "--hold-us", "1", "--hold-us=2"}), CLI::ArgumentMismatch);
+    EXPECT_THROW(parse({"run", "x", "y"}), CLI::ExtrasError);
+    EXPECT_THROW(parse({"run", "x", "-q"}), CLI::ExtrasError);
+    std::string err;
+    EXPECT_EQ(run({"run", "x", "y", "z"}, nullptr, &err), 2);
+    EXPECT_EQ(err, "ntcorral: the following arguments were not expected: y z; see 'ntcorral run "
+                   "--help'\n");
 }
 
-TEST(Args, unknown_option_is_rejected) {
-    EXPECT_THROW(parse({"run", "shootdown", "--bogus"}), CLI::ParseError);
+TEST(Args, unknown_option_of_another_command_is_rejected) {
     EXPECT_THROW(parse({"list", "--iterations", "3"}), CLI::ParseError);
 }
 
 TEST(Args, missing_experiment_is_rejected) {
     EXPECT_THROW(parse({"run"}), CLI::RequiredError);
     EXPECT_THROW(parse({"run", "--variant", "ipi"}), CLI::RequiredError);
+    EXPECT_THROW(parse({"run", "--hold-us", "5"}), CLI::RequiredError);
 }
 
 TEST(Args, a_subcommand_is_required) {
     EXPECT_THROW(parse({}), CLI::ParseError);
-}
-
-TEST(Args, numbers_must_be_unsigned_32_bit) {
-    EXPECT_THROW(parse({"run", "x", "--iterations", "-1"}), CLI::ParseError);
-    EXPECT_THROW(parse({"run", "x", "--iterations", "abc"}), CLI::ParseError);
-    EXPECT_THROW(parse({"run", "x", "--hold-us", "4294967296"}), CLI::ParseError);
-    EXPECT_EQ(parse({"run", "x", "--hold-us", "4294967295"}).hold_us, 4294967295u);
 }
 
 TEST(Args, stats_and_reset_take_optional_filters) {
@@ -176,10 +160,10 @@ TEST(Args, bad_cpu_list_and_pci_device_fail_in_make_run_request) {
 
 TEST(Main, usage_errors_exit_2_with_one_line) {
     std::string out, err;
-    EXPECT_EQ(run({"run", "shootdown", "--bogus"}, &out, &err), 2);
+    EXPECT_EQ(run({"run", "shootdown", "-b"}, &out, &err), 2);
     EXPECT_EQ(err.rfind("ntcorral: ", 0), 0u) << err;
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
-    EXPECT_TRUE(contains(err, "--bogus"));
+    EXPECT_TRUE(contains(err, "-b"));
 
     EXPECT_EQ(run({"run"}, &out, &err), 2);
     EXPECT_TRUE(contains(err, "experiment"));
@@ -209,8 +193,10 @@ TEST(Main, help_and_version_exit_0) {
     EXPECT_TRUE(contains(out, "stats"));
     EXPECT_EQ(run({"run", "--help"}, &out, &err), 0);
     for (const char* part :
-         {"--hold-us", "microseconds", "milliseconds", "130 interrupted by Ctrl-C"})
-        EXPECT_TRUE(contains(out, part));
+         {"Usage: ntcorral run [OPTIONS] experiment", "experiment TEXT REQUIRED", "--variant",
+          "--cpus LIST", "--pci-device BB:DD.F", "Run parameters", "130 interrupted by Ctrl-C"})
+        EXPECT_TRUE(contains(out, part)) << part << "\n" << out;
+    EXPECT_EQ(err, "");
     EXPECT_EQ(run({"--version"}, &out, &err), 0);
     EXPECT_TRUE(contains(out, "version " + std::to_string(NTCORRAL_FAMILY_VERSION)));
 }
@@ -295,87 +281,151 @@ TEST(Status, violations_or_timeouts_give_3_and_name_the_result) {
 }
 
 namespace {
-ExperimentInfo exp_with_params(std::initializer_list<uint32_t> attrs) {
-    ExperimentInfo e;
-    e.name = "shootdown";
-    for (uint32_t a : attrs) {
-        ParamInfo p;
-        p.attr = a;
-        e.params.push_back(p);
-    }
-    return e;
+
+// The experiments of the fake LIST: shootdown (iterations, hold_us,
+// pci_device) and frobnicator (iterations, frobs: attribute 99).
+std::vector<ExperimentInfo> fake_list() {
+    NlMsgPtr shootdown = list_reply(), frobnicator = frobs_list_reply();
+    return {parse_experiment(nlmsg_hdr(shootdown.get())),
+            parse_experiment(nlmsg_hdr(frobnicator.get()))};
 }
+
+// The request `args` (after "run") make against the fake LIST, as cmd_run
+// makes it; throws its UsageError.
+RunRequest request(std::vector<const char*> args) {
+    args.insert(args.begin(), "run");
+    CliOptions o = parse(args);
+    std::vector<ExperimentInfo> list = fake_list();
+    RunRequest req = make_run_request(o);
+    put_param_options(o.param_options, list, req);
+    if (o.experiment != "all")
+        check_taken(req, find_experiment(list, o.experiment), list);
+    return req;
+}
+
+// The UsageError sentence of request(args), or "" for none.
+std::string usage_error(std::vector<const char*> args) {
+    try {
+        request(std::move(args));
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
 } // namespace
 
-TEST(RequestFor, keeps_the_options_the_experiment_lists) {
-    RunRequest base;
-    base.hold_us = 7;
-    base.pci_device = 0x0008;
-    RunRequest r =
-        request_for(base, exp_with_params({NTCORRAL_A_HOLD_US, NTCORRAL_A_PCI_DEVICE}), true);
-    EXPECT_EQ(r.hold_us, 7u);
-    EXPECT_EQ(r.pci_device, 0x0008u);
+TEST(RunParams, an_option_the_client_never_heard_of_reaches_the_request) {
+    RunRequest req = request({"frobnicator", "--frobs", "3", "--iterations=7"});
+    EXPECT_EQ(req.param(99), 3u);
+    EXPECT_EQ(req.param(NTCORRAL_A_ITERATIONS), 7u);
+    NlMsgPtr msg = build_run_request(0x20, req);
+    nlattr* frobs = nlmsg_find_attr(nlmsg_hdr(msg.get()), GENL_HDRLEN, 99);
+    ASSERT_TRUE(frobs) << "sent as attribute 99";
+    EXPECT_EQ(nla_len(frobs), 4);
+    EXPECT_EQ(nla_get_u32(frobs), 3u);
+    std::string help = run_parameters_help(fake_list());
+    EXPECT_TRUE(contains(help, "  --frobs N                   Frobs per iteration: 1 to 8, default "
+                               "2; frobnicator only.\n"))
+        << help;
 }
 
-TEST(RequestFor, an_option_the_experiment_lacks_is_a_usage_error_for_one_experiment) {
-    RunRequest base;
-    base.rate_hz = 500;
+TEST(RunParams, the_range_is_the_listed_one_inclusive) {
+    EXPECT_EQ(request({"shootdown", "--hold-us", "0"}).param(NTCORRAL_A_HOLD_US), 0u);
+    EXPECT_EQ(request({"shootdown", "--hold-us", "10000"}).param(NTCORRAL_A_HOLD_US), 10000u);
+    EXPECT_EQ(request({"frobnicator", "--frobs", "8"}).param(99), 8u);
+}
+
+TEST(RunParams, unknown_option_names_the_closest_listed_one) {
+    EXPECT_EQ(usage_error({"shootdown", "--hodl-us", "1"}),
+              "unknown option '--hodl-us' (the options are in 'ntcorral run --help'); did you "
+              "mean '--hold-us'?");
+    EXPECT_EQ(usage_error({"shootdown", "--frbos", "1"}),
+              "unknown option '--frbos' (the options are in 'ntcorral run --help'); did you mean "
+              "'--frobs'?")
+        << "another experiment's parameter is a guess too";
+    EXPECT_EQ(usage_error({"shootdown", "--varient=ipi"}),
+              "unknown option '--varient' (the options are in 'ntcorral run --help'); did you "
+              "mean '--variant'?");
+    EXPECT_EQ(usage_error({"shootdown", "--zzzzzz", "1"}),
+              "unknown option '--zzzzzz' (the options are in 'ntcorral run --help')");
+}
+
+TEST(RunParams, a_missing_or_non_numeric_value_gives_the_listed_range) {
+    EXPECT_EQ(usage_error({"shootdown", "--hold-us"}),
+              "--hold-us needs a value: hold_us takes 0 to 10000 us; see 'ntcorral list'");
+    EXPECT_EQ(usage_error({"shootdown", "--hold-us", "--json"}),
+              "--hold-us needs a value: hold_us takes 0 to 10000 us; see 'ntcorral list'");
+    EXPECT_EQ(usage_error({"shootdown", "--hold-us", "abc"}),
+              "--hold-us 'abc' is not a number: hold_us takes 0 to 10000 us; see 'ntcorral list'");
+    EXPECT_EQ(usage_error({"frobnicator", "--frobs="}),
+              "--frobs '' is not a number: frobs takes 1 to 8; see 'ntcorral list'");
+    for (const char* v : {"-1", "+3", "1.5", "0x10", "5us"})
+        EXPECT_TRUE(contains(usage_error({"shootdown", "--hold-us", v}), "is not a number")) << v;
+}
+
+TEST(RunParams, a_value_out_of_the_listed_range_is_a_usage_error) {
+    EXPECT_EQ(usage_error({"shootdown", "--hold-us", "99999999"}),
+              "--hold-us 99999999 is out of range: hold_us takes 0 to 10000 us; see 'ntcorral "
+              "list'");
+    EXPECT_EQ(usage_error({"shootdown", "--iterations", "0"}),
+              "--iterations 0 is out of range: iterations takes 1 to 100000; see 'ntcorral list'");
+    EXPECT_TRUE(contains(usage_error({"shootdown", "--hold-us", "18446744073709551616"}),
+                         "is out of range"))
+        << "past 64 bits";
+}
+
+TEST(RunParams, an_option_the_experiment_does_not_take_is_refused_for_one_experiment) {
+    EXPECT_EQ(usage_error({"frobnicator", "--hold-us", "3"}),
+              "frobnicator takes no --hold-us (see 'ntcorral list')");
+    EXPECT_EQ(usage_error({"shootdown", "--frobs", "3"}),
+              "shootdown takes no --frobs (see 'ntcorral list')");
+    EXPECT_EQ(usage_error({"frobnicator", "--pci-device", "none"}),
+              "frobnicator takes no --pci-device (see 'ntcorral list')");
+}
+
+TEST(RunParams, run_all_passes_each_experiment_only_what_it_takes) {
+    RunRequest req = request({"all", "--frobs", "3", "--hold-us", "4", "--iterations", "9"});
+    std::vector<ExperimentInfo> list = fake_list();
+    RunRequest shootdown = request_for(req, list[0]);
+    EXPECT_EQ(shootdown.param(NTCORRAL_A_HOLD_US), 4u);
+    EXPECT_FALSE(shootdown.param(99));
+    EXPECT_EQ(shootdown.param(NTCORRAL_A_ITERATIONS), 9u);
+    RunRequest frob = request_for(req, list[1]);
+    EXPECT_EQ(frob.param(99), 3u);
+    EXPECT_FALSE(frob.param(NTCORRAL_A_HOLD_US));
+    EXPECT_EQ(frob.param(NTCORRAL_A_ITERATIONS), 9u);
+}
+
+TEST(RunParams, help_lists_each_parameter_once_with_unit_range_default_and_takers) {
+    std::string help = run_parameters_help(fake_list());
+    EXPECT_EQ(help, "Run parameters, as the module lists them ('ntcorral list' shows which "
+                    "experiment takes which):\n"
+                    "  --iterations N              Iterations to run: 1 to 100000, default 100.\n"
+                    "  --hold-us N                 Work held: 0 to 10000 us, default 5; shootdown "
+                    "only.\n"
+                    "  --frobs N                   Frobs per iteration: 1 to 8, default 2; "
+                    "frobnicator only.\n")
+        << "--pci-device is the client's own option, described above it";
+    EXPECT_TRUE(contains(run_parameters_help({}), "none"));
+}
+
+TEST(RunParams, without_the_module_run_says_it_is_not_loaded_not_unknown_option) {
     try {
-        request_for(base, exp_with_params({NTCORRAL_A_HOLD_US}), true);
-        FAIL() << "no error";
-    } catch (const UsageError& e) {
-        EXPECT_NE(std::string(e.what()).find("shootdown takes no --rate-hz"), std::string::npos)
-            << e.what();
+        Connection::open(NTCORRAL_FAMILY_NAME);
+        GTEST_SKIP() << "the module is loaded here";
+    } catch (const NlError& e) {
+        if (!e.family_missing())
+            GTEST_SKIP() << "no generic netlink here";
     }
-}
-
-TEST(RequestFor, the_timing_options_and_the_burst_only_where_listed) {
-    RunRequest base;
-    base.warmup = 20;
-    base.cooldown = 5;
-    base.phase_stamps = 0;
-    RunRequest r = request_for(
-        base, exp_with_params({NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS}),
-        true);
-    EXPECT_EQ(r.warmup, 20u);
-    EXPECT_EQ(r.cooldown, 5u);
-    EXPECT_EQ(r.phase_stamps, 0u);
-
-    auto refused = [](RunRequest req, const char* option) {
-        try {
-            request_for(req, exp_with_params({NTCORRAL_A_HOLD_US}), true);
-            ADD_FAILURE() << option << " accepted";
-        } catch (const UsageError& e) {
-            EXPECT_EQ(std::string(e.what()),
-                      std::string("shootdown takes no ") + option + " (see 'ntcorral list')");
-        }
-    };
-    RunRequest one;
-    one.warmup = 1;
-    refused(one, "--warmup");
-    one = {};
-    one.cooldown = 1;
-    refused(one, "--cooldown");
-    one = {};
-    one.phase_stamps = 1;
-    refused(one, "--phase-stamps");
-    one = {};
-    one.burst = 64;
-    refused(one, "--burst");
-
-    base.burst = 64;
-    r = request_for(base, exp_with_params({NTCORRAL_A_BURST}), false);
-    EXPECT_FALSE(r.warmup);
-    EXPECT_FALSE(r.cooldown);
-    EXPECT_FALSE(r.phase_stamps);
-    EXPECT_EQ(r.burst, 64u);
-}
-
-TEST(RequestFor, run_all_drops_what_an_experiment_lacks) {
-    RunRequest base;
-    base.rate_hz = 500;
-    base.iterations = 3;
-    RunRequest r = request_for(base, exp_with_params({}), false);
-    EXPECT_FALSE(r.rate_hz);
-    EXPECT_EQ(r.iterations, 3u);
+    std::string out, err;
+    EXPECT_EQ(run({"run", "shootdown", "--bogus", "3"}, &out, &err), 1);
+    EXPECT_TRUE(contains(err, "kernel module is not loaded")) << err;
+    EXPECT_FALSE(contains(err, "unknown option")) << err;
+    EXPECT_EQ(run({"run", "--help"}, &out, &err), 0);
+    EXPECT_TRUE(contains(out, "Run parameters: the other options (--NAME N) are the parameters the "
+                              "module lists, and it is not loaded; load it ('insmod ntcorral.ko' "
+                              "or 'modprobe ntcorral') and see them here or in 'ntcorral "
+                              "list'.\n\nExit status:"))
+        << out;
 }

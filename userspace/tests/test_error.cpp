@@ -13,6 +13,7 @@
 
 #include "contains.hpp"
 #include "error.hpp"
+#include "messages.hpp"
 #include "netlink.hpp"
 
 using namespace ntcorral;
@@ -187,6 +188,13 @@ TEST(Extack, offset_of_the_offending_attribute_is_read) {
 TEST(Explain, rejection_names_the_option_the_extack_points_at) {
     NlError e(NlError::Stage::Request, ERANGE, -NLE_RANGE, "integer out of range",
               NTCORRAL_A_ITERATIONS);
+    EXPECT_EQ(explain("run", e), "the module rejected the request: integer out of range")
+        << "no option named: the client had no LIST to name it from";
+    // As RunSession names it, from the parameters the experiment lists.
+    ParamInfo iterations;
+    iterations.name = "iterations";
+    iterations.attr = NTCORRAL_A_ITERATIONS;
+    e.set_extack_option(option_for_attr(NTCORRAL_A_ITERATIONS, {iterations}));
     EXPECT_EQ(explain("run", e), "the module rejected the request: integer out of range "
                                  "(--iterations)");
     NlError v(NlError::Stage::Request, ENOENT, -NLE_OBJ_NOTFOUND, "no such variant",

@@ -62,22 +62,35 @@ uint32_t offset_of(const Parsed& p, int a) {
     return static_cast<uint32_t>(reinterpret_cast<char*>(p.tb[a]) - reinterpret_cast<char*>(p.hdr));
 }
 
-// The option each attribute is set by.
-void expect_options(std::initializer_list<std::pair<int, const char*>> want) {
+// Parameters as LIST names them.
+std::vector<ParamInfo> params(std::initializer_list<std::pair<const char*, uint32_t>> named) {
+    std::vector<ParamInfo> out;
+    for (auto [name, attr] : named) {
+        out.emplace_back();
+        out.back().name = name;
+        out.back().attr = attr;
+    }
+    return out;
+}
+
+// The option each attribute is set by, with `listed` the parameters LIST
+// names.
+void expect_options(const std::vector<ParamInfo>& listed,
+                    std::initializer_list<std::pair<int, const char*>> want) {
     for (auto [a, flag] : want)
-        EXPECT_EQ(option_for_attr(a), flag) << a;
+        EXPECT_EQ(option_for_attr(static_cast<uint32_t>(a), listed), flag) << a;
 }
 
 } // namespace
 
 TEST(RunRequest, carries_every_given_option_with_its_type) {
     RunRequest req = shootdown();
-    req.iterations = 500;
+    req.params[NTCORRAL_A_ITERATIONS] = 500;
     req.cpus = parse_cpu_list("0-3,65");
-    req.hold_us = 7;
-    req.deadline_us = 1000;
-    req.max_runtime_ms = 250;
-    req.pci_device = parse_pci_device("00:1f.3");
+    req.params[NTCORRAL_A_HOLD_US] = 7;
+    req.params[NTCORRAL_A_DEADLINE_US] = 1000;
+    req.params[NTCORRAL_A_MAX_RUNTIME_MS] = 250;
+    req.params[NTCORRAL_A_PCI_DEVICE] = parse_pci_device("00:1f.3");
     NlMsgPtr msg = build_run_request(kFamily, req);
     Parsed p = parse_request(msg.get());
 
@@ -113,7 +126,7 @@ TEST(RunRequest, unspecified_options_are_not_sent) {
     EXPECT_TRUE(p.tb[NTCORRAL_A_EXPERIMENT]);
     EXPECT_TRUE(p.tb[NTCORRAL_A_VARIANT]);
 
-    req.hold_us = 0; // zero is a value, not "unset"
+    req.params[NTCORRAL_A_HOLD_US] = 0; // zero is a value, not "unset"
     msg = build_run_request(kFamily, req);
     p = parse_request(msg.get());
     EXPECT_EQ(count_present(p), 3);
@@ -123,8 +136,8 @@ TEST(RunRequest, unspecified_options_are_not_sent) {
 
 TEST(RunRequest, extack_offsets_map_back_to_the_attribute) {
     RunRequest req = shootdown();
-    req.iterations = 0;
-    req.hold_us = 3;
+    req.params[NTCORRAL_A_ITERATIONS] = 0;
+    req.params[NTCORRAL_A_HOLD_US] = 3;
     NlMsgPtr msg = build_run_request(kFamily, req);
     Parsed p = parse_request(msg.get());
     for (int a :
@@ -135,18 +148,21 @@ TEST(RunRequest, extack_offsets_map_back_to_the_attribute) {
     }
     EXPECT_EQ(request_attr_at(p.hdr, 0), -1);
     EXPECT_EQ(request_attr_at(p.hdr, p.hdr->nlmsg_len), -1);
-    expect_options({{NTCORRAL_A_ITERATIONS, "--iterations"},
+    expect_options(params({{"iterations", NTCORRAL_A_ITERATIONS}}),
+                   {{NTCORRAL_A_ITERATIONS, "--iterations"},
                     {NTCORRAL_A_PCI_DEVICE, "--pci-device"},
+                    {NTCORRAL_A_CPUS, "--cpus"},
+                    {NTCORRAL_A_HOLD_US, ""}, // not listed
                     {NTCORRAL_A_EXPERIMENT, ""}});
 }
 
 TEST(RunRequest, carries_the_timing_options_and_the_burst) {
     RunRequest req = shootdown();
-    req.warmup = 20;
-    req.cooldown = 5;
-    req.phase_stamps = 0; // lean is a value, not "unset"
-    req.burst = 64;
-    req.batch = 10;
+    req.params[NTCORRAL_A_WARMUP] = 20;
+    req.params[NTCORRAL_A_COOLDOWN] = 5;
+    req.params[NTCORRAL_A_PHASE_STAMPS] = 0; // lean is a value, not "unset"
+    req.params[NTCORRAL_A_BURST] = 64;
+    req.params[NTCORRAL_A_BATCH] = 10;
     NlMsgPtr msg = build_run_request(kFamily, req);
     Parsed p = parse_request(msg.get());
     EXPECT_EQ(count_present(p), 7);
@@ -159,22 +175,24 @@ TEST(RunRequest, carries_the_timing_options_and_the_burst) {
 
 TEST(RunRequest, extack_names_the_timing_options) {
     RunRequest req = shootdown();
-    req.warmup = 1;
-    req.cooldown = 2;
-    req.phase_stamps = 3;
-    req.burst = 4;
+    req.params[NTCORRAL_A_WARMUP] = 1;
+    req.params[NTCORRAL_A_COOLDOWN] = 2;
+    req.params[NTCORRAL_A_PHASE_STAMPS] = 3;
+    req.params[NTCORRAL_A_BURST] = 4;
     NlMsgPtr msg = build_run_request(kFamily, req);
     Parsed p = parse_request(msg.get());
     for (int a :
          {NTCORRAL_A_WARMUP, NTCORRAL_A_COOLDOWN, NTCORRAL_A_PHASE_STAMPS, NTCORRAL_A_BURST})
         EXPECT_EQ(request_attr_at(p.hdr, offset_of(p, a)), a);
-    expect_options({{NTCORRAL_A_WARMUP, "--warmup"},
-                    {NTCORRAL_A_COOLDOWN, "--cooldown"},
+    expect_options(params({{"warmup", NTCORRAL_A_WARMUP},
+                           {"phase_stamps", NTCORRAL_A_PHASE_STAMPS},
+                           {"rate_hz", NTCORRAL_A_RATE_HZ},
+                           {"frobs", 99}}),
+                   {{NTCORRAL_A_WARMUP, "--warmup"},
                     {NTCORRAL_A_PHASE_STAMPS, "--phase-stamps"},
-                    {NTCORRAL_A_BURST, "--burst"},
-                    {NTCORRAL_A_BATCH, "--batch"},
-                    {NTCORRAL_A_RATE_HZ, "--rate-hz"}});
-    EXPECT_EQ(option_for_attr(NTCORRAL_A_CLOCK_READ_NS), "") << "a reply attribute";
+                    {NTCORRAL_A_RATE_HZ, "--rate-hz"},
+                    {99, "--frobs"},
+                    {NTCORRAL_A_CLOCK_READ_NS, ""}});
 }
 
 TEST(ListRequest, is_a_dump_optionally_filtered) {

@@ -53,7 +53,7 @@ TEST(RunBudget, the_request_first_then_the_modules_default_then_the_cap) {
     EXPECT_EQ(run_budget_ms(req, nullptr), uint32_t{NTCORRAL_MAX_RUNTIME_MS});
     ExperimentInfo none;
     EXPECT_EQ(run_budget_ms(req, &none), uint32_t{NTCORRAL_MAX_RUNTIME_MS});
-    req.max_runtime_ms = 250;
+    req.params[NTCORRAL_A_MAX_RUNTIME_MS] = 250;
     EXPECT_EQ(run_budget_ms(req, &exp), 250u);
 }
 
