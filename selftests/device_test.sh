@@ -345,14 +345,23 @@ end
 
 # ---- bad parameters ----------------------------------------------------------
 
-begin run_rate_hz_out_of_range_is_rejected_by_the_module
+# The client checks a parameter against the range LIST gives (the module's
+# own check of the same range: ntcorral_reject_test, nl_fuzz).
+# listed_range PARAM: "MIN to MAX" of PARAM as LIST gives it
+listed_range() {
+	"$client" list --json 2>/dev/null |
+		jq -r --arg p "$1" '[.[].params[] | select(.name == $p)][0] | "\(.min) to \(.max)"'
+}
+
+begin run_rate_hz_out_of_range_is_refused_with_the_listed_range
+hz_range=$(listed_range rate_hz)
 for e in spinlock interlocked_queue; do
 	for hz in 99 100001; do
 		cl run $e --variant all --iterations 1 --rate-hz $hz
-		expect_status 1
+		expect_status 2
 		expect_out_empty
 		expect_one_error_line
-		expect_err 'out of range \(--rate-hz\)'
+		expect_err "^ntcorral: --rate-hz $hz is out of range: rate_hz takes $hz_range Hz; see 'ntcorral list'\$"
 	done
 done
 end
@@ -376,13 +385,14 @@ for e in spinlock interlocked_queue; do
 done
 end
 
-begin run_max_runtime_ms_out_of_range_is_rejected_by_the_module
+begin run_max_runtime_ms_out_of_range_is_refused_with_the_listed_range
+ms_range=$(listed_range max_runtime_ms)
 for ms in 0 30001; do
 	cl run interlocked_queue --variant exinterlocked --iterations 1 --max-runtime-ms $ms
-	expect_status 1
+	expect_status 2
 	expect_out_empty
 	expect_one_error_line
-	expect_err 'out of range \(--max-runtime-ms\)'
+	expect_err "^ntcorral: --max-runtime-ms $ms is out of range: max_runtime_ms takes $ms_range ms; see 'ntcorral list'\$"
 done
 end
 
