@@ -74,10 +74,13 @@ std::unique_ptr<CLI::App> make_app(CliOptions& opts);
 RunRequest make_run_request(const CliOptions& opts);
 
 // Put the parameter options into `req`: each must name a parameter some
-// experiment of `list` takes ("--" + its name, '_' as '-'), with a number in
-// its listed range. Throws UsageError naming the cause and the fix.
+// experiment of `list` takes ("--" + its name, '_' as '-'), one `only` takes
+// when it is given (one experiment runs: "shootdown takes no --rate-hz" is
+// said before the value is looked at), with a number in its listed range.
+// Throws UsageError naming the cause and the fix.
 void put_param_options(const std::vector<ParamOption>& given,
-                       const std::vector<ExperimentInfo>& list, RunRequest& req);
+                       const std::vector<ExperimentInfo>& list, const ExperimentInfo* only,
+                       RunRequest& req);
 
 // `run --help`'s section of the parameters `list` names (unit, range,
 // default, description, which experiments take them), --pci-device aside.

@@ -229,13 +229,16 @@ RunRequest make_run_request(const CliOptions& o) {
 }
 
 void put_param_options(const std::vector<ParamOption>& given,
-                       const std::vector<ExperimentInfo>& list, RunRequest& req) {
+                       const std::vector<ExperimentInfo>& list, const ExperimentInfo* only,
+                       RunRequest& req) {
     const std::vector<const ParamInfo*> params = listed_params(list);
     for (const auto& o : given) {
         auto it = std::find_if(params.begin(), params.end(),
                                [&](const ParamInfo* p) { return option_name(p->name) == o.flag; });
         if (it == params.end())
             unknown_option(o.flag, params);
+        if (only && !takes_param(*only, (*it)->attr))
+            throw UsageError(only->name + " takes no " + o.flag + " (see 'ntcorral list')");
         req.params[(*it)->attr] = param_value(o, **it);
     }
 }
@@ -301,10 +304,11 @@ int cmd_run(const CliOptions& o, std::ostream& out, std::ostream& err) {
     RunRequest req = make_run_request(o);
     Connection conn = Connection::open(NTCORRAL_FAMILY_NAME);
     auto list = list_experiments(conn);
-    put_param_options(o.param_options, list, req);
     std::vector<const ExperimentInfo*> exps = experiments_to_run(o, list);
-    if (o.experiment != "all")
-        check_taken(req, *exps.front(), list);
+    const ExperimentInfo* only = o.experiment == "all" ? nullptr : exps.front();
+    put_param_options(o.param_options, list, only, req);
+    if (only)
+        check_taken(req, *only, list); // --pci-device, the client's own
 
     std::vector<RunResult> results;
     std::vector<std::string> summaries;

@@ -297,9 +297,11 @@ RunRequest request(std::vector<const char*> args) {
     CliOptions o = parse(args);
     std::vector<ExperimentInfo> list = fake_list();
     RunRequest req = make_run_request(o);
-    put_param_options(o.param_options, list, req);
-    if (o.experiment != "all")
-        check_taken(req, find_experiment(list, o.experiment), list);
+    const ExperimentInfo* only =
+        o.experiment == "all" ? nullptr : &find_experiment(list, o.experiment);
+    put_param_options(o.param_options, list, only, req);
+    if (only)
+        check_taken(req, *only, list);
     return req;
 }
 
@@ -382,6 +384,9 @@ TEST(RunParams, an_option_the_experiment_does_not_take_is_refused_for_one_experi
               "shootdown takes no --frobs (see 'ntcorral list')");
     EXPECT_EQ(usage_error({"frobnicator", "--pci-device", "none"}),
               "frobnicator takes no --pci-device (see 'ntcorral list')");
+    // Not taken is the answer, whatever the value: out of its range too.
+    EXPECT_EQ(usage_error({"frobnicator", "--hold-us", "99999999"}),
+              "frobnicator takes no --hold-us (see 'ntcorral list')");
 }
 
 TEST(RunParams, run_all_passes_each_experiment_only_what_it_takes) {
