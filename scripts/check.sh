@@ -347,6 +347,7 @@ arm64_progs=$rt_progs
 if [ "${NTCORRAL_ARM64_LANE:-1}" != 0 ]; then
 	lane_start=$SECONDS
 	echo "check: arm64 kernel (cross-built once, then cached; qemu-system-aarch64)"
+	image='' ko='' client='' selftests=''
 	if a64=$(scripts/arm64-build.sh "$tmp/arm64"); then
 		eval "$a64"
 		# shellcheck disable=SC2086 # one word a program

@@ -61,9 +61,10 @@ Dir::Cache::srcpkgcache "";
 Debug::NoLocking "true";
 CONF
 export APT_CONFIG=$c/apt/apt.conf DEBIAN_FRONTEND=noninteractive
-if [ "$refresh" -eq 1 ] || [ -z "$(ls -A "$c/apt/lists" | grep -v partial)" ]; then
+if [ "$refresh" -eq 1 ] || [ ! -f "$c/apt/.updated" ]; then
 	say "apt-get update (arm64 lists, private state in $c/apt)"
 	apt-get update -qq >/dev/null
+	touch "$c/apt/.updated"
 fi
 say "downloading ${pkgs[*]} and what they depend on (arm64)"
 # The status file is empty: apt resolves the whole closure, libc included.
