@@ -9,6 +9,7 @@
 #   make check-debug  the debug-kernel lane alone
 #   make check-rt   the two RT lanes alone
 #   make check-kcsan  the KCSAN lane alone
+#   make check-arm64  the arm64 lane alone (cross-built, qemu-system-aarch64)
 #   make check-testbox  the README's test-box commands on a full Debian
 #                   system in QEMU (debootstrapped once, cached)
 #   make bench      ntcorral bench in the VM at 1 .. nproc vCPUs (ratios only)
@@ -31,7 +32,7 @@ SMP ?= 4
 RUN_ARGS ?=
 CLIENT := userspace/build/ntcorral
 
-.PHONY: all deps deps-host deps-selftests module client selftests check check-debug check-rt check-kcsan check-testbox run bench \
+.PHONY: all deps deps-host deps-selftests module client selftests check check-debug check-rt check-kcsan check-arm64 check-testbox run bench \
 	install style clean
 
 all: module client selftests
@@ -79,15 +80,20 @@ check: deps all
 
 # The debug-kernel lane alone (lockdep, KASAN, KUnit, kmemleak, torture).
 check-debug: deps all
-	NTCORRAL_STOCK_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 NTCORRAL_KCSAN_LANE=0 scripts/check.sh
+	NTCORRAL_STOCK_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 NTCORRAL_KCSAN_LANE=0 NTCORRAL_ARM64_LANE=0 scripts/check.sh
 
 # The RT lanes alone (Debian's PREEMPT_RT kernel, the debug RT kernel).
 check-rt: deps all
-	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 NTCORRAL_KCSAN_LANE=0 scripts/check.sh
+	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 NTCORRAL_KCSAN_LANE=0 NTCORRAL_ARM64_LANE=0 scripts/check.sh
 
 # The KCSAN lane alone (data races, missing barriers).
 check-kcsan: deps all
-	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 scripts/check.sh
+	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 NTCORRAL_ARM64_LANE=0 scripts/check.sh
+
+# The arm64 lane alone (the suite cross-built, on an arm64 kernel in
+# qemu-system-aarch64).
+check-arm64: deps all
+	NTCORRAL_STOCK_LANE=0 NTCORRAL_DEBUG_LANE=0 NTCORRAL_RT_LANE=0 NTCORRAL_DEBUG_RT_LANE=0 NTCORRAL_KCSAN_LANE=0 scripts/check.sh
 
 # The test-box lane: the README's test-box commands on a debootstrapped
 # Debian system in QEMU (not part of check: a second build and suite).

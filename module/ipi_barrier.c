@@ -38,6 +38,9 @@
  * itself waiting, interrupts off, for one of ours (a concurrent cross-call
  * or stop_machine() from elsewhere in the kernel): every wait here has a
  * deadline, and such a deadlock shows up as a counted timeout.
+ *
+ * On arm64 the "code" is code: phase 1 rewrites a real instruction (below)
+ * and phase 2 executes it on every CPU of the set.
  */
 
 #include <linux/atomic.h>
@@ -48,6 +51,11 @@
 #include <linux/stop_machine.h>
 #ifdef CONFIG_X86
 #include <asm/sync_core.h>
+#endif
+#ifdef CONFIG_ARM64
+#include <linux/vmalloc.h>
+#include <asm/barrier.h>
+#include <asm/cacheflush.h>
 #endif
 
 #include "ntcorral.h"
@@ -118,6 +126,63 @@ static struct {
 
 static DEFINE_STATIC_KEY_FALSE(ib_key);
 
+#ifdef CONFIG_ARM64
+#define IB_CODE_MOVZ	1	/* ntc_ib_code[1]: the instruction phase 1 patches */
+
+/*
+ * The module's text is read-only (STRICT_MODULE_RWX): phase 1 writes
+ * through a writable, non-executable alias of the page, as the kernel's
+ * own patch_map() does through a fixmap slot. Made at load, process
+ * context; W^X holds on both mappings.
+ */
+static __le32 *ib_code_rw;
+
+static int ib_code_init(void)
+{
+	struct page *page = vmalloc_to_page(ntc_ib_code);
+
+	if (!page)
+		return -ENOMEM;
+	ib_code_rw = vmap(&page, 1, VM_MAP, PAGE_KERNEL);
+	return ib_code_rw ? 0 : -ENOMEM;
+}
+
+static void ib_code_exit(void)
+{
+	vunmap(ib_code_rw);
+}
+
+/*
+ * Phase 1, one CPU, every other CPU of the set parked outside the page:
+ * MOVZ X0, #gen, then the maintenance the new instruction needs before any
+ * CPU may fetch it: DC CVAU (the data cache cleaned to the point of
+ * unification), DSB ISH, IC IVAU (every CPU's instruction cache in the
+ * inner shareable domain invalidated for that line: the instruction is
+ * broadcast), DSB ISH. What stays per CPU is phase 2's ISB.
+ */
+static void ib_code_patch(u16 gen)
+{
+	WRITE_ONCE(ib_code_rw[IB_CODE_MOVZ], cpu_to_le32(0xd2800000U | (u32)gen << 5));
+	caches_clean_inval_pou((unsigned long)&ntc_ib_code[IB_CODE_MOVZ],
+			       (unsigned long)&ntc_ib_code[IB_CODE_MOVZ + 1]);
+}
+
+/*
+ * Phase 2, every CPU, after the acquire that saw phase 1's release: ISB
+ * (context synchronization: instructions this CPU fetched before it are
+ * refetched), then run the code. The kernel's aarch64_insn_patch_text_cb()
+ * is the same two phases: one CPU patches and flushes, the others wait and
+ * ISB. False: this CPU executed the old instruction.
+ */
+static bool ib_code_run(u16 gen)
+{
+	u64 (*code)(void) = (u64 (*)(void))ntc_ib_code;
+
+	isb();
+	return code() == gen;
+}
+#endif
+
 /* A phase timestamp inside the call; none when the run times only it. */
 static u64 ib_stamp(void)
 {
@@ -153,6 +218,9 @@ static void ib_phase1(void)
 	if (atomic_read(&ib.arrived) < ib.nr_cpus)
 		ib.phase1_early = true;
 	memset(ib.patch, (u8)ib.gen, sizeof(ib.patch));
+#ifdef CONFIG_ARM64
+	ib_code_patch((u16)ib.gen);
+#endif
 }
 
 /* Phase 2: every CPU "syncs its instruction stream" and checks the patch. */
@@ -168,6 +236,10 @@ static void ib_phase2(void)
 			me->seen = 0;
 #ifdef CONFIG_X86
 	sync_core();
+#endif
+#ifdef CONFIG_ARM64
+	if (!ib_code_run((u16)ib.gen))
+		me->seen = 0;
 #endif
 	me->phase2_runs++;
 	WRITE_ONCE(me->phase2_gen, ib.gen);
@@ -554,4 +626,8 @@ const struct ntc_experiment ntc_ipi_barrier = {
 	.nr_counters = ARRAY_SIZE(ib_counters),
 	.params = NTC_TIMING_PARAMS,
 	.teardown = ib_teardown,
+#ifdef CONFIG_ARM64
+	.init = ib_code_init,
+	.exit = ib_code_exit,
+#endif
 };

@@ -340,5 +340,9 @@ extern const struct ntc_experiment ntc_ipi_barrier;
 extern const struct ntc_experiment ntc_exclusivity;
 extern const struct ntc_experiment ntc_spinlock;
 extern const struct ntc_experiment ntc_interlocked_queue;
+#ifdef CONFIG_ARM64
+/* ipi_barrier_code.S: a page of text, MOVZ X0, #gen; RET (seed 002). */
+extern const u32 ntc_ib_code[];
+#endif
 
 #endif /* _NTCORRAL_H */

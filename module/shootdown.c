@@ -281,6 +281,29 @@ static u32 sd_pci_conf1_read(unsigned int bus, unsigned int devfn,
 	outl(0x80000000U | (bus << 16) | (devfn << 8) | (reg & 0xfc), 0xcf8);
 	return inl(0xcfc);
 }
+
+static u32 sd_pci_raw_read(struct pci_dev *pdev)
+{
+	return sd_pci_conf1_read(pdev->bus->number, pdev->devfn, 0);
+}
+#elif defined(CONFIG_ARM64)
+/*
+ * arm64 has no port I/O and no index/data pair: the host bridge maps
+ * configuration space into memory (ECAM on QEMU's virt, gpex). The raw
+ * access is the bridge's own address computation, pci_ops->map_bus (on the
+ * generic ECAM host pci_ecam_map_bus(), arithmetic only, fine with
+ * interrupts off), and one MMIO read, bypassing pci_lock and the
+ * accessors. A single ECAM read needs no corral: the window protects
+ * nothing here, which is the finding. (A bridge whose map_bus reprograms
+ * a shared window, as some do for buses behind the root, would need it
+ * again.) sd_setup() takes no device from a bridge without map_bus.
+ */
+static u32 sd_pci_raw_read(struct pci_dev *pdev)
+{
+	void __iomem *addr = pdev->bus->ops->map_bus(pdev->bus, pdev->devfn, 0);
+
+	return addr ? readl(addr) : ~0U;
+}
 #endif
 
 static int sd_iterate_stop_machine(struct ntc_run *run, u64 *sample);
@@ -290,7 +313,8 @@ static int sd_iterate_stop_machine(struct ntc_run *run, u64 *sample);
  * in the middle of its own config access: the run's set is every online CPU
  * (decided now, inside the window: hotplug is held off, and a CPU onlined
  * since the last iteration is outside the corral), or stop_machine, which
- * stops every online CPU whatever the set.
+ * stops every online CPU whatever the set. arm64's ECAM read keeps the
+ * same rule, so that pci_reads and pci_skipped mean the same on both.
  */
 static bool sd_raw_pci_safe(struct ntc_run *run)
 {
@@ -303,10 +327,9 @@ static void sd_work(struct ntc_run *run, struct sd_state *st)
 {
 	sd_corral.work_runs++;
 	sd_corral.work_cpu = smp_processor_id();
-#ifdef CONFIG_X86
+#if defined(CONFIG_X86) || defined(CONFIG_ARM64)
 	if (st->pdev && sd_raw_pci_safe(run)) {
-		u32 raw = sd_pci_conf1_read(st->pdev->bus->number,
-					    st->pdev->devfn, 0);
+		u32 raw = sd_pci_raw_read(st->pdev);
 
 		run->counters[SD_C_PCI_READS]++;
 		if (raw != st->pci_api_value) {
@@ -651,10 +674,15 @@ static int sd_setup(struct ntc_run *run)
 		run->errmsg = "a CPU has not yet answered an earlier corral";
 		return -EBUSY;
 	}
-	if (IS_ENABLED(CONFIG_X86) && IS_ENABLED(CONFIG_PCI) &&
+	if ((IS_ENABLED(CONFIG_X86) || IS_ENABLED(CONFIG_ARM64)) &&
+	    IS_ENABLED(CONFIG_PCI) &&
 	    run->p.pci_device != NTCORRAL_PCI_DEVICE_NONE)
 		st->pdev = pci_get_domain_bus_and_slot(0, run->p.pci_device >> 8,
 						       run->p.pci_device & 0xff);
+	if (IS_ENABLED(CONFIG_ARM64) && st->pdev && !st->pdev->bus->ops->map_bus) {
+		pci_dev_put(st->pdev);
+		st->pdev = NULL;
+	}
 
 	/* A target outwaits the initiator's own deadline plus the work. */
 	WRITE_ONCE(sd_corral.target_deadline_ns, 2 * run->deadline_ns + st->hold_ns);

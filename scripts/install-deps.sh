@@ -15,8 +15,10 @@
 #         its headers, linux-source-6.1 (kselftest_harness.h, checkpatch),
 #         linux-source-6.12 (the debug kernels, the YNL schema and tools),
 #         Debian's PREEMPT_RT kernel and its headers (the RT lane),
-#         qemu, busybox, cpio, python3-yaml, python3-jsonschema and
+#         qemu, busybox, cpio, python3-yaml, python3-jsonschema,
 #         debootstrap (make check, make run, make bench, make check-testbox)
+#         and the arm64 lane's cross compilers and qemu-system-arm (its
+#         arm64 userspace is downloaded by selftests/vm/arm64-sysroot.sh)
 #
 # On a box without dpkg/apt-get it installs nothing: it prints the Debian
 # package names it would have installed, so they can be found under the
@@ -57,6 +59,7 @@ vm_pkgs=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.12
 	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	qemu-system-x86 busybox-static cpio rsync debootstrap e2fsprogs
+	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-system-arm
 )
 
 case $what in

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # PID 1 of the ntcorral test VM: mount, load the module, run one command with
-# its output on ttyS1, report its exit status on the console (ttyS0), power off.
+# its output on ttyS1 (arm64: hvc0), report its exit status on the console
+# (ttyS0; arm64: ttyAMA0), power off.
 #
 # vm.sh writes /ntcorral/vm.conf: the module's name and `set -- <command>`.
 # Lines for the host start with "NTCORRAL-" and are read by vm.sh from the
@@ -40,11 +41,12 @@ finish() {
 	while :; do sleep 60; done
 }
 
-out=/dev/ttyS1
-stty -F "$out" 115200 raw -echo 2>/dev/null
-
 # shellcheck disable=SC1091
 . /ntcorral/vm.conf
+# the command's output: the second serial port, or (arm64's virt machine has
+# one PL011) the virtio console vm.sh names
+out=${NTCORRAL_VM_OUT_TTY:-/dev/ttyS1}
+stty -F "$out" 115200 raw -echo 2>/dev/null
 if [ $# -eq 0 ]; then
 	set -- "$NTCORRAL_SELFTESTS/run_tests.sh"
 fi

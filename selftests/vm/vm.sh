@@ -3,7 +3,8 @@
 # Boot a throwaway QEMU VM with ntcorral.ko loaded and run one command in it.
 #
 # usage: selftests/vm/vm.sh [--smp N] [--kernel PATH] [--memory MB]
-#                           [--timeout S] [--console FILE] [--] [command ...]
+#                           [--timeout S] [--console FILE] [--arch ARCH]
+#                           [--] [command ...]
 #        selftests/vm/vm.sh --stock-kver
 #
 # The stock kernel, booted unless --kernel says otherwise, is the newest
@@ -24,6 +25,15 @@
 # and bash are on $PATH. The command runs as root, stdin /dev/null, stdout a
 # tty. After it the module is unloaded if still loaded; failing that fails.
 #
+# --arch arm64 (or NTCORRAL_VM_ARCH=arm64) boots an arm64 kernel (--kernel:
+# the Image that selftests/vm/arm64-kernel.sh prints; there is no stock one)
+# under qemu-system-aarch64 -M virt,gic-version=3 -cpu max,pauth-impdef=on,
+# the kernel console on the PL011 (ttyAMA0), the command's output on a
+# virtio console (/dev/hvc0: QEMU 7.2's virt has one PL011). Its userspace
+# (busybox, bash, jq, genl, python3 with yaml, their libraries) comes from the
+# arm64 sysroot of selftests/vm/arm64-sysroot.sh; NTCORRAL_KO, NTCORRAL_CLIENT
+# and NTCORRAL_SELFTESTS must then be arm64 builds (scripts/arm64-build.sh).
+#
 # Environment (for testing the harness itself, or other builds):
 #   NTCORRAL_KO          module to load         (default: ./ntcorral.ko)
 #   NTCORRAL_CLIENT      client binary; if missing the VM runs without it
@@ -38,6 +48,7 @@
 #                        the module); the others, races between two accesses
 #                        in the kernel's own code, are listed, not counted
 #   NTCORRAL_VM_OUT      output directory       (default: selftests/vm/out)
+#   NTCORRAL_VM_ARCH     x86_64 (default) or arm64, as --arch
 #   NTCORRAL_VM_STATUS   if set, a file to write key=value results into
 #                        (status, exit, command_exit, splats, boot_s, run_s, total_s),
 #                        and the first splat's head in FILE.splat
@@ -57,6 +68,7 @@ timeout=600
 kernel=${NTCORRAL_KERNEL:-}
 console=
 out=${NTCORRAL_VM_OUT:-$here/out}
+arch=${NTCORRAL_VM_ARCH:-x86_64}
 
 usage() {
 	sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
@@ -80,12 +92,12 @@ number() {
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--smp|--kernel|--memory|--timeout|--console)
+	--smp|--kernel|--memory|--timeout|--console|--arch)
 		[ $# -ge 2 ] || die "$1 needs a value (see --help)"
 		opt=${1#--} val=$2
 		shift 2
 		;;
-	--smp=*|--kernel=*|--memory=*|--timeout=*|--console=*)
+	--smp=*|--kernel=*|--memory=*|--timeout=*|--console=*|--arch=*)
 		opt=${1%%=*} opt=${opt#--} val=${1#*=}
 		shift
 		;;
@@ -116,14 +128,25 @@ while [ $# -gt 0 ]; do
 	timeout) number --timeout "$val"; timeout=$val ;;
 	kernel) kernel=$val ;;
 	console) console=$val ;;
+	arch) arch=$val ;;
 	esac
 done
 
 # --- inputs -----------------------------------------------------------------
 
-for tool in qemu-system-x86_64 busybox cpio timeout; do
+case $arch in
+x86_64|amd64) arch=x86_64 qemu=qemu-system-x86_64 ;;
+arm64|aarch64) arch=arm64 qemu=qemu-system-aarch64 ;;
+*) die "--arch wants x86_64 or arm64, not '$arch'" ;;
+esac
+for tool in "$qemu" busybox cpio timeout; do
 	command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh"
 done
+if [ "$arch" = arm64 ]; then
+	[ -n "$kernel" ] || die "--arch arm64 needs --kernel: the Image of selftests/vm/arm64-kernel.sh"
+	sysroot=$("$here/arm64-sysroot.sh" | sed -n 's/^sysroot=//p')
+	[ -d "$sysroot" ] || die "no arm64 sysroot (selftests/vm/arm64-sysroot.sh failed)"
+fi
 
 ko=${NTCORRAL_KO:-$root/ntcorral.ko}
 [ -f "$ko" ] || die "$(basename "$ko") not found at $ko: run make first (or set NTCORRAL_KO)"
@@ -138,8 +161,13 @@ fi
 # A module built against other headers than the booted kernel will not load;
 # say so now rather than as an insmod error from inside the VM.
 if command -v modinfo >/dev/null; then
-	kver=$(dd if="$kernel" bs=1 skip=$(($(od -An -tu2 -j526 -N2 "$kernel") + 512)) count=128 status=none 2>/dev/null |
-		tr '\0' '\n' | head -n 1 | cut -d' ' -f1) || kver=
+	if [ "$arch" = arm64 ]; then
+		# an uncompressed Image: the banner is in it as a string
+		kver=$(grep -a -m 1 -o 'Linux version [^ ]*' "$kernel" | cut -d' ' -f3) || kver=
+	else
+		kver=$(dd if="$kernel" bs=1 skip=$(($(od -An -tu2 -j526 -N2 "$kernel") + 512)) count=128 status=none 2>/dev/null |
+			tr '\0' '\n' | head -n 1 | cut -d' ' -f1) || kver=
+	fi
 	mver=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1) || mver=
 	if [ -n "$kver" ] && [ -n "$mver" ] && [ "$kver" != "$mver" ]; then
 		echo "vm: warning: $(basename "$ko") is built for $mver but the kernel is $kver" >&2
@@ -194,62 +222,125 @@ install_elf() {
 	done
 }
 
-bb=$(command -v busybox)
-install_elf "$bb" /usr/bin/busybox
-"$bb" --list-full | while read -r applet; do
-	[ -e "$rootfs/$applet" ] || [ -L "$rootfs/$applet" ] || ln -s /usr/bin/busybox "$rootfs/$applet"
-done
-# jq: the shell tests read JSON with it.
-jq=$(command -v jq) || die "jq not found: run scripts/install-deps.sh"
-install_elf "$jq" /usr/bin/jq
-# iproute2's genl: ynl_test.sh reads the family's policy dump with it.
-if genl=$(command -v genl); then
-	rm -f "$rootfs/usr/sbin/genl"
-	install_elf "$genl" /usr/sbin/genl
+# install_foreign SRC DEST: an arm64 ELF from the sysroot and, by its
+# NEEDED entries (readelf; the host's ldd cannot read it), every library it
+# needs from the sysroot, recursively, to the same paths.
+install_foreign() {
+	local src=$1 dest=$2 lib path d
+	if [ -n "$dest" ]; then
+		mkdir -p "$(dirname "$rootfs$dest")"
+		cp -L "$src" "$rootfs$dest"
+	fi
+	[ -e "$rootfs/usr/lib/ld-linux-aarch64.so.1" ] ||
+		cp -L "$sysroot/usr/lib/ld-linux-aarch64.so.1" "$rootfs/usr/lib/"
+	readelf -d "$src" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+	while read -r lib; do
+		for d in /usr/lib/aarch64-linux-gnu /usr/lib; do
+			path=$d/$lib
+			[ -e "$sysroot$path" ] || continue
+			if [ ! -e "$rootfs$path" ]; then
+				mkdir -p "$rootfs$d"
+				install_foreign "$sysroot$path" "$path"
+			fi
+			continue 2
+		done
+		echo "vm: warning: $lib (needed by ${src#"$sysroot"}) not in the arm64 sysroot" >&2
+	done
+}
+
+if [ "$arch" = arm64 ]; then
+	# the host's busybox (the same 1.35.0) only lists the applets
+	bb=$(command -v busybox)
+	install_foreign "$sysroot/usr/bin/busybox" /usr/bin/busybox
+	"$bb" --list-full | while read -r applet; do
+		[ -e "$rootfs/$applet" ] || [ -L "$rootfs/$applet" ] || ln -s /usr/bin/busybox "$rootfs/$applet"
+	done
+	rm -f "$rootfs/usr/bin/bash" "$rootfs/usr/sbin/genl"
+	install_foreign "$sysroot/usr/bin/jq" /usr/bin/jq
+	install_foreign "$sysroot/usr/sbin/genl" /usr/sbin/genl
+	install_foreign "$sysroot/usr/bin/bash" /usr/bin/bash
+	if ynl=$("$root/scripts/ynl-tools.sh"); then
+		pyver=python3.11
+		install_foreign "$sysroot/usr/bin/$pyver" "/usr/bin/$pyver"
+		ln -sf "$pyver" "$rootfs/usr/bin/python3"
+		mkdir -p "$rootfs/usr/lib/$pyver" "$rootfs/usr/lib/python3/dist-packages"
+		tar -C "$sysroot/usr/lib/$pyver" --exclude=__pycache__ --exclude=./test \
+			--exclude=./idlelib --exclude=./tkinter --exclude=./ensurepip \
+			--exclude=./lib2to3 --exclude=./pydoc_data --exclude=./turtledemo \
+			--exclude='./config-*' --exclude=./site-packages --exclude=./venv \
+			--exclude=tests -cf - . | tar -C "$rootfs/usr/lib/$pyver" -xf -
+		cp -r "$sysroot/usr/lib/python3/dist-packages/yaml" "$rootfs/usr/lib/python3/dist-packages/"
+		while IFS= read -r -d '' f; do
+			install_foreign "$f" ""
+		done < <(find "$rootfs/usr/lib/$pyver/lib-dynload" \
+			"$rootfs/usr/lib/python3/dist-packages/yaml" -name '*.so' -print0)
+		mkdir -p "$rootfs/ntcorral/ynl/lib" "$rootfs/ntcorral/ynl/specs"
+		cp "$ynl/tools/net/ynl/cli.py" "$rootfs/ntcorral/ynl/"
+		cp "$ynl"/tools/net/ynl/lib/*.py "$rootfs/ntcorral/ynl/lib/"
+		cp "$root/Documentation/netlink/specs/ntcorral.yaml" "$rootfs/ntcorral/ynl/specs/"
+	else
+		echo "vm: warning: no YNL tools: ynl_test.sh will fail in the VM" >&2
+	fi
+	install_elf=install_foreign
 else
-	echo "vm: warning: no genl (iproute2) on this host: ynl_test.sh will fail in the VM" >&2
-fi
-# Python (Debian's, its standard library without the tests and GUI parts,
-# and python3-yaml) with the kernel's YNL tools and our spec:
-# ynl_test.sh drives the family with tools/net/ynl/cli.py.
-py=/usr/bin/python3
-if [ -x "$py" ] && ynl=$("$root/scripts/ynl-tools.sh"); then
-	pyver=$("$py" -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
-	install_elf "$(readlink -f "$py")" "/usr/bin/$pyver"
-	ln -sf "$pyver" "$rootfs/usr/bin/python3"
-	mkdir -p "$rootfs/usr/lib/$pyver" "$rootfs/usr/lib/python3/dist-packages"
-	tar -C "/usr/lib/$pyver" --exclude=__pycache__ --exclude=./test \
-		--exclude=./idlelib --exclude=./tkinter --exclude=./ensurepip \
-		--exclude=./lib2to3 --exclude=./pydoc_data --exclude=./turtledemo \
-		--exclude='./config-*' --exclude=./site-packages --exclude=./venv \
-		--exclude=tests -cf - . | tar -C "$rootfs/usr/lib/$pyver" -xf -
-	cp -r /usr/lib/python3/dist-packages/yaml "$rootfs/usr/lib/python3/dist-packages/"
-	while IFS= read -r -d '' f; do
-		install_elf "$f" ""
-	done < <(find "$rootfs/usr/lib/$pyver/lib-dynload" \
-		"$rootfs/usr/lib/python3/dist-packages/yaml" -name '*.so' -print0)
-	mkdir -p "$rootfs/ntcorral/ynl/lib" "$rootfs/ntcorral/ynl/specs"
-	cp "$ynl/tools/net/ynl/cli.py" "$rootfs/ntcorral/ynl/"
-	cp "$ynl"/tools/net/ynl/lib/*.py "$rootfs/ntcorral/ynl/lib/"
-	cp "$root/Documentation/netlink/specs/ntcorral.yaml" "$rootfs/ntcorral/ynl/specs/"
-else
-	echo "vm: warning: no Debian python3 or YNL tools: ynl_test.sh will fail in the VM" >&2
-fi
-# bash for the test scripts that want it; busybox stays /bin/sh.
-if bash=$(command -v bash); then
-	rm -f "$rootfs/usr/bin/bash"
-	install_elf "$bash" /usr/bin/bash
+	bb=$(command -v busybox)
+	install_elf "$bb" /usr/bin/busybox
+	"$bb" --list-full | while read -r applet; do
+		[ -e "$rootfs/$applet" ] || [ -L "$rootfs/$applet" ] || ln -s /usr/bin/busybox "$rootfs/$applet"
+	done
+	# jq: the shell tests read JSON with it.
+	jq=$(command -v jq) || die "jq not found: run scripts/install-deps.sh"
+	install_elf "$jq" /usr/bin/jq
+	# iproute2's genl: ynl_test.sh reads the family's policy dump with it.
+	if genl=$(command -v genl); then
+		rm -f "$rootfs/usr/sbin/genl"
+		install_elf "$genl" /usr/sbin/genl
+	else
+		echo "vm: warning: no genl (iproute2) on this host: ynl_test.sh will fail in the VM" >&2
+	fi
+	# Python (Debian's, its standard library without the tests and GUI parts,
+	# and python3-yaml) with the kernel's YNL tools and our spec:
+	# ynl_test.sh drives the family with tools/net/ynl/cli.py.
+	py=/usr/bin/python3
+	if [ -x "$py" ] && ynl=$("$root/scripts/ynl-tools.sh"); then
+		pyver=$("$py" -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
+		install_elf "$(readlink -f "$py")" "/usr/bin/$pyver"
+		ln -sf "$pyver" "$rootfs/usr/bin/python3"
+		mkdir -p "$rootfs/usr/lib/$pyver" "$rootfs/usr/lib/python3/dist-packages"
+		tar -C "/usr/lib/$pyver" --exclude=__pycache__ --exclude=./test \
+			--exclude=./idlelib --exclude=./tkinter --exclude=./ensurepip \
+			--exclude=./lib2to3 --exclude=./pydoc_data --exclude=./turtledemo \
+			--exclude='./config-*' --exclude=./site-packages --exclude=./venv \
+			--exclude=tests -cf - . | tar -C "$rootfs/usr/lib/$pyver" -xf -
+		cp -r /usr/lib/python3/dist-packages/yaml "$rootfs/usr/lib/python3/dist-packages/"
+		while IFS= read -r -d '' f; do
+			install_elf "$f" ""
+		done < <(find "$rootfs/usr/lib/$pyver/lib-dynload" \
+			"$rootfs/usr/lib/python3/dist-packages/yaml" -name '*.so' -print0)
+		mkdir -p "$rootfs/ntcorral/ynl/lib" "$rootfs/ntcorral/ynl/specs"
+		cp "$ynl/tools/net/ynl/cli.py" "$rootfs/ntcorral/ynl/"
+		cp "$ynl"/tools/net/ynl/lib/*.py "$rootfs/ntcorral/ynl/lib/"
+		cp "$root/Documentation/netlink/specs/ntcorral.yaml" "$rootfs/ntcorral/ynl/specs/"
+	else
+		echo "vm: warning: no Debian python3 or YNL tools: ynl_test.sh will fail in the VM" >&2
+	fi
+	# bash for the test scripts that want it; busybox stays /bin/sh.
+	if bash=$(command -v bash); then
+		rm -f "$rootfs/usr/bin/bash"
+		install_elf "$bash" /usr/bin/bash
+	fi
+	install_elf=install_elf
 fi
 
 install -m 0755 "$here/init.sh" "$rootfs/init"
 cp "$ko" "$rootfs/ntcorral/ntcorral.ko"
-[ -z "$client" ] || install_elf "$client" /usr/bin/ntcorral
+[ -z "$client" ] || "$install_elf" "$client" /usr/bin/ntcorral
 
 mkdir -p "$rootfs/ntcorral/selftests"
 if [ -d "$selftests" ]; then
 	tar -C "$selftests" --exclude=./vm -cf - . | tar -C "$rootfs/ntcorral/selftests" -xf -
 	while IFS= read -r -d '' f; do
-		[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && install_elf "$f" ""
+		[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && "$install_elf" "$f" ""
 	done < <(find "$rootfs/ntcorral/selftests" -type f -perm -u+x -print0)
 fi
 
@@ -263,6 +354,7 @@ quote() {
 }
 {
 	echo "NTCORRAL_VM_MODULE=$(quote "$modname")"
+	[ "$arch" != arm64 ] || echo "NTCORRAL_VM_OUT_TTY=/dev/hvc0"
 	printf 'set --'
 	for arg in "$@"; do
 		printf ' %s' "$(quote "$arg")"
@@ -291,6 +383,7 @@ cpio_entry() {
 # --- boot -------------------------------------------------------------------
 
 append="console=ttyS0,115200 panic=-1 softlockup_panic=0 rdinit=/init ${NTCORRAL_VM_APPEND:-}"
+[ "$arch" != arm64 ] || append="console=ttyAMA0 panic=-1 softlockup_panic=0 rdinit=/init ${NTCORRAL_VM_APPEND:-}"
 # qemu writes the console into this run's own directory, so that runs side by
 # side cannot mix up their logs; $console points at it for following it live
 # (tail -F) and becomes the log itself at the end.
@@ -311,13 +404,27 @@ for boot_try in 1 2; do
 	set +e
 	# stdin is /dev/null whatever ours is: the VM reads nothing, and a closed or
 	# terminal stdin must not matter. ttyS1 arrives with \r\n line ends.
-	timeout --foreground -k 10 "$timeout" \
-		qemu-system-x86_64 -nodefaults -display none -no-reboot \
-		-machine pc -accel tcg,thread=multi -cpu max -smp "$smp" -m "$memory" \
-		-kernel "$kernel" -initrd "$initrd" -append "$append" \
-		-chardev file,id=console,path="$log" -serial chardev:console \
-		-chardev stdio,id=output -serial chardev:output \
-		</dev/null | sed -u 's/\r//g'
+	if [ "$arch" = arm64 ]; then
+		# virt's virtio-mmio transports carry a virtio-serial bus whose
+		# one console port is the guest's /dev/hvc0
+		timeout --foreground -k 10 "$timeout" \
+			qemu-system-aarch64 -nodefaults -display none -no-reboot \
+			-machine virt,gic-version=3 -accel tcg,thread=multi \
+			-cpu max,pauth-impdef=on -smp "$smp" -m "$memory" \
+			-kernel "$kernel" -initrd "$initrd" -append "$append" \
+			-chardev file,id=console,path="$log" -serial chardev:console \
+			-device virtio-serial-device -chardev stdio,id=output \
+			-device virtconsole,chardev=output \
+			</dev/null | sed -u 's/\r//g'
+	else
+		timeout --foreground -k 10 "$timeout" \
+			qemu-system-x86_64 -nodefaults -display none -no-reboot \
+			-machine pc -accel tcg,thread=multi -cpu max -smp "$smp" -m "$memory" \
+			-kernel "$kernel" -initrd "$initrd" -append "$append" \
+			-chardev file,id=console,path="$log" -serial chardev:console \
+			-chardev stdio,id=output -serial chardev:output \
+			</dev/null | sed -u 's/\r//g'
+	fi
 	qemu_rc=${PIPESTATUS[0]}
 	set -e
 	if [ "$boot_try" != 1 ] || [ -n "$(console_field BOOTED)" ] ||
