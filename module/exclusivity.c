@@ -542,11 +542,13 @@ static const struct ntc_variant ex_variants[] = {
 		.name = "seed",
 		.description = "the literal GainExclusivity/ReleaseExclusivity/RaiseCPUIrqlAndWait with its two global counters, deadlines added",
 		.defect = true,
+		.waits_in_irq = true,
 		.iterate = ex_iterate_seed,
 	},
 	{
 		.name = "generic_call_dpc",
 		.description = "the same exclusivity on KeGenericCallDpc with KeSignalCallDpcSynchronize/Done",
+		.waits_in_irq = true,
 		.iterate = ex_iterate_generic,
 	},
 	{

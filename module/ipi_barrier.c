@@ -581,6 +581,7 @@ static const struct ntc_variant ib_variants[] = {
 	{
 		.name = "counter",
 		.description = "the thread's arrival counter: the last CPU to arrive runs phase 1 and releases the others (no cross-CPU lock hand-off)",
+		.waits_in_irq = true,
 		.iterate = ib_iterate_counter,
 	},
 	{
@@ -592,6 +593,7 @@ static const struct ntc_variant ib_variants[] = {
 	{
 		.name = "sense",
 		.description = "a reusable sense-reversing barrier: barrier, the last arriver runs phase 1, barrier, phase 2",
+		.waits_in_irq = true,
 		.iterate = ib_iterate_sense,
 	},
 	{

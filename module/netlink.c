@@ -305,6 +305,8 @@ static int ntc_put_experiment(struct sk_buff *skb, const struct ntc_experiment *
 		    (v->baseline && nla_put_flag(skb, NTCORRAL_VARIANT_A_BASELINE)) ||
 		    (v->wrong && nla_put_flag(skb, NTCORRAL_VARIANT_A_WRONG)) ||
 		    (v->defect && nla_put_flag(skb, NTCORRAL_VARIANT_A_DEFECT)) ||
+		    (v->waits_in_irq &&
+		     nla_put_flag(skb, NTCORRAL_VARIANT_A_WAITS_IN_IRQ)) ||
 		    (v->refused &&
 		     nla_put_string(skb, NTCORRAL_VARIANT_A_REFUSED, v->refused)))
 			return -EMSGSIZE;

@@ -53,6 +53,13 @@ struct ntc_variant {
 	bool defect;		/* a literal port: a documented defect, counted */
 	bool holds_hotplug;	/* @iterate holds CPU hotplug off itself */
 	/*
+	 * Its CPUs wait for CPUs that have not come yet inside an interrupt
+	 * (an IPI, a DPC), interrupts off: it can catch a lock holder, and a
+	 * CPU spinning for that lock with interrupts off then never comes
+	 * before the deadline (README, "A corral that waits in an interrupt").
+	 */
+	bool waits_in_irq;
+	/*
 	 * Not run on this kernel: a RUN gets EINVAL with this sentence, and
 	 * LIST says it. NULL: it runs.
 	 */

@@ -748,6 +748,7 @@ static const struct ntc_variant sd_variants[] = {
 		.description = IS_ENABLED(CONFIG_PREEMPT_RT) ?
 			"literal NT port: a DPC per other CPU, run from the IPI on PREEMPT_RT (where a tasklet is a thread), so at IPI_LEVEL (irqs off), decrements the barrier and spins" :
 			"literal NT port: a DPC (IPI -> tasklet) per other CPU raises to IPI_LEVEL-1 (irqs off), decrements the barrier and spins",
+		.waits_in_irq = true,
 		.iterate = sd_iterate_dpc,
 	},
 #ifdef NTC_HAVE_BH_WORK
@@ -759,12 +760,14 @@ static const struct ntc_variant sd_variants[] = {
 		 * run it from the IPI as it does the tasklet's routine.
 		 */
 		.refused = NTC_ON_PREEMPT_RT("on PREEMPT_RT a BH work item runs in a thread, which a thread waiting with preemption off holds off while the other CPUs spin with interrupts off: the corral would wait for its deadline (--variant dpc runs the DPC from the IPI there)"),
+		.waits_in_irq = true,
 		.iterate = sd_iterate_dpc_bh,
 	},
 #endif
 	{
 		.name = "ipi",
 		.description = "the same corral held inside smp_call_function_many() handlers (hardirq, irqs off)",
+		.waits_in_irq = true,
 		.iterate = sd_iterate_ipi,
 	},
 	{

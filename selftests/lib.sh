@@ -281,10 +281,12 @@ require_root_client_module() {
 # - refused: not run on this kernel, with the sentence why (spinlock/irqsave
 #   on PREEMPT_RT, where a spinlock_t sleeps).
 # `ntcorral list --json` shows them; variants_from reads them once, then
-# is_wrong, has_hazard, is_refused, baseline_of and list_variants answer.
+# is_wrong, has_hazard, waits_in_irq, is_refused, baseline_of and
+# list_variants answer.
 # Until then no variant is any of them.
 ntc_wrong_variants=
 ntc_hazard_variants=
+ntc_irq_waiter_variants=
 ntc_refused_variants=
 ntc_baselines=
 ntc_list_json=
@@ -304,8 +306,8 @@ variants_from() {
 	fi
 	set -- "$ntc_tmp/list.json"
 	if ! jq -e 'all(.[].variants[]; has("wrong") and has("defect") and
-			has("baseline") and has("refused"))' "$1" >/dev/null 2>&1; then
-		echo "# $1: the variants have no wrong/defect/baseline/refused flags" >&2
+			has("baseline") and has("refused") and has("waits_in_irq"))' "$1" >/dev/null 2>&1; then
+		echo "# $1: the variants have no wrong/defect/baseline/refused/waits_in_irq flags" >&2
 		return 1
 	fi
 	ntc_list_json=$1
@@ -313,6 +315,8 @@ variants_from() {
 		select(.wrong == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
 	ntc_hazard_variants=$(jq -r '.[] | .name as $e | .variants[] |
 		select(.defect == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
+	ntc_irq_waiter_variants=$(jq -r '.[] | .name as $e | .variants[] |
+		select(.waits_in_irq == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
 	ntc_refused_variants=$(jq -r '.[] | .name as $e | .variants[] |
 		select(.refused != null) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
 	ntc_baselines=$(jq -r '.[] | .name as $e | .variants[] |
@@ -322,6 +326,17 @@ variants_from() {
 # is_wrong EXPERIMENT VARIANT: deliberately wrong
 is_wrong() {
 	case " $ntc_wrong_variants " in
+	*" $1/$2 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# waits_in_irq EXPERIMENT VARIANT: its CPUs wait for one another inside an
+# interrupt (LIST's flag): under fork and exit load it can catch a lock
+# holder and wait for its deadline (README, "A corral that waits in an
+# interrupt")
+waits_in_irq() {
+	case " $ntc_irq_waiter_variants " in
 	*" $1/$2 "*) return 0 ;;
 	esac
 	return 1

@@ -668,7 +668,10 @@ static void parse_variant_info(const struct nlattr *nest,
 			ok = get_str(a, v->description, sizeof(v->description));
 			break;
 		case NTCORRAL_VARIANT_A_BASELINE:
-			ok = attr_len(a) == 0;
+		case NTCORRAL_VARIANT_A_WRONG:
+		case NTCORRAL_VARIANT_A_DEFECT:
+		case NTCORRAL_VARIANT_A_WAITS_IN_IRQ:
+			ok = attr_len(a) == 0;	/* flags */
 			break;
 		}
 		if (!ok)

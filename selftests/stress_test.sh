@@ -8,7 +8,8 @@
 #    bounded time; every command returns, runs succeed clean (no violation,
 #    no timeout: nothing takes a CPU away here, so a timeout has no cause
 #    but a stuck corral) or get the EBUSY sentence; afterwards the
-#    cumulative stats are internally consistent.
+#    cumulative stats are internally consistent. The runs are of the
+#    variants that do not wait in an interrupt (below, and LIST's flag).
 #  - hotplug: CPU 1 (and 2) go offline and online in a loop while runs of
 #    every variant go on. A run completes clean; or ends early (truncated)
 #    with the module's "a CPU of the run went offline; stopping early" in
@@ -44,10 +45,12 @@ call_timeout=120	# s: longer than any bounded run (30 s budget + deadlines)
 cpus=$(online_cpus)
 sysfs_cpu=/sys/devices/system/cpu
 
-# variant_at N: "EXPERIMENT VARIANT" of the Nth (0-based, modulo) variant
-# of the loops (every variant but the deliberately wrong ones)
+# variant_at N [LIST]: "EXPERIMENT VARIANT" of the Nth (0-based, modulo)
+# variant of LIST (default: the loops', every variant but the deliberately
+# wrong ones)
 variant_at() {
-	echo $loop_variants | tr ' ' '\n' | sed -n "$(($1 % nr_loop_variants + 1))p" | tr ':' ' '
+	set -- "$1" "${2:-$loop_variants}"
+	echo $2 | tr ' ' '\n' | sed -n "$(($1 % $(echo $2 | wc -w) + 1))p" | tr ':' ' '
 }
 
 # tbegin NAME, tend: begin and end, and how long the test took
@@ -144,8 +147,20 @@ for ev in $all_variants; do
 	is_wrong "${ev%%:*}" "${ev#*:}" || loop_variants="$loop_variants $ev"
 done
 nr_loop_variants=$(echo $loop_variants | wc -w)
+# The clients' runs leave out the variants whose CPUs wait for one another
+# inside an interrupt: four shells forking and reaping on every CPU is the
+# load under which such a corral catches a CPU holding tasklist_lock for
+# reading (wait4) while another spins for it, interrupts off, in fork or
+# exit, and both wait for the deadline (README, "A corral that waits in an
+# interrupt"): a timeout with a cause, but one this test cannot prove. The
+# hotplug phase and the other programs run them.
+client_variants=
+for ev in $loop_variants; do
+	waits_in_irq "${ev%%:*}" "${ev#*:}" || client_variants="$client_variants $ev"
+done
 echo "# $nr_variants variants:" $all_variants
 echo "# in the loops (not deliberately wrong): $nr_loop_variants"
+echo "# in the clients' runs (not waiting in an interrupt either): $(echo $client_variants | wc -w)"
 
 plan 8
 irql0=$(irql_count)
@@ -163,7 +178,7 @@ client_loop() {
 		case $(((i + RANDOM) % 7)) in
 		0|1|2)
 			op=run
-			set -- $(variant_at $((RANDOM + id * 5)))
+			set -- $(variant_at $((RANDOM + id * 5)) "$client_variants")
 			tcl "$o" "$e" run "$1" --variant "$2" --iterations 10 $slack --json
 			# exit 0 with a clean result of its own, not merely exit 0
 			[ "$rc" != 0 ] ||
@@ -184,7 +199,7 @@ client_loop() {
 			if [ $((RANDOM % 2)) = 0 ]; then
 				tcl "$o" "$e" reset
 			else
-				set -- $(variant_at $((RANDOM)))
+				set -- $(variant_at $((RANDOM)) "$client_variants")
 				tcl "$o" "$e" reset "$1"
 			fi
 			;;

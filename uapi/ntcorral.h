@@ -20,7 +20,10 @@
  *       deliberately wrong, its violations are the lesson), _DEFECT (flag:
  *       a literal port with a documented defect it counts), _REFUSED
  *       (string: this kernel does not run it, and why: a RUN of it gets
- *       EINVAL with that sentence)
+ *       EINVAL with that sentence), _WAITS_IN_IRQ (flag: its CPUs wait
+ *       for one another inside an interrupt, an IPI or a DPC, interrupts
+ *       off: a CPU it catches holding a lock, and one spinning for that
+ *       lock with interrupts off, hold each other until the deadline)
  *     NTCORRAL_A_PARAM_INFO        nest [multi]
  *       NTCORRAL_PARAM_A_NAME (the run attribute's name), _ATTR (u32 id of
  *       the run attribute), _DESCRIPTION, _UNIT, _MIN_VALUE, _MAX_VALUE,
@@ -268,6 +271,7 @@ enum ntcorral_variant_attr {
 	NTCORRAL_VARIANT_A_WRONG,	/* flag: deliberately wrong */
 	NTCORRAL_VARIANT_A_DEFECT,	/* flag: a documented, counted defect */
 	NTCORRAL_VARIANT_A_REFUSED,	/* string: not run on this kernel: why */
+	NTCORRAL_VARIANT_A_WAITS_IN_IRQ, /* flag: CPUs wait for CPUs in an interrupt */
 
 	__NTCORRAL_VARIANT_A_MAX
 };

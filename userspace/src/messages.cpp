@@ -76,8 +76,8 @@ struct Policies {
         variant[NTCORRAL_VARIANT_A_NAME].type = NLA_STRING;
         variant[NTCORRAL_VARIANT_A_DESCRIPTION].type = NLA_STRING;
         variant[NTCORRAL_VARIANT_A_REFUSED].type = NLA_STRING;
-        for (int a :
-             {NTCORRAL_VARIANT_A_BASELINE, NTCORRAL_VARIANT_A_WRONG, NTCORRAL_VARIANT_A_DEFECT})
+        for (int a : {NTCORRAL_VARIANT_A_BASELINE, NTCORRAL_VARIANT_A_WRONG,
+                      NTCORRAL_VARIANT_A_DEFECT, NTCORRAL_VARIANT_A_WAITS_IN_IRQ})
             variant[a].type = NLA_FLAG;
 
         for (int a : {NTCORRAL_PARAM_A_NAME, NTCORRAL_PARAM_A_DESCRIPTION, NTCORRAL_PARAM_A_UNIT})
@@ -177,10 +177,13 @@ void for_each_nest(const nlmsghdr* hdr, int type, const nla_policy (&policy)[N],
 
 // The contents of the nests, their names checked by for_each_nest().
 VariantInfo variant_of(nlattr* const* vt) {
-    return {
-        get_string(vt, NTCORRAL_VARIANT_A_NAME),    get_string(vt, NTCORRAL_VARIANT_A_DESCRIPTION),
-        vt[NTCORRAL_VARIANT_A_BASELINE] != nullptr, vt[NTCORRAL_VARIANT_A_WRONG] != nullptr,
-        vt[NTCORRAL_VARIANT_A_DEFECT] != nullptr,   get_string(vt, NTCORRAL_VARIANT_A_REFUSED)};
+    return {get_string(vt, NTCORRAL_VARIANT_A_NAME),
+            get_string(vt, NTCORRAL_VARIANT_A_DESCRIPTION),
+            vt[NTCORRAL_VARIANT_A_BASELINE] != nullptr,
+            vt[NTCORRAL_VARIANT_A_WRONG] != nullptr,
+            vt[NTCORRAL_VARIANT_A_DEFECT] != nullptr,
+            get_string(vt, NTCORRAL_VARIANT_A_REFUSED),
+            vt[NTCORRAL_VARIANT_A_WAITS_IN_IRQ] != nullptr};
 }
 
 ParamInfo param_of(nlattr* const* pt) {

@@ -16,10 +16,11 @@ namespace ntcorral {
 struct VariantInfo {
     std::string name;
     std::string description;
-    bool baseline = false;    // the kernel's own answer: the yardstick
-    bool wrong = false;       // deliberately wrong: its violations are the lesson
-    bool defect = false;      // a literal port with a documented defect it counts
-    std::string refused = {}; // not run on this kernel, and why (empty: it runs)
+    bool baseline = false;     // the kernel's own answer: the yardstick
+    bool wrong = false;        // deliberately wrong: its violations are the lesson
+    bool defect = false;       // a literal port with a documented defect it counts
+    std::string refused = {};  // not run on this kernel, and why (empty: it runs)
+    bool waits_in_irq = false; // its CPUs wait for one another in an interrupt
 };
 
 // What the module says a variant is, for people.

@@ -305,6 +305,14 @@ void render_experiments(std::ostream& os, const std::vector<ExperimentInfo>& lis
             for (const auto& x : e.variants)
                 if (!x.refused.empty())
                     os << "    " << x.name << " is not run on this kernel: " << x.refused << '\n';
+            std::string waiters;
+            for (const auto& x : e.variants)
+                if (x.waits_in_irq && x.refused.empty())
+                    waiters += (waiters.empty() ? "" : ", ") + x.name;
+            if (!waiters.empty())
+                os << "    " << waiters
+                   << ": CPUs wait for CPUs inside an interrupt, interrupts off; one caught holding"
+                      " a lock and one spinning for it hold each other until the deadline\n";
         }
         if (!e.params.empty()) {
             os << "  parameters:\n";
@@ -407,7 +415,8 @@ Json experiments_to_json(const std::vector<ExperimentInfo>& list) {
                                 {"baseline", v.baseline},
                                 {"wrong", v.wrong},
                                 {"defect", v.defect},
-                                {"refused", v.refused.empty() ? Json() : Json(v.refused)}});
+                                {"refused", v.refused.empty() ? Json() : Json(v.refused)},
+                                {"waits_in_irq", v.waits_in_irq}});
         Json params = Json::array();
         for (const auto& p : e.params)
             params.push_back({{"name", p.name},

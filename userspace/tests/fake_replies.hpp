@@ -154,7 +154,7 @@ inline NlMsgPtr run_failure_notification(uint64_t run_id, uint32_t error, const 
 }
 
 // @flag: the variant's role flag (NTCORRAL_VARIANT_A_BASELINE, _WRONG,
-// _DEFECT), or 0 for none.
+// _DEFECT) or _WAITS_IN_IRQ, or 0 for none.
 inline void put_variant(nl_msg* m, const char* name, const char* desc, int flag,
                         const char* refused = nullptr) {
     nlattr* v = nla_nest_start(m, NTCORRAL_A_VARIANT_INFO);
@@ -187,7 +187,7 @@ inline NlMsgPtr list_reply() {
     nla_put_string(m, NTCORRAL_A_SEED, "000-processor-shootdown");
     nla_put_string(m, NTCORRAL_A_DESCRIPTION, "Stop every other CPU and wait for answers.");
     put_variant(m, "ipi", "IPI to every CPU", NTCORRAL_VARIANT_A_BASELINE);
-    put_variant(m, "nmi", "NMI instead", 0);
+    put_variant(m, "nmi", "NMI instead", NTCORRAL_VARIANT_A_WAITS_IN_IRQ);
     put_variant(m, "late", "answers late", NTCORRAL_VARIANT_A_WRONG);
     put_variant(m, "literal", "the seed as posted", NTCORRAL_VARIANT_A_DEFECT);
     put_variant(m, "sleepy", "a sleeping lock in the ISR", 0, "this kernel's locks sleep there");

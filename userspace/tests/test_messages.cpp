@@ -349,6 +349,8 @@ TEST(ParseExperiment, fills_variants_params_and_metrics_in_order) {
     EXPECT_FALSE(e.variants[0].wrong || e.variants[0].defect);
     EXPECT_EQ(e.variants[1].name, "nmi");
     EXPECT_FALSE(e.variants[1].baseline || e.variants[1].wrong || e.variants[1].defect);
+    EXPECT_TRUE(e.variants[1].waits_in_irq);
+    EXPECT_FALSE(e.variants[0].waits_in_irq || e.variants[3].waits_in_irq);
     EXPECT_TRUE(e.variants[2].wrong);
     EXPECT_FALSE(e.variants[2].baseline || e.variants[2].defect);
     EXPECT_TRUE(e.variants[3].defect);

@@ -255,6 +255,8 @@ TEST(Json, experiments_list_shape) {
     EXPECT_EQ(j[0]["variants"][0]["baseline"], true);
     EXPECT_EQ(j[0]["variants"][1]["baseline"], false);
     EXPECT_EQ(j[0]["variants"][1]["wrong"], false);
+    EXPECT_EQ(j[0]["variants"][1]["waits_in_irq"], true);
+    EXPECT_EQ(j[0]["variants"][0]["waits_in_irq"], false);
     EXPECT_EQ(j[0]["variants"][2]["wrong"], true);
     EXPECT_EQ(j[0]["variants"][3]["defect"], true);
     EXPECT_EQ(j[0]["variants"][3]["wrong"], false);
@@ -280,6 +282,7 @@ TEST(ListRender, marks_baseline_and_shows_parameter_ranges) {
         EXPECT_TRUE(contains(s, part));
     EXPECT_TRUE(
         contains(s, "    sleepy is not run on this kernel: this kernel's locks sleep there\n"));
+    EXPECT_TRUE(contains(s, "    nmi: CPUs wait for CPUs inside an interrupt, interrupts off; "));
     EXPECT_TRUE(contains(s, "hold_us     --hold-us     us"));
     EXPECT_TRUE(contains(s, "00:00.0  ff:1f.7  00:1f.3")); // PCI shown as BDF
     EXPECT_TRUE(contains(s, "  metrics: latency, arrival\n"));
