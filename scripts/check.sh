@@ -232,6 +232,18 @@ lockdep_verdicts() {
 	done
 }
 
+# What the debug kernels run that the stock one runs in full. The client's
+# end-to-end test and the YNL check test user space and the module's
+# policy, which no debug option changes: the stock lane runs them (and the
+# RT and arm64 lanes the client's). A debug kernel pays about nine times
+# the stock one's cost per request and per process (README, "Time"): the
+# fuzzer sends 30,000 messages there (100,000 on the stock lane), the sweep
+# makes 60 runs (120), the stress phases last 8 s (15).
+debug_progs=$(for p in $selftest_progs; do
+	case $p in client_test.sh | ynl_test.sh) ;; *) echo "$p" ;; esac
+done | tr '\n' ' ')
+debug_env="NTCORRAL_FUZZ_MESSAGES=30000 NTCORRAL_SWEEP_RUNS=60 NTCORRAL_STRESS_SECONDS=8"
+
 if [ "${NTCORRAL_DEBUG_LANE:-1}" != 0 ]; then
 	lane_start=$SECONDS
 	echo "check: debug kernel (built once, then cached)"
@@ -239,8 +251,10 @@ if [ "${NTCORRAL_DEBUG_LANE:-1}" != 0 ]; then
 	if dbg=$(selftests/vm/debug-kernel.sh --module "$tmp/debug-module"); then
 		eval "$dbg"
 		dbg_env=(env NTCORRAL_KO="$ko" NTCORRAL_VM_APPEND=csdlock_debug=1)
-		vm_lane "debug kernel: selftests" "$selftest_progs" "${dbg_env[@]}" \
-			selftests/vm/vm.sh --kernel "$bzImage" --timeout 2400 "$@"
+		# shellcheck disable=SC2086 # one word a program, a variable
+		vm_lane "debug kernel: selftests" "$debug_progs" "${dbg_env[@]}" \
+			selftests/vm/vm.sh --kernel "$bzImage" --timeout 2400 "$@" -- \
+			env $debug_env /ntcorral/selftests/run_tests.sh $debug_progs
 		lockdep_verdicts "debug kernel" "$@"
 		vm_lane "debug kernel: the kernel's torture tests" - \
 			env NTCORRAL_KO="$ko" selftests/vm/debug-torture.sh "$@"
@@ -254,13 +268,18 @@ fi
 # --- PREEMPT_RT: Debian's prebuilt kernel, then the debug RT kernel ---------
 
 # What the RT lanes run (README, "The lanes"): every experiment's every
-# variant (the ntcorral_*_test programs, device_test, client_test), the RT
+# variant (the ntcorral_*_test programs, device_test; client_test on
+# Debian's RT kernel), the RT
 # hazard as the README states it (device_test), fault injection
 # (fault_test), the abort paths and CPU hotplug (abort_test, stress_test),
 # the BH-work DPC and the tracepoints. Not the sweep, kmemleak, KUnit, module reload or the fuzzer:
 # they test what does not change with the preemption model, on the debug
 # lane.
 rt_progs="ntcorral_list_test ntcorral_run_test ntcorral_reject_test ntcorral_cancel_test ntcorral_stats_test ntcorral_missing_cpu_test ntcorral_timing_test device_test.sh client_test.sh fault_test.sh abort_test.sh stress_test.sh device_bh_test.sh trace_test.sh"
+# The debug RT and KCSAN lanes: the same, less the client's end-to-end test
+# (Debian's RT kernel runs it), the stress phases as on the debug lane.
+debug_rt_progs=${rt_progs/ client_test.sh/}
+debug_rt_env="NTCORRAL_STRESS_SECONDS=8"
 
 if [ "${NTCORRAL_RT_LANE:-1}" != 0 ]; then
 	lane_start=$SECONDS
@@ -284,10 +303,10 @@ if [ "${NTCORRAL_DEBUG_RT_LANE:-1}" != 0 ]; then
 	if dbg=$(selftests/vm/debug-kernel.sh --rt --module "$tmp/debug-rt-module"); then
 		eval "$dbg"
 		# shellcheck disable=SC2086 # one word a program
-		vm_lane "debug RT kernel: selftests" "$rt_progs" env NTCORRAL_KO="$ko" \
+		vm_lane "debug RT kernel: selftests" "$debug_rt_progs" env NTCORRAL_KO="$ko" \
 			NTCORRAL_VM_APPEND=csdlock_debug=1 \
 			selftests/vm/vm.sh --kernel "$bzImage" --timeout 2400 "$@" -- \
-			/ntcorral/selftests/run_tests.sh $rt_progs
+			env $debug_rt_env /ntcorral/selftests/run_tests.sh $debug_rt_progs
 		lockdep_verdicts "debug RT kernel" "$@"
 	else
 		echo "check: the debug RT kernel could not be built (see above)" >&2
@@ -299,7 +318,7 @@ fi
 # --- KCSAN: data races and missing barriers -------------------------------
 
 # The KCSAN kernel (debug-kernel.sh --kcsan: strict, weak-memory checks) runs
-# the RT lanes' programs: every variant, fault injection, the abort paths,
+# the debug RT lane's programs: every variant, fault injection, the abort paths,
 # hotplug and unload, where the module's CPUs race each other. A report
 # that names a function of the module as one of the two racing accesses
 # fails the lane; races between two accesses in the kernel's own code are
@@ -315,12 +334,12 @@ if [ "${NTCORRAL_KCSAN_LANE:-1}" != 0 ]; then
 		eval "$dbg"
 		# one word a program; "$0" "$@" are the inner shell's
 		# shellcheck disable=SC2086,SC2016
-		vm_lane "KCSAN kernel: selftests" "$rt_progs" env NTCORRAL_KO="$ko" \
+		vm_lane "KCSAN kernel: selftests" "$debug_rt_progs" env NTCORRAL_KO="$ko" \
 			NTCORRAL_VM_KCSAN_OURS='\[ntcorral\]' \
 			NTCORRAL_VM_APPEND=kcsan.early_enable=0 \
 			selftests/vm/vm.sh --kernel "$bzImage" --timeout 2400 "$@" -- \
 			sh -c 'echo on >/sys/kernel/debug/kcsan && exec "$0" "$@"' \
-			/ntcorral/selftests/run_tests.sh $rt_progs
+			env $debug_rt_env /ntcorral/selftests/run_tests.sh $debug_rt_progs
 	else
 		echo "check: the KCSAN kernel could not be built (see above)" >&2
 		failed=$((failed + 1))
