@@ -277,9 +277,11 @@ fi
 # lane.
 rt_progs="ntcorral_list_test ntcorral_run_test ntcorral_reject_test ntcorral_cancel_test ntcorral_stats_test ntcorral_missing_cpu_test ntcorral_timing_test device_test.sh client_test.sh fault_test.sh abort_test.sh stress_test.sh device_bh_test.sh trace_test.sh"
 # The debug RT and KCSAN lanes: the same, less the client's end-to-end test
-# (Debian's RT kernel runs it), the stress phases as on the debug lane.
+# (Debian's RT kernel runs it) and fault_test's one-CPU sets (nothing to
+# race there, and nothing for RT that Debian's RT kernel does not run),
+# the stress phases as on the debug lane.
 debug_rt_progs=${rt_progs/ client_test.sh/}
-debug_rt_env="NTCORRAL_STRESS_SECONDS=8"
+debug_rt_env="NTCORRAL_STRESS_SECONDS=8 NTCORRAL_FAULT_ALONE=0"
 
 if [ "${NTCORRAL_RT_LANE:-1}" != 0 ]; then
 	lane_start=$SECONDS
