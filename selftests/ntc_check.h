@@ -10,7 +10,9 @@
 #define NTC_CHECK_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -250,6 +252,31 @@ static inline void expect_run_error_missing(struct __test_metadata *_metadata,
 
 /* ---- the fixture --------------------------------------------------------- */
 
+/*
+ * debugfs irql_violations: how often the mapping layer's IRQL assertion
+ * fired since the module was loaded; -1 when it cannot be read (debugfs
+ * not mounted) or does not read as a count.
+ */
+static inline long long irql_violations_now(void)
+{
+	char buf[32], *end;
+	long long v;
+	ssize_t n;
+	int fd;
+
+	fd = open(DEBUGFS_DIR "/irql_violations", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	return end == buf || errno || strcmp(end, "\n") || v < 0 ? -1 : v;
+}
+
 /* The kernel's thread creator: PID 2 on every Linux since 2.6.22. */
 #define KTHREADD_PID	2
 
@@ -262,6 +289,7 @@ FIXTURE(ntcorral) {
 	bool long_run_going;		/* to cancel in teardown */
 	cpu_set_t kthreadd_cpus;	/* to give back to kthreadd in teardown */
 	bool kthreadd_pinned;
+	long long irql_at_setup;	/* irql_violations_now() */
 };
 
 FIXTURE_SETUP(ntcorral)
@@ -278,6 +306,7 @@ FIXTURE_SETUP(ntcorral)
 	self->nr_online = online_cpus(self->online);
 	ASSERT_LT(0, self->nr_online);
 	ASSERT_EQ(sysconf(_SC_NPROCESSORS_ONLN), self->nr_online);
+	self->irql_at_setup = irql_violations_now();
 }
 
 FIXTURE_TEARDOWN(ntcorral)
@@ -300,6 +329,18 @@ FIXTURE_TEARDOWN(ntcorral)
 		sched_setaffinity(KTHREADD_PID, sizeof(self->kthreadd_cpus),
 				  &self->kthreadd_cpus);
 	ntc_close(&self->s);
+	/*
+	 * No test of these programs runs a deliberately wrong variant: the
+	 * mapping layer's IRQL assertion (Driver Verifier's check) must not
+	 * have fired during any of them, in whatever order they run.
+	 */
+	if (self->irql_at_setup >= 0) {
+		long long now = irql_violations_now();
+
+		EXPECT_EQ(self->irql_at_setup, now)
+			TH_LOG("the IRQL assertion fired %lld times during this test (debugfs irql_violations; the console has the first)",
+			       now - self->irql_at_setup);
+	}
 }
 
 /* ---- requests every program refuses or runs ------------------------------ */

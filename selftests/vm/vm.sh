@@ -248,6 +248,33 @@ install_foreign() {
 	done
 }
 
+# install_ynl YNL FROM INSTALLER PYVER: Python PYVER (Debian's, its
+# standard library without the tests and GUI parts) and python3-yaml from
+# the tree at FROM ("" for this host, else the arm64 sysroot), their ELF
+# files by INSTALLER (install_elf or install_foreign), with the kernel's YNL
+# tools from the tree at YNL (scripts/ynl-tools.sh) and our spec:
+# ynl_test.sh drives the family with tools/net/ynl/cli.py.
+install_ynl() {
+	local ynl=$1 from=$2 installer=$3 pyver=$4 f
+	"$installer" "$from/usr/bin/$pyver" "/usr/bin/$pyver"
+	ln -sf "$pyver" "$rootfs/usr/bin/python3"
+	mkdir -p "$rootfs/usr/lib/$pyver" "$rootfs/usr/lib/python3/dist-packages"
+	tar -C "$from/usr/lib/$pyver" --exclude=__pycache__ --exclude=./test \
+		--exclude=./idlelib --exclude=./tkinter --exclude=./ensurepip \
+		--exclude=./lib2to3 --exclude=./pydoc_data --exclude=./turtledemo \
+		--exclude='./config-*' --exclude=./site-packages --exclude=./venv \
+		--exclude=tests -cf - . | tar -C "$rootfs/usr/lib/$pyver" -xf -
+	cp -r "$from/usr/lib/python3/dist-packages/yaml" "$rootfs/usr/lib/python3/dist-packages/"
+	while IFS= read -r -d '' f; do
+		"$installer" "$f" ""
+	done < <(find "$rootfs/usr/lib/$pyver/lib-dynload" \
+		"$rootfs/usr/lib/python3/dist-packages/yaml" -name '*.so' -print0)
+	mkdir -p "$rootfs/ntcorral/ynl/lib" "$rootfs/ntcorral/ynl/specs"
+	cp "$ynl/tools/net/ynl/cli.py" "$rootfs/ntcorral/ynl/"
+	cp "$ynl"/tools/net/ynl/lib/*.py "$rootfs/ntcorral/ynl/lib/"
+	cp "$root/Documentation/netlink/specs/ntcorral.yaml" "$rootfs/ntcorral/ynl/specs/"
+}
+
 if [ "$arch" = arm64 ]; then
 	# the host's busybox (the same 1.35.0) only lists the applets
 	bb=$(command -v busybox)
@@ -260,24 +287,7 @@ if [ "$arch" = arm64 ]; then
 	install_foreign "$sysroot/usr/sbin/genl" /usr/sbin/genl
 	install_foreign "$sysroot/usr/bin/bash" /usr/bin/bash
 	if ynl=$("$root/scripts/ynl-tools.sh"); then
-		pyver=python3.11
-		install_foreign "$sysroot/usr/bin/$pyver" "/usr/bin/$pyver"
-		ln -sf "$pyver" "$rootfs/usr/bin/python3"
-		mkdir -p "$rootfs/usr/lib/$pyver" "$rootfs/usr/lib/python3/dist-packages"
-		tar -C "$sysroot/usr/lib/$pyver" --exclude=__pycache__ --exclude=./test \
-			--exclude=./idlelib --exclude=./tkinter --exclude=./ensurepip \
-			--exclude=./lib2to3 --exclude=./pydoc_data --exclude=./turtledemo \
-			--exclude='./config-*' --exclude=./site-packages --exclude=./venv \
-			--exclude=tests -cf - . | tar -C "$rootfs/usr/lib/$pyver" -xf -
-		cp -r "$sysroot/usr/lib/python3/dist-packages/yaml" "$rootfs/usr/lib/python3/dist-packages/"
-		while IFS= read -r -d '' f; do
-			install_foreign "$f" ""
-		done < <(find "$rootfs/usr/lib/$pyver/lib-dynload" \
-			"$rootfs/usr/lib/python3/dist-packages/yaml" -name '*.so' -print0)
-		mkdir -p "$rootfs/ntcorral/ynl/lib" "$rootfs/ntcorral/ynl/specs"
-		cp "$ynl/tools/net/ynl/cli.py" "$rootfs/ntcorral/ynl/"
-		cp "$ynl"/tools/net/ynl/lib/*.py "$rootfs/ntcorral/ynl/lib/"
-		cp "$root/Documentation/netlink/specs/ntcorral.yaml" "$rootfs/ntcorral/ynl/specs/"
+		install_ynl "$ynl" "$sysroot" install_foreign python3.11
 	else
 		echo "vm: warning: no YNL tools: ynl_test.sh will fail in the VM" >&2
 	fi
@@ -298,29 +308,10 @@ else
 	else
 		echo "vm: warning: no genl (iproute2) on this host: ynl_test.sh will fail in the VM" >&2
 	fi
-	# Python (Debian's, its standard library without the tests and GUI parts,
-	# and python3-yaml) with the kernel's YNL tools and our spec:
-	# ynl_test.sh drives the family with tools/net/ynl/cli.py.
 	py=/usr/bin/python3
 	if [ -x "$py" ] && ynl=$("$root/scripts/ynl-tools.sh"); then
-		pyver=$("$py" -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
-		install_elf "$(readlink -f "$py")" "/usr/bin/$pyver"
-		ln -sf "$pyver" "$rootfs/usr/bin/python3"
-		mkdir -p "$rootfs/usr/lib/$pyver" "$rootfs/usr/lib/python3/dist-packages"
-		tar -C "/usr/lib/$pyver" --exclude=__pycache__ --exclude=./test \
-			--exclude=./idlelib --exclude=./tkinter --exclude=./ensurepip \
-			--exclude=./lib2to3 --exclude=./pydoc_data --exclude=./turtledemo \
-			--exclude='./config-*' --exclude=./site-packages --exclude=./venv \
-			--exclude=tests -cf - . | tar -C "$rootfs/usr/lib/$pyver" -xf -
-		cp -r /usr/lib/python3/dist-packages/yaml "$rootfs/usr/lib/python3/dist-packages/"
-		while IFS= read -r -d '' f; do
-			install_elf "$f" ""
-		done < <(find "$rootfs/usr/lib/$pyver/lib-dynload" \
-			"$rootfs/usr/lib/python3/dist-packages/yaml" -name '*.so' -print0)
-		mkdir -p "$rootfs/ntcorral/ynl/lib" "$rootfs/ntcorral/ynl/specs"
-		cp "$ynl/tools/net/ynl/cli.py" "$rootfs/ntcorral/ynl/"
-		cp "$ynl"/tools/net/ynl/lib/*.py "$rootfs/ntcorral/ynl/lib/"
-		cp "$root/Documentation/netlink/specs/ntcorral.yaml" "$rootfs/ntcorral/ynl/specs/"
+		install_ynl "$ynl" "" install_elf \
+			"$("$py" -c 'import sys; print("python%d.%d" % sys.version_info[:2])')"
 	else
 		echo "vm: warning: no Debian python3 or YNL tools: ynl_test.sh will fail in the VM" >&2
 	fi
