@@ -237,12 +237,13 @@ lockdep_verdicts() {
 # policy, which no debug option changes: the stock lane runs them (and the
 # RT and arm64 lanes the client's). A debug kernel pays about nine times
 # the stock one's cost per request and per process (README, "Time"): the
-# fuzzer sends 30,000 messages there (100,000 on the stock lane), the sweep
-# makes 60 runs (120), the stress phases last 8 s (15).
+# fuzzer sends 10,000 messages there (100,000 on the stock lane), the sweep
+# makes 30 runs (120), the stress phases last 8 s (15), and each of the
+# kernel's torture tests runs 5 s (10 when run alone).
 debug_progs=$(for p in $selftest_progs; do
 	case $p in client_test.sh | ynl_test.sh) ;; *) echo "$p" ;; esac
 done | tr '\n' ' ')
-debug_env="NTCORRAL_FUZZ_MESSAGES=30000 NTCORRAL_SWEEP_RUNS=60 NTCORRAL_STRESS_SECONDS=8"
+debug_env="NTCORRAL_FUZZ_MESSAGES=10000 NTCORRAL_SWEEP_RUNS=30 NTCORRAL_STRESS_SECONDS=8"
 
 if [ "${NTCORRAL_DEBUG_LANE:-1}" != 0 ]; then
 	lane_start=$SECONDS
@@ -257,7 +258,7 @@ if [ "${NTCORRAL_DEBUG_LANE:-1}" != 0 ]; then
 			env $debug_env /ntcorral/selftests/run_tests.sh $debug_progs
 		lockdep_verdicts "debug kernel" "$@"
 		vm_lane "debug kernel: the kernel's torture tests" - \
-			env NTCORRAL_KO="$ko" selftests/vm/debug-torture.sh "$@"
+			env NTCORRAL_KO="$ko" selftests/vm/debug-torture.sh --seconds 5 "$@"
 	else
 		echo "check: the debug kernel could not be built (see above)" >&2
 		failed=$((failed + 1))

@@ -329,6 +329,32 @@ for ev in $known_variants; do
 done
 end
 
+# lib.sh's json_paths reads the client's JSON with one busybox awk (jq is
+# ~30 times slower to start in the VM); it must list what jq lists, on
+# every reply the tests read: list, run all (every experiment's metrics
+# and counters, just above) and stats. jq rounds integers past 2^53.
+begin json_paths_lists_every_scalar_as_jq_does
+cp "$out" "$ntc_tmp/run-all.json"
+cl list --json
+cp "$out" "$ntc_tmp/list.json"
+cl stats --json
+cp "$out" "$ntc_tmp/stats.json"
+for doc in list run-all stats; do
+	f=$ntc_tmp/$doc.json
+	jq -r 'path(.. | select(type != "object" and type != "array")) as $p |
+		[($p | map(tostring) | join(".")), (getpath($p) | tostring)] |
+		join("\t")' "$f" >"$ntc_tmp/$doc.jq" 2>"$ntc_tmp/jq.err" ||
+		fail "jq cannot read $doc: $(head -n 1 "$ntc_tmp/jq.err")"
+	json_paths "$f" >"$ntc_tmp/$doc.awk" 2>"$ntc_tmp/awk.err" ||
+		fail "json_paths cannot read $doc: $(head -n 1 "$ntc_tmp/awk.err")"
+	n=$(wc -l <"$ntc_tmp/$doc.jq")
+	[ "$n" -gt 10 ] || fail "$doc: jq lists only $n scalars"
+	diff "$ntc_tmp/$doc.jq" "$ntc_tmp/$doc.awk" >"$ntc_tmp/diff" ||
+		fail "$doc: json_paths differs from jq ($n scalars): $(grep '^[-+][^-+]' "$ntc_tmp/diff" | head -n 4 | tr '\n\t' '; ')"
+	echo "# $doc: $n scalars, the same"
+done
+end
+
 begin run_all_with_a_variant_exits_2_saying_every_variant_runs
 cl run all --variant dpc --iterations 1
 expect_status 2

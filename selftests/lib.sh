@@ -159,13 +159,99 @@ json_objects() {
 
 # json_paths FILE: every scalar of a JSON document as "PATH<TAB>VALUE",
 # PATH the keys and array indexes from the top, joined by dots:
-# "0.metrics.window.histogram.3.count<TAB>17"; strings unquoted, null as
-# "null". Read a listing with json_path: one jq per document, then awk per
-# value (in the TCG VM jq takes ~250 ms to start, busybox awk ~8 ms).
+# "0.metrics.window.histogram.3.count<TAB>17"; strings unescaped, null as
+# "null", numbers as written. Read a listing with json_path. The document
+# must be laid out as the client prints it (nlohmann's dump(2): one key,
+# scalar or bracket a line, empty containers as [] and {}); anything else
+# is an error (exit 1, a message on stderr, nothing listed). One
+# busybox awk, not jq: jq takes ~250 ms to start in the TCG VM (it compiles
+# its builtins), busybox awk ~8 ms, and the tests list thousands of
+# replies. jq's equivalent, for a document of any layout:
+#	jq -r 'path(.. | select(type != "object" and type != "array")) as $p |
+#		[($p | map(tostring) | join(".")), (getpath($p) | tostring)] |
+#		join("\t")'
+# (which prints integers past 2^53 rounded).
 json_paths() {
-	jq -r 'path(.. | select(type != "object" and type != "array")) as $p |
-		[($p | map(tostring) | join(".")), (getpath($p) | tostring)] |
-		join("\t")' "$1"
+	awk '
+	function fail(why) {
+		printf "json_paths: %s line %d: %s\n", FILENAME, NR, why > "/dev/stderr"
+		bad = 1
+		exit 1
+	}
+	# the inside of a JSON string, unescaped as jq -r prints it
+	function unq(s,   r, i, c, n) {
+		if (index(s, "\\") == 0)
+			return s
+		r = ""
+		n = length(s)
+		for (i = 1; i <= n; i++) {
+			c = substr(s, i, 1)
+			if (c == "\\") {
+				c = substr(s, ++i, 1)
+				if (c == "n") c = "\n"
+				else if (c == "t") c = "\t"
+				else if (c == "r") c = "\r"
+				else if (c == "b") c = "\b"
+				else if (c == "f") c = "\f"
+				else if (c == "u") { c = "\\u" substr(s, i + 1, 4); i += 4 }
+			}
+			r = r c
+		}
+		return r
+	}
+	{
+		l = $0
+		sub(/^[ \t]+/, "", l)
+		sub(/,[ \t]*$/, "", l)
+		if (l == "")
+			next
+		if (l == "]" || l == "}") {
+			if (!depth)
+				fail("a closing bracket with nothing open")
+			depth--
+			next
+		}
+		if (!depth) {
+			if (l == "[]" || l == "{}")
+				next
+			if (l != "[" && l != "{")
+				fail("not JSON indented one value a line: " l)
+			depth = 1; kind[1] = l; pre[1] = ""; idx[1] = 0
+			next
+		}
+		if (kind[depth] == "{") {
+			if (!match(l, /^"([^"\\]|\\.)*": /))
+				fail("no key: " l)
+			k = unq(substr(l, 2, RLENGTH - 4))
+			v = substr(l, RLENGTH + 1)
+		} else {
+			k = idx[depth]++
+			v = l
+		}
+		p = depth == 1 ? k : pre[depth] "." k
+		if (v == "[" || v == "{") {
+			depth++; kind[depth] = v; pre[depth] = p; idx[depth] = 0
+			next
+		}
+		if (v == "[]" || v == "{}")
+			next
+		if (v ~ /^"/) {
+			if (v !~ /^"([^"\\]|\\.)*"$/)
+				fail("not one string: " v)
+			v = unq(substr(v, 2, length(v) - 2))
+		} else if (v !~ /^(-?[0-9][0-9.eE+-]*|true|false|null)$/)
+			fail("not a scalar: " v)
+		line[++n] = p "\t" v
+	}
+	END {
+		if (bad)
+			exit 1
+		if (depth)
+			fail("the document ends inside a bracket")
+		for (i = 1; i <= n; i++)
+			print line[i]
+	}
+	' "$1"
 }
 
 # json_path LISTING PATH: the value at PATH in a json_paths listing; empty
