@@ -48,13 +48,24 @@ void ntc_run_violation(struct ntc_run *run, const char *what)
 			   run->exp->name, run->variant->name, what);
 }
 
+/*
+ * A run's first timeout is always logged, so that every run that timed out
+ * names itself and its cause in the log; its later ones share the rate
+ * limit (a run that times out every iteration must not flood the console,
+ * and runs that came just before must not hide this one's line).
+ */
 void ntc_run_timeout(struct ntc_run *run, const char *what)
 {
 	run->timeouts++;
 	ntc_trace_verdict(run, false, what);
-	pr_warn_ratelimited("!!! %s/%s: deadline of %u us hit: %s\n",
-			    run->exp->name, run->variant->name,
-			    run->p.deadline_us, what);
+	if (run->timeouts == 1)
+		pr_warn("!!! %s/%s: deadline of %u us hit: %s\n",
+			run->exp->name, run->variant->name,
+			run->p.deadline_us, what);
+	else
+		pr_warn_ratelimited("!!! %s/%s: deadline of %u us hit: %s\n",
+				    run->exp->name, run->variant->name,
+				    run->p.deadline_us, what);
 }
 
 /*

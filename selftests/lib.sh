@@ -391,22 +391,55 @@ variants_from() {
 		cp "$1" "$ntc_tmp/list.json" || return 1
 	fi
 	set -- "$ntc_tmp/list.json"
-	if ! jq -e 'all(.[].variants[]; has("wrong") and has("defect") and
-			has("baseline") and has("refused") and has("waits_in_irq"))' "$1" >/dev/null 2>&1; then
-		echo "# $1: the variants have no wrong/defect/baseline/refused/waits_in_irq flags" >&2
+	variant_table "$1" >"$ntc_tmp/variants" 2>"$ntc_tmp/variants.err" || {
+		echo "# $1: cannot read the variants: $(head -n 1 "$ntc_tmp/variants.err")" >&2
+		return 1
+	}
+	if [ ! -s "$ntc_tmp/variants" ] || grep -q ' -' "$ntc_tmp/variants"; then
+		echo "# $1: the variants have no wrong/defect/baseline/waits_in_irq/refused flags" >&2
 		return 1
 	fi
 	ntc_list_json=$1
-	ntc_wrong_variants=$(jq -r '.[] | .name as $e | .variants[] |
-		select(.wrong == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
-	ntc_hazard_variants=$(jq -r '.[] | .name as $e | .variants[] |
-		select(.defect == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
-	ntc_irq_waiter_variants=$(jq -r '.[] | .name as $e | .variants[] |
-		select(.waits_in_irq == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
-	ntc_refused_variants=$(jq -r '.[] | .name as $e | .variants[] |
-		select(.refused != null) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
-	ntc_baselines=$(jq -r '.[] | .name as $e | .variants[] |
-		select(.baseline == true) | "\($e)/\(.name)"' "$1" | tr '\n' ' ')
+	ntc_wrong_variants=$(awk '$3 == "true" { printf "%s/%s ", $1, $2 }' "$ntc_tmp/variants")
+	ntc_hazard_variants=$(awk '$4 == "true" { printf "%s/%s ", $1, $2 }' "$ntc_tmp/variants")
+	ntc_baselines=$(awk '$5 == "true" { printf "%s/%s ", $1, $2 }' "$ntc_tmp/variants")
+	ntc_irq_waiter_variants=$(awk '$6 == "true" { printf "%s/%s ", $1, $2 }' "$ntc_tmp/variants")
+	ntc_refused_variants=$(awk '$7 == "yes" { printf "%s/%s ", $1, $2 }' "$ntc_tmp/variants")
+}
+
+# variant_table [LIST_JSON]: a line a listed variant, in LIST's order:
+# "EXPERIMENT VARIANT WRONG DEFECT BASELINE WAITS_IN_IRQ REFUSED", the
+# flags true or false, REFUSED yes or no, any of them "-" when LIST does
+# not say (one json_paths and one awk: no jq, see json_paths)
+variant_table() {
+	json_paths "${1:-$ntc_list_json}" >"$ntc_tmp/variant_table.paths" || return 1
+	awk -F '\t' '
+		{ n = split($1, p, ".") }
+		n == 2 && p[2] == "name" {
+			name[p[1]] = $2
+			if (p[1] + 1 > ne)
+				ne = p[1] + 1
+		}
+		n == 4 && p[2] == "variants" {
+			if (p[3] + 1 > nv[p[1]])
+				nv[p[1]] = p[3] + 1
+			val[p[1], p[3], p[4]] = $2
+			has[p[1], p[3], p[4]] = 1
+		}
+		END {
+			for (e = 0; e < ne; e++)
+				for (v = 0; v < nv[e]; v++) {
+					line = name[e] " " val[e, v, "name"]
+					split("wrong defect baseline waits_in_irq", f, " ")
+					for (i = 1; i <= 4; i++)
+						line = line " " (has[e, v, f[i]] ? val[e, v, f[i]] : "-")
+					if (!has[e, v, "refused"])
+						line = line " -"
+					else
+						line = line (val[e, v, "refused"] == "null" ? " no" : " yes")
+					print line
+				}
+		}' "$ntc_tmp/variant_table.paths"
 }
 
 # is_wrong EXPERIMENT VARIANT: deliberately wrong
@@ -475,8 +508,7 @@ baseline_of() {
 # list_variants [LIST_JSON]: "EXPERIMENT:VARIANT", one a line, as listed,
 # every variant this kernel runs (the refused ones left out)
 list_variants() {
-	jq -r '.[] | .name as $e | .variants[] | select(.refused == null) |
-		"\($e):\(.name)"' "${1:-$ntc_list_json}"
+	variant_table "$@" | awk '$7 != "yes" { print $1 ":" $2 }'
 }
 
 # The shootdown's variants: dpc ipi stop_machine, and dpc_bh on kernels
