@@ -147,8 +147,15 @@ static void ntc_device_cpu_stop(struct ntc_device_cpu *c)
 /*
  * On a CPU going offline, on that CPU, under the hotplug lock (which
  * ntc_device_start() and ntc_device_stop() take to set and clear c->dev):
- * its interrupt stops, and the session ends early. A DPC it queued moves
- * to another CPU with the tasklets, and the session's stop waits for it.
+ * its interrupt stops, and the session ends early. The DPC its last
+ * interrupt queued runs here, on its CPU, as NT's would: on PREEMPT_RT a
+ * softirq raised in hard interrupt context waits for ksoftirqd, which is
+ * parked before the CPU dies, and the CPU would go idle with the tasklet
+ * pending ("NOHZ tick-stop error: local softirq work is pending, handler
+ * #40", seen on Debian's RT kernel) until another CPU took it over. This
+ * callback runs in the CPU's hotplug thread, preemptible, so re-enabling
+ * BHs runs the pending softirqs there (on either kernel). The session's
+ * stop still waits for a DPC in flight.
  */
 static int ntc_device_cpu_down_prep(unsigned int cpu)
 {
@@ -158,6 +165,8 @@ static int ntc_device_cpu_down_prep(unsigned int cpu)
 		return 0;
 	WRITE_ONCE(c->dev->cpu_gone, true);
 	ntc_device_cpu_stop(c);
+	local_bh_disable();
+	local_bh_enable();
 	return 0;
 }
 

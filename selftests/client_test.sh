@@ -341,9 +341,7 @@ cl stats --json
 cp "$out" "$ntc_tmp/stats.json"
 for doc in list run-all stats; do
 	f=$ntc_tmp/$doc.json
-	jq -r 'path(.. | select(type != "object" and type != "array")) as $p |
-		[($p | map(tostring) | join(".")), (getpath($p) | tostring)] |
-		join("\t")' "$f" >"$ntc_tmp/$doc.jq" 2>"$ntc_tmp/jq.err" ||
+	json_paths_jq "$f" >"$ntc_tmp/$doc.jq" 2>"$ntc_tmp/jq.err" ||
 		fail "jq cannot read $doc: $(head -n 1 "$ntc_tmp/jq.err")"
 	json_paths "$f" >"$ntc_tmp/$doc.awk" 2>"$ntc_tmp/awk.err" ||
 		fail "json_paths cannot read $doc: $(head -n 1 "$ntc_tmp/awk.err")"

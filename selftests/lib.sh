@@ -166,11 +166,8 @@ json_objects() {
 # is an error (exit 1, a message on stderr, nothing listed). One
 # busybox awk, not jq: jq takes ~250 ms to start in the TCG VM (it compiles
 # its builtins), busybox awk ~8 ms, and the tests list thousands of
-# replies. jq's equivalent, for a document of any layout:
-#	jq -r 'path(.. | select(type != "object" and type != "array")) as $p |
-#		[($p | map(tostring) | join(".")), (getpath($p) | tostring)] |
-#		join("\t")'
-# (which prints integers past 2^53 rounded).
+# replies. json_paths_jq lists the same with jq, for a document of any
+# layout (client_test.sh checks that the two agree).
 json_paths() {
 	awk '
 	function fail(why) {
@@ -252,6 +249,14 @@ json_paths() {
 			print line[i]
 	}
 	' "$1"
+}
+
+# json_paths_jq FILE: json_paths by jq (which prints integers past 2^53
+# rounded)
+json_paths_jq() {
+	jq -r 'path(.. | select(type != "object" and type != "array")) as $p |
+		[($p | map(tostring) | join(".")), (getpath($p) | tostring)] |
+		join("\t")' "$1"
 }
 
 # json_path LISTING PATH: the value at PATH in a json_paths listing; empty
