@@ -332,7 +332,7 @@ end
 # lib.sh's json_paths reads the client's JSON with one busybox awk (jq is
 # ~30 times slower to start in the VM); it must list what jq lists, on
 # every reply the tests read: list, run all (every experiment's metrics
-# and counters, just above) and stats. jq rounds integers past 2^53.
+# and counters, just above) and stats.
 begin json_paths_lists_every_scalar_as_jq_does
 cp "$out" "$ntc_tmp/run-all.json"
 cl list --json

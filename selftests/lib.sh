@@ -15,7 +15,8 @@
 # not match its plan, or that printed none (it ended early).
 # finish exits non-zero if anything failed.
 #
-# Shell tests read JSON with jq (vm.sh puts it in the VM).
+# Shell tests read the client's JSON with json_paths (busybox awk), other
+# JSON with jq (vm.sh puts it in the VM).
 
 ntc_n=0
 ntc_failed=0
