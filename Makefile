@@ -58,7 +58,7 @@ client: deps-host
 	cmake --build userspace/build -j2
 
 selftests: deps-selftests
-	$(MAKE) -C selftests
+	$(MAKE) -C selftests -j2
 
 # The module where modprobe finds it (extra/ntcorral.ko of KDIR's kernel),
 # and the client. DKMS (dkms.conf) does the same on every kernel upgrade.

@@ -60,6 +60,7 @@ vm_pkgs=(
 	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	qemu-system-x86 busybox-static cpio rsync debootstrap e2fsprogs
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-system-arm
+	ccache
 )
 
 case $what in

@@ -92,6 +92,20 @@ $(sed 's/^/  /' "$dump" | head -n 40)"
 fi
 end
 
+# cli.py needs Python: without it the four tests below fail at once,
+# each saying why, rather than one after another on exit status 127
+if ! command -v python3 >/dev/null; then
+	for t in cli_lists_what_the_client_lists \
+		cli_runs_and_fetches_the_result_the_client_fetches \
+		cli_stats_are_the_client_stats \
+		cli_reset_stats_clears_what_the_client_shows; do
+		begin "$t"
+		fail "no python3 in this system: cli.py needs it (vm.sh puts it in the VM unless NTCORRAL_VM_YNL=0)"
+		end
+	done
+	finish
+fi
+
 begin cli_lists_what_the_client_lists
 ynl --dump list-experiments
 expect_status 0

@@ -49,6 +49,10 @@
 #                        in the kernel's own code, are listed, not counted
 #   NTCORRAL_VM_OUT      output directory       (default: selftests/vm/out)
 #   NTCORRAL_VM_ARCH     x86_64 (default) or arm64, as --arch
+#   NTCORRAL_VM_YNL      0: leave Python and the YNL tools out of the VM
+#                        (only ynl_test.sh needs them; they are about 55 of
+#                        the initramfs's 70 MiB, which a debug kernel takes
+#                        seconds to unpack at every boot); default 1
 #   NTCORRAL_VM_STATUS   if set, a file to write key=value results into
 #                        (status, exit, command_exit, splats, boot_s, run_s, total_s),
 #                        and the first splat's head in FILE.splat
@@ -69,6 +73,7 @@ kernel=${NTCORRAL_KERNEL:-}
 console=
 out=${NTCORRAL_VM_OUT:-$here/out}
 arch=${NTCORRAL_VM_ARCH:-x86_64}
+with_ynl=${NTCORRAL_VM_YNL:-1}
 
 usage() {
 	sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
@@ -286,7 +291,9 @@ if [ "$arch" = arm64 ]; then
 	install_foreign "$sysroot/usr/bin/jq" /usr/bin/jq
 	install_foreign "$sysroot/usr/sbin/genl" /usr/sbin/genl
 	install_foreign "$sysroot/usr/bin/bash" /usr/bin/bash
-	if ynl=$("$root/scripts/ynl-tools.sh"); then
+	if [ "$with_ynl" = 0 ]; then
+		:
+	elif ynl=$("$root/scripts/ynl-tools.sh"); then
 		install_ynl "$ynl" "$sysroot" install_foreign python3.11
 	else
 		echo "vm: warning: no YNL tools: ynl_test.sh will fail in the VM" >&2
@@ -309,7 +316,9 @@ else
 		echo "vm: warning: no genl (iproute2) on this host: ynl_test.sh will fail in the VM" >&2
 	fi
 	py=/usr/bin/python3
-	if [ -x "$py" ] && ynl=$("$root/scripts/ynl-tools.sh"); then
+	if [ "$with_ynl" = 0 ]; then
+		:
+	elif [ -x "$py" ] && ynl=$("$root/scripts/ynl-tools.sh"); then
 		install_ynl "$ynl" "" install_elf \
 			"$("$py" -c 'import sys; print("python%d.%d" % sys.version_info[:2])')"
 	else
@@ -323,15 +332,31 @@ else
 	install_elf=install_elf
 fi
 
+# strip_debug FILE: drop the debug sections of a program copied into the
+# VM (the client's RelWithDebInfo build is 25 MiB, 0.9 MiB without them;
+# every boot unpacks the initramfs). Symbols stay, for backtraces.
+strip=strip
+[ "$arch" != arm64 ] || strip=aarch64-linux-gnu-strip
+strip_debug() {
+	command -v "$strip" >/dev/null || return 0
+	"$strip" --strip-debug "$1" || die "$strip --strip-debug $1 failed"
+}
+
 install -m 0755 "$here/init.sh" "$rootfs/init"
 cp "$ko" "$rootfs/ntcorral/ntcorral.ko"
-[ -z "$client" ] || "$install_elf" "$client" /usr/bin/ntcorral
+if [ -n "$client" ]; then
+	"$install_elf" "$client" /usr/bin/ntcorral
+	strip_debug "$rootfs/usr/bin/ntcorral"
+fi
 
 mkdir -p "$rootfs/ntcorral/selftests"
 if [ -d "$selftests" ]; then
 	tar -C "$selftests" --exclude=./vm -cf - . | tar -C "$rootfs/ntcorral/selftests" -xf -
 	while IFS= read -r -d '' f; do
-		[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && "$install_elf" "$f" ""
+		if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+			"$install_elf" "$f" ""
+			strip_debug "$f"
+		fi
 	done < <(find "$rootfs/ntcorral/selftests" -type f -perm -u+x -print0)
 fi
 
