@@ -17,6 +17,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/slab.h>
@@ -56,16 +57,15 @@ void ntc_run_violation(struct ntc_run *run, const char *what)
  */
 void ntc_run_timeout(struct ntc_run *run, const char *what)
 {
+	static DEFINE_RATELIMIT_STATE(later, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+
 	run->timeouts++;
 	ntc_trace_verdict(run, false, what);
-	if (run->timeouts == 1)
+	if (run->timeouts == 1 || __ratelimit(&later))
 		pr_warn("!!! %s/%s: deadline of %u us hit: %s\n",
 			run->exp->name, run->variant->name,
 			run->p.deadline_us, what);
-	else
-		pr_warn_ratelimited("!!! %s/%s: deadline of %u us hit: %s\n",
-				    run->exp->name, run->variant->name,
-				    run->p.deadline_us, what);
 }
 
 /*
