@@ -120,5 +120,5 @@ style:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf userspace/build selftests/vm/out
+	rm -rf userspace/build selftests/vm/out build
 	-$(MAKE) -C selftests clean
