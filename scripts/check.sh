@@ -217,7 +217,7 @@ fi
 
 # Only the stock lane runs ynl_test.sh: the other lanes' VMs go without
 # Python and the YNL tools, which would be most of the initramfs a debug
-# kernel unpacks at every boot (5 to 6 s of a debug RT boot's 19).
+# kernel unpacks at every boot (6 s of a debug RT boot of 19).
 export NTCORRAL_VM_YNL=0
 
 # --- the debug kernel: lockdep, KASAN, KUnit, kmemleak, CSD-lock... ---------

@@ -50,8 +50,8 @@
 #   NTCORRAL_VM_OUT      output directory       (default: selftests/vm/out)
 #   NTCORRAL_VM_ARCH     x86_64 (default) or arm64, as --arch
 #   NTCORRAL_VM_YNL      0: leave Python and the YNL tools out of the VM
-#                        (only ynl_test.sh needs them; they are about 55 of
-#                        the initramfs's 70 MiB, which a debug kernel takes
+#                        (only ynl_test.sh needs them; they are 34 of the
+#                        initramfs's 47 MiB, which a debug kernel takes
 #                        seconds to unpack at every boot); default 1
 #   NTCORRAL_VM_STATUS   if set, a file to write key=value results into
 #                        (status, exit, command_exit, splats, boot_s, run_s, total_s),
