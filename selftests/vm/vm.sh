@@ -335,7 +335,7 @@ fi
 # strip_debug FILE: drop the debug sections of a program copied into the
 # VM (the client's RelWithDebInfo build is 25 MiB, 0.9 MiB without them;
 # every boot unpacks the initramfs). Symbols stay, for backtraces.
-strip=strip
+strip="strip"
 [ "$arch" != arm64 ] || strip=aarch64-linux-gnu-strip
 strip_debug() {
 	command -v "$strip" >/dev/null || return 0
